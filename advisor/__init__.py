@@ -1,0 +1,41 @@
+"""text-encoder-advisor: which text encoder to build under your constraints.
+
+Users import one namespace::
+
+    from advisor import ConstraintProfile, recommend      # the answer
+    from advisor import hookimpl                          # writing a rule plugin
+
+Heavy parts (``advisor.baselines``: PyTorch) are imported only by the commands that need them.
+"""
+
+__version__ = "0.1.0"
+
+from advisor.hookspecs import hookimpl  # noqa: E402
+from advisor.profile import ConstraintProfile  # noqa: E402
+
+
+def __getattr__(name):  # lazy: keep `import advisor` cheap
+    if name == "recommend":
+        from advisor.api import recommend
+
+        return recommend
+    if name == "Recommendation":
+        from advisor.models import Recommendation
+
+        return Recommendation
+    if name == "Policy":
+        from advisor.policy import Policy
+
+        return Policy
+    if name == "render_prompt":
+        from advisor.render import render_prompt
+
+        return render_prompt
+    if name == "check":
+        from advisor.check import check
+
+        return check
+    raise AttributeError(f"module 'advisor' has no attribute {name!r}")
+
+
+__all__ = ["ConstraintProfile", "Policy", "Recommendation", "check", "hookimpl", "recommend", "render_prompt"]

@@ -1,0 +1,117 @@
+"""The Python API: ``recommend(profile) -> Recommendation``.
+
+>>> from advisor import ConstraintProfile, recommend
+>>> rec = recommend(ConstraintProfile(examples=300, deploy="phone", latency_ms=5))
+>>> rec.architecture
+'textcnn'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor import __version__
+from advisor.candidates import DESCRIPTIONS
+from advisor.engine import Engine, Outcome, default_engine
+from advisor.evidence import NO_EVIDENCE, EvidenceStatus, verify
+from advisor.models import Alternative, Estimate, EvidenceReport, Flag, Recipe, Recommendation, Refusal, TraceEntry
+from advisor.policy import Policy
+from advisor.profile import ConstraintProfile
+
+
+def verify_evidence(path: str | Path, profile: ConstraintProfile, policy: Policy) -> EvidenceStatus:
+    """Verify an evidence file against the profile and, when the profile came from data, its fingerprint."""
+    fingerprint = profile.data.fingerprint if profile.data is not None else None
+    return verify(
+        path,
+        task=profile.task,
+        examples=profile.examples,
+        fingerprint=fingerprint,
+        max_min_delta=policy.plateau_max_min_delta,
+    )
+
+
+def recommend(
+    profile: ConstraintProfile | dict,
+    *,
+    policy: Policy | None = None,
+    evidence: str | Path | None = None,
+    engine: Engine | None = None,
+) -> Recommendation:
+    """Apply the picker policy (built-in rules + installed plugins) to ``profile``.
+
+    :param profile: a :class:`ConstraintProfile` or a mapping of its fields.
+    :param policy: thresholds in force (default: the shipped :class:`Policy`).
+    :param evidence: a plateau evidence file; it is verified against the profile, and against the data
+        fingerprint when the profile was read from data (``profile.data``).
+    :raises advisor.engine.PluginError: a plugin failed (fail closed: no answer).
+    :raises advisor.engine.NoCandidateError: every candidate was excluded.
+    """
+    if not isinstance(profile, ConstraintProfile):
+        profile = ConstraintProfile.model_validate(profile)
+    policy = policy or Policy()
+    status = NO_EVIDENCE if evidence is None else verify_evidence(evidence, profile, policy)
+    engine = engine or default_engine()
+    return build_recommendation(engine, engine.evaluate(profile, policy, status))
+
+
+def _estimate(ctx, arch: str) -> Estimate:
+    e = ctx.estimate(arch)
+    return Estimate(size_mb=e.size_mb, latency_ms=e.latency_ms, source=e.source)
+
+
+def build_recommendation(engine: Engine, outcome: Outcome) -> Recommendation:
+    ctx = outcome.ctx
+    rules = engine.rules
+    winner = ctx.winner
+    missing = [f for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization") if f not in ctx.recipe]
+    if ctx.embedding is None or missing or ctx.monitoring is None:
+        from advisor.engine import PluginError
+
+        what = ", ".join(["embedding"] * (ctx.embedding is None) + missing + ["monitoring"] * (ctx.monitoring is None))
+        raise PluginError(f"no rule set {what} for {winner}: the loaded rules cannot produce a complete answer")
+    alternatives: list[Alternative] = []
+    for arch in outcome.ranking[1:]:
+        top = ctx.points.get(winner, 0.0)
+        why = "; ".join(f"{e.rule} {e.reason}" for e in ctx.preferences.get(arch, [])) or "no rule preferred it"
+        alternatives.append(
+            Alternative(
+                architecture=arch,
+                status="ranked",
+                why_not=f"ranked lower ({ctx.points.get(arch, 0.0):g} vs {top:g} points): {why}",
+                points=ctx.points.get(arch, 0.0),
+                estimate=_estimate(ctx, arch),
+            )
+        )
+    for arch, e in ctx.refused.items():
+        alternatives.append(
+            Alternative(architecture=arch, status="refused", why_not=f"{e.rule} {e.reason}", estimate=_estimate(ctx, arch))
+        )
+    for arch in ctx.candidates:
+        if arch in ctx.excluded:
+            why = "; ".join(f"{e.rule} {e.reason}" for e in ctx.excluded[arch])
+            alternatives.append(
+                Alternative(architecture=arch, status="excluded", why_not=why, estimate=_estimate(ctx, arch))
+            )
+    ev = ctx.evidence
+    return Recommendation(
+        profile=ctx.profile,
+        architecture=winner,
+        description=DESCRIPTIONS.get(winner, winner),
+        embedding=ctx.embedding,
+        recipe=Recipe(**ctx.recipe),
+        monitoring=ctx.monitoring,
+        estimate=_estimate(ctx, winner),
+        flags=[
+            Flag(rule=f.rule, name=rules[f.rule].name, severity=rules[f.rule].severity, message=f.reason) for f in ctx.flags
+        ],
+        refusals=[
+            Refusal(rule=r.rule, architecture=r.architecture, message=r.reason, unlock=r.unlock) for r in ctx.refusals
+        ],
+        alternatives=alternatives,
+        evidence=EvidenceReport(**ev.as_dict()) if ev.provided else None,
+        policy=ctx.policy.model_dump(),
+        trace=[TraceEntry(rule=t.rule, plugin=t.plugin, effect=t.effect, reason=t.reason) for t in ctx.trace],
+        plugins=list(engine.plugin_order),
+        advisor_version=__version__,
+    )

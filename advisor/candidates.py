@@ -1,0 +1,99 @@
+"""The candidate encoders, their properties, and the size and latency estimates the budgets use.
+
+Sizes are fp32 parameter bytes (4 bytes per parameter) under the stated assumptions. Latencies are
+p95 per-example inference at batch size 1: ``p95_ms = (a + b·tokens + c·tokens²) × target factor``,
+fitted to single-thread CPU measurements made on this project's development machine by
+``benchmarks/latency.py`` (results in ``benchmarks/results/latency.json``). The target factors are
+extrapolations (not measured here) and are marked as such in every estimate's ``source``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The fixed ids of the built-in candidates, in tie-break order.
+CANDIDATES: tuple[str, ...] = (
+    "ngram-linear",
+    "textcnn",
+    "bilstm",
+    "lstm",
+    "gru",
+    "bilstm-crf",
+    "frozen-transformer",
+    "transformer-finetune",
+)
+TRANSFORMERS: frozenset[str] = frozenset({"frozen-transformer", "transformer-finetune"})
+BIDIRECTIONAL: frozenset[str] = frozenset({"bilstm", "bilstm-crf"})
+# Candidates that can only label whole texts (not tokens), and the one that only tags.
+CLASSIFY_ONLY: frozenset[str] = frozenset({"ngram-linear", "textcnn"})
+TAG_ONLY: frozenset[str] = frozenset({"bilstm-crf"})
+EMBEDDINGS: tuple[str, ...] = ("random", "static", "contextual")
+
+DESCRIPTIONS: dict[str, str] = {
+    "ngram-linear": "word 1-2 gram TF-IDF + linear classifier (fastText-style)",
+    "textcnn": "TextCNN (Kim 2014): convolutions of widths 3/4/5 over word vectors, max-pooled",
+    "bilstm": "bidirectional LSTM encoder (classification: pooled; tagging: softmax per token)",
+    "lstm": "one-directional LSTM (streams token by token)",
+    "gru": "one-directional GRU (streams token by token; smaller and faster than an LSTM)",
+    "bilstm-crf": "BiLSTM-CRF tagger (Lample et al. 2016), optional character CNN",
+    "frozen-transformer": "pretrained transformer (all-MiniLM-L6-v2) as a frozen encoder + small head",
+    "transformer-finetune": "pretrained transformer (all-MiniLM-L6-v2) fine-tuned end to end",
+}
+
+
+@dataclass(frozen=True)
+class CostModel:
+    params_m: float  # millions of parameters under the assumptions below
+    a_ms: float  # fixed cost per example, ms
+    b_ms: float  # cost per token, ms
+    c_ms: float  # cost per token squared, ms (attention)
+    assumptions: str
+
+
+# Measured on this project's 2-core development CPU, one thread, batch 1 (benchmarks/latency.py).
+COSTS: dict[str, CostModel] = {
+    "ngram-linear": CostModel(2.0, 0.20, 0.002, 0.0, "100k 1-2 gram features x 5 classes"),
+    "textcnn": CostModel(6.36, 0.10, 0.004, 0.0, "20k vocab x 300-d embeddings, 3/4/5 x 100 filters"),
+    "bilstm": CostModel(6.51, 0.10, 0.030, 0.0, "20k x 300-d embeddings, hidden 128 per direction"),
+    "lstm": CostModel(6.22, 0.08, 0.015, 0.0, "20k x 300-d embeddings, hidden 128"),
+    "gru": CostModel(6.15, 0.08, 0.012, 0.0, "20k x 300-d embeddings, hidden 128"),
+    "bilstm-crf": CostModel(6.55, 0.15, 0.035, 0.0, "20k x 300-d embeddings, char CNN, hidden 128 per direction"),
+    "frozen-transformer": CostModel(22.7, 2.0, 0.050, 0.00005, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"),
+    "transformer-finetune": CostModel(22.7, 2.0, 0.050, 0.00005, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"),
+}
+COST_SOURCE = "fitted to single-thread CPU measurements (benchmarks/latency.py)"
+
+# Extrapolated slow-downs relative to the measured CPU server; not measured here.
+TARGET_FACTORS: dict[str, tuple[float, float, str]] = {
+    # target: (factor for non-transformers, factor for transformers, source)
+    "cpu-server": (1.0, 1.0, "measured"),
+    "gpu-server": (1.0, 0.5, "extrapolated: batch-1 GPU inference, launch-bound for small models"),
+    "phone": (3.0, 3.0, "extrapolated: mid-range phone CPU ~3x slower per thread"),
+    "browser": (4.0, 4.0, "extrapolated: WebAssembly ~4x slower than native"),
+    "edge": (6.0, 6.0, "extrapolated: Raspberry-Pi-class board ~6x slower"),
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    size_mb: float
+    latency_ms: float
+    source: str
+
+
+def estimate(arch: str, tokens: int, deploy: str) -> Estimate:
+    """fp32 size and p95 batch-1 latency of ``arch`` at ``tokens`` words on ``deploy``."""
+    cost = COSTS[arch]
+    plain, transformer, target_source = TARGET_FACTORS[deploy]
+    factor = transformer if arch in TRANSFORMERS else plain
+    ms = (cost.a_ms + cost.b_ms * tokens + cost.c_ms * tokens * tokens) * factor
+    source = f"{COST_SOURCE}; {cost.assumptions}; target {deploy}: {target_source}"
+    return Estimate(size_mb=round(cost.params_m * 4.0 * 1_000_000 / 1e6, 1), latency_ms=round(ms, 3), source=source)
+
+
+def round_up(value: float) -> float:
+    """``value`` rounded up to a budget a person would type (2 decimals under 10, 1 under 100, else integer)."""
+    import math
+
+    step = 0.01 if value < 10 else 0.1 if value < 100 else 1.0
+    return round(math.ceil(value / step - 1e-9) * step, 2)

@@ -1,0 +1,103 @@
+"""The constraint profile: what a team tells the advisor about its task and deployment.
+
+Every field has a description and a default that shows in ``advisor recommend --help`` and in
+``advisor schema profile``; ``examples`` is the only required field. Unknown keys are rejected
+(``extra="forbid"``) so a misspelled key in a profile file is an error, not a silently ignored value.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Task = Literal["classification", "tagging"]
+Deploy = Literal["phone", "edge", "browser", "cpu-server", "gpu-server"]
+Compute = Literal["cpu", "gpu"]
+
+TASKS: tuple[str, ...] = ("classification", "tagging")
+DEPLOYS: tuple[str, ...] = ("phone", "edge", "browser", "cpu-server", "gpu-server")
+COMPUTES: tuple[str, ...] = ("cpu", "gpu")
+EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
+
+
+class DataSummary(BaseModel):
+    """What the advisor read off the user's own data file (``--data``); filled by the loaders, not by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="The data file the profile was read from.")
+    fingerprint: str = Field(description="sha256 over the normalized examples (see advisor.data.fingerprint).")
+    label_counts: dict[str, int] = Field(
+        default_factory=dict, description="Examples per class (tagging: entities per type)."
+    )
+    imbalance_ratio: float | None = Field(
+        default=None, description="Largest class count divided by the smallest."
+    )
+    tokens_median: float | None = Field(default=None, description="Median words per example.")
+    tokens_p95: float | None = Field(default=None, description="95th percentile of words per example.")
+    tokens_max: int | None = Field(default=None, description="Longest example, in words.")
+    sw_ratio: float | None = Field(
+        default=None, description="Google's samples / words-per-sample ratio (examples / median words)."
+    )
+    oov_rate: float | None = Field(
+        default=None, description="Share of tokens missing from the given static embeddings' vocabulary."
+    )
+    embeddings: str | None = Field(default=None, description="The embeddings file the OOV rate was taken against.")
+
+
+class ConstraintProfile(BaseModel):
+    """A team's constraints: task, data size, deployment target and budgets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: Task = Field(default="classification", description="classification or tagging (sequence labelling).")
+    examples: int = Field(
+        ge=1,
+        description="Labeled examples (classification) or labeled sentences (tagging). Required.",
+    )
+    classes: int | None = Field(
+        default=None, ge=2, description="Number of classes (tagging: entity types). Unset = unknown."
+    )
+    tokens: int = Field(default=32, ge=1, description="Typical p95 text length in words.")
+    latency_ms: float | None = Field(
+        default=None, gt=0, description="p95 per-example inference budget in milliseconds. Unset = no budget."
+    )
+    deploy: Deploy = Field(default="cpu-server", description="Where the model runs at inference time.")
+    compute: Compute = Field(default="cpu", description="What training runs on.")
+    streaming: bool = Field(
+        default=False, description="Input arrives token by token and must be encoded before it ends."
+    )
+    max_model_mb: float | None = Field(
+        default=None, gt=0, description="Model size budget in MB (fp32 parameter bytes). Unset = no budget."
+    )
+    language: str = Field(
+        default="en",
+        min_length=2,
+        max_length=16,
+        pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$",
+        description="Language of the texts (BCP-47 code, e.g. en, de, pt-BR).",
+    )
+    description: str | None = Field(
+        default=None, max_length=4000, description="Optional free-text description of the task (treated as data)."
+    )
+    data: DataSummary | None = Field(
+        default=None, description="Filled by --data: statistics and fingerprint of the user's data file."
+    )
+
+    @property
+    def edge(self) -> bool:
+        return self.deploy in EDGE_TARGETS
+
+    @property
+    def english(self) -> bool:
+        return self.language.lower().replace("_", "-").split("-")[0] == "en"
+
+
+def profile_defaults() -> dict[str, object]:
+    """Field name → default, for help texts (required fields are left out)."""
+    return {
+        name: f.default
+        for name, f in ConstraintProfile.model_fields.items()
+        if not f.is_required() and f.default_factory is None
+    }

@@ -1,0 +1,68 @@
+"""TEP201 edge-architecture-first: on phone, edge and browser targets the architecture comes first."""
+
+from advisor.candidates import TRANSFORMERS, round_up
+from advisor.hookspecs import hookimpl
+
+DOCS = """On a phone, an edge board or in a browser, the deploy target decides the architecture before
+anything else is tuned: model size and per-example latency are hard limits there, and no learning-rate
+schedule wins back a model that does not fit. This flag is always on for those targets.
+
+Transformers (frozen or fine-tuned all-MiniLM-L6-v2: 22.7M parameters, ~91 MB at fp32) are excluded on
+these targets unless the profile gives BOTH a size budget (max_model_mb) and a latency budget (latency_ms)
+and the estimates fit both: an unset budget does not admit a transformer on an edge target. Sizes are fp32
+parameter bytes; latencies come from the documented table in advisor.candidates (measured on a CPU
+server, multiplied by an extrapolated per-target factor). Quantization (int8 ~4x smaller) can make a
+transformer fit; state that budget explicitly if you plan for it.
+
+Sources: estimates table (benchmarks/latency.py); crossover study for what the transformer is worth
+(+5 to +31 accuracy points over random-init TextCNN/BiLSTM from 50 to 1,000 examples)."""
+
+
+@hookimpl
+def register_rules(register):
+    register(
+        id="TEP201",
+        name="edge-architecture-first",
+        severity="flag",
+        summary="On phone/edge/browser: architecture before everything; transformers only if both budgets admit them.",
+        docs=DOCS,
+    )
+
+
+@hookimpl
+def exclude_candidates(ctx):
+    p = ctx.profile
+    if not p.edge:
+        return
+    ctx.flag(
+        rule="TEP201",
+        message=f"deploy={p.deploy}: architecture before everything: pick the architecture for the target "
+        "before tuning anything else",
+    )
+    for arch in sorted(TRANSFORMERS):
+        est = ctx.estimate(arch)
+        needs = {"latency_ms": round_up(est.latency_ms), "max_model_mb": round_up(est.size_mb)}
+        if p.latency_ms is None or p.max_model_mb is None:
+            missing = " and ".join(
+                f"--{k.replace('_', '-')}" for k in ("latency_ms", "max_model_mb") if getattr(p, k) is None
+            )
+            ctx.exclude(
+                arch,
+                rule="TEP201",
+                reason=f"transformers are excluded on {p.deploy} unless both budgets admit them; "
+                f"{missing} not given (estimate {est.size_mb:g} MB, {est.latency_ms:g} ms)",
+                needs=needs,
+            )
+        elif est.latency_ms > p.latency_ms or est.size_mb > p.max_model_mb:
+            ctx.exclude(
+                arch,
+                rule="TEP201",
+                reason=f"estimate {est.size_mb:g} MB, {est.latency_ms:g} ms on {p.deploy} exceeds the budgets "
+                f"({p.max_model_mb:g} MB, {p.latency_ms:g} ms)",
+                needs=needs,
+            )
+        else:
+            ctx.info(
+                rule="TEP201",
+                message=f"{arch} admitted on {p.deploy}: estimate {est.size_mb:g} MB, {est.latency_ms:g} ms within both budgets",
+            )

@@ -1,0 +1,125 @@
+"""TEP401 classification-picker, TEP402 tagging-picker, TEP403 cpu-compute-prefers-frozen."""
+
+from advisor.hookspecs import hookimpl
+
+TEP401_DOCS = """Classification, without streaming (TEP301 handles streaming).
+Where a transformer is allowed: `transformer-finetune` when examples >= policy.finetune_min_examples
+or plateau evidence was accepted (TEP101 refuses it otherwise), else `frozen-transformer` + a small head.
+Where transformers are excluded: `textcnn` (static vectors under policy.static_embeddings_below examples,
+random init above), with `ngram-linear` as the runner-up.
+
+Measured (crossover study, shared/research/crossover.md): from 50 to 1,000 examples frozen or fine-tuned
+all-MiniLM-L6-v2 beat random-init TextCNN/BiLSTM by 5-31 points (median 17); fine-tuning beat frozen
+features from about 250 examples on (e.g. TREC 500: 93.5 vs 80.0; SST-2 500: 81.9 vs 78.7) and was unstable
+at <= 100. Word 1-2 gram TF-IDF + logistic regression beat random-init TextCNN from 250 to 2,500 examples
+(e.g. MR 500: 62.1 vs 54.4; SST-2 1,000: 69.0 vs 62.8), which is why it is the runner-up and the fallback
+when a budget excludes TextCNN. Points: first choice 100, then 90, 80, ..."""
+
+TEP402_DOCS = """Tagging (sequence labelling), without streaming (TEP301 handles streaming; it prefers `lstm`).
+- fewer than policy.tagging_bilstm_crf_min (1,000) labeled sentences: `frozen-transformer` with a CRF head,
+  or `bilstm-crf` where transformers are excluded;
+- 1,000 to policy.tagging_finetune_above (10,000): `bilstm-crf` (Lample et al. 2016: 90.94 F1 on CoNLL-2003
+  with pretrained vectors and character features; a CRF enforces valid IOB transitions);
+- more: `transformer-finetune` when a transformer is allowed and training compute is a GPU, otherwise
+  `bilstm-crf`.
+TEP101 applies to tagging as well: fine-tuning under 500 labeled sentences needs plateau evidence."""
+
+TEP403_DOCS = """With CPU-only training compute and more than policy.cpu_finetune_max_examples (50,000)
+examples, fine-tuning even a 22.7M-parameter encoder takes many CPU hours per epoch; frozen features
+are computed once (one forward pass per example) and a linear head trains in minutes. The rule adds 15
+points to `frozen-transformer` (enough to overturn the picker's first choice) and says fine-tuning wants
+a GPU."""
+
+ORDER_WITH_FINETUNE = ["transformer-finetune", "frozen-transformer", "textcnn", "ngram-linear", "bilstm", "lstm", "gru"]
+
+
+@hookimpl
+def register_rules(register):
+    register(
+        id="TEP401",
+        name="classification-picker",
+        severity="prefer",
+        summary="Classification: fine-tune at >= threshold, else frozen transformer; TextCNN then n-gram where transformers are excluded.",
+        docs=TEP401_DOCS,
+    )
+    register(
+        id="TEP402",
+        name="tagging-picker",
+        severity="prefer",
+        summary="Tagging: <1k sentences frozen transformer + CRF, 1k-10k BiLSTM-CRF, more: fine-tune on GPU.",
+        docs=TEP402_DOCS,
+    )
+    register(
+        id="TEP403",
+        name="cpu-compute-prefers-frozen",
+        severity="prefer",
+        summary="CPU training with more than ~50k examples: prefer frozen features over fine-tuning.",
+        docs=TEP403_DOCS,
+    )
+
+
+def _give(ctx, order, rule, reasons):
+    points = 100
+    for arch in order:
+        if arch in ctx.remaining():
+            ctx.prefer(arch, points, rule=rule, reason=reasons.get(arch, "lower in the policy's order"))
+            points -= 10
+
+
+@hookimpl
+def rank_candidates(ctx):
+    p, pol = ctx.profile, ctx.policy
+    if p.streaming:
+        return
+    remaining = ctx.remaining()
+    if p.task == "classification":
+        finetune_ok = "transformer-finetune" in remaining
+        reasons = {
+            "transformer-finetune": f"{p.examples} examples"
+            + (" with accepted plateau evidence" if p.examples < pol.finetune_min_examples else f" >= {pol.finetune_min_examples}")
+            + ": fine-tuning beat frozen features from ~250 examples on (crossover study)",
+            "frozen-transformer": "frozen all-MiniLM-L6-v2 + small head beat random-init TextCNN/BiLSTM by 5-31 points "
+            "(median 17) from 50 to 1,000 examples"
+            + ("" if finetune_ok else "; the safe default while fine-tuning is not allowed"),
+            "textcnn": "the best non-transformer encoder for short texts (Kim 2014)",
+            "ngram-linear": "runner-up: word 1-2 gram TF-IDF beat random-init TextCNN from 250 to 2,500 examples (crossover study)",
+        }
+        _give(ctx, ORDER_WITH_FINETUNE, "TEP401", reasons)
+    else:
+        n = p.examples
+        if n < pol.tagging_bilstm_crf_min:
+            order = ["frozen-transformer", "bilstm-crf", "transformer-finetune", "bilstm", "lstm", "gru"]
+            why = f"{n} labeled sentences < {pol.tagging_bilstm_crf_min}"
+            reasons = {
+                "frozen-transformer": f"{why}: frozen contextual token features with a CRF head need few labels",
+                "bilstm-crf": f"{why}: BiLSTM-CRF is the choice where transformers are excluded",
+            }
+        elif n <= pol.tagging_finetune_above or p.compute != "gpu" or "transformer-finetune" not in remaining:
+            order = ["bilstm-crf", "transformer-finetune", "frozen-transformer", "bilstm", "lstm", "gru"]
+            if n > pol.tagging_finetune_above:
+                why = f"{n} sentences > {pol.tagging_finetune_above} but " + (
+                    "training compute is CPU" if p.compute != "gpu" else "fine-tuning is not available"
+                )
+            else:
+                why = f"{pol.tagging_bilstm_crf_min} <= {n} <= {pol.tagging_finetune_above} labeled sentences"
+            reasons = {"bilstm-crf": f"{why}: BiLSTM-CRF (Lample et al. 2016)"}
+        else:
+            order = ["transformer-finetune", "bilstm-crf", "frozen-transformer", "bilstm", "lstm", "gru"]
+            reasons = {
+                "transformer-finetune": f"{n} sentences > {pol.tagging_finetune_above} with GPU compute: fine-tune a transformer",
+                "bilstm-crf": "runner-up: BiLSTM-CRF trains on CPU and decodes valid tag sequences",
+            }
+        _give(ctx, order, "TEP402", reasons)
+    if (
+        p.compute == "cpu"
+        and p.examples > pol.cpu_finetune_max_examples
+        and "frozen-transformer" in remaining
+        and "transformer-finetune" in remaining
+    ):
+        ctx.prefer(
+            "frozen-transformer",
+            15,
+            rule="TEP403",
+            reason=f"{p.examples} examples > {pol.cpu_finetune_max_examples} with CPU training: "
+            "fine-tuning wants a GPU; frozen features are computed once",
+        )
