@@ -131,22 +131,24 @@ def build_profile(params: dict):
     from advisor.policy import PolicyError, find_project_policy, load_policy_file
     from advisor.profile import ConstraintProfile
 
-    values: dict = {}
+    file_values: dict = {}
     source = "profile"
     if params.get("profile_file") is not None:
-        values.update(read_profile_file(params["profile_file"]))
+        file_values = read_profile_file(params["profile_file"])
         source = str(params["profile_file"])
     flags = {k: params[k] for k in PROFILE_FLAGS if params.get(k) is not None}
+    values: dict = {}
     data_file = params.get("data_file")
     if params.get("embeddings_file") is not None and data_file is None:
         raise BadInput("--embeddings needs --data (the OOV rate is measured on the data)")
     if data_file is not None:
+        # Data first; --profile and flags override what the data shows, except the two facts evidence is bound to.
         from advisor.dataprofile import DataError, profile_values_from_data
 
         try:
-            data_values = profile_values_from_data(
+            values = profile_values_from_data(
                 data_file,
-                task=flags.get("task") or values.get("task"),
+                task=flags.get("task") or file_values.get("task"),
                 text_column=params.get("text_column") or "text",
                 label_column=params.get("label_column") or "label",
                 embeddings=params.get("embeddings_file"),
@@ -154,13 +156,13 @@ def build_profile(params: dict):
         except DataError as exc:
             raise BadInput(str(exc)) from None
         for key in ("examples", "task"):
-            given = flags.get(key, values.get(key))
-            if given is not None and given != data_values[key]:
+            given = flags.get(key, file_values.get(key))
+            if given is not None and given != values[key]:
                 raise BadInput(
-                    f"--{key} {given} contradicts --data {data_file}, which has {key} {data_values[key]}: "
+                    f"--{key} {given} contradicts --data {data_file}, which has {key} {values[key]}: "
                     f"drop --{key} (it is read from the data)"
                 )
-        values.update(data_values)
+    values.update(file_values)
     values.update(flags)
     if "examples" not in values:
         raise BadInput("missing --examples (or an 'examples' key in --profile, or --data FILE)")
