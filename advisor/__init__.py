@@ -32,7 +32,7 @@ def __getattr__(name):  # lazy: keep `import advisor` cheap
 
         return render_prompt
     if name == "check":
-        from advisor.check import check
+        from advisor.answers import check
 
         return check
     raise AttributeError(f"module 'advisor' has no attribute {name!r}")

@@ -14,7 +14,7 @@ from advisor import __version__
 from advisor.candidates import DESCRIPTIONS
 from advisor.engine import Engine, Outcome, default_engine
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus, verify
-from advisor.models import Alternative, Estimate, EvidenceReport, Flag, Recipe, Recommendation, Refusal, TraceEntry
+from advisor.models import Recommendation
 from advisor.policy import Policy
 from advisor.profile import ConstraintProfile
 
@@ -55,12 +55,17 @@ def recommend(
     return build_recommendation(engine, engine.evaluate(profile, policy, status))
 
 
-def _estimate(ctx, arch: str) -> Estimate:
+def _estimate(ctx, arch: str) -> dict:
     e = ctx.estimate(arch)
-    return Estimate(size_mb=e.size_mb, latency_ms=e.latency_ms, source=e.source)
+    return {"size_mb": e.size_mb, "latency_ms": e.latency_ms, "source": e.source}
 
 
 def build_recommendation(engine: Engine, outcome: Outcome) -> Recommendation:
+    """The Recommendation for an evaluated profile.
+
+    The whole answer is assembled as plain data and validated in one ``model_validate`` call: one pass through
+    pydantic-core instead of ~40 nested model constructors (this halves the cost of ``recommend()``).
+    """
     ctx = outcome.ctx
     rules = engine.rules
     winner = ctx.winner
@@ -70,48 +75,53 @@ def build_recommendation(engine: Engine, outcome: Outcome) -> Recommendation:
 
         what = ", ".join(["embedding"] * (ctx.embedding is None) + missing + ["monitoring"] * (ctx.monitoring is None))
         raise PluginError(f"no rule set {what} for {winner}: the loaded rules cannot produce a complete answer")
-    alternatives: list[Alternative] = []
+    alternatives: list[dict] = []
+    top = ctx.points.get(winner, 0.0)
     for arch in outcome.ranking[1:]:
-        top = ctx.points.get(winner, 0.0)
+        points = ctx.points.get(arch, 0.0)
         why = "; ".join(f"{e.rule} {e.reason}" for e in ctx.preferences.get(arch, [])) or "no rule preferred it"
         alternatives.append(
-            Alternative(
-                architecture=arch,
-                status="ranked",
-                why_not=f"ranked lower ({ctx.points.get(arch, 0.0):g} vs {top:g} points): {why}",
-                points=ctx.points.get(arch, 0.0),
-                estimate=_estimate(ctx, arch),
-            )
+            {
+                "architecture": arch,
+                "status": "ranked",
+                "why_not": f"ranked lower ({points:g} vs {top:g} points): {why}",
+                "points": points,
+                "estimate": _estimate(ctx, arch),
+            }
         )
     for arch, e in ctx.refused.items():
         alternatives.append(
-            Alternative(architecture=arch, status="refused", why_not=f"{e.rule} {e.reason}", estimate=_estimate(ctx, arch))
+            {"architecture": arch, "status": "refused", "why_not": f"{e.rule} {e.reason}", "estimate": _estimate(ctx, arch)}
         )
     for arch in ctx.candidates:
         if arch in ctx.excluded:
             why = "; ".join(f"{e.rule} {e.reason}" for e in ctx.excluded[arch])
             alternatives.append(
-                Alternative(architecture=arch, status="excluded", why_not=why, estimate=_estimate(ctx, arch))
+                {"architecture": arch, "status": "excluded", "why_not": why, "estimate": _estimate(ctx, arch)}
             )
     ev = ctx.evidence
-    return Recommendation(
-        profile=ctx.profile,
-        architecture=winner,
-        description=DESCRIPTIONS.get(winner, winner),
-        embedding=ctx.embedding,
-        recipe=Recipe(**ctx.recipe),
-        monitoring=ctx.monitoring,
-        estimate=_estimate(ctx, winner),
-        flags=[
-            Flag(rule=f.rule, name=rules[f.rule].name, severity=rules[f.rule].severity, message=f.reason) for f in ctx.flags
-        ],
-        refusals=[
-            Refusal(rule=r.rule, architecture=r.architecture, message=r.reason, unlock=r.unlock) for r in ctx.refusals
-        ],
-        alternatives=alternatives,
-        evidence=EvidenceReport(**ev.as_dict()) if ev.provided else None,
-        policy=ctx.policy.model_dump(),
-        trace=[TraceEntry(rule=t.rule, plugin=t.plugin, effect=t.effect, reason=t.reason) for t in ctx.trace],
-        plugins=list(engine.plugin_order),
-        advisor_version=__version__,
+    return Recommendation.model_validate(
+        {
+            "profile": ctx.profile,
+            "architecture": winner,
+            "description": DESCRIPTIONS.get(winner, winner),
+            "embedding": ctx.embedding,
+            "recipe": ctx.recipe,
+            "monitoring": ctx.monitoring,
+            "estimate": _estimate(ctx, winner),
+            "flags": [
+                {"rule": f.rule, "name": rules[f.rule].name, "severity": rules[f.rule].severity, "message": f.reason}
+                for f in ctx.flags
+            ],
+            "refusals": [
+                {"rule": r.rule, "architecture": r.architecture, "message": r.reason, "unlock": r.unlock}
+                for r in ctx.refusals
+            ],
+            "alternatives": alternatives,
+            "evidence": ev.as_dict() if ev.provided else None,
+            "policy": ctx.policy.model_dump(),
+            "trace": [{"rule": t.rule, "plugin": t.plugin, "effect": t.effect, "reason": t.reason} for t in ctx.trace],
+            "plugins": list(engine.plugin_order),
+            "advisor_version": __version__,
+        }
     )

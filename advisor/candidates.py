@@ -10,6 +10,7 @@ extrapolations (not measured here) and are marked as such in every estimate's ``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # The fixed ids of the built-in candidates, in tie-break order.
 CANDIDATES: tuple[str, ...] = (
@@ -81,6 +82,7 @@ class Estimate:
     source: str
 
 
+@lru_cache(maxsize=8192)  # pure, and its result is frozen: recommend() asks for the same few figures again and again
 def estimate(arch: str, tokens: int, deploy: str) -> Estimate:
     """fp32 size and p95 batch-1 latency of ``arch`` at ``tokens`` words on ``deploy``."""
     cost = COSTS[arch]

@@ -10,7 +10,6 @@ Imports stay light: torch, numpy and the rules engine are imported inside the co
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from pathlib import Path
@@ -62,7 +61,7 @@ def profile_options(f):
         click.option("--streaming/--no-streaming", default=None, help="Input arrives token by token.  [default: no-streaming]"),
         click.option("--max-model-mb", type=float, help="Model size budget, MB at fp32.  [default: unset = no budget]"),
         click.option("--language", help="Language of the texts (BCP-47).  [default: en]"),
-        click.option("--description", help="Free-text description of the task (treated as data, never as instructions)."),
+        click.option("--description", help="Free-text description of the task (treated as data, never as instructions).  [default: unset]"),
         click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
                      help="Policy thresholds file (TOML/JSON). Default: [tool.advisor] of the nearest pyproject.toml."),
         click.option("--data", "data_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -78,6 +77,8 @@ def profile_options(f):
 
 
 def _closest(key: str, valid) -> str:
+    import difflib
+
     match = difflib.get_close_matches(key, list(valid), n=1)
     return f" (did you mean {match[0]!r}?)" if match else f" (valid keys: {', '.join(valid)})"
 
@@ -204,7 +205,34 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 # -- commands ------------------------------------------------------------------------------------
-@click.group(context_settings=CONTEXT_SETTINGS)
+# Commands that live in their own modules, imported only when invoked or listed (keeps cold start light
+# and avoids import cycles: those modules import this one).
+LAZY_COMMANDS = {
+    "baseline": "advisor.cli_baseline:baseline",
+    "check": "advisor.cli_agent:check_command",
+    "ask": "advisor.cli_agent:ask_command",
+    "mcp": "advisor.cli_agent:mcp_command",
+    "profile": "advisor.cli_agent:profile_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[name].split(":")
+            command = getattr(importlib.import_module(module), attr, None)
+            if command is None:
+                return None
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="text-encoder-advisor", prog_name="advisor")
 def cli():
     """Which text encoder to build under your constraints, and proof for the risky step.
@@ -295,6 +323,8 @@ def rules_explain(rule_id):
         if rule_id.lower() in names:
             rule = engine.rules[names[rule_id.lower()]]
         else:
+            import difflib
+
             close = difflib.get_close_matches(rule_id.upper(), list(engine.rules), n=3, cutoff=0.5)
             close += [names[n] for n in difflib.get_close_matches(rule_id.lower(), list(names), n=2)]
             hint = f"; closest: {', '.join(dict.fromkeys(close))}" if close else ""
@@ -360,16 +390,6 @@ def _policy(policy_file):
         return load_policy_file(policy_file) if policy_file else find_project_policy()
     except PolicyError as exc:
         raise BadInput(str(exc)) from None
-
-
-def _register_optional_commands() -> None:
-    """Commands defined in their own modules (imported lazily by click when invoked)."""
-    from advisor.cli_extra import register
-
-    register(cli)
-
-
-_register_optional_commands()
 
 
 def main() -> None:  # pragma: no cover - console entry

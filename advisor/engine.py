@@ -34,10 +34,13 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "advisor.rules.streaming",
     "advisor.rules.finetune",
     "advisor.rules.pickers",
-    "advisor.rules.data_shape",
     "advisor.rules.embedding",
     "advisor.rules.recipe",
     "advisor.rules.monitoring",
+    # after monitoring: TEP503 replaces TEP701's signal, and a later set_monitoring overrides an earlier one
+    "advisor.rules.data_shape",
+    # TEP009 answer-format: the rule `advisor check` reports format problems under (no effect on recommend)
+    "advisor.rules.answer_format",
 )
 SEVERITIES: tuple[str, ...] = ("refuse", "exclude", "prefer", "flag", "info")
 RECIPE_FIELDS: tuple[str, ...] = ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
@@ -239,7 +242,24 @@ class Engine:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {exc.plugin_name!r} has a hook implementation that matches no hook: {exc}") from None
+            # pluggy's error names the plugin object, not its registered name: name both plugin and hook.
+            import difflib
+
+            name = self.pm.get_name(exc.plugin) or type(exc.plugin).__name__
+            unknown = [
+                h for h, caller in vars(self.pm.hook).items()
+                if not h.startswith("_") and not caller.has_spec()
+                and any(i.plugin is exc.plugin for i in caller.get_hookimpls())
+            ]
+            hooks = ("register_rules", *PHASES)
+            hints = [
+                f"{h!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(h, hooks, n=1)) else "")
+                for h in unknown
+            ]
+            raise PluginError(
+                f"plugin {name!r} has a hook implementation that matches no hook: {', '.join(hints) or exc}; "
+                f"the hooks are {', '.join(hooks)}"
+            ) from None
         # Call order: registration order (pluggy calls LIFO, so keep our own list).
         self._impls = {
             phase: sorted(
@@ -256,7 +276,7 @@ class Engine:
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"plugin {name!r} does not match the hook specifications: {exc}") from None
         self.plugin_order.append(name)
-        impl = getattr(self.pm.hook, "register_rules")
+        impl = self.pm.hook.register_rules
         for hookimpl in impl.get_hookimpls():
             if hookimpl.plugin_name == name:
                 try:

@@ -9,7 +9,6 @@ recommendation as a TEP100 policy-override flag, so a loosened threshold is neve
 
 from __future__ import annotations
 
-import difflib
 import json
 import tomllib
 from pathlib import Path
@@ -85,15 +84,16 @@ class Policy(BaseModel):
 
     def overrides(self) -> dict[str, tuple[object, object]]:
         """Field → (shipped default, value in force) for every value that differs from the default."""
-        shipped = Policy()
+        # the field defaults are the shipped values (no Policy() built per call: TEP100 asks on every recommend)
+        fields = type(self).model_fields
         return {
-            name: (getattr(shipped, name), getattr(self, name))
-            for name in type(self).model_fields
-            if getattr(self, name) != getattr(shipped, name)
+            name: (f.default, getattr(self, name)) for name, f in fields.items() if getattr(self, name) != f.default
         }
 
 
 def _closest(key: str) -> str:
+    import difflib
+
     match = difflib.get_close_matches(key, list(Policy.model_fields), n=1)
     return f" (did you mean {match[0]}?)" if match else ""
 

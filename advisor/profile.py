@@ -27,7 +27,7 @@ class DataSummary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(description="The data file the profile was read from.")
-    fingerprint: str = Field(description="sha256 over the normalized examples (see advisor.data.fingerprint).")
+    fingerprint: str = Field(pattern=r"^sha256:[0-9a-f]{64}$", description="sha256 over the normalized examples (see advisor.data.fingerprint).")
     label_counts: dict[str, int] = Field(
         default_factory=dict, description="Examples per class (tagging: entities per type)."
     )

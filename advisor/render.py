@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:  # jinja2 is imported on first render: `--format json` never pays for it
+    from jinja2.sandbox import SandboxedEnvironment
 
 FORMATS = ("text", "markdown", "json", "prompt")
 ANSWER_FIELDS = ("architecture", "embedding", "recipe", "monitoring")
@@ -35,6 +35,11 @@ def data_block(text: object, name: str = "data") -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
+    from importlib.resources import files
+
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     folder = str(files("advisor.prompts"))
     env = SandboxedEnvironment(
         loader=FileSystemLoader(folder),

@@ -46,7 +46,7 @@ def exclude_candidates(ctx):
     p = ctx.profile
     if not p.english:
         ctx.flag(rule="TEP502", message=f"language={p.language}: the bundled pretrained encoder and vectors are English-only; "
-                 f"use {MULTILINGUAL} for transformer candidates and fastText cc.{p.language.split('-')[0].lower()}.300.vec for static vectors")
+                 f"use {MULTILINGUAL} for transformer candidates and fastText cc.{p.language.replace('_', '-').split('-')[0].lower()}.300.vec for static vectors")
 
 
 @hookimpl

@@ -25,7 +25,7 @@ def describe_winner(ctx):
     elif arch == "ngram-linear":
         ctx.set_embedding("random", rule="TEP601", reason="ngram-linear learns sparse n-gram weights from scratch")
     elif n < below:
-        vectors = "GloVe/fastText 300-d" if ctx.profile.english else f"fastText cc.{ctx.profile.language.split('-')[0].lower()}.300"
+        vectors = "GloVe/fastText 300-d" if ctx.profile.english else f"fastText cc.{ctx.profile.language.replace('_', '-').split('-')[0].lower()}.300"
         ctx.set_embedding("static", rule="TEP601", reason=f"{n} examples < {below}: frozen static vectors ({vectors})")
     else:
         ctx.set_embedding("random", rule="TEP601", reason=f"{n} examples >= {below}: random-init embeddings trained on the task")

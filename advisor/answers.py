@@ -1,0 +1,347 @@
+"""Agents' answers: reading them and checking them against the policy (``advisor check``, the guardrail).
+
+The function users import is ``advisor.check`` (the package exports it lazily); the module is named
+``answers`` so that the package attribute ``advisor.check`` is the function, never shadowed by a submodule.
+
+An answer is the JSON object the prompt asks for (``advisor schema answer``)::
+
+    {"architecture": "textcnn", "embedding": "static",
+     "recipe": {"optimizer": "...", "learning_rate": "...", "batch_size": "...", "epochs": "...",
+                "regularization": "..."},
+     "monitoring": "...", "rationale": "..."}
+
+:func:`check` runs the engine on the profile and reports every way the answer breaks the policy in
+force, each with the rule id that says so:
+
+- an architecture the engine excluded (the excluding rules: TEP001 task fit, TEP201 edge, TEP202/TEP203
+  budgets, TEP301 streaming, or a plugin's rule) or refused (TEP101 fine-tuning under the threshold
+  without accepted evidence);
+- an embedding input other than the one the policy gives that architecture (TEP601, or whichever rule
+  set it): the engine is asked "what if the winner were X?" with a what-if plugin, so plugins count too;
+- format problems (TEP009 answer-format): an unknown architecture or embedding value, a missing or
+  empty recipe line, a missing monitoring signal, or another allowed architecture than the engine's
+  chosen without a ``rationale`` (the prompt allows that only with a reason).
+
+A malformed answer (not JSON, not an object) raises :class:`CheckInputError` with a one-line message.
+
+This module is also the plugin that registers TEP009 (``register_rules`` only: it never acts during
+``recommend``), so that ``advisor rules explain TEP009`` documents the format rule: it belongs in
+``advisor.engine.DEFAULT_PLUGINS`` as ``"advisor.answers"``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.hookspecs import hookimpl
+from advisor.models import Flag, Recommendation
+from advisor.policy import Policy
+from advisor.profile import ConstraintProfile
+from advisor.rules.answer_format import FORMAT_RULE
+
+WHAT_IF_RULE = "TEP901"
+ANSWER_FIELDS = ("architecture", "embedding", "recipe", "monitoring")
+RECIPE_FIELDS = ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
+
+class CheckInputError(ValueError):
+    """The answer cannot be read at all (not JSON, not an object): the message is one line."""
+
+
+class Violation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str = Field(description="Id of the rule the answer breaks (TEP009 for format problems).")
+    message: str = Field(description="One line: what is wrong and why.")
+    field: str | None = Field(default=None, description="The answer field at fault (e.g. recipe.epochs).")
+    unlock: str | None = Field(default=None, description="For a refusal: the command that would lift it.")
+
+
+class CheckResult(BaseModel):
+    """The verdict on one answer, with the engine's own recommendation for the same profile."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = Field(default=1, description="Version of this JSON contract.")
+    ok: bool = Field(description="True when there is no violation.")
+    violations: list[Violation] = Field(default_factory=list, description="Every violation, in field order.")
+    notes: list[Flag] = Field(
+        default_factory=list,
+        description="Flags the policy raises for the answer's own architecture (things to know, not violations).",
+    )
+    answer: dict[str, Any] = Field(description="The answer as read.")
+    recommendation: Recommendation = Field(description="The engine's own recommendation for the profile.")
+
+
+def one_line(exc: ValidationError, source: str) -> str:
+    """A pydantic ValidationError as one line: ``source: field: message; ...`` (for tool errors)."""
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "value"
+        got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
+        parts.append(f"{loc}: {err['msg']}{got}")
+    return f"{source}: " + "; ".join(parts)
+
+
+# -- reading an answer ---------------------------------------------------------------------------
+_FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n(.*?)```", re.DOTALL)
+
+
+def _json_error(exc: json.JSONDecodeError, where: str) -> str:
+    return f"answer is not valid JSON{where}: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+
+
+def _require_object(value: object) -> dict:
+    if not isinstance(value, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+        raise CheckInputError(f"answer must be a JSON object, got {kind}")
+    return value
+
+
+def parse_answer(text: str) -> dict:
+    """The answer object in an LLM reply: bare JSON, the first fenced code block, or the first ``{...}``.
+
+    :raises CheckInputError: no JSON object can be read (one-line message with line and column).
+    """
+    if not isinstance(text, str):
+        raise CheckInputError(f"answer must be text, got {type(text).__name__}")
+    text = text.removeprefix("\ufeff")
+    stripped = text.strip()
+    if not stripped:
+        raise CheckInputError("answer is empty")
+    try:
+        return _require_object(json.loads(text))  # positions in errors refer to the text as given
+    except json.JSONDecodeError as exc:
+        bare_error = exc
+    fence = _FENCE.search(stripped)
+    if fence is not None:
+        try:
+            return _require_object(json.loads(fence.group(1)))
+        except json.JSONDecodeError as exc:
+            raise CheckInputError(_json_error(exc, " inside the ``` code block")) from None
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"\{", stripped):
+        with suppress(json.JSONDecodeError):
+            value, _ = decoder.raw_decode(stripped, match.start())
+            if isinstance(value, dict):
+                return value
+    if stripped[0] in "[{\"" or stripped[0].isdigit():
+        raise CheckInputError(_json_error(bare_error, ""))
+    raise CheckInputError("answer holds no JSON object (expected bare JSON or a ```json code block)")
+
+
+def read_answer(source: str | Path) -> dict:
+    """Read and parse an answer file (``-`` reads stdin)."""
+    import sys
+
+    if str(source) == "-":
+        return parse_answer(sys.stdin.read())
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CheckInputError(f"{path}: answer file not found") from None
+    except UnicodeDecodeError:
+        raise CheckInputError(f"{path}: answer file is not UTF-8 text") from None
+    except OSError as exc:
+        raise CheckInputError(f"{path}: cannot read answer file: {exc.strerror}") from None
+    try:
+        return parse_answer(text)
+    except CheckInputError as exc:
+        raise CheckInputError(f"{path}: {exc}") from None
+
+
+# -- the what-if plugin: what the policy says for the answer's architecture -----------------------
+class _WhatIf:
+    """Adds enough points to one candidate to make it the winner, so describe_winner speaks for it."""
+
+    __name__ = "advisor.answers.what-if"
+
+    def __init__(self, architecture: str):
+        self.architecture = architecture
+
+    @hookimpl
+    def register_rules(self, register):
+        register(
+            id=WHAT_IF_RULE,
+            name="check-what-if",
+            severity="prefer",
+            summary="advisor check only: makes the answer's architecture win, to read what the policy gives it.",
+            docs="Used by advisor check in a private engine; never loaded by recommend.",
+        )
+
+    @hookimpl
+    def rank_candidates(self, ctx):
+        ctx.prefer(self.architecture, 1_000_000, rule=WHAT_IF_RULE, reason="what the policy gives the answer's choice")
+
+
+def _what_if(architecture: str, profile: ConstraintProfile, policy: Policy, evidence) -> Recommendation:
+    from advisor.api import recommend
+    from advisor.engine import Engine
+
+    return recommend(profile, policy=policy, evidence=evidence, engine=Engine([_WhatIf(architecture)]))
+
+
+# -- the check -----------------------------------------------------------------------------------
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _closest(value: str, valid) -> str:
+    match = difflib.get_close_matches(value.strip().lower().replace("_", "-").replace(" ", "-"), list(valid), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _format_violations(answer: Mapping[str, Any]) -> list[Violation]:
+    from advisor.candidates import CANDIDATES, EMBEDDINGS
+
+    out: list[Violation] = []
+
+    def bad(field: str, message: str) -> None:
+        out.append(Violation(rule=FORMAT_RULE, field=field, message=message))
+
+    arch = answer.get("architecture")
+    if _text(arch) is None:
+        bad("architecture", "architecture is missing: name one of " + ", ".join(CANDIDATES))
+    elif arch not in CANDIDATES:
+        bad("architecture", f"unknown architecture {arch!r}{_closest(str(arch), CANDIDATES)}; known: {', '.join(CANDIDATES)}")
+    emb = answer.get("embedding")
+    if _text(emb) is None:
+        bad("embedding", "embedding is missing: name one of " + ", ".join(EMBEDDINGS))
+    elif emb not in EMBEDDINGS:
+        bad("embedding", f"unknown embedding {emb!r}{_closest(str(emb), EMBEDDINGS)}; known: {', '.join(EMBEDDINGS)}")
+    recipe = answer.get("recipe")
+    if not isinstance(recipe, Mapping):
+        bad("recipe", "recipe is missing: give five lines (" + ", ".join(RECIPE_FIELDS) + ")")
+    else:
+        for name in RECIPE_FIELDS:
+            if _text(recipe.get(name)) is None:
+                bad(f"recipe.{name}", f"recipe line {name!r} is missing or empty")
+    if _text(answer.get("monitoring")) is None:
+        bad("monitoring", "monitoring signal is missing: name the one signal to watch")
+    return out
+
+
+def _known(value: object, valid) -> bool:
+    return isinstance(value, str) and value in valid
+
+
+def check(
+    answer: Mapping[str, Any] | str,
+    profile: ConstraintProfile | Mapping[str, Any],
+    *,
+    policy: Policy | None = None,
+    evidence: str | Path | None = None,
+) -> CheckResult:
+    """Check an agent's answer against the policy for ``profile``.
+
+    :param answer: the answer object, or a reply text to :func:`parse_answer`.
+    :param profile: a :class:`ConstraintProfile` or a mapping of its fields.
+    :param policy: thresholds in force (default: the shipped :class:`Policy`).
+    :param evidence: a plateau evidence file, verified as ``recommend`` verifies it (accepted evidence
+        lifts TEP101, and then fine-tuning is no violation).
+    :returns: a :class:`CheckResult`; ``ok`` is False when there is any violation.
+    :raises CheckInputError: the answer is not a JSON object.
+    :raises pydantic.ValidationError: the profile mapping is invalid.
+    :raises advisor.engine.AdvisorError: the engine cannot produce a recommendation (plugin failure,
+        nothing meets the budgets).
+    """
+    from advisor.api import recommend
+    from advisor.candidates import CANDIDATES, EMBEDDINGS
+
+    if isinstance(answer, str):
+        answer = parse_answer(answer)
+    if not isinstance(answer, Mapping):
+        _require_object(answer)
+    if not isinstance(profile, ConstraintProfile):
+        profile = ConstraintProfile.model_validate(profile)
+    policy = policy or Policy()
+    rec = recommend(profile, policy=policy, evidence=evidence)
+    violations = _format_violations(answer)
+    notes: list[Flag] = []
+    arch = answer.get("architecture")
+    if _known(arch, CANDIDATES):
+        excluded = [t for t in rec.trace if t.effect == f"exclude {arch}"]
+        refused = [r for r in rec.refusals if r.architecture == arch]
+        for t in excluded:
+            violations.append(Violation(rule=t.rule, field="architecture", message=f"{arch} is excluded: {t.reason}"))
+        for r in refused:
+            violations.append(
+                Violation(rule=r.rule, field="architecture", message=f"{arch} is refused: {r.message}", unlock=r.unlock)
+            )
+        if not excluded and not refused:
+            chosen = rec if arch == rec.architecture else _what_if(arch, profile, policy, evidence)
+            emb = answer.get("embedding")
+            if _known(emb, EMBEDDINGS) and emb != chosen.embedding:
+                setter = next(
+                    (t for t in reversed(chosen.trace) if t.effect == f"embedding {chosen.embedding}"), None
+                )
+                rule = setter.rule if setter is not None else FORMAT_RULE
+                why = f": {setter.reason}" if setter is not None else ""
+                violations.append(
+                    Violation(
+                        rule=rule,
+                        field="embedding",
+                        message=f"{arch} takes {chosen.embedding!r} input under the policy, not {emb!r}{why}",
+                    )
+                )
+            own = {(f.rule, f.message) for f in rec.flags}
+            notes = [f for f in chosen.flags if (f.rule, f.message) not in own and f.rule != WHAT_IF_RULE]
+            if arch != rec.architecture and _text(answer.get("rationale")) is None:
+                violations.append(
+                    Violation(
+                        rule=FORMAT_RULE,
+                        field="rationale",
+                        message=f"{arch} differs from the engine's choice {rec.architecture} and the answer gives no "
+                        "rationale (another allowed architecture needs a reason)",
+                    )
+                )
+    order = {name: i for i, name in enumerate(("architecture", "embedding", "recipe", "monitoring", "rationale"))}
+    violations.sort(key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
+    return CheckResult(
+        ok=not violations,
+        violations=violations,
+        notes=notes,
+        answer=dict(answer),
+        recommendation=rec,
+    )
+
+
+def render_check(result: CheckResult, *, source: str = "answer") -> str:
+    """The verdict for people: the answer beside the engine's recommendation, then every violation."""
+    rec, answer = result.recommendation, result.answer
+    recipe = answer.get("recipe") if isinstance(answer.get("recipe"), Mapping) else {}
+    rows = [("architecture", answer.get("architecture"), rec.architecture), ("embedding", answer.get("embedding"), rec.embedding)]
+    rows += [(f"recipe {f.replace('_', ' ')}", recipe.get(f), getattr(rec.recipe, f)) for f in RECIPE_FIELDS]
+    rows += [("monitoring", answer.get("monitoring"), rec.monitoring)]
+    width = 44
+    lines = [f"{'':<22}{source[:width]:<{width}}  engine's recommendation"]
+    for name, mine, theirs in rows:
+        shown = str(mine) if _text(mine) is not None else "(missing)"
+        if len(shown) > width:
+            shown = shown[: width - 3] + "..."
+        differs = " <>" if mine != theirs and name in ("architecture", "embedding") else ""
+        lines.append(f"{name:<22}{shown:<{width}}  {theirs}{differs}")
+    if _text(answer.get("rationale")) is not None:
+        lines.append(f"{'rationale':<22}{answer['rationale']}")
+    lines.append("")
+    if result.ok:
+        lines.append("verdict: OK: the answer respects every rule in force")
+    else:
+        n = len(result.violations)
+        lines.append(f"verdict: VIOLATES THE POLICY ({n} violation{'s' * (n != 1)}): do not use this answer as it stands")
+        for v in result.violations:
+            lines.append(f"  [{v.rule}] {v.message}")
+            if v.unlock:
+                lines.append(f"      unlock: {v.unlock}")
+        lines.append(f"use the engine's recommendation instead: {rec.architecture} with {rec.embedding} input ({rec.description})")
+    for f in result.notes:
+        lines.append(f"note [{f.rule} {f.name}] {f.message}")
+    return "\n".join(lines) + "\n"

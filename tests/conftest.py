@@ -1,0 +1,69 @@
+"""Shared fixtures. Tests never load installed entry-point plugins: the switch is set before anything imports
+the engine (the advisor's own switch, not ``sys._called_from_test``, which would also hide llm's plugins)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["ADVISOR_NO_ENTRY_POINTS"] = "1"
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+import advisor.engine  # noqa: E402
+from advisor.engine import Engine  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_default_engine():
+    """Every test starts and ends with no cached process-wide engine (plugins from one test never leak)."""
+    advisor.engine.reset_default_engine()
+    yield
+    advisor.engine.reset_default_engine()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A CliRunner (stdout and stderr apart: ``result.stdout``, ``result.stderr``)."""
+    return CliRunner()
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    """``write_file(name, text) -> Path``: a file under the test's tmp folder."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def make_engine():
+    """``make_engine(*plugins) -> Engine``: the built-in rules plus throwaway plugin objects (no entry points)."""
+
+    def make(*plugins: object) -> Engine:
+        return Engine(extra_plugins=plugins, entry_points=False)
+
+    return make
+
+
+@pytest.fixture
+def cli_plugins(monkeypatch):
+    """``cli_plugins(*plugins)``: make the CLI's default engine load these plugins as if they were installed
+    entry points; the default engine is rebuilt on first use and dropped again after the test."""
+
+    def install(*plugins: object) -> None:
+        found = [(getattr(p, "__name__", None) or type(p).__name__, p) for p in plugins]
+        monkeypatch.setattr(advisor.engine, "_entry_point_plugins", lambda: list(found))
+        advisor.engine.reset_default_engine()
+
+    yield install
+    advisor.engine.reset_default_engine()

@@ -1,0 +1,972 @@
+"""The engine and the built-in picker policy: one group of tests per rule, then the plugin contract."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import advisor.engine
+from advisor import ConstraintProfile, hookimpl, hookspecs, recommend
+from advisor.candidates import CANDIDATES, TRANSFORMERS, estimate
+from advisor.engine import PHASES, Engine, NoCandidateError, PluginError
+from advisor.policy import Policy
+from advisor.profile import DataSummary
+
+UNLOCK = "advisor baseline plateau DATA --out evidence.json && advisor recommend --data DATA --evidence evidence.json"
+RECIPE_FIELDS = ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
+
+
+def rec(policy: Policy | None = None, engine: Engine | None = None, evidence=None, **profile):
+    return recommend(ConstraintProfile(**profile), policy=policy, engine=engine, evidence=evidence)
+
+
+def flag_rules(r) -> list[str]:
+    return [f.rule for f in r.flags]
+
+
+def alt(r, arch: str):
+    (a,) = [a for a in r.alternatives if a.architecture == arch]
+    return a
+
+
+def excluded_by(r, arch: str) -> set[str]:
+    a = alt(r, arch)
+    assert a.status == "excluded", (arch, a.status)
+    return set(re.findall(r"TEP\d{3}", a.why_not))
+
+
+def trace_effects(r, rule: str) -> list[str]:
+    return [t.effect for t in r.trace if t.rule == rule]
+
+
+def evidence_doc(
+    task: str = "classification", examples: int = 300, curve=(0.5, 0.6, 0.7, 0.7, 0.7, 0.7), **over
+):
+    doc = {
+        "schema_version": 1,
+        "kind": "advisor-plateau-evidence",
+        "task": task,
+        "metric": "accuracy" if task == "classification" else "entity_f1",
+        "data": {
+            "path": "train.jsonl",
+            "fingerprint": "sha256:" + "0" * 64,
+            "examples": examples,
+            "label_counts": {},
+        },
+        "plateau": {"patience": 3, "min_delta": 0.001, "verdict": "plateaued"},
+        "architectures": ["textcnn"],
+        "runs": [
+            {
+                "arch": "textcnn",
+                "seed": s,
+                "config": {},
+                "dev_curve": list(curve),
+                "best_epoch": 3,
+                "best_dev": max(curve),
+                "plateaued": True,
+            }
+            for s in (0, 1)
+        ],
+        "floor": {"metric": "accuracy", "mean": max(curve), "std": 0.0, "runs": 2},
+        "versions": {},
+    }
+    doc.update(over)
+    return doc
+
+
+# -- TEP001 task-fit -----------------------------------------------------------------------------------
+def test_tep001_tagging_excludes_whole_text_classifiers():
+    r = rec(task="tagging", examples=5000)
+    assert excluded_by(r, "textcnn") == {"TEP001"}
+    assert excluded_by(r, "ngram-linear") == {"TEP001"}
+    assert "bilstm-crf" not in [a.architecture for a in r.alternatives if a.status == "excluded"]
+
+
+def test_tep001_classification_excludes_the_crf_tagger():
+    r = rec(examples=5000)
+    assert excluded_by(r, "bilstm-crf") == {"TEP001"}
+    assert alt(r, "textcnn").status == "ranked"
+
+
+# -- TEP100 policy-override ----------------------------------------------------------------------------
+def test_tep100_absent_under_the_shipped_policy():
+    assert "TEP100" not in flag_rules(rec(examples=300))
+
+
+def test_tep100_flags_every_overridden_value():
+    r = rec(Policy(finetune_min_examples=100, static_embeddings_below=5000), examples=300)
+    messages = [f.message for f in r.flags if f.rule == "TEP100"]
+    assert messages == [
+        "policy override: finetune_min_examples = 100 (shipped default 500)",
+        "policy override: static_embeddings_below = 5000 (shipped default 10000)",
+    ]
+    assert r.policy["finetune_min_examples"] == 100
+    # the loosened threshold takes effect, and is not silent
+    assert r.architecture == "transformer-finetune"
+
+
+# -- TEP101 finetune-needs-plateau ---------------------------------------------------------------------
+@pytest.mark.parametrize("examples", [1, 50, 300, 499])
+def test_tep101_refuses_finetuning_below_the_threshold(examples):
+    r = rec(examples=examples)
+    assert r.architecture == "frozen-transformer"
+    (refusal,) = r.refusals
+    assert refusal.rule == "TEP101" and refusal.architecture == "transformer-finetune"
+    assert refusal.message.startswith(f"{examples} labeled examples < 500 (policy finetune_min_examples)")
+    assert refusal.unlock == UNLOCK
+    assert alt(r, "transformer-finetune").status == "refused"
+    assert alt(r, "transformer-finetune").why_not.startswith(f"TEP101 {examples} labeled examples < 500")
+
+
+@pytest.mark.parametrize("examples", [500, 501, 5000])
+def test_tep101_allows_finetuning_at_the_threshold(examples):
+    r = rec(examples=examples)
+    assert r.architecture == "transformer-finetune"
+    assert r.refusals == []
+    assert trace_effects(r, "TEP101") == ["info"]
+    (note,) = [t.reason for t in r.trace if t.rule == "TEP101"]
+    assert note == f"{examples} labeled examples >= 500: fine-tuning needs no evidence"
+
+
+def test_tep101_holds_for_tagging_counted_in_sentences():
+    r = rec(task="tagging", examples=300)
+    (refusal,) = r.refusals
+    assert refusal.architecture == "transformer-finetune"
+    assert refusal.message.startswith("300 labeled sentences < 500")
+    assert refusal.unlock == UNLOCK
+    assert r.architecture != "transformer-finetune"
+
+
+def test_tep101_threshold_comes_from_the_policy():
+    r = rec(Policy(finetune_min_examples=1000), examples=700)
+    assert r.refusals[0].message.startswith("700 labeled examples < 1000")
+    assert "TEP100" in flag_rules(r)
+
+
+def test_tep101_refusal_of_an_excluded_candidate_is_trace_only():
+    r = rec(examples=300, deploy="phone")
+    assert r.refusals == []  # TEP201 had already excluded fine-tuning
+    assert "refuse transformer-finetune (already excluded)" in trace_effects(r, "TEP101")
+
+
+def test_tep101_unlock_command_names_the_data_file_quoted():
+    data = DataSummary(path="my data.jsonl", fingerprint="sha256:" + "0" * 64)
+    r = rec(examples=300, data=data)
+    assert r.refusals[0].unlock == (
+        "advisor baseline plateau 'my data.jsonl' --out evidence.json && "
+        "advisor recommend --data 'my data.jsonl' --evidence evidence.json"
+    )
+
+
+def test_tep101_accepted_evidence_lifts_the_refusal(tmp_path):
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(evidence_doc()), encoding="utf-8")
+    r = rec(examples=300, evidence=path)
+    assert r.refusals == []
+    assert r.architecture == "transformer-finetune"
+    assert r.evidence is not None and r.evidence.accepted and r.evidence.floor_mean == 0.7
+    assert "floor is 0.700" in r.monitoring
+    assert "TEP102" not in flag_rules(r)  # 300 >= 250
+
+
+@pytest.mark.parametrize(
+    ("doc", "why"),
+    [
+        (evidence_doc(curve=(0.5, 0.6, 0.7, 0.8)), "has not plateaued"),
+        (evidence_doc(examples=301), "example count mismatch"),
+        (evidence_doc(task="tagging"), "task mismatch"),
+        (evidence_doc(kind="something-else"), "not a plateau evidence file"),
+    ],
+)
+def test_tep101_rejected_evidence_keeps_the_refusal(tmp_path, doc, why):
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    r = rec(examples=300, evidence=path)
+    assert r.architecture == "frozen-transformer"
+    (refusal,) = r.refusals
+    assert "; evidence not accepted: " in refusal.message and why in refusal.message
+    assert r.evidence is not None and not r.evidence.accepted
+
+
+# -- TEP102 small-data-finetune-variance ---------------------------------------------------------------
+def test_tep102_flags_seed_variance_under_250():
+    r = rec(Policy(finetune_min_examples=100), examples=200)
+    assert r.architecture == "transformer-finetune"
+    (msg,) = [f.message for f in r.flags if f.rule == "TEP102"]
+    assert msg == (
+        "200 examples < 250: fine-tuned accuracy varies by several points between seeds at this size "
+        "(measured: up to 8); run three seeds and compare them against frozen features"
+    )
+
+
+@pytest.mark.parametrize(("examples", "threshold"), [(250, 100), (300, 100), (200, 500)])
+def test_tep102_silent_otherwise(examples, threshold):
+    assert "TEP102" not in flag_rules(rec(Policy(finetune_min_examples=threshold), examples=examples))
+
+
+# -- TEP201 edge-architecture-first --------------------------------------------------------------------
+EDGE = ("phone", "edge", "browser")
+
+
+@pytest.mark.parametrize("deploy", EDGE)
+@pytest.mark.parametrize("budgets", [{}, {"latency_ms": 1000.0}, {"max_model_mb": 1000.0}])
+def test_tep201_flags_and_excludes_transformers_unless_both_budgets_given(deploy, budgets):
+    r = rec(examples=5000, deploy=deploy, **budgets)
+    assert "TEP201" in flag_rules(r)
+    for arch in TRANSFORMERS:
+        assert "TEP201" in excluded_by(r, arch)
+    assert r.architecture == "textcnn"
+
+
+@pytest.mark.parametrize("deploy", EDGE)
+def test_tep201_admits_transformers_when_both_budgets_admit_them(deploy):
+    r = rec(examples=5000, deploy=deploy, latency_ms=1000, max_model_mb=200)
+    assert "TEP201" in flag_rules(r)
+    assert r.architecture == "transformer-finetune"
+    assert alt(r, "frozen-transformer").status == "ranked"
+    assert sum(1 for t in r.trace if t.rule == "TEP201" and t.effect == "info") == 2
+
+
+@pytest.mark.parametrize(
+    "budgets", [{"latency_ms": 1000, "max_model_mb": 50}, {"latency_ms": 5, "max_model_mb": 200}]
+)
+def test_tep201_excludes_transformers_over_either_budget(budgets):
+    r = rec(examples=5000, deploy="phone", **budgets)
+    for arch in TRANSFORMERS:
+        assert "TEP201" in excluded_by(r, arch)
+
+
+@pytest.mark.parametrize("deploy", ["cpu-server", "gpu-server"])
+def test_tep201_silent_on_servers(deploy):
+    r = rec(examples=5000, deploy=deploy)
+    assert "TEP201" not in flag_rules(r)
+    assert not any(t.rule == "TEP201" for t in r.trace)
+
+
+def test_tep201_flag_text():
+    (msg,) = [f.message for f in rec(examples=300, deploy="browser").flags if f.rule == "TEP201"]
+    assert msg == (
+        "deploy=browser: architecture before everything: pick the architecture for the target before tuning anything else"
+    )
+
+
+# -- TEP202 latency-budget / TEP203 size-budget --------------------------------------------------------
+@pytest.mark.parametrize("deploy", ["cpu-server", "gpu-server", "phone"])
+def test_tep202_excludes_exactly_the_candidates_over_the_latency_budget(deploy):
+    budget = 1.0
+    r = rec(examples=300, deploy=deploy, tokens=32, latency_ms=budget, max_model_mb=1000)
+    for arch in CANDIDATES:
+        over = estimate(arch, 32, deploy).latency_ms > budget
+        if arch == r.architecture:
+            assert not over
+        else:
+            assert ("TEP202" in excluded_by(r, arch)) if over else ("TEP202" not in alt(r, arch).why_not)
+
+
+@pytest.mark.parametrize("deploy", ["cpu-server", "edge"])
+def test_tep203_excludes_exactly_the_candidates_over_the_size_budget(deploy):
+    r = rec(examples=300, deploy=deploy, max_model_mb=25)
+    over = {a for a in CANDIDATES if estimate(a, 32, deploy).size_mb > 25}
+    assert over == {"textcnn", "bilstm", "bilstm-crf", *TRANSFORMERS}
+    for arch in over:
+        assert "TEP203" in excluded_by(r, arch)
+    assert r.architecture == "ngram-linear"  # textcnn is over budget: the runner-up wins
+    (reason,) = [t.reason for t in r.trace if t.rule == "TEP203" and t.effect == "exclude textcnn"]
+    assert reason == "estimated 25.4 MB (fp32) exceeds the 25 MB budget"
+
+
+def test_budgets_that_exclude_everything_name_the_smallest_budget():
+    with pytest.raises(NoCandidateError) as info:
+        rec(examples=300, deploy="phone", max_model_mb=1)
+    msg = str(info.value)
+    assert msg.startswith("no candidate meets the constraints:\n")
+    for arch in CANDIDATES:
+        assert f"\n  {arch}: " in msg
+    assert msg.endswith("the smallest budget that admits a candidate: --max-model-mb 8 (admits ngram-linear)")
+    assert rec(examples=300, deploy="phone", max_model_mb=8).architecture == "ngram-linear"
+
+
+def test_latency_budget_that_excludes_everything_names_the_smallest_latency():
+    with pytest.raises(NoCandidateError) as info:
+        rec(examples=300, latency_ms=0.01)
+    assert str(info.value).endswith(
+        "the smallest budget that admits a candidate: --latency-ms 0.23 (admits textcnn)"
+    )
+    assert rec(examples=300, latency_ms=0.23).architecture == "textcnn"
+
+
+def test_both_budgets_that_exclude_everything_name_both():
+    with pytest.raises(NoCandidateError) as info:
+        rec(examples=300, deploy="edge", latency_ms=0.01, max_model_mb=1)
+    last = str(info.value).splitlines()[-1]
+    m = re.fullmatch(
+        r"the smallest budget that admits a candidate: --latency-ms ([\d.]+) and --max-model-mb ([\d.]+) "
+        r"\(admits ([a-z-]+)\)",
+        last,
+    )
+    assert m, last
+    r = rec(examples=300, deploy="edge", latency_ms=float(m[1]), max_model_mb=float(m[2]))
+    assert r.architecture == m[3]
+
+
+# -- TEP301 streaming-unidirectional -------------------------------------------------------------------
+@pytest.mark.parametrize("task", ["classification", "tagging"])
+def test_tep301_streaming_excludes_bidirectional_and_transformers(task):
+    r = rec(task=task, examples=300, streaming=True)
+    for arch in ("bilstm", "bilstm-crf", *TRANSFORMERS):
+        assert "TEP301" in excluded_by(r, arch)
+    assert r.architecture == "lstm"
+    assert alt(r, "gru").status == "ranked"
+
+
+@pytest.mark.parametrize("budget", [{"latency_ms": 1.0}, {"max_model_mb": 40.0}])
+def test_tep301_prefers_gru_when_a_budget_is_tight(budget):
+    r = rec(examples=300, streaming=True, **budget)
+    assert r.architecture == "gru"
+    (why,) = [t.reason for t in r.trace if t.rule == "TEP301" and t.effect == "prefer gru +100"]
+    assert why.startswith("streaming with a tight budget: the LSTM's")
+
+
+def test_tep301_loose_budget_keeps_lstm():
+    assert rec(examples=300, streaming=True, latency_ms=100, max_model_mb=500).architecture == "lstm"
+
+
+def test_tep301_silent_without_streaming():
+    r = rec(examples=300)
+    assert not any(t.rule == "TEP301" for t in r.trace)
+
+
+# -- TEP401 classification-picker ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("profile", "winner", "runner_up"),
+    [
+        ({"examples": 300}, "frozen-transformer", "textcnn"),
+        ({"examples": 500}, "transformer-finetune", "frozen-transformer"),
+        ({"examples": 20000, "compute": "gpu"}, "transformer-finetune", "frozen-transformer"),
+        ({"examples": 300, "deploy": "phone"}, "textcnn", "ngram-linear"),
+        ({"examples": 20000, "deploy": "phone"}, "textcnn", "ngram-linear"),
+        ({"examples": 300, "deploy": "phone", "max_model_mb": 10}, "ngram-linear", None),
+        (
+            {"examples": 3000, "deploy": "phone", "latency_ms": 100, "max_model_mb": 200},
+            "transformer-finetune",
+            "frozen-transformer",
+        ),
+    ],
+)
+def test_tep401_classification_picks(profile, winner, runner_up):
+    r = rec(**profile)
+    assert r.architecture == winner
+    ranked = [a.architecture for a in r.alternatives if a.status == "ranked"]
+    assert (ranked[0] if ranked else None) == runner_up
+
+
+def test_tep401_ngram_runner_up_states_its_measured_advantage():
+    r = rec(examples=300, deploy="phone")
+    assert alt(r, "ngram-linear").why_not == (
+        "ranked lower (90 vs 100 points): TEP401 runner-up: word 1-2 gram TF-IDF beat random-init TextCNN "
+        "from 250 to 2,500 examples (crossover study)"
+    )
+
+
+# -- TEP402 tagging-picker -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("profile", "winner"),
+    [
+        ({"examples": 300}, "frozen-transformer"),
+        ({"examples": 999}, "frozen-transformer"),
+        ({"examples": 300, "deploy": "phone"}, "bilstm-crf"),
+        ({"examples": 300, "deploy": "edge"}, "bilstm-crf"),
+        ({"examples": 1000}, "bilstm-crf"),
+        ({"examples": 5000}, "bilstm-crf"),
+        ({"examples": 10000, "compute": "gpu"}, "bilstm-crf"),
+        ({"examples": 10001, "compute": "gpu"}, "transformer-finetune"),
+        ({"examples": 50000, "compute": "gpu"}, "transformer-finetune"),
+        ({"examples": 50000}, "bilstm-crf"),
+        ({"examples": 50000, "compute": "gpu", "deploy": "phone"}, "bilstm-crf"),
+        ({"examples": 300, "streaming": True}, "lstm"),
+    ],
+)
+def test_tep402_tagging_picks(profile, winner):
+    assert rec(task="tagging", **profile).architecture == winner
+
+
+def test_tep402_says_why_bilstm_crf_beats_finetuning_on_cpu():
+    r = rec(task="tagging", examples=50000)
+    (why,) = [t.reason for t in r.trace if t.effect == "prefer bilstm-crf +100"]
+    assert why == "50000 sentences > 10000 but training compute is CPU: BiLSTM-CRF (Lample et al. 2016)"
+
+
+def test_tep402_small_tagging_uses_a_crf_head_on_frozen_features():
+    r = rec(task="tagging", examples=300)
+    assert r.architecture == "frozen-transformer"
+    assert "CRF head" in r.recipe.optimizer
+
+
+# -- TEP403 cpu-compute-prefers-frozen -----------------------------------------------------------------
+def test_tep403_cpu_training_with_many_examples_prefers_frozen():
+    r = rec(examples=100_000)
+    assert r.architecture == "frozen-transformer"
+    (why,) = [t.reason for t in r.trace if t.rule == "TEP403"]
+    assert (
+        why
+        == "100000 examples > 50000 with CPU training: fine-tuning wants a GPU; frozen features are computed once"
+    )
+    assert alt(r, "transformer-finetune").status == "ranked"
+
+
+@pytest.mark.parametrize("profile", [{"examples": 100_000, "compute": "gpu"}, {"examples": 50_000}])
+def test_tep403_silent_with_gpu_or_at_the_threshold(profile):
+    r = rec(**profile)
+    assert r.architecture == "transformer-finetune"
+    assert not any(t.rule == "TEP403" for t in r.trace)
+
+
+# -- TEP501 long-text-truncation / TEP502 non-english / TEP503 class-imbalance -------------------------
+@pytest.mark.parametrize(
+    ("profile", "flagged"),
+    [
+        ({"tokens": 513}, True),
+        ({"tokens": 512}, False),
+        ({"tokens": 1000, "deploy": "phone"}, False),  # no transformer left to truncate for
+        ({"tokens": 1000, "streaming": True}, False),
+    ],
+)
+def test_tep501_long_texts(profile, flagged):
+    r = rec(examples=300, **profile)
+    assert ("TEP501" in flag_rules(r)) is flagged
+    if flagged:
+        (msg,) = [f.message for f in r.flags if f.rule == "TEP501"]
+        assert msg == (
+            f"p95 length {profile['tokens']} words > 512: transformer candidates need truncation (head or head+tail) or chunking"
+        )
+
+
+@pytest.mark.parametrize(("language", "code"), [("de", "de"), ("pt-BR", "pt"), ("zh_Hant", "zh")])
+def test_tep502_non_english_gets_the_multilingual_recipe(language, code):
+    r = rec(examples=300, language=language)
+    (msg,) = [f.message for f in r.flags if f.rule == "TEP502"]
+    assert "paraphrase-multilingual-MiniLM-L12-v2" in msg and f"cc.{code}.300.vec" in msg
+    assert "paraphrase-multilingual-MiniLM-L12-v2" in r.recipe.optimizer
+    static = rec(examples=300, language=language, deploy="phone")
+    assert static.embedding == "static"
+    assert f"fastText cc.{code}.300" in [t.reason for t in static.trace if t.rule == "TEP601"][0]
+
+
+@pytest.mark.parametrize("language", ["en", "EN", "en-US", "en_GB"])
+def test_tep502_silent_for_english(language):
+    assert "TEP502" not in flag_rules(rec(examples=300, language=language))
+
+
+def test_tep503_imbalance_changes_the_monitoring_signal():
+    data = DataSummary(
+        path="d.jsonl",
+        fingerprint="sha256:" + "0" * 64,
+        label_counts={"a": 200, "b": 90, "c": 10},
+        imbalance_ratio=20.0,
+    )
+    r = rec(examples=300, deploy="phone", data=data)
+    (msg,) = [f.message for f in r.flags if f.rule == "TEP503"]
+    assert msg.startswith("class imbalance 20.0:1 (smallest class 'c': 10 examples)")
+    assert r.monitoring.startswith("macro-F1 with per-class recall")
+
+
+# -- TEP601 embedding-input ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("profile", "arch", "embedding"),
+    [
+        ({"examples": 300}, "frozen-transformer", "contextual"),
+        ({"examples": 5000}, "transformer-finetune", "contextual"),
+        ({"examples": 9999, "deploy": "phone"}, "textcnn", "static"),
+        ({"examples": 10000, "deploy": "phone"}, "textcnn", "random"),
+        ({"examples": 300, "deploy": "phone", "max_model_mb": 10}, "ngram-linear", "random"),
+        ({"examples": 300, "streaming": True}, "lstm", "static"),
+        ({"examples": 30000, "streaming": True}, "lstm", "random"),
+        ({"task": "tagging", "examples": 5000}, "bilstm-crf", "static"),
+        ({"task": "tagging", "examples": 20000}, "bilstm-crf", "random"),
+        ({"task": "tagging", "examples": 300}, "frozen-transformer", "contextual"),
+    ],
+)
+def test_tep601_embedding_input(profile, arch, embedding):
+    r = rec(**profile)
+    assert (r.architecture, r.embedding) == (arch, embedding)
+    assert trace_effects(r, "TEP601") == [f"embedding {embedding}"]
+
+
+def test_tep601_threshold_follows_the_policy():
+    assert rec(Policy(static_embeddings_below=500), examples=600, deploy="phone").embedding == "random"
+
+
+# -- TEP602 training-recipe ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("profile", "arch", "source", "expect"),
+    [
+        (
+            {"examples": 300, "deploy": "phone"},
+            "textcnn",
+            "Kim 2014",
+            {
+                "batch_size": "50",
+                "regularization": "dropout 0.5 before the output layer, max-norm 3 on its weights; filters 3/4/5 x 100",
+            },
+        ),
+        (
+            {"task": "tagging", "examples": 5000},
+            "bilstm-crf",
+            "Lample et al. 2016",
+            {
+                "regularization": "dropout 0.5 on embeddings and BiLSTM output; gradient clipping 5.0; character CNN features"
+            },
+        ),
+        (
+            {"examples": 5000},
+            "transformer-finetune",
+            "Mosbach et al. 2021; Zhang et al. 2021",
+            {
+                "optimizer": "AdamW with bias correction (Mosbach et al. 2021)",
+                "learning_rate": "2e-5 to 5e-5, 10% linear warmup then linear decay",
+            },
+        ),
+        ({"examples": 300}, "frozen-transformer", "crossover study", {}),
+        (
+            {"examples": 300, "streaming": True},
+            "lstm",
+            "baselines' defaults",
+            {"optimizer": "Adam", "learning_rate": "1e-3"},
+        ),
+        ({"examples": 300, "deploy": "phone", "max_model_mb": 10}, "ngram-linear", "crossover study", {}),
+    ],
+)
+def test_tep602_five_recipe_lines_citing_the_source(profile, arch, source, expect):
+    r = rec(**profile)
+    assert r.architecture == arch
+    recipe = r.recipe.model_dump()
+    assert list(recipe) == list(RECIPE_FIELDS) and all(v.strip() for v in recipe.values())
+    for k, v in expect.items():
+        assert recipe[k] == v
+    lines = [(t.effect, t.reason) for t in r.trace if t.rule == "TEP602"]
+    assert lines == [(f"recipe {f}", f"{arch}: {source}") for f in RECIPE_FIELDS]
+
+
+def test_tep602_finetune_recipe_says_well_over_three_epochs():
+    assert rec(examples=5000).recipe.epochs.startswith("well over 3")
+
+
+# -- TEP701 monitoring-signal --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("profile", "metric"),
+    [
+        ({"examples": 300, "deploy": "phone"}, "accuracy"),
+        ({"task": "tagging", "examples": 5000}, "entity F1"),
+        ({"examples": 300, "streaming": True}, "accuracy"),
+        ({"examples": 300}, "accuracy"),
+    ],
+)
+def test_tep701_length_buckets_for_everything_but_finetuning(profile, metric):
+    r = rec(**profile)
+    assert (
+        r.monitoring
+        == f"dev {metric} per length bucket (1-10, 11-20, 21-40, 41-80, 81+ words): errors concentrate on long texts"
+    )
+
+
+def test_tep701_finetuning_watches_loss_and_majority_class_collapse():
+    r = rec(examples=5000)
+    assert r.monitoring.startswith("training loss")
+    assert "majority-class collapse" in r.monitoring and "baseline's score" in r.monitoring
+
+
+# -- the result as a whole -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"examples": 300},
+        {"examples": 300, "deploy": "phone", "latency_ms": 5},
+        {"task": "tagging", "examples": 300, "streaming": True},
+    ],
+)
+def test_alternatives_cover_every_candidate_with_estimates_and_why_not(profile):
+    r = rec(**profile)
+    assert sorted([r.architecture] + [a.architecture for a in r.alternatives]) == sorted(CANDIDATES)
+    p = r.profile
+    for a in r.alternatives:
+        e = estimate(a.architecture, p.tokens, p.deploy)
+        assert (a.estimate.size_mb, a.estimate.latency_ms, a.estimate.source) == (
+            e.size_mb,
+            e.latency_ms,
+            e.source,
+        )
+        assert a.why_not.strip()
+        if a.status != "ranked":
+            assert re.match(r"TEP\d{3} ", a.why_not)
+    e = estimate(r.architecture, p.tokens, p.deploy)
+    assert (r.estimate.size_mb, r.estimate.latency_ms) == (e.size_mb, e.latency_ms)
+    assert "extrapolated" in estimate("textcnn", 32, "phone").source
+    assert "target cpu-server: measured" in estimate("textcnn", 32, "cpu-server").source
+
+
+def test_ranked_alternatives_are_in_point_order():
+    r = rec(examples=300)
+    ranked = [a for a in r.alternatives if a.status == "ranked"]
+    assert [a.points for a in ranked] == sorted((a.points for a in ranked), reverse=True)
+
+
+def test_same_profile_same_output_and_trace_order():
+    profile = {"examples": 300, "deploy": "phone", "latency_ms": 5, "language": "de", "tokens": 600}
+    first = rec(**profile).model_dump_json()
+    assert rec(**profile).model_dump_json() == first
+    assert rec(engine=Engine(entry_points=False), **profile).model_dump_json() == first
+
+
+def test_trace_follows_the_phase_order():
+    r = rec(examples=300, language="de", tokens=600)
+    phase_of = {"exclude": 0, "refuse": 1, "prefer": 2, "embedding": 3, "recipe": 3, "monitoring": 3}
+    phases = [phase_of[t.effect.split()[0]] for t in r.trace if t.effect.split()[0] in phase_of]
+    assert phases == sorted(phases)
+    assert r.plugins == list(advisor.engine.DEFAULT_PLUGINS)
+
+
+def test_every_effect_names_a_registered_rule_and_its_plugin():
+    engine = Engine(entry_points=False)
+    r = rec(engine=engine, examples=300, deploy="phone", latency_ms=5)
+    for t in r.trace:
+        assert engine.rules[t.rule].plugin == t.plugin
+        assert t.reason and "\n" not in t.reason
+    for f in r.flags:
+        assert (f.name, f.severity) == (engine.rules[f.rule].name, engine.rules[f.rule].severity)
+
+
+def test_builtin_rules_have_ids_names_severities_and_docs():
+    engine = Engine(entry_points=False)
+    ids = {
+        "TEP001",
+        "TEP009",
+        "TEP100",
+        "TEP101",
+        "TEP102",
+        "TEP201",
+        "TEP202",
+        "TEP203",
+        "TEP301",
+        "TEP401",
+        "TEP402",
+        "TEP403",
+        "TEP501",
+        "TEP502",
+        "TEP503",
+        "TEP601",
+        "TEP602",
+        "TEP701",
+    }
+    assert set(engine.rules) == ids
+    for rule in engine.rules.values():
+        assert rule.plugin in advisor.engine.DEFAULT_PLUGINS
+        assert rule.summary and "\n" not in rule.summary
+        assert len(rule.docs) > 100
+
+
+def test_builtins_cannot_be_switched_off_by_the_plugin_environment(monkeypatch):
+    monkeypatch.setenv("ADVISOR_LOAD_PLUGINS", "")
+    monkeypatch.setenv("ADVISOR_DISABLE_PLUGINS", ",".join(advisor.engine.DEFAULT_PLUGINS))
+    monkeypatch.delenv("ADVISOR_NO_ENTRY_POINTS")
+    assert Engine().plugin_order == list(advisor.engine.DEFAULT_PLUGINS)
+
+
+# -- plugins: throwaway plugin classes -----------------------------------------------------------------
+class AddsRule:
+    @hookimpl
+    def register_rules(self, register):
+        register(id="TEP900", name="team-rule", severity="flag", summary="A team's own rule.", docs="Docs.")
+
+    @hookimpl
+    def exclude_candidates(self, ctx):
+        ctx.flag(rule="TEP900", message=f"the team saw {ctx.profile.examples} examples")
+
+
+class VetoesTextCNN:
+    @hookimpl
+    def register_rules(self, register):
+        register(id="TEP901", name="no-cnn", severity="exclude", summary="No CNNs here.", docs="Docs.")
+
+    @hookimpl
+    def exclude_candidates(self, ctx):
+        ctx.exclude("textcnn", rule="TEP901", reason="the team's runtime has no conv ops")
+
+
+class Crashes:
+    def __init__(self, phase: str = "rank_candidates"):
+        self.phase = phase
+
+    @hookimpl
+    def register_rules(self, register):
+        register(id="TEP902", name="crashes", severity="refuse", summary="Crashes.", docs="Docs.")
+
+    def _maybe_crash(self, phase):
+        if phase == self.phase:
+            raise RuntimeError("boom")
+
+    @hookimpl
+    def exclude_candidates(self, ctx):
+        self._maybe_crash("exclude_candidates")
+
+    @hookimpl
+    def refuse_candidates(self, ctx):
+        self._maybe_crash("refuse_candidates")
+
+    @hookimpl
+    def rank_candidates(self, ctx):
+        self._maybe_crash("rank_candidates")
+
+    @hookimpl
+    def describe_winner(self, ctx):
+        self._maybe_crash("describe_winner")
+
+
+class Misspelled:
+    @hookimpl
+    def exclude_candidate(self, ctx):  # the hook is exclude_candidates
+        pass
+
+
+class UsesUnregisteredRule:
+    @hookimpl
+    def exclude_candidates(self, ctx):
+        ctx.flag(rule="TEP999", message="never registered")
+
+
+class BorrowsABuiltinRule:
+    @hookimpl
+    def exclude_candidates(self, ctx):
+        ctx.exclude("textcnn", rule="TEP201", reason="pretending to be the edge rule")
+
+
+def test_plugin_adds_a_rule(make_engine):
+    engine = make_engine(AddsRule())
+    assert engine.rules["TEP900"].plugin == "AddsRule"
+    assert engine.plugin_order[-1] == "AddsRule"
+    r = rec(engine=engine, examples=300)
+    assert ("TEP900", "team-rule", "flag", "the team saw 300 examples") in [
+        (f.rule, f.name, f.severity, f.message) for f in r.flags
+    ]
+    assert [(t.plugin, t.effect) for t in r.trace if t.rule == "TEP900"] == [("AddsRule", "flag")]
+    assert r.plugins[-1] == "AddsRule"
+
+
+def test_plugin_vetoes_a_candidate(make_engine):
+    r = rec(engine=make_engine(VetoesTextCNN()), examples=300, deploy="phone")
+    assert r.architecture == "ngram-linear"
+    assert alt(r, "textcnn").why_not == "TEP901 the team's runtime has no conv ops"
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_plugin_that_crashes_fails_closed(make_engine, phase):
+    engine = make_engine(Crashes(phase))
+    with pytest.raises(PluginError) as info:
+        rec(engine=engine, examples=300)
+    assert str(info.value) == (
+        f"plugin 'Crashes' (rules TEP902) failed in {phase}: RuntimeError: boom; no recommendation is given (fail closed)"
+    )
+
+
+def test_plugin_with_a_misspelled_hook_is_rejected_at_load(make_engine):
+    with pytest.raises(PluginError) as info:
+        make_engine(Misspelled())
+    assert str(info.value) == (
+        "plugin 'Misspelled' has a hook implementation that matches no hook: 'exclude_candidate' "
+        "(did you mean 'exclude_candidates'?); the hooks are register_rules, exclude_candidates, "
+        "refuse_candidates, rank_candidates, describe_winner"
+    )
+
+
+def test_plugin_using_an_unregistered_rule_id_fails(make_engine):
+    with pytest.raises(PluginError, match=r"flag names unknown rule 'TEP999'; register it first"):
+        rec(engine=make_engine(UsesUnregisteredRule()), examples=300)
+
+
+def test_plugin_using_another_plugins_rule_id_fails(make_engine):
+    with pytest.raises(PluginError, match=r"names rule TEP201, which belongs to 'advisor.rules.edge'"):
+        rec(engine=make_engine(BorrowsABuiltinRule()), examples=300)
+
+
+def _rule_plugin(**rule):
+    fields = {"id": "TEP950", "name": "x", "severity": "flag", "summary": "s", "docs": "d", **rule}
+
+    class Bad:
+        @hookimpl
+        def register_rules(self, register):
+            register(**fields)
+
+    return Bad()
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"id": "TEP1"}, "rule id 'TEP1' is not TEP followed by three digits"),
+        ({"id": "TEP101"}, "rule id TEP101 is already registered by 'advisor.rules.finetune'"),
+        ({"name": "Not A Slug"}, "rule TEP950 name 'Not A Slug' is not a lowercase slug"),
+        (
+            {"severity": "warn"},
+            "rule TEP950 severity 'warn' is not one of refuse, exclude, prefer, flag, info",
+        ),
+        ({"summary": "two\nlines"}, "rule TEP950 needs a one-line summary"),
+    ],
+)
+def test_rule_registration_is_validated(make_engine, rule, message):
+    with pytest.raises(PluginError) as info:
+        make_engine(_rule_plugin(**rule))
+    assert str(info.value) == f"plugin 'Bad': {message}"
+
+
+def test_effects_outside_their_phase_are_rejected(make_engine):
+    class LateExclusion:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP903", name="late", severity="exclude", summary="Late.", docs="Docs.")
+
+        @hookimpl
+        def rank_candidates(self, ctx):
+            ctx.exclude("textcnn", rule="TEP903", reason="too late")
+
+    with pytest.raises(PluginError, match=r"exclude textcnn is not allowed in rank_candidates"):
+        rec(engine=make_engine(LateExclusion()), examples=300)
+
+
+def test_hook_with_a_wrong_signature_is_rejected(make_engine):
+    class WrongArgs:
+        @hookimpl
+        def exclude_candidates(self, context):
+            pass
+
+    with pytest.raises(PluginError, match=r"plugin 'WrongArgs' does not match the hook specifications"):
+        make_engine(WrongArgs())
+
+
+def test_plugin_that_crashes_while_registering_rules(make_engine):
+    class BadRegister:
+        @hookimpl
+        def register_rules(self, register):
+            raise ValueError("no")
+
+    with pytest.raises(PluginError, match=r"^plugin 'BadRegister' failed in register_rules: ValueError: no$"):
+        make_engine(BadRegister())
+
+
+def test_a_later_recipe_line_overrides_and_both_stay_in_the_trace(make_engine):
+    class TeamRecipe:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP904", name="team-recipe", severity="info", summary="Team recipe.", docs="Docs.")
+
+        @hookimpl
+        def describe_winner(self, ctx):
+            ctx.set_recipe("batch_size", "64", rule="TEP904", reason="our GPUs like 64")
+
+    r = rec(engine=make_engine(TeamRecipe()), examples=300, deploy="phone")
+    assert r.recipe.batch_size == "64"
+    assert [t.rule for t in r.trace if t.effect == "recipe batch_size"] == ["TEP602", "TEP904"]
+
+
+# -- entry points (faked importlib.metadata; the real thing is in test_packaging.py) -------------------
+class _FakeEntryPoint:
+    def __init__(self, name, plugin=None, error=None):
+        self.name, self.value, self._plugin, self._error = name, f"fake_{name}:plugin", plugin, error
+
+    def load(self):
+        if self._error:
+            raise self._error
+        return self._plugin
+
+
+@pytest.fixture
+def fake_entry_points(monkeypatch):
+    import importlib.metadata
+
+    def install(*eps):
+        monkeypatch.delenv("ADVISOR_NO_ENTRY_POINTS", raising=False)
+        monkeypatch.delenv("ADVISOR_LOAD_PLUGINS", raising=False)
+        monkeypatch.delenv("ADVISOR_DISABLE_PLUGINS", raising=False)
+        monkeypatch.setattr(
+            importlib.metadata, "entry_points", lambda group: list(eps) if group == "advisor" else []
+        )
+
+    return install
+
+
+def test_entry_points_load_sorted_by_name_after_the_builtins(fake_entry_points):
+    fake_entry_points(_FakeEntryPoint("zeta", VetoesTextCNN()), _FakeEntryPoint("alpha", AddsRule()))
+    engine = Engine()
+    assert engine.plugin_order[-2:] == ["alpha", "zeta"]
+    assert engine.rules["TEP900"].plugin == "alpha"
+
+
+def test_tests_never_load_entry_points_by_accident(fake_entry_points, monkeypatch):
+    fake_entry_points(_FakeEntryPoint("alpha", AddsRule()))
+    monkeypatch.setenv("ADVISOR_NO_ENTRY_POINTS", "1")
+    assert "alpha" not in Engine().plugin_order
+
+
+@pytest.mark.parametrize(
+    ("env", "loaded"),
+    [
+        ({"ADVISOR_LOAD_PLUGINS": "alpha"}, ["alpha"]),
+        ({"ADVISOR_LOAD_PLUGINS": ""}, []),
+        ({"ADVISOR_DISABLE_PLUGINS": "zeta"}, ["alpha"]),
+        ({"ADVISOR_DISABLE_PLUGINS": "alpha, zeta"}, []),
+    ],
+)
+def test_entry_points_narrowed_and_blocked_by_environment(fake_entry_points, monkeypatch, env, loaded):
+    fake_entry_points(_FakeEntryPoint("zeta", VetoesTextCNN()), _FakeEntryPoint("alpha", AddsRule()))
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    order = Engine().plugin_order
+    assert order[: len(advisor.engine.DEFAULT_PLUGINS)] == list(advisor.engine.DEFAULT_PLUGINS)
+    assert order[len(advisor.engine.DEFAULT_PLUGINS) :] == loaded
+
+
+def test_entry_point_that_fails_to_import_is_an_error(fake_entry_points):
+    fake_entry_points(_FakeEntryPoint("broken", error=ImportError("No module named 'nope'")))
+    with pytest.raises(
+        PluginError, match=r"^plugin 'broken' \(entry point fake_broken:plugin\) failed to load: "
+    ):
+        Engine()
+
+
+# -- hooks: every hook is documented and tested (datasette style) --------------------------------------
+HOOKS = ("register_rules", *PHASES)
+
+
+def test_every_hookspec_is_documented_with_its_contract():
+    specs = [n for n in dir(hookspecs) if getattr(getattr(hookspecs, n), "advisor_spec", None) is not None]
+    assert sorted(specs) == sorted(HOOKS)
+    for name in specs:
+        doc = getattr(hookspecs, name).__doc__ or ""
+        assert ":param" in doc or "Call ``ctx." in doc, name
+
+
+def test_every_hook_has_a_plugin_test():
+    source = Path(__file__).read_text(encoding="utf-8")
+    for hook in HOOKS:
+        assert f"def {hook}(self" in source, f"no throwaway plugin in this file implements {hook}"
+
+
+def test_context_is_what_the_hookspecs_promise():
+    ctx = advisor.engine.Context(
+        Engine(entry_points=False), ConstraintProfile(examples=3), Policy(), advisor.engine.NO_EVIDENCE
+    )
+    for method in (
+        "exclude",
+        "refuse",
+        "prefer",
+        "flag",
+        "info",
+        "set_embedding",
+        "set_recipe",
+        "set_monitoring",
+        "remaining",
+        "estimate",
+        "is_excluded",
+    ):
+        assert callable(getattr(ctx, method))
