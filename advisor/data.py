@@ -204,6 +204,7 @@ def load_dataset(
     token_column: int = 0,
     tag_column: int = -1,
     coarse_labels: bool = False,
+    training: bool = True,
 ) -> Dataset:
     """Load a classification or tagging data file; the format is sniffed as the module docstring says.
 
@@ -213,6 +214,7 @@ def load_dataset(
     :param token_column: CoNLL column index of the token (default the first).
     :param tag_column: CoNLL column index of the tag (default the last).
     :param coarse_labels: cut labels at the first ``:`` (TREC-50 -> TREC-6).
+    :param training: training data must hold at least two classes; a test or dev file (False) need not.
     :raises DataError: with a one-line message naming the file and line.
     """
     if task not in (None, "classification", "tagging"):
@@ -261,7 +263,8 @@ def load_dataset(
         items.append(Example(txt, label))
         where.append(f"{name}:{line_no}")
     ds = Dataset("classification", name, items, encoding, notes, fmt, where)
-    _check_classes(ds)
+    if training:
+        _check_classes(ds)
     return ds
 
 

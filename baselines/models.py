@@ -331,7 +331,9 @@ class BiLSTMCRFConfig:
     num_tags: int = 2  # output tags
     char_vocab_size: int = 0  # character embedding rows; 0 turns the character CNN off
     word_dim: int = 100  # word vector size
-    embed_init: float | None = 0.17  # random word vectors ~ U(-r, r), r ~ sqrt(3 / word_dim) (Lample 2016); None: N(0, 1)
+    embed_init: float | None = (
+        0.17  # random word vectors ~ U(-r, r), r ~ sqrt(3 / word_dim) (Lample 2016); None: N(0, 1)
+    )
     char_dim: int = 30  # character vector size
     char_filters: int = 50  # character CNN feature maps
     char_width: int = 3  # character CNN window (zero-padded "same" convolution)
@@ -359,12 +361,15 @@ class CharCNN(nn.Module):
         # chars: (batch_size, seq_len, max_chars) -> (batch_size, seq_len, filters)
         batch_size, seq_len, max_chars = chars.shape
         flat = chars.reshape(batch_size * seq_len, max_chars)
-        mask = flat != self.pad_index  # shape: (words, max_chars)
-        x = (self.embedding(flat) * mask.unsqueeze(2)).transpose(1, 2)  # shape: (words, dim, max_chars)
-        # shape: (words, filters, max_chars)
+        real = (flat != self.pad_index).any(1)  # shape: (batch_size * seq_len,); padding words have no chars
+        words = flat[real]  # shape: (words, max_chars): only real words go through the CNN
+        mask = words != self.pad_index  # shape: (words, word_len)
+        x = (self.embedding(words) * mask.unsqueeze(2)).transpose(1, 2)  # shape: (words, dim, word_len)
+        # shape: (words, filters, word_len)
         h = self.conv(x).masked_fill(~mask.unsqueeze(1), torch.finfo(x.dtype).min)
-        pooled = h.max(dim=2).values.masked_fill(~mask.any(1, keepdim=True), 0.0)  # padding words: zeros
-        return pooled.reshape(batch_size, seq_len, -1)
+        out = x.new_zeros(batch_size * seq_len, self.conv.out_channels)  # padding words: zeros
+        out[real] = h.max(dim=2).values
+        return out.reshape(batch_size, seq_len, -1)
 
 
 class BiLSTMCRF(nn.Module):

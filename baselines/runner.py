@@ -45,8 +45,8 @@ def versions() -> dict[str, str]:
     }
 
 
-def _load(path, task=None, text_column="text", label_column="label") -> Dataset:
-    ds = load_dataset(path, task, text_column=text_column, label_column=label_column)
+def _load(path, task=None, text_column="text", label_column="label", training=True) -> Dataset:
+    ds = load_dataset(path, task, text_column=text_column, label_column=label_column, training=training)
     for n in ds.notes:
         note(f"{path}: {n}")
     return ds
@@ -162,8 +162,8 @@ def train(data, *, task=None, text_column="text", label_column="label", test_fil
     ds = _load(data, task, text_column, label_column)
     arch = arch or default_arch(ds.task)
     _check_arch(arch, ds.task)
-    test_ds = _load(test_file, ds.task, text_column, label_column) if test_file else None
-    dev_ds = _load(dev_file, ds.task, text_column, label_column) if dev_file else None
+    test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
+    dev_ds = _load(dev_file, ds.task, text_column, label_column, training=False) if dev_file else None
     for other in (test_ds, dev_ds):
         if other is not None:
             check_labels_seen(ds, other)
@@ -332,7 +332,7 @@ def load_any(model_dir):
 def evaluate(model, data, *, task=None, text_column="text", label_column="label") -> dict:
     arch, meta, m = load_any(model)
     task = "tagging" if arch == "bilstm-crf" else "classification"
-    ds = _load(data, task, text_column, label_column)
+    ds = _load(data, task, text_column, label_column, training=False)
     t0 = time.perf_counter()
     report = _report(m, list(ds.items), ds.task)
     seconds = time.perf_counter() - t0

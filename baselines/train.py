@@ -314,18 +314,26 @@ def _model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
+def _by_length(seqs: Sequence[Sequence[Any]], batch_size: int) -> Iterator[list[int]]:
+    """Index batches of similar lengths (longest first) so that prediction pads little; callers restore order."""
+    order = sorted(range(len(seqs)), key=lambda i: -len(seqs[i]))
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
 @torch.no_grad()
 def predict_class_ids(
     model: nn.Module, id_lists: Sequence[Sequence[int]], batch_size: int = PREDICT_BATCH_SIZE
 ) -> list[int]:
-    """Argmax class ids for encoded texts, in order; the model is left in eval mode."""
+    """Argmax class ids for encoded texts, in input order; the model is left in eval mode."""
     model.eval()
     device = _model_device(model)
-    out: list[int] = []
-    for idx in iter_batches(len(id_lists), batch_size):
+    out = [0] * len(id_lists)
+    for idx in _by_length(id_lists, batch_size):
         ids, mask = pad_ids([id_lists[i] for i in idx])
         logits, _ = model(ids.to(device), mask.to(device))
-        out.extend(logits.argmax(1).tolist())
+        for i, pred in zip(idx, logits.argmax(1).tolist(), strict=True):
+            out[i] = pred
     return out
 
 
@@ -336,14 +344,14 @@ def predict_tag_ids(
     char_lists: Sequence[Sequence[Sequence[int]]] | None,
     batch_size: int = PREDICT_BATCH_SIZE,
 ) -> list[list[int]]:
-    """Viterbi tag ids for encoded sentences, in order; an empty sentence gives ``[]``."""
+    """Viterbi tag ids for encoded sentences, in input order; an empty sentence gives ``[]``."""
     model.eval()
     device = _model_device(model)
-    out: list[list[int]] = []
-    for idx in iter_batches(len(word_lists), batch_size):
+    out: list[list[int]] = [[] for _ in word_lists]
+    for idx in _by_length(word_lists, batch_size):
         batch = _tagger_batch(word_lists, char_lists, idx)
-        decoded = model.decode(**_to_device(batch, device))
-        out.extend(tags[: len(word_lists[i])] for tags, i in zip(decoded, idx, strict=True))
+        for i, tags in zip(idx, model.decode(**_to_device(batch, device)), strict=True):
+            out[i] = tags[: len(word_lists[i])]
     return out
 
 

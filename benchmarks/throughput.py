@@ -7,7 +7,8 @@ Usage::
 Builds a grid of valid profiles (both tasks, every deploy target, small to large data, streaming, budgets,
 long texts, another language; the ones whose budgets exclude everything are left out), pins the process to
 one CPU where the OS allows it (``--cpu``), warms up, then calls ``recommend(profile)`` round-robin for ``--seconds`` and
-prints profiles per second. Target: >= 5,000 profiles/s. Profiles are built beforehand: the figure is the
+prints profiles per second of wall time and per second of CPU time (what other jobs on a busy machine
+inflate less). Target: >= 5,000 profiles/s. Profiles are built beforehand: the figure is the
 engine, rules and Recommendation model, not parsing of user input.
 """
 
@@ -70,18 +71,23 @@ def main() -> None:
     ps = profiles()
     for p in ps:  # warm-up
         recommend(p)
-    done, start = 0, time.perf_counter()
+    done, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while (elapsed := time.perf_counter() - start) < args.seconds:
         for p in ps:
             recommend(p)
         done += len(ps)
-    rate = done / elapsed
+    cpu_s = time.process_time() - cpu_start
+    rate, cpu_rate = done / elapsed, done / cpu_s
     archs = len({recommend(p).architecture for p in ps})
     print(
-        f"recommend(): {rate:,.0f} profiles/s on one core (cpu {cpu}; {len(ps)} profiles, {archs} different winners, "
-        f"{done:,} calls in {elapsed:.1f} s)"
+        f"recommend(): {rate:,.0f} profiles/s wall, {cpu_rate:,.0f} per CPU second, on one core (cpu {cpu}; "
+        f"{len(ps)} profiles, {archs} different winners, {done:,} calls in {elapsed:.1f} s; "
+        f"load average {os.getloadavg()[0]:.1f})"
     )
-    print(f"target >= {TARGET:,}/s: {'ok' if rate >= TARGET else 'MISSED'}")
+    print(
+        f"target >= {TARGET:,}/s: {'ok' if rate >= TARGET else 'MISSED'} (wall), "
+        f"{'ok' if cpu_rate >= TARGET else 'MISSED'} (per CPU second)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,144 @@
+"""`advisor baseline ...` end to end on the bundled toy dataset, and the evidence round trip with real training."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import cli
+from advisor.toydata import write_toy_conll, write_toy_dataset
+
+pytestmark = pytest.mark.baselines
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("toy")
+    train, test = write_toy_dataset(folder)
+    return folder, train, test
+
+
+def run(*args):
+    # stderr carries progress; stdout must hold only the JSON document with --json
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result
+
+
+@pytest.mark.slow
+def test_train_evaluate_predict_textcnn(toy, tmp_path):
+    folder, train, test = toy
+    model = tmp_path / "textcnn"
+    res = run("baseline", "train", train, "--test", test, "--out", model, "--epochs", "12", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["arch"] == "textcnn" and doc["model"] == str(model)
+    assert 0.6 < doc["test"]["accuracy"] <= 1.0 and 0.0 < doc["test"]["macro_f1"] <= 1.0
+    assert doc["seconds"]["train"] > 0 and doc["data_fingerprint"].startswith("sha256:")
+    assert (model / "length_buckets.png").stat().st_size > 1000
+    assert sum(b["n"] for b in doc["length_buckets"]) == doc["examples"]["test"]
+
+    res = run("baseline", "evaluate", model, test, "--json")
+    assert res.exit_code == 0, res.output
+    again = json.loads(res.stdout)
+    assert again["test"]["accuracy"] == pytest.approx(doc["test"]["accuracy"])  # reloads from its directory alone
+
+    res = run("baseline", "predict", model, "my invoice charged me twice", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout.splitlines()[0])["prediction"] in {"billing", "technical", "shipping"}
+
+
+def test_train_ngram_linear(toy, tmp_path):
+    folder, train, test = toy
+    res = run("baseline", "train", train, "--test", test, "--arch", "ngram-linear", "--out", tmp_path / "ng", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["test"]["accuracy"] > 0.7
+    res = run("baseline", "evaluate", tmp_path / "ng", test, "--json")
+    assert json.loads(res.stdout)["test"]["accuracy"] == pytest.approx(doc["test"]["accuracy"])
+
+
+@pytest.mark.slow
+def test_tagger_on_toy_conll(tmp_path):
+    data = tmp_path / "toy.conll"
+    write_toy_conll(data, 200, 7, "iob1")
+    res = run("baseline", "train", data, "--out", tmp_path / "crf", "--epochs", "6", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["arch"] == "bilstm-crf" and set(doc["test"]) >= {"f1", "precision", "recall"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ('{"text": "a", "label": "x"}\n{"text": "b", "label": "x"}\n', "one class"),
+        ('{"text": "", "label": "x"}\n{"text": "b", "label": "y"}\n', "empty text"),
+    ],
+)
+def test_bad_data_is_exit_2_with_file_and_reason(tmp_path, content, message):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content, encoding="utf-8")
+    res = run("baseline", "train", bad, "--out", tmp_path / "m")
+    assert res.exit_code == 2, res.output
+    assert "bad.jsonl" in res.output and message in res.output.lower()
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "m").exists()  # nothing half-written
+
+
+def test_unseen_test_label_is_refused(toy, tmp_path):
+    folder, train, test = toy
+    other = tmp_path / "test.jsonl"
+    other.write_text('{"text": "hello there", "label": "refunds"}\n', encoding="utf-8")
+    res = run("baseline", "train", train, "--test", other, "--arch", "ngram-linear", "--out", tmp_path / "m")
+    assert res.exit_code == 2
+    assert "refunds" in res.output and "test.jsonl:1" in res.output
+
+
+@pytest.mark.slow
+def test_evidence_round_trip_refused_then_allowed_then_tampered(toy, tmp_path):
+    folder, train, test = toy
+    res = run("recommend", "--data", train, "--json")
+    before = json.loads(res.stdout)
+    assert before["refusals"][0]["rule"] == "TEP101" and before["architecture"] == "frozen-transformer"
+
+    evidence = tmp_path / "evidence.json"
+    res = run("baseline", "plateau", train, "--out", evidence, "--arch", "textcnn", "--seeds", "2",
+              "--fractions", "0.5,1.0", "--max-epochs", "30", "--json")
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["verdict"] == "plateaued", summary
+    doc = json.loads(evidence.read_text())
+    assert all(isinstance(x, float) for r in doc["runs"] for x in r["dev_curve"])
+    assert doc["data"]["fingerprint"] == before["profile"]["data"]["fingerprint"]
+    assert (tmp_path / "evidence.curves.png").exists() and (tmp_path / "evidence.learning.png").exists()
+
+    res = run("recommend", "--data", train, "--evidence", evidence, "--json")
+    after = json.loads(res.stdout)
+    assert after["architecture"] == "transformer-finetune" and after["refusals"] == []
+    assert after["evidence"]["floor_mean"] == pytest.approx(doc["floor"]["mean"], abs=1e-3)
+
+    # Tampering: a run whose curve still rises, with the verdict left at "plateaued".
+    doc["runs"][0]["dev_curve"] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    evidence.write_text(json.dumps(doc))
+    res = run("recommend", "--data", train, "--evidence", evidence, "--json")
+    assert res.exit_code == 0
+    tampered = json.loads(res.stdout)
+    assert tampered["architecture"] != "transformer-finetune"
+    assert "has not plateaued" in tampered["refusals"][0]["message"]
+
+
+def test_rare_class_sample_does_not_break_the_split(tmp_path):
+    # One class with a single member: the stratified split falls back and says so.
+    lines = [json.dumps({"text": f"common text {i}", "label": "big" if i % 2 else "mid"}) for i in range(40)]
+    lines.append(json.dumps({"text": "the only rare one", "label": "rare"}))
+    data = tmp_path / "rare.jsonl"
+    data.write_text("\n".join(lines) + "\n")
+    from advisor.baselines.runner import split_data
+    from advisor.data import load_dataset
+
+    (train, dev), info = split_data(load_dataset(data), (0.8, 0.2))
+    assert len(train) + len(dev) == 41 and not info["stratified"] and info["note"]

@@ -1,0 +1,171 @@
+"""Plateau verdicts and evidence verification (light: no torch). The round trip with real training is in
+tests/test_baseline_cli.py."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.api import recommend
+from advisor.cli import cli
+from advisor.data import fingerprint, load_dataset
+from advisor.evidence import plateau_verdict, verify
+from advisor.profile import ConstraintProfile
+
+
+@pytest.mark.parametrize(
+    ("curve", "patience", "min_delta", "expected"),
+    [
+        ([0.5, 0.6, 0.7, 0.7, 0.7, 0.7], 3, 0.0, (True, 3)),
+        ([0.5, 0.6, 0.7, 0.7, 0.7], 3, 0.0, (False, 3)),  # only two epochs after the best
+        ([0.5, 0.6, 0.7, 0.71, 0.72, 0.73], 3, 0.0, (False, 6)),  # still rising
+        ([0.5, 0.6, 0.7, 0.7005, 0.701, 0.7008], 3, 0.001, (True, 3)),  # gains within min_delta are flat
+        ([0.8, 0.7, 0.6, 0.5], 3, 0.0, (True, 1)),
+        ([0.8], 2, 0.0, (False, 1)),
+        ([], 2, 0.0, (False, 0)),
+    ],
+)
+def test_plateau_verdict(curve, patience, min_delta, expected):
+    assert plateau_verdict(curve, patience, min_delta) == expected
+
+
+DATA = "\n".join(json.dumps({"text": f"message number {i} about {lab}", "label": lab})
+                 for i, lab in enumerate(["a", "b", "c"] * 10)) + "\n"
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    path = tmp_path / "train.jsonl"
+    path.write_text(DATA, encoding="utf-8")
+    return path
+
+
+def make_evidence(path, data_file, **changes):
+    ds = load_dataset(data_file)
+    doc = {
+        "schema_version": 1,
+        "kind": "advisor-plateau-evidence",
+        "task": "classification",
+        "metric": "accuracy",
+        "data": {"path": str(data_file), "fingerprint": fingerprint(ds), "examples": len(ds),
+                 "label_counts": {"a": 10, "b": 10, "c": 10}},
+        "plateau": {"patience": 3, "min_delta": 0.001, "verdict": "plateaued"},
+        "architectures": ["textcnn"],
+        "runs": [
+            {"arch": "textcnn", "seed": s, "config": {}, "dev_curve": [0.5, 0.7, 0.8, 0.8, 0.79, 0.8],
+             "best_epoch": 3, "best_dev": 0.8, "plateaued": True}
+            for s in range(2)
+        ],
+        "floor": {"metric": "accuracy", "mean": 0.8, "std": 0.0, "runs": 2},
+        "versions": {},
+    }
+    for key, value in changes.items():
+        target = doc
+        *parents, last = key.split(".")
+        for p in parents:
+            target = target[p]
+        target[last] = value
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def check(path, data_file, **kw):
+    ds = load_dataset(data_file)
+    args = {"task": "classification", "examples": len(ds), "fingerprint": fingerprint(ds), "max_min_delta": 0.01}
+    args.update(kw)
+    return verify(path, **args)
+
+
+def test_valid_evidence_is_accepted_with_recomputed_floor(tmp_path, data_file):
+    status = check(make_evidence(tmp_path / "e.json", data_file, **{"floor.mean": 0.99}), data_file)
+    assert status.accepted, status.reason
+    assert status.floor_mean == 0.8  # recomputed from the curves, not read from the file
+
+
+@pytest.mark.parametrize(
+    ("changes", "kw", "reason"),
+    [
+        ({"schema_version": 7}, {}, "unknown evidence schema_version 7"),
+        ({"kind": "something"}, {}, "not a plateau evidence file"),
+        ({"task": "tagging"}, {}, "task mismatch"),
+        ({}, {"examples": 31}, "example count mismatch"),
+        ({}, {"fingerprint": "sha256:" + "0" * 64}, "data fingerprint mismatch"),
+        ({"plateau.patience": 1}, {}, "plateau patience 1 is not admissible"),
+        ({"plateau.min_delta": 0.5}, {}, "plateau min_delta 0.5 is not admissible"),
+        ({"plateau.verdict": "not-plateaued"}, {}, "disagrees with the curves"),
+        ({"runs": []}, {}, "evidence records no runs"),
+        ({"architectures": ["ngram-linear"], "runs": [{"arch": "ngram-linear", "seed": 0, "config": {},
+          "dev_curve": [0.5, 0.5, 0.5, 0.5], "best_epoch": 1, "best_dev": 0.5, "plateaued": True}]}, {},
+         "no run of a baseline architecture"),
+    ],
+)
+def test_bad_evidence_is_refused_with_the_failed_check(tmp_path, data_file, changes, kw, reason):
+    status = check(make_evidence(tmp_path / "e.json", data_file, **changes), data_file, **kw)
+    assert not status.accepted
+    assert reason in status.reason
+
+
+def test_hand_edited_verdict_on_rising_curves_is_refused(tmp_path, data_file):
+    path = make_evidence(tmp_path / "e.json", data_file)
+    doc = json.loads(path.read_text())
+    tampered = copy.deepcopy(doc)
+    tampered["runs"][1]["dev_curve"] = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85]
+    tampered["runs"][1]["plateaued"] = True  # the lie the verifier must not believe
+    path.write_text(json.dumps(tampered))
+    status = check(path, data_file)
+    assert not status.accepted
+    assert "run 2 (textcnn, seed 1): the recorded dev curve has not plateaued" in status.reason
+
+
+def test_unreadable_evidence_is_an_answer_not_a_crash(tmp_path, data_file):
+    bad = tmp_path / "e.json"
+    bad.write_text("{not json")
+    assert "not readable JSON" in check(bad, data_file).reason
+
+
+def test_recommend_unlocks_finetuning_only_with_accepted_evidence(tmp_path, data_file):
+    from advisor.dataprofile import profile_values_from_data
+
+    profile = ConstraintProfile(**profile_values_from_data(data_file))
+    refused = recommend(profile)
+    assert [r.architecture for r in refused.refusals] == ["transformer-finetune"]
+    good = make_evidence(tmp_path / "e.json", data_file)
+    allowed = recommend(profile, evidence=good)
+    assert allowed.architecture == "transformer-finetune"
+    assert allowed.refusals == []
+    assert "0.800" in allowed.monitoring  # the floor a fine-tuned model must beat
+    assert any(f.rule == "TEP102" for f in allowed.flags)  # 30 examples < 250
+
+
+def test_cli_evidence_round_trip_and_tampering(tmp_path, data_file):
+    runner = CliRunner()
+    good = make_evidence(tmp_path / "good.json", data_file)
+    res = runner.invoke(cli, ["recommend", "--data", str(data_file), "--evidence", str(good), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["architecture"] == "transformer-finetune" and doc["evidence"]["accepted"]
+
+    other = tmp_path / "other.jsonl"
+    other.write_text(DATA.replace("message", "note"), encoding="utf-8")
+    res = runner.invoke(cli, ["recommend", "--data", str(other), "--evidence", str(good), "--json"])
+    assert res.exit_code == 0, res.output  # a refusal is an answer
+    doc = json.loads(res.output)
+    assert doc["architecture"] != "transformer-finetune"
+    assert "data fingerprint mismatch" in doc["refusals"][0]["message"]
+    assert doc["refusals"][0]["unlock"].startswith("advisor baseline plateau ")
+
+
+def test_cli_evidence_needs_data(tmp_path, data_file):
+    good = make_evidence(tmp_path / "good.json", data_file)
+    res = CliRunner().invoke(cli, ["recommend", "--examples", "30", "--evidence", str(good)])
+    assert res.exit_code == 2
+    assert "--evidence needs --data" in res.output
+
+
+def test_cli_examples_conflicting_with_data_is_a_usage_error(data_file):
+    res = CliRunner().invoke(cli, ["recommend", "--data", str(data_file), "--examples", "300"])
+    assert res.exit_code == 2
+    assert "--examples 300 contradicts --data" in res.output
