@@ -5,16 +5,21 @@ Users import one namespace::
     from advisor import ConstraintProfile, recommend      # the answer
     from advisor import hookimpl                          # writing a rule plugin
 
-Heavy parts (``advisor.baselines``: PyTorch) are imported only by the commands that need them.
+Heavy parts (``advisor.baselines``: PyTorch) are imported only by the commands that need them, and even
+pydantic loads on first use of a model (``ConstraintProfile`` is resolved lazily): the CLI's JSON path never
+builds one.
 """
 
 __version__ = "0.1.0"
 
 from advisor.hookspecs import hookimpl  # noqa: E402
-from advisor.profile import ConstraintProfile  # noqa: E402
 
 
 def __getattr__(name):  # lazy: keep `import advisor` cheap
+    if name == "ConstraintProfile":
+        from advisor.profile import ConstraintProfile
+
+        return ConstraintProfile
     if name == "recommend":
         from advisor.api import recommend
 

@@ -9,14 +9,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor import __version__
 from advisor.candidates import DESCRIPTIONS
-from advisor.engine import Engine, Outcome, default_engine
+from advisor.engine import DEFAULT_PLUGINS, Engine, Outcome, default_engine
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus, verify
-from advisor.models import Recommendation
-from advisor.policy import Policy
-from advisor.profile import ConstraintProfile
+from advisor.fastpath import LightProfile, dump_recommendation
+from advisor.policy import DEFAULT_POLICY, Policy
+
+if TYPE_CHECKING:  # pydantic loads on first use: recommend_json's fast path never needs it
+    from advisor.models import Recommendation
+    from advisor.profile import ConstraintProfile
 
 
 def verify_evidence(path: str | Path, profile: ConstraintProfile, policy: Policy) -> EvidenceStatus:
@@ -31,6 +35,16 @@ def verify_evidence(path: str | Path, profile: ConstraintProfile, policy: Policy
     )
 
 
+def _model_profile(profile: ConstraintProfile | LightProfile | dict) -> ConstraintProfile:
+    from advisor.profile import ConstraintProfile
+
+    if isinstance(profile, ConstraintProfile):
+        return profile
+    if isinstance(profile, LightProfile):
+        profile = profile.as_dict()
+    return ConstraintProfile.model_validate(profile)
+
+
 def recommend(
     profile: ConstraintProfile | dict,
     *,
@@ -40,19 +54,49 @@ def recommend(
 ) -> Recommendation:
     """Apply the picker policy (built-in rules + installed plugins) to ``profile``.
 
-    :param profile: a :class:`ConstraintProfile` or a mapping of its fields.
+    :param profile: a :class:`ConstraintProfile` or a mapping of its fields (or an
+        :class:`advisor.fastpath.LightProfile`, turned into a ConstraintProfile first).
     :param policy: thresholds in force (default: the shipped :class:`Policy`).
     :param evidence: a plateau evidence file; it is verified against the profile, and against the data
         fingerprint when the profile was read from data (``profile.data``).
     :raises advisor.engine.PluginError: a plugin failed (fail closed: no answer).
     :raises advisor.engine.NoCandidateError: every candidate was excluded.
     """
-    if not isinstance(profile, ConstraintProfile):
-        profile = ConstraintProfile.model_validate(profile)
-    policy = policy or Policy()
+    profile = _model_profile(profile)
+    policy = policy or DEFAULT_POLICY
     status = NO_EVIDENCE if evidence is None else verify_evidence(evidence, profile, policy)
     engine = engine or default_engine()
     return build_recommendation(engine, engine.evaluate(profile, policy, status))
+
+
+def recommend_json(
+    profile: ConstraintProfile | LightProfile | dict,
+    *,
+    policy: Policy | None = None,
+    evidence: str | Path | None = None,
+    engine: Engine | None = None,
+) -> str:
+    """The answer as the JSON document: exactly ``recommend(...).model_dump_json(indent=2) + "\\n"``.
+
+    Fast path (what ``advisor recommend --format json`` takes in the common case): with a
+    :class:`~advisor.fastpath.LightProfile`, no evidence and only the built-in rules loaded, the engine
+    evaluates the light profile and the plain answer data is written by
+    :func:`advisor.fastpath.dump_recommendation`, so no pydantic model is ever built. Third-party
+    plugins always see a real :class:`ConstraintProfile`; anything the fast writer is not sure of
+    goes through ``Recommendation.model_validate``. Errors are the same either way.
+    """
+    engine = engine or default_engine()
+    if isinstance(profile, LightProfile) and evidence is None and tuple(engine.plugin_order) == DEFAULT_PLUGINS:
+        data = recommendation_data(engine, engine.evaluate(profile, policy or DEFAULT_POLICY, NO_EVIDENCE))
+        text = dump_recommendation(data)
+        if text is not None:
+            return text
+        rec = _validate(data)
+    else:
+        rec = recommend(profile, policy=policy, evidence=evidence, engine=engine)
+    from advisor.render import render_json
+
+    return render_json(rec)
 
 
 def _estimate(ctx, arch: str) -> dict:
@@ -63,8 +107,25 @@ def _estimate(ctx, arch: str) -> dict:
 def build_recommendation(engine: Engine, outcome: Outcome) -> Recommendation:
     """The Recommendation for an evaluated profile.
 
-    The whole answer is assembled as plain data and validated in one ``model_validate`` call: one pass through
-    pydantic-core instead of ~40 nested model constructors (this halves the cost of ``recommend()``).
+    The whole answer is assembled as plain data (:func:`recommendation_data`) and validated in one
+    ``model_validate`` call: one pass through pydantic-core instead of ~40 nested model constructors (this
+    halves the cost of ``recommend()``).
+    """
+    return _validate(recommendation_data(engine, outcome))
+
+
+def _validate(data: dict) -> Recommendation:
+    from advisor.models import Recommendation
+
+    if isinstance(data["profile"], LightProfile):
+        data = {**data, "profile": data["profile"].as_dict()}
+    return Recommendation.model_validate(data)
+
+
+def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
+    """The answer as plain data, in the Recommendation's field order (``profile`` is the profile object).
+
+    Raises :class:`advisor.engine.PluginError` when the loaded rules left the answer incomplete.
     """
     ctx = outcome.ctx
     rules = engine.rules
@@ -100,28 +161,26 @@ def build_recommendation(engine: Engine, outcome: Outcome) -> Recommendation:
                 {"architecture": arch, "status": "excluded", "why_not": why, "estimate": _estimate(ctx, arch)}
             )
     ev = ctx.evidence
-    return Recommendation.model_validate(
-        {
-            "profile": ctx.profile,
-            "architecture": winner,
-            "description": DESCRIPTIONS.get(winner, winner),
-            "embedding": ctx.embedding,
-            "recipe": ctx.recipe,
-            "monitoring": ctx.monitoring,
-            "estimate": _estimate(ctx, winner),
-            "flags": [
-                {"rule": f.rule, "name": rules[f.rule].name, "severity": rules[f.rule].severity, "message": f.reason}
-                for f in ctx.flags
-            ],
-            "refusals": [
-                {"rule": r.rule, "architecture": r.architecture, "message": r.reason, "unlock": r.unlock}
-                for r in ctx.refusals
-            ],
-            "alternatives": alternatives,
-            "evidence": ev.as_dict() if ev.provided else None,
-            "policy": ctx.policy.model_dump(),
-            "trace": [{"rule": t.rule, "plugin": t.plugin, "effect": t.effect, "reason": t.reason} for t in ctx.trace],
-            "plugins": list(engine.plugin_order),
-            "advisor_version": __version__,
-        }
-    )
+    return {
+        "profile": ctx.profile,
+        "architecture": winner,
+        "description": DESCRIPTIONS.get(winner, winner),
+        "embedding": ctx.embedding,
+        "recipe": ctx.recipe,
+        "monitoring": ctx.monitoring,
+        "estimate": _estimate(ctx, winner),
+        "flags": [
+            {"rule": f.rule, "name": rules[f.rule].name, "severity": rules[f.rule].severity, "message": f.reason}
+            for f in ctx.flags
+        ],
+        "refusals": [
+            {"rule": r.rule, "architecture": r.architecture, "message": r.reason, "unlock": r.unlock}
+            for r in ctx.refusals
+        ],
+        "alternatives": alternatives,
+        "evidence": ev.as_dict() if ev.provided else None,
+        "policy": ctx.policy.as_dict(),
+        "trace": [{"rule": t.rule, "plugin": t.plugin, "effect": t.effect, "reason": t.reason} for t in ctx.trace],
+        "plugins": list(engine.plugin_order),
+        "advisor_version": __version__,
+    }

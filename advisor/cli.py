@@ -5,7 +5,8 @@ nothing meets the budgets, an answer that ``check`` found in violation); 2 anyth
 user passed (option values, profile, policy, data and evidence arguments). Errors are one clear message
 on stderr, never a traceback. With ``--json`` stdout holds only the JSON document.
 
-Imports stay light: torch, numpy and the rules engine are imported inside the commands that need them.
+Imports stay light: torch, numpy and the rules engine are imported inside the commands that need them,
+and ``recommend --format json`` on a plain profile builds no pydantic model at all (see advisor.fastpath).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from advisor.profile import COMPUTES, DEPLOYS, TASKS
+from advisor.fastpath import COMPUTES, DEPLOYS, PROFILE_FIELDS, TASKS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 FORMATS = ("text", "markdown", "json", "prompt")
@@ -107,9 +108,7 @@ def read_profile_file(path: Path) -> dict:
             raise BadInput(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     if not isinstance(data, dict):
         raise BadInput(f"{path}: a profile must be a JSON object or TOML table, got {type(data).__name__}")
-    from advisor.profile import ConstraintProfile
-
-    valid = [k for k in ConstraintProfile.model_fields if k != "data"]
+    valid = [k for k in PROFILE_FIELDS if k != "data"]
     for key in data:
         if key not in valid:
             raise BadInput(f"{path}: unknown profile key {key!r}{_closest(key, valid)}")
@@ -125,12 +124,14 @@ def validation_message(exc, source: str) -> str:
     return f"{source}: " + "; ".join(parts)
 
 
-def build_profile(params: dict):
-    """(profile, policy) from the profile options, with the checks every profile command shares."""
-    from pydantic import ValidationError
+def build_profile(params: dict, *, light: bool = False):
+    """(profile, policy) from the profile options, with the checks every profile command shares.
 
+    With ``light``, a plain profile (no --data) that the committed schema certainly accepts comes back as an
+    :class:`advisor.fastpath.LightProfile` (no pydantic model built); anything else, invalid input included,
+    is validated by ConstraintProfile as always, so every error message is pydantic's.
+    """
     from advisor.policy import PolicyError, find_project_policy, load_policy_file
-    from advisor.profile import ConstraintProfile
 
     file_values: dict = {}
     source = "profile"
@@ -167,10 +168,20 @@ def build_profile(params: dict):
     values.update(flags)
     if "examples" not in values:
         raise BadInput("missing --examples (or an 'examples' key in --profile, or --data FILE)")
-    try:
-        profile = ConstraintProfile.model_validate(values)
-    except ValidationError as exc:
-        raise BadInput(validation_message(exc, source if not flags else "profile")) from None
+    profile = None
+    if light and data_file is None:
+        from advisor.fastpath import light_profile
+
+        profile = light_profile(values)
+    if profile is None:
+        from pydantic import ValidationError
+
+        from advisor.profile import ConstraintProfile
+
+        try:
+            profile = ConstraintProfile.model_validate(values)
+        except ValidationError as exc:
+            raise BadInput(validation_message(exc, source if not flags else "profile")) from None
     try:
         policy = load_policy_file(params["policy_file"]) if params.get("policy_file") else find_project_policy()
     except PolicyError as exc:
@@ -178,13 +189,13 @@ def build_profile(params: dict):
     return profile, policy
 
 
-def run_recommend(profile, policy, evidence=None):
-    """recommend() with the engine's errors mapped to exit codes."""
-    from advisor.api import recommend
+def run_recommend(profile, policy, evidence=None, *, as_json: bool = False):
+    """recommend() (``as_json``: recommend_json()) with the engine's errors mapped to exit codes."""
+    from advisor import api
     from advisor.engine import AdvisorError
 
     try:
-        return recommend(profile, policy=policy, evidence=evidence)
+        return (api.recommend_json if as_json else api.recommend)(profile, policy=policy, evidence=evidence)
     except AdvisorError as exc:
         raise NoAnswer(str(exc)) from None
 
@@ -266,6 +277,10 @@ def recommend(evidence, fmt, json_, explain, **params):
         raise BadInput("--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone")
     if evidence is not None and not evidence.is_file():
         raise BadInput(f"{evidence}: evidence file not found")
+    if fmt == "json":  # the JSON document without building a pydantic model where the profile allows
+        profile, policy = build_profile(params, light=True)
+        click.echo(run_recommend(profile, policy, evidence, as_json=True), nl=False)
+        return
     profile, policy = build_profile(params)
     rec = run_recommend(profile, policy, evidence)
     from advisor.render import render_recommendation
@@ -293,7 +308,7 @@ def rules(ctx, json_, policy_file):
     if json_:
         doc = {
             "rules": [{"id": r.id, "name": r.name, "severity": r.severity, "plugin": r.plugin, "summary": r.summary} for r in rows],
-            "policy": policy.model_dump(),
+            "policy": policy.as_dict(),
             "overrides": {k: {"default": d, "value": v} for k, (d, v) in policy.overrides().items()},
         }
         click.echo(json.dumps(doc, indent=2))
@@ -302,7 +317,7 @@ def rules(ctx, json_, policy_file):
         click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {r.plugin:<32} {r.summary}")
     click.echo("\nPolicy in force:")
     overrides = policy.overrides()
-    for name, value in policy.model_dump().items():
+    for name, value in policy.as_dict().items():
         note = f"   (override; shipped default {overrides[name][0]!r})" if name in overrides else ""
         click.echo(f"  {name:<26} {value!r}{note}")
 

@@ -1,7 +1,8 @@
 """JSON schemas of the data contracts (``advisor schema ...``); committed copies live in advisor/schemas/.
 
 Regenerate the committed copies with ``make schemas`` (``python -m advisor.contracts``); a test fails
-when they are stale.
+when they are stale. ``profile.json`` is also read at run time: :mod:`advisor.fastpath` checks the CLI's
+profiles against it without building the pydantic model.
 """
 
 from __future__ import annotations

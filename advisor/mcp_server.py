@@ -158,7 +158,7 @@ def build_server(policy: Policy | None = None):
                 {"id": r.id, "name": r.name, "severity": r.severity, "plugin": r.plugin, "summary": r.summary}
                 for r in rules
             ],
-            "policy": policy.model_dump(),
+            "policy": policy.as_dict(),
         }
 
     @tool("explain_rule")

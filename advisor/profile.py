@@ -3,6 +3,8 @@
 Every field has a description and a default that shows in ``advisor recommend --help`` and in
 ``advisor schema profile``; ``examples`` is the only required field. Unknown keys are rejected
 (``extra="forbid"``) so a misspelled key in a profile file is an error, not a silently ignored value.
+The vocabularies (``TASKS``, ``DEPLOYS``, ...) live in :mod:`advisor.fastpath`, which the CLI's JSON path
+uses to check a profile against the committed schema without building this model.
 """
 
 from __future__ import annotations
@@ -11,14 +13,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from advisor.fastpath import COMPUTES, DEPLOYS, EDGE_TARGETS, TASKS, is_english
+
 Task = Literal["classification", "tagging"]
 Deploy = Literal["phone", "edge", "browser", "cpu-server", "gpu-server"]
 Compute = Literal["cpu", "gpu"]
 
-TASKS: tuple[str, ...] = ("classification", "tagging")
-DEPLOYS: tuple[str, ...] = ("phone", "edge", "browser", "cpu-server", "gpu-server")
-COMPUTES: tuple[str, ...] = ("cpu", "gpu")
-EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
+__all__ = ["COMPUTES", "DEPLOYS", "EDGE_TARGETS", "TASKS", "ConstraintProfile", "DataSummary", "profile_defaults"]
 
 
 class DataSummary(BaseModel):
@@ -91,7 +92,7 @@ class ConstraintProfile(BaseModel):
 
     @property
     def english(self) -> bool:
-        return self.language.lower().replace("_", "-").split("-")[0] == "en"
+        return is_english(self.language)
 
 
 def profile_defaults() -> dict[str, object]:

@@ -331,9 +331,7 @@ class BiLSTMCRFConfig:
     num_tags: int = 2  # output tags
     char_vocab_size: int = 0  # character embedding rows; 0 turns the character CNN off
     word_dim: int = 100  # word vector size
-    embed_init: float | None = (
-        0.17  # random word vectors ~ U(-r, r), r ~ sqrt(3 / word_dim) (Lample 2016); None: N(0, 1)
-    )
+    embed_init: float | None = 0.17  # random word vectors ~ U(-r, r), r = sqrt(3 / word_dim); None: N(0, 1)
     char_dim: int = 30  # character vector size
     char_filters: int = 50  # character CNN feature maps
     char_width: int = 3  # character CNN window (zero-padded "same" convolution)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -25,6 +25,9 @@ from torch import Tensor, nn
 
 from .models import TAGGER_ARCHS, build_model, make_config
 from .vocab import PAD_INDEX, UNK_INDEX, CharVocab, Vocab, load_embeddings
+
+if TYPE_CHECKING:
+    from advisor.data import Example, TaggedSentence
 
 OPTIMIZERS = ("adam", "adamw", "adadelta", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
@@ -66,9 +69,12 @@ class TrainConfig:
 
 
 def tagger_train_config(**overrides: Any) -> TrainConfig:
-    """Defaults for the BiLSTM-CRF: Adam with gradient clipping at 5 (Lample et al. 2016 clip at 5.0)."""
+    """Defaults for the BiLSTM-CRF: Adam 2e-3, batch 32, gradient clipping at 5 (as Lample et al. 2016).
+
+    Batch 32 rather than Lample's SGD with batch 1: on a 2-core CPU an epoch of CoNLL-2003 takes about 50 s.
+    """
     return TrainConfig(
-        **{"lr": 2e-3, "batch_size": 16, "max_epochs": 40, "patience": 4, "grad_clip": 5.0, **overrides}
+        **{"lr": 2e-3, "batch_size": 32, "max_epochs": 25, "patience": 3, "grad_clip": 5.0, **overrides}
     )
 
 
@@ -151,15 +157,22 @@ def pad_chars(words: Sequence[Sequence[Sequence[int]]], seq_len: int, pad_index:
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """The configured optimizer over trainable parameters, in its fused / multi-tensor form where torch has one.
+
+    Fused Adam matters on CPU: it updates a 300-d embedding table about 10x faster than the per-tensor loop.
+    """
     params = [p for p in model.parameters() if p.requires_grad]
     wd = config.weight_decay
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=wd)
-    if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=wd)
+    if config.optimizer in ("adam", "adamw"):
+        cls = torch.optim.Adam if config.optimizer == "adam" else torch.optim.AdamW
+        try:
+            return cls(params, lr=config.lr, weight_decay=wd, fused=True)
+        # torch < 2.4 on CPU, or a device without a fused kernel
+        except (RuntimeError, ValueError, TypeError):
+            return cls(params, lr=config.lr, weight_decay=wd)
     if config.optimizer == "adadelta":
-        return torch.optim.Adadelta(params, lr=config.lr, weight_decay=wd)
-    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=wd)
+        return torch.optim.Adadelta(params, lr=config.lr, weight_decay=wd, foreach=True)
+    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=wd, foreach=True)
 
 
 def _to_device(batch: Mapping[str, Any], device: torch.device) -> dict[str, Any]:
@@ -229,8 +242,9 @@ def fit(
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             else:
                 bad_epochs += 1
+            best = "none" if result.best_score is None else f"{result.best_score:.4f}"
             bar.set_postfix_str(
-                f"loss {result.train_loss[-1]:.4f} dev {score:.4f} best {result.best_score}@{result.best_epoch}"
+                f"loss {result.train_loss[-1]:.4f} dev {score:.4f} best {best}@{result.best_epoch}"
                 f" wait {bad_epochs}/{config.patience}"
             )
             bar.update(1)
@@ -238,7 +252,7 @@ def fit(
                 result.stopped_reason = "plateau"
                 if progress:
                     bar.write(
-                        f"{bad_epochs} epochs without improvement: stopping; best dev {result.best_score:.4f}"
+                        f"{bad_epochs} epochs without improvement: stopping; best dev {best}"
                         f" at epoch {result.best_epoch}",
                         file=sys.stderr,
                     )
@@ -256,16 +270,6 @@ def fit(
 
 # ----------------------------------------------------------------------------------------------------------------
 # bundles and one-call trainers
-
-
-class _Item(Protocol):
-    text: str
-    label: str
-
-
-class _Tagged(Protocol):
-    tokens: Sequence[str]
-    tags: Sequence[str]
 
 
 @dataclass
@@ -416,8 +420,8 @@ def _pretrained(embeddings: str | Path | None, vocab: Vocab, dim: int | None, se
 
 
 def train_classifier(
-    train_items: Sequence[_Item],
-    dev_items: Sequence[_Item],
+    train_items: Sequence[Example],
+    dev_items: Sequence[Example],
     arch: str = "textcnn",
     *,
     model_config: Mapping[str, Any] | None = None,
@@ -478,8 +482,8 @@ def train_classifier(
 
 
 def train_tagger(
-    train_sents: Sequence[_Tagged],
-    dev_sents: Sequence[_Tagged],
+    train_sents: Sequence[TaggedSentence],
+    dev_sents: Sequence[TaggedSentence],
     arch: str = "bilstm-crf",
     *,
     model_config: Mapping[str, Any] | None = None,

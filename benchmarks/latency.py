@@ -84,7 +84,7 @@ def load_avg() -> list[float] | None:
 # timing
 
 
-def time_call(fn: Callable[[], Any], runs: int, warmup: int) -> dict[str, float]:
+def time_call(fn: Callable[[], Any], runs: int, warmup: int, budget_s: float = float("inf")) -> dict[str, Any]:
     """p50/p95/mean/min of ``fn()`` wall time in ms over ``runs`` calls after ``warmup`` untimed ones.
 
     ``cpu_p50``/``cpu_p95`` are percentiles of the process CPU time per call (all threads). On one thread, wall far
@@ -98,7 +98,10 @@ def time_call(fn: Callable[[], Any], runs: int, warmup: int) -> dict[str, float]
     gc.disable()
     try:
         wall, cpu = [], []
+        deadline = time.perf_counter() + budget_s
         for _ in range(runs):
+            if wall and time.perf_counter() > deadline:
+                break
             c0 = time.process_time_ns()
             t0 = time.perf_counter_ns()
             fn()
@@ -115,11 +118,12 @@ def time_call(fn: Callable[[], Any], runs: int, warmup: int) -> dict[str, float]
         "min": round(float(arr.min()), 4),
         "cpu_p50": round(float(np.percentile(cpu, 50)), 4),
         "cpu_p95": round(float(np.percentile(cpu, 95)), 4),
-        "runs": runs,
+        "runs": len(wall),
+        "truncated": len(wall) < runs,
     }
 
 
-def measure_point(fn: Callable[[], Any], runs: int, warmup: int, rounds: int) -> dict[str, Any]:
+def measure_point(fn: Callable[[], Any], runs: int, warmup: int, rounds: int, budget_s: float) -> dict[str, Any]:
     """``rounds`` independent rounds of :func:`time_call`; keep the round with the lowest p95.
 
     On a shared machine another process can stall a whole round; the best round is the closest to what the model
@@ -127,7 +131,7 @@ def measure_point(fn: Callable[[], Any], runs: int, warmup: int, rounds: int) ->
     """
     results = []
     for _ in range(rounds):
-        r = time_call(fn, runs, warmup)
+        r = time_call(fn, runs, warmup, budget_s / rounds)
         r["load_1min"] = (load_avg() or [None])[0]
         results.append(r)
     best = min(results, key=lambda r: r["p95"])
@@ -332,13 +336,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=60, help="timed runs per point (>= 50; fast points get 200)")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=2, help="independent rounds per point; the lowest-p95 one is kept")
+    ap.add_argument("--point-budget", type=float, default=30.0,
+                    help="seconds per (arch, threads, length) point, all rounds together; a point that needs more "
+                    "is cut short and marked truncated")
+    ap.add_argument("--threads", nargs="+", default=["1", "default"],
+                    help="thread settings to measure: integers and/or 'default' (torch's own count)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--merge", action="store_true",
+                    help="update only the measured archs in an existing --out file, keeping the others")
     args = ap.parse_args(argv)
     if args.runs < 50:
         ap.error("--runs must be >= 50 for a p95")
 
     default_threads = torch.get_num_threads()
-    thread_settings = sorted({1, default_threads})
+    thread_settings = sorted({default_threads if t == "default" else int(t) for t in args.threads})
+    if 1 not in thread_settings:
+        ap.error("--threads must include 1: latency_ms holds the single-thread figures")
     load_before = load_avg()
     started = time.perf_counter()
     archs = build_archs(args.archs)
@@ -356,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             for n in args.lengths:
                 fn = make(n)
                 runs = runs_for(fn, args.runs)
-                per_len[str(n)] = measure_point(fn, runs, args.warmup, args.rounds)
+                per_len[str(n)] = measure_point(fn, runs, args.warmup, args.rounds, args.point_budget)
                 r = per_len[str(n)]
                 print(f"{arch:13s} threads={threads} tokens={n:4d}  p50={r['p50']:9.3f} ms  p95={r['p95']:9.3f} ms  "
                       f"cpu={r['cpu_p50']:8.3f} ms  rounds p95={r['p95_rounds']}  ({runs} runs, load {r['load_1min']})",
@@ -366,12 +379,13 @@ def main(argv: list[str] | None = None) -> int:
         if make_tok is not None:
             for n in args.lengths:
                 fn = make_tok(n)
-                tok_ms[str(n)] = time_call(fn, 200, args.warmup)
+                tok_ms[str(n)] = time_call(fn, 200, args.warmup, args.point_budget)
         entry: dict[str, Any] = {
             "params": info["params"],
             "size_mb_fp32": round(info["params"] * 4 / 1e6, 3),
             "latency_ms": {n: {"p50": v["p50"], "p95": v["p95"]} for n, v in by_threads["1"].items()},
             "threads": 1,
+            "cpu_ms": {n: {"p50": v["cpu_p50"], "p95": v["cpu_p95"]} for n, v in by_threads["1"].items()},
             "latency_ms_by_threads": by_threads,
             "fit_p95": {t: fit_p95({int(n): v["p95"] for n, v in per.items()}) for t, per in by_threads.items()},
             "fit_p95_quadratic": {
@@ -382,19 +396,35 @@ def main(argv: list[str] | None = None) -> int:
         }
         if tok_ms:
             entry["tokenize_ms"] = tok_ms
+        busy = [f"threads={t} tokens={n} load={v['load_1min']}" for t, per in by_threads.items()
+                for n, v in per.items() if v["load_1min"] is not None and v["load_1min"] > usable_cpus()]
+        cut = [f"threads={t} tokens={n} runs={v['runs']}" for t, per in by_threads.items()
+               for n, v in per.items() if v["truncated"]]
+        entry["quality"] = {
+            "contended_points": busy,
+            "truncated_points": cut,
+            "note": "a point is contended when the 1-minute load average exceeded the usable CPUs while it ran: "
+            "its wall-clock p95 includes waiting for a core; cpu_ms (single-thread CPU time) is not inflated by that",
+        }
         entry.update({k: v for k, v in info.items() if k not in entry})
         results[arch] = entry
 
     elapsed = time.perf_counter() - started
     meta = {"default_threads": default_threads, "load_avg_before": load_before, "load_avg_after": load_avg(),
             "total_seconds": round(elapsed, 1), "warmup": args.warmup, "min_runs": args.runs, "rounds": args.rounds,
+            "point_budget_s": args.point_budget, "usable_cpus": usable_cpus(),
             "selection": "per point, the round with the lowest p95 (see p95_rounds)"}
     for entry in results.values():
         entry["run"] = meta
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    written = results
+    if args.merge and args.out.exists():
+        old = json.loads(args.out.read_text())
+        written = {a: results.get(a, old.get(a)) for a in [*old, *(a for a in results if a not in old)]}
+    args.out.write_text(json.dumps(written, indent=2) + "\n")
     print_table(results, args.lengths, thread_settings)
+    print("* = measured while the 1-minute load average exceeded the usable CPUs (see quality in the JSON)")
     print(f"\n{source}; load avg before {load_before}, after {meta['load_avg_after']}; {elapsed:.0f} s")
     print(f"wrote {args.out}")
     return 0
@@ -413,7 +443,8 @@ def print_table(results: dict[str, dict[str, Any]], lengths: list[int], thread_s
                 for n in lengths
             )
             f = e["fit_p95"][str(t)]
-            print(f"{arch:13s} {e['params']:11,d} {e['size_mb_fp32']:8.2f} {t:3d}  {cells}   "
+            flag = "*" if any(f"threads={t} " in p for p in e["quality"]["contended_points"]) else " "
+            print(f"{flag}{arch:12s} {e['params']:11,d} {e['size_mb_fp32']:8.2f} {t:3d}  {cells}   "
                   f"{f['a_ms']:.3f} + {f['b_ms_per_token']:.5f}*t (max err {f['max_rel_err']:.0%})")
 
 

@@ -10,12 +10,26 @@ import jsonschema
 import pytest
 
 from advisor import hookimpl
+from advisor.candidates import CANDIDATES, TAG_ONLY, TRANSFORMERS, estimate, round_up
 from advisor.cli import cli
 from advisor.contracts import NAMES, schema_for
 from advisor.profile import ConstraintProfile, profile_defaults
 from advisor.render import render_prompt
 
 PHONE = ["--examples", "300", "--deploy", "phone", "--latency-ms", "5"]
+
+
+def _cheapest(deploy: str, field: str) -> tuple[str, float]:
+    """The classification candidate with the smallest estimate ``field`` on ``deploy`` at the default 32
+    words, and that estimate rounded up to the budget the advisor suggests (the estimate table decides both)."""
+    arch = min(
+        (a for a in CANDIDATES if a not in TAG_ONLY), key=lambda a: getattr(estimate(a, 32, deploy), field)
+    )
+    return arch, round_up(getattr(estimate(arch, 32, deploy), field))
+
+
+SMALLEST_PHONE = _cheapest("phone", "size_mb")
+FASTEST_CPU = _cheapest("cpu-server", "latency_ms")
 
 
 @pytest.fixture(autouse=True)
@@ -101,8 +115,10 @@ BAD_INPUT = [
      "Error: pol.json: finetune_min_examples: Input should be greater than or equal to 1"),
     ("policy-malformed-json", {"pol.json": '{"finetune_min_examples": }'}, ["--examples", "3", "--policy", "pol.json"], 2,
      "Error: pol.json:1: invalid JSON: Expecting value"),
-    ("budgets-exclude-everything", {}, ["--examples", "300", "--deploy", "phone", "--max-model-mb", "1"], 1,
-     "the smallest budget that admits a candidate: --max-model-mb 8 (admits ngram-linear)"),
+    ("budgets-exclude-everything", {},
+     ["--examples", "300", "--deploy", "phone", "--max-model-mb", f"{SMALLEST_PHONE[1] / 2:g}"], 1,
+     "the smallest budget that admits a candidate: "
+     f"--max-model-mb {SMALLEST_PHONE[1]:g} (admits {SMALLEST_PHONE[0]})"),
 ]
 # fmt: on
 
@@ -127,11 +143,15 @@ def test_budgets_that_exclude_everything_list_why_each_candidate_went(runner):
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0] == "Error: no candidate meets the constraints:"
-    assert (
-        lines[2]
-        == "  textcnn: TEP202 estimated p95 0.228 ms at 32 words on cpu-server exceeds the 0.01 ms budget"
+    textcnn_ms = estimate("textcnn", 32, "cpu-server").latency_ms
+    assert lines[2] == (
+        f"  textcnn: TEP202 estimated p95 {textcnn_ms:g} ms at 32 words on cpu-server "
+        "exceeds the 0.01 ms budget"
     )
-    assert lines[-1] == "the smallest budget that admits a candidate: --latency-ms 0.23 (admits textcnn)"
+    fastest, budget = FASTEST_CPU
+    assert lines[-1] == (
+        f"the smallest budget that admits a candidate: --latency-ms {budget:g} (admits {fastest})"
+    )
 
 
 class Crashes:
@@ -269,11 +289,17 @@ def test_recommend_format_prompt_is_the_profile_prompt(runner):
     assert out == render_prompt(recommend(ConstraintProfile(examples=300, deploy="phone", latency_ms=5)))
 
 
+# A latency budget the fine-tuned transformer just fits on a CPU server (TEP201 still excludes it on a phone).
+FILE_MS = round_up(estimate("transformer-finetune", 32, "cpu-server").latency_ms)
+
+
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("profile.toml", 'examples = 300\ndeploy = "phone"\nlatency_ms = 5\ntask = "classification"\n'),
-        ("profile.json", '{"examples": 300, "deploy": "phone", "latency_ms": 5, "task": "classification"}'),
+        ("profile.toml",
+         f'examples = 300\ndeploy = "phone"\nlatency_ms = {FILE_MS:g}\ntask = "classification"\n'),
+        ("profile.json",
+         f'{{"examples": 300, "deploy": "phone", "latency_ms": {FILE_MS:g}, "task": "classification"}}'),
     ],
 )
 def test_profile_file_with_flags_overriding(runner, write_file, name, text):
@@ -286,9 +312,14 @@ def test_profile_file_with_flags_overriding(runner, write_file, name, text):
     )
     doc = recommend_json(runner, "--profile", name, "--deploy", "cpu-server", "--examples", "800")
     assert (doc["profile"]["examples"], doc["profile"]["deploy"]) == (800, "cpu-server")
-    assert doc["profile"]["latency_ms"] == 5  # kept from the file
-    assert doc["architecture"] == "transformer-finetune"  # 3.65 ms on a CPU server fits 5 ms
-    doc = recommend_json(runner, "--profile", name, "--deploy", "cpu-server", "--latency-ms", "2")
+    assert doc["profile"]["latency_ms"] == FILE_MS  # kept from the file
+    assert doc["architecture"] == "transformer-finetune"  # its CPU-server estimate fits the file's budget
+    # a flag budget the TextCNN fits but the transformers do not
+    textcnn_ms = round_up(estimate("textcnn", 32, "cpu-server").latency_ms)
+    assert all(estimate(a, 32, "cpu-server").latency_ms > textcnn_ms for a in TRANSFORMERS)
+    doc = recommend_json(
+        runner, "--profile", name, "--deploy", "cpu-server", "--latency-ms", f"{textcnn_ms:g}"
+    )
     assert doc["architecture"] == "textcnn"
 
 

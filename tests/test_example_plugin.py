@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor import hookimpl
 from advisor.api import recommend
 from advisor.engine import Engine
 from advisor.profile import ConstraintProfile, DataSummary
@@ -74,14 +75,35 @@ def test_ratio_measured_on_the_data_wins_over_the_estimate(engine):
         ({"examples": 4_000, "tokens": 4}, "S/W 2,000 >= 1,500 (estimated: examples / (tokens / 2) = 4000 / 2, no --data): "
                                            "the guide favours a sequence model with pretrained embeddings (4,000 samples < 15,000)"),
         ({"examples": 300, "task": "tagging"}, "the S/W guidance is for classification; nothing to do for tagging"),
-        ({"examples": 300, "deploy": "phone", "latency_ms": 0.7},
-         "S/W 19 < 1,500 (estimated: examples / (tokens / 2) = 300 / 16, no --data), but ngram-linear is not available"),
     ],
-    ids=["large-ratio", "pretrained-under-15k", "tagging", "ngram-excluded"],
+    ids=["large-ratio", "pretrained-under-15k", "tagging"],
 )
 def test_info_otherwise(engine, profile, message):
     rec = recommend(profile, engine=engine)
     assert tep801(rec) == [("info", message)]
+
+
+class VetoesNgram:
+    """Another plugin excludes ngram-linear, whatever the estimates say (at 32 words it is both the smallest
+    and the fastest candidate in the measured table, so a budget cannot exclude it alone)."""
+
+    @hookimpl
+    def register_rules(self, register):
+        register(id="TEP901", name="no-ngram", severity="exclude", summary="No n-gram models.", docs="Docs.")
+
+    @hookimpl
+    def exclude_candidates(self, ctx):
+        ctx.exclude("ngram-linear", rule="TEP901", reason="the team serves sequence models only")
+
+
+def test_info_when_ngram_is_excluded(plugin):
+    engine = Engine([plugin, VetoesNgram()])
+    rec = recommend({"examples": 300, "deploy": "phone", "latency_ms": 5}, engine=engine)
+    assert tep801(rec) == [
+        ("info", "S/W 19 < 1,500 (estimated: examples / (tokens / 2) = 300 / 16, no --data), "
+                 "but ngram-linear is not available")
+    ]
+    assert rec.architecture == "textcnn"
 
 
 # -- installed from its own package, through the entry-point group ----------------------------------------

@@ -84,6 +84,7 @@ def config(**overrides):
         ([0.5, 0.505, 0.509, 0.508], 3, 0.01, 20, 4, 1, "plateau"),
         # NaN never counts as better
         ([0.5, math.nan, math.nan], 2, 0.0, 20, 3, 1, "plateau"),
+        ([math.nan, math.nan], 2, 0.0, 20, 2, 0, "plateau"),
         ([0.1, 0.2, 0.3, 0.4], 3, 0.0, 4, 4, 4, "max_epochs"),
         ([0.4, 0.3, 0.2], 3, 0.0, 3, 3, 1, "max_epochs"),
     ],
@@ -97,11 +98,12 @@ def test_early_stopping_follows_the_scripted_curve(
     result = fit(model, toy_batches, evaluate, cfg, progress=False)
     assert result.stopped_reason == reason
     assert result.best_epoch == best_epoch
-    assert result.best_score == curve[best_epoch - 1]
+    assert result.best_score == (curve[best_epoch - 1] if best_epoch else None)
     assert len(result.dev_curve) == len(result.train_loss) == epochs_run
     assert all(type(x) is float for x in result.dev_curve + result.train_loss)
     torch.testing.assert_close(result.dev_curve, curve[:epochs_run], equal_nan=True)
-    assert torch.equal(model.w, evaluate.snapshots[best_epoch - 1])  # the best weights are back
+    if best_epoch:
+        assert torch.equal(model.w, evaluate.snapshots[best_epoch - 1])  # the best weights are back
     assert model.max_norm_calls == 2 * epochs_run  # after every step
     assert result.seconds > 0
 
@@ -143,9 +145,10 @@ def test_keyboard_interrupt_keeps_the_best_weights(where):
 
 
 def test_progress_goes_to_stderr_and_can_be_turned_off(capsys):
-    fit(Toy(), toy_batches, Scripted([0.1, 0.2]), config(max_epochs=2), progress=True)
+    fit(Toy(), toy_batches, Scripted([0.3, 0.2, 0.1]), config(max_epochs=5, patience=2), progress=True)
     out, err = capsys.readouterr()
-    assert out == "" and "dev 0.2000" in err
+    assert out == "" and "dev 0.1000" in err
+    assert "2 epochs without improvement: stopping; best dev 0.3000 at epoch 1" in err
     fit(Toy(), toy_batches, Scripted([0.1, 0.2]), config(max_epochs=2), progress=False)
     assert capsys.readouterr() == ("", "")
 
