@@ -11,12 +11,20 @@ import statistics
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from advisor import __version__
-from advisor.data import DataError, Dataset, check_labels_seen, fingerprint, load_dataset, stratified_split, tokenize
+from advisor.data import (
+    DataError,
+    Dataset,
+    check_labels_seen,
+    fingerprint,
+    load_dataset,
+    stratified_split,
+    tokenize,
+)
 from advisor.evidence import KIND, SCHEMA_VERSION, plateau_verdict, write_json_atomic
 
 SPLIT_SEED = 12345
@@ -86,7 +94,13 @@ def _check_arch(arch: str, task: str) -> None:
 
 def _train_neural(arch, train_items, dev_items, task, *, seed, device, epochs=None, patience=3, min_delta=0.0,
                   pooling="max", embeddings=None, freeze_embeddings=False, progress=True):
-    from advisor.baselines.train import TrainConfig, TrainingError, tagger_train_config, train_classifier, train_tagger
+    from advisor.baselines.train import (
+        TrainConfig,
+        TrainingError,
+        tagger_train_config,
+        train_classifier,
+        train_tagger,
+    )
 
     model_config: dict[str, Any] = {}
     if arch in ("bilstm", "lstm", "gru", "rnn"):
@@ -451,7 +465,7 @@ def plateau(data, out, *, task=None, text_column="text", label_column="label", a
         "learning_curve_note": lc_note,
         "plots": plots,
         "versions": versions(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - t0, 2),
     }
     from advisor.baselines.plots import plot_curves, plot_learning_curve

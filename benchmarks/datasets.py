@@ -72,6 +72,9 @@ TARGETS: dict[str, dict[str, Any]] = {
 # printed next to a missed target.
 LIMITS: dict[str, str] = {}
 
+# Findings of the dev-only investigation, copied into the markdown's notes.
+NOTES: list[str] = []
+
 
 def note(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
@@ -488,8 +491,9 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save(out: Path, doc: dict[str, Any]) -> None:
-    doc["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+def save(out: Path, doc: dict[str, Any], touch: bool = True) -> None:
+    if touch or "updated" not in doc:
+        doc["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
     doc["table"] = table_rows(doc)
     write_atomic(out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
     write_atomic(out.with_suffix(".md"), markdown(doc))
@@ -508,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="smoke mode: ~300 train / 60 dev / 100 test examples, 2 epochs (not a benchmark)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results (markdown copy beside it)")
     parser.add_argument("--fresh", action="store_true", help="do not merge with an existing --out file")
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite the markdown (and the JSON's table and notes) from the existing --out file")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch/OpenMP/BLAS threads (default 1: on this shared 2-core machine torch's default of "
                              "2 spin-waits against other jobs and runs up to ~15x slower); 0 keeps torch's default")
@@ -516,6 +522,13 @@ def main(argv: list[str] | None = None) -> int:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
 
+    out = args.out if args.out.is_absolute() else Path.cwd() / args.out
+    if args.render:
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        doc["notes"] = list(NOTES)
+        save(out, doc, touch=False)
+        print(markdown_table(doc))
+        return 0
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     bad = [n for n in names if n not in ALL]
     if bad:
@@ -534,7 +547,6 @@ def main(argv: list[str] | None = None) -> int:
     if runner.SPLIT_SEED != SPLIT_SEED:
         sys.exit(f"runner.SPLIT_SEED is {runner.SPLIT_SEED}, this benchmark documents {SPLIT_SEED}: update it")
 
-    out = args.out if args.out.is_absolute() else Path.cwd() / args.out
     doc: dict[str, Any] = {}
     if out.exists() and not args.fresh:
         try:
@@ -549,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     doc.update({"schema": SCHEMA, "quick": args.quick, "rerun": rerun, "versions": versions(),
                 "datasets_dir": str(DATASETS)})
     doc.setdefault("datasets", {})
-    doc.setdefault("notes", [])
+    doc["notes"] = list(NOTES)
     started = time.perf_counter()
     for name in names:
         t0 = time.perf_counter()

@@ -21,13 +21,23 @@ def _load_script():
     return module
 
 
-def test_quick_trec_writes_json_and_markdown(tmp_path, capsys):
+def test_quick_trec_writes_json_and_markdown(tmp_path, capsys, monkeypatch):
     if not (DATASETS / "trec" / "train.jsonl").is_file():
         pytest.skip(f"{DATASETS / 'trec'} not present")
-    pytest.importorskip("torch")
+    torch = pytest.importorskip("torch")
     pytest.importorskip("sklearn")
     bench = _load_script()
-    out = tmp_path / "datasets.json"
+    # the script pins torch/BLAS threads (--threads 1): undo that for the rest of the session
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(var, "1")  # records the original state (set or not), restored at teardown
+    threads = torch.get_num_threads()
+    try:
+        _run_and_check(bench, tmp_path / "datasets.json", capsys)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_and_check(bench, out, capsys):
     assert bench.main(["--quick", "--only", "trec", "--seeds", "2", "--out", str(out)]) == 0
 
     doc = json.loads(out.read_text(encoding="utf-8"))

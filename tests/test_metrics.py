@@ -6,6 +6,9 @@ import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from advisor.baselines.metrics import (
     DEFAULT_LENGTH_EDGES,
     accuracy,
@@ -18,9 +21,6 @@ from advisor.baselines.metrics import (
     macro_f1,
     per_class_report,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from advisor.data import to_iob2
 
 GOLD = ["a", "a", "b", "b", "c"]

@@ -65,9 +65,10 @@ def test_predicts_sensibly(fitted):
 
 def test_matches_sklearn_tfidf_and_logreg(fitted):
     """The stored-coefficient path equals sklearn's own TfidfVectorizer + LogisticRegression."""
-    from advisor.baselines.ngram import TOKEN_PATTERN
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+
+    from advisor.baselines.ngram import TOKEN_PATTERN
 
     texts, labels = _xy(TRAIN)
     vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, token_pattern=TOKEN_PATTERN)

@@ -95,7 +95,6 @@ def test_toy_conll_round_trip(tmp_path):
 def test_textcnn_plateaus_on_the_toy_data(toy):
     pytest.importorskip("torch")
     from advisor.baselines.train import TrainConfig, train_classifier
-
     from advisor.data import stratified_split
 
     train, _ = toy
