@@ -18,21 +18,26 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[baselines,dev]'
 	touch $@
 
+# The tests also cover the optional extras (frozen transformer, llm, mcp): install them too.
+$(VENV)/.installed-all: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[baselines,dev,transformer,llm,mcp]'
+	touch $@
+
 demo: $(VENV)/.installed
 	@echo "== 1. a bundled example profile: phone, 300 examples, 5 ms"
 	$(BIN)/advisor recommend --profile examples/profile.toml
 	@echo "== 2. the bundled toy dataset (invented, 3 classes), profiled from the data: fine-tuning is refused"
 	$(BIN)/python -m advisor.toydata $(DEMO)
 	$(BIN)/advisor recommend --data $(DEMO)/train.jsonl
-	@echo "== 3. train the TextCNN/BiLSTM baselines to plateau on it: the evidence file"
-	$(BIN)/advisor baseline plateau $(DEMO)/train.jsonl --out $(DEMO)/evidence.json --seeds 2
+	@echo "== 3. train the TextCNN baseline to plateau on it (2 seeds): the evidence file"
+	$(BIN)/advisor baseline plateau $(DEMO)/train.jsonl --out $(DEMO)/evidence.json --arch textcnn --seeds 2 --fractions 0.5,1.0
 	@echo "== 4. the same profile with the evidence: fine-tuning is allowed, with the floor it must beat"
 	$(BIN)/advisor recommend --data $(DEMO)/train.jsonl --evidence $(DEMO)/evidence.json
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-all
 	$(BIN)/python -m pytest -q
 
-check: $(VENV)/.installed
+check: $(VENV)/.installed-all
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed

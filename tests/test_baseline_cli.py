@@ -64,8 +64,8 @@ def test_train_ngram_linear(toy, tmp_path):
 @pytest.mark.slow
 def test_tagger_on_toy_conll(tmp_path):
     data = tmp_path / "toy.conll"
-    write_toy_conll(data, 200, 7, "iob1")
-    res = run("baseline", "train", data, "--out", tmp_path / "crf", "--epochs", "6", "--json")
+    write_toy_conll(data, 120, 7, "iob1")
+    res = run("baseline", "train", data, "--out", tmp_path / "crf", "--epochs", "3", "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["arch"] == "bilstm-crf" and set(doc["test"]) >= {"f1", "precision", "recall"}
