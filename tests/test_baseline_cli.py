@@ -142,3 +142,32 @@ def test_rare_class_sample_does_not_break_the_split(tmp_path):
 
     (train, dev), info = split_data(load_dataset(data), (0.8, 0.2))
     assert len(train) + len(dev) == 41 and not info["stratified"] and info["note"]
+
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+@pytest.mark.slow
+@pytest.mark.datasets
+def test_plateau_on_a_300_example_trec_sample_with_a_rare_class(tmp_path):
+    """The issue's case: 300 TREC questions, where ABBR is ~1.6% (about 5 examples)."""
+    import random
+
+    source = SHARED / "trec" / "train.jsonl"
+    if not source.is_file():
+        pytest.skip("../shared/datasets is absent")
+    lines = source.read_text(encoding="utf-8").splitlines()
+    sample = random.Random(300).sample(lines, 300)
+    data = tmp_path / "trec300.jsonl"
+    data.write_text("\n".join(sample) + "\n", encoding="utf-8")
+    evidence = tmp_path / "evidence.json"
+    res = run("baseline", "plateau", data, "--out", evidence, "--arch", "textcnn", "--seeds", "1",
+              "--fractions", "1.0", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(evidence.read_text())
+    assert doc["data"]["examples"] == 300 and 0 < doc["data"]["label_counts"]["ABBR"] < 10
+    assert len(doc["runs"]) == 1 and doc["plateau"]["verdict"] in {"plateaued", "not-plateaued"}
+    res = run("recommend", "--data", data, "--evidence", evidence, "--json")
+    assert res.exit_code == 0, res.output
+    rec = json.loads(res.stdout)
+    assert (rec["architecture"] == "transformer-finetune") == (doc["plateau"]["verdict"] == "plateaued")
