@@ -86,6 +86,7 @@ def baseline():
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--device", type=click.Choice(("auto", "cpu", "cuda")), default="auto", show_default=True, help="Training device.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Model directory.  [default: runs/<arch>-seed<N>]")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True, help="CPU threads for torch (1 is fastest for these small models on a shared CPU).")
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
 def train(data, json_, **opts):
     """Train a baseline on DATA; report test metrics, per-length accuracy (table + PNG), and save the model.
@@ -144,6 +145,7 @@ def predict(model, texts, json_):
 @click.option("--max-epochs", type=click.IntRange(3, 500), default=60, show_default=True, help="Give up (verdict not-plateaued) after this many epochs.")
 @click.option("--fractions", default="0.25,0.5,1.0", show_default=True, help="Training fractions of the learning curve.")
 @click.option("--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Static vectors for the baselines.")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True, help="CPU threads for torch (1 is fastest for these small models on a shared CPU).")
 @click.option("--device", type=click.Choice(("auto", "cpu", "cuda")), default="auto", show_default=True, help="Training device.")
 @click.option("json_", "--json", is_flag=True, help="Print the evidence summary as JSON (stdout only).")
 def plateau(data, out, json_, **opts):
