@@ -143,19 +143,13 @@ def read_answer(source: str | Path) -> dict:
 
     if str(source) == "-":
         return parse_answer(sys.stdin.read())
-    path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CheckInputError(f"{path}: answer file not found") from None
-    except UnicodeDecodeError:
-        raise CheckInputError(f"{path}: answer file is not UTF-8 text") from None
-    except OSError as exc:
-        raise CheckInputError(f"{path}: cannot read answer file: {exc.strerror}") from None
+    from advisor.files import read_text_file
+
+    text = read_text_file(source, "answer", CheckInputError)
     try:
         return parse_answer(text)
     except CheckInputError as exc:
-        raise CheckInputError(f"{path}: {exc}") from None
+        raise CheckInputError(f"{source}: {exc}") from None
 
 
 # -- the what-if plugin: what the policy says for the answer's architecture -----------------------

@@ -86,26 +86,10 @@ def _closest(key: str, valid) -> str:
 
 def read_profile_file(path: Path) -> dict:
     """A profile file as a dict, with one-line errors naming the file, line and what was expected."""
-    import tomllib
+    from advisor.files import parse_json_or_toml, read_text_file
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: profile file not found") from None
-    except UnicodeDecodeError:
-        raise BadInput(f"{path}: profile file is not UTF-8 text") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read profile file: {exc.strerror}") from None
-    if path.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise BadInput(f"{path}: invalid TOML: {exc}") from None
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    text = read_text_file(path, "profile", BadInput)
+    data = parse_json_or_toml(text, path, BadInput, default="json")
     if not isinstance(data, dict):
         raise BadInput(f"{path}: a profile must be a JSON object or TOML table, got {type(data).__name__}")
     valid = [k for k in PROFILE_FIELDS if k != "data"]
@@ -200,20 +184,7 @@ def run_recommend(profile, policy, evidence=None, *, as_json: bool = False):
         raise NoAnswer(str(exc)) from None
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
+from advisor.files import write_text_atomic  # noqa: E402  (re-exported for callers)
 
 # -- commands ------------------------------------------------------------------------------------
 # Commands that live in their own modules, imported only when invoked or listed (keeps cold start light

@@ -9,7 +9,6 @@ recommendation as a TEP100 policy-override flag, so a loosened threshold is neve
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import tomllib
@@ -183,23 +182,10 @@ def policy_from_mapping(values: dict, source: str) -> Policy:
 
 def load_policy_file(path: str | Path) -> Policy:
     """Read a policy file: TOML (keys at top level or under [tool.advisor]) or JSON."""
+    from advisor.files import parse_json_or_toml, read_text_file
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: policy file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: cannot read policy file: {exc}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PolicyError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"{path}: invalid TOML: {exc}") from None
+    data = parse_json_or_toml(read_text_file(path, "policy", PolicyError), path, PolicyError, default="toml")
     if isinstance(data, dict) and "tool" in data:
         data = data.get("tool", {}).get("advisor", {})
     return policy_from_mapping(data, str(path))

@@ -10,14 +10,14 @@ import dataclasses
 import json
 import os
 import platform
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from advisor.files import replace_dir_atomic
 
 from .models import build_model, make_config
 from .train import Bundle, FitResult, TrainConfig, predict_class_ids, predict_tag_ids
@@ -75,27 +75,12 @@ def save_model(bundle: Bundle, out_dir: str | Path, extra_meta: Mapping[str, Any
     }
     text = json.dumps(config, indent=1, ensure_ascii=False) + "\n"
     state = {k: v.detach().cpu() for k, v in bundle.model.state_dict().items()}
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    old = None
-    try:
-        _fsync_write(tmp / WEIGHTS, lambda fh: torch.save(state, fh))
-        _fsync_write(tmp / CONFIG, lambda fh: fh.write(text.encode("utf-8")))
-        if out_dir.exists():
-            # rename() cannot replace a non-empty directory: move the old one aside first, drop it after
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / "model")
-        try:
-            os.replace(tmp, out_dir)
-        except BaseException:
-            if old is not None:
-                os.replace(old / "model", out_dir)
-            raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+
+    def fill(folder: Path) -> None:
+        _fsync_write(folder / WEIGHTS, lambda fh: torch.save(state, fh))
+        _fsync_write(folder / CONFIG, lambda fh: fh.write(text.encode("utf-8")))
+
+    replace_dir_atomic(out_dir, fill)
     return out_dir
 
 

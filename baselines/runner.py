@@ -25,7 +25,8 @@ from advisor.data import (
     stratified_split,
     tokenize,
 )
-from advisor.evidence import KIND, SCHEMA_VERSION, plateau_verdict, write_json_atomic
+from advisor.evidence import KIND, SCHEMA_VERSION, plateau_verdict
+from advisor.files import replace_dir_atomic, write_json_atomic
 
 SPLIT_SEED = 12345
 NEURAL = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
@@ -284,33 +285,8 @@ class _SklearnModel:
             self.model.save(folder)
             (folder / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
-        atomic_dir(Path(out), fill)
+        replace_dir_atomic(out, fill)
 
-
-def atomic_dir(out_dir: Path, fill) -> Path:
-    """Fill a temp folder beside ``out_dir``, then swap it in: never a half-written model directory."""
-    import os
-    import shutil
-    import tempfile
-
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    old = None
-    try:
-        fill(tmp)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / "model")
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out_dir.exists():
-            os.replace(old / "model", out_dir)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return out_dir
 
 
 def _sklearn_model(arch: str, seed: int):

@@ -114,7 +114,7 @@ BAD_INPUT = [
     ("policy-bad-value", {"pol.json": '{"finetune_min_examples": 0}'}, ["--examples", "3", "--policy", "pol.json"], 2,
      "Error: pol.json: finetune_min_examples: Input should be greater than or equal to 1"),
     ("policy-malformed-json", {"pol.json": '{"finetune_min_examples": }'}, ["--examples", "3", "--policy", "pol.json"], 2,
-     "Error: pol.json:1: invalid JSON: Expecting value"),
+     "Error: pol.json:1:27: invalid JSON: Expecting value"),
     ("budgets-exclude-everything", {},
      ["--examples", "300", "--deploy", "phone", "--max-model-mb", f"{SMALLEST_PHONE[1] / 2:g}"], 1,
      "the smallest budget that admits a candidate: "
