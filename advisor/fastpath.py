@@ -46,7 +46,21 @@ def is_english(language: str) -> bool:
     return language.lower().replace("_", "-").split("-")[0] == "en"
 
 
-class LightProfile:
+class ProfileFacts:
+    """Facts derived from a profile's fields, shared by ConstraintProfile and LightProfile."""
+
+    __slots__ = ()  # subclasses provide .deploy and .language
+
+    @property
+    def edge(self) -> bool:
+        return self.deploy in EDGE_TARGETS
+
+    @property
+    def english(self) -> bool:
+        return is_english(self.language)
+
+
+class LightProfile(ProfileFacts):
     """A validated constraint profile as a plain frozen object (what :func:`light_profile` returns).
 
     Same attribute names as :class:`advisor.profile.ConstraintProfile`; ``data`` is always ``None``.
@@ -72,14 +86,6 @@ class LightProfile:
 
     def __hash__(self) -> int:
         return hash(tuple(getattr(self, n) for n in PROFILE_FIELDS))
-
-    @property
-    def edge(self) -> bool:
-        return self.deploy in EDGE_TARGETS
-
-    @property
-    def english(self) -> bool:
-        return is_english(self.language)
 
     def as_dict(self) -> dict:
         """Field → value, every field in order (what ``ConstraintProfile.model_dump()`` gives)."""

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.fastpath import COMPUTES, DEPLOYS, EDGE_TARGETS, TASKS, is_english
+from advisor.fastpath import COMPUTES, DEPLOYS, EDGE_TARGETS, TASKS, ProfileFacts
 
 Task = Literal["classification", "tagging"]
 Deploy = Literal["phone", "edge", "browser", "cpu-server", "gpu-server"]
@@ -47,7 +47,7 @@ class DataSummary(BaseModel):
     embeddings: str | None = Field(default=None, description="The embeddings file the OOV rate was taken against.")
 
 
-class ConstraintProfile(BaseModel):
+class ConstraintProfile(BaseModel, ProfileFacts):
     """A team's constraints: task, data size, deployment target and budgets."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -85,14 +85,6 @@ class ConstraintProfile(BaseModel):
     data: DataSummary | None = Field(
         default=None, description="Filled by --data: statistics and fingerprint of the user's data file."
     )
-
-    @property
-    def edge(self) -> bool:
-        return self.deploy in EDGE_TARGETS
-
-    @property
-    def english(self) -> bool:
-        return is_english(self.language)
 
 
 def profile_defaults() -> dict[str, object]:
