@@ -37,7 +37,7 @@ def _call(fn, *args, **kwargs):
     runner = _runner()
     try:
         return fn(runner)(*args, **kwargs)
-    except DataError as exc:
+    except (DataError, runner.OptionError) as exc:
         raise BadInput(str(exc)) from None
     except runner.BaselineError as exc:
         raise NoAnswer(str(exc)) from None

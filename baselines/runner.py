@@ -37,6 +37,19 @@ class BaselineError(RuntimeError):
     """Training or evaluation cannot produce a result (exit 1)."""
 
 
+class OptionError(ValueError):
+    """An option value this machine cannot honour, e.g. --device cuda without CUDA (exit 2)."""
+
+
+def check_device(device: str) -> None:
+    from advisor.baselines.train import resolve_device
+
+    try:
+        resolve_device(device)
+    except ValueError as exc:
+        raise OptionError(f"--device {device}: {exc}") from None
+
+
 def set_threads(threads: int | None) -> None:
     """CPU threads for torch. Default 1: these small models train several times faster single-threaded on a
     shared 2-core machine (measured: a TextCNN conv step 17 ms with 1 thread vs 106 ms with 2 under load)."""
@@ -184,6 +197,7 @@ def train(data, *, task=None, text_column="text", label_column="label", test_fil
           threads=1) -> dict:
     t0 = time.perf_counter()
     set_threads(threads)
+    check_device(device)
     ds = _load(data, task, text_column, label_column)
     arch = arch or default_arch(ds.task)
     _check_arch(arch, ds.task)
@@ -387,6 +401,7 @@ def plateau(data, out, *, task=None, text_column="text", label_column="label", a
             min_delta=0.001, max_epochs=60, fractions="0.25,0.5,1.0", embeddings=None, device="auto", threads=1) -> dict:
     t0 = time.perf_counter()
     set_threads(threads)
+    check_device(device)
     ds = _load(data, task, text_column, label_column)
     arch_list = [a.strip() for a in (archs or ("bilstm-crf" if ds.task == "tagging" else "textcnn,bilstm")).split(",") if a.strip()]
     for a in arch_list:

@@ -171,3 +171,15 @@ def test_plateau_on_a_300_example_trec_sample_with_a_rare_class(tmp_path):
     assert res.exit_code == 0, res.output
     rec = json.loads(res.stdout)
     assert (rec["architecture"] == "transformer-finetune") == (doc["plateau"]["verdict"] == "plateaued")
+
+
+def test_cuda_without_a_gpu_is_a_usage_error(toy, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    folder, train, test = toy
+    res = run("baseline", "train", train, "--device", "cuda", "--out", tmp_path / "m")
+    assert res.exit_code == 2
+    assert "--device cuda:" in res.output and "no CUDA device" in res.output
+    assert not (tmp_path / "m").exists()
