@@ -51,6 +51,7 @@ WHAT_IF_RULE = "TEP901"
 ANSWER_FIELDS = ("architecture", "embedding", "recipe", "monitoring")
 RECIPE_FIELDS = ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
 
+
 class CheckInputError(ValueError):
     """The answer cannot be read at all (not JSON, not an object): the message is one line."""
 
@@ -100,7 +101,9 @@ def _json_error(exc: json.JSONDecodeError, where: str) -> str:
 
 def _require_object(value: object) -> dict:
     if not isinstance(value, dict):
-        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(value), "a number"
+        )
         raise CheckInputError(f"answer must be a JSON object, got {kind}")
     return value
 
@@ -132,7 +135,7 @@ def parse_answer(text: str) -> dict:
             value, _ = decoder.raw_decode(stripped, match.start())
             if isinstance(value, dict):
                 return value
-    if stripped[0] in "[{\"" or stripped[0].isdigit():
+    if stripped[0] in '[{"' or stripped[0].isdigit():
         raise CheckInputError(_json_error(bare_error, ""))
     raise CheckInputError("answer holds no JSON object (expected bare JSON or a ```json code block)")
 
@@ -173,7 +176,12 @@ class _WhatIf:
 
     @hookimpl
     def rank_candidates(self, ctx):
-        ctx.prefer(self.architecture, 1_000_000, rule=WHAT_IF_RULE, reason="what the policy gives the answer's choice")
+        ctx.prefer(
+            self.architecture,
+            1_000_000,
+            rule=WHAT_IF_RULE,
+            reason="what the policy gives the answer's choice",
+        )
 
 
 def _what_if(architecture: str, profile: ConstraintProfile, policy: Policy, evidence) -> Recommendation:
@@ -189,7 +197,9 @@ def _text(value: object) -> str | None:
 
 
 def _closest(value: str, valid) -> str:
-    match = difflib.get_close_matches(value.strip().lower().replace("_", "-").replace(" ", "-"), list(valid), n=1)
+    match = difflib.get_close_matches(
+        value.strip().lower().replace("_", "-").replace(" ", "-"), list(valid), n=1
+    )
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
@@ -205,12 +215,18 @@ def _format_violations(answer: Mapping[str, Any]) -> list[Violation]:
     if _text(arch) is None:
         bad("architecture", "architecture is missing: name one of " + ", ".join(CANDIDATES))
     elif arch not in CANDIDATES:
-        bad("architecture", f"unknown architecture {arch!r}{_closest(str(arch), CANDIDATES)}; known: {', '.join(CANDIDATES)}")
+        bad(
+            "architecture",
+            f"unknown architecture {arch!r}{_closest(str(arch), CANDIDATES)}; known: {', '.join(CANDIDATES)}",
+        )
     emb = answer.get("embedding")
     if _text(emb) is None:
         bad("embedding", "embedding is missing: name one of " + ", ".join(EMBEDDINGS))
     elif emb not in EMBEDDINGS:
-        bad("embedding", f"unknown embedding {emb!r}{_closest(str(emb), EMBEDDINGS)}; known: {', '.join(EMBEDDINGS)}")
+        bad(
+            "embedding",
+            f"unknown embedding {emb!r}{_closest(str(emb), EMBEDDINGS)}; known: {', '.join(EMBEDDINGS)}",
+        )
     recipe = answer.get("recipe")
     if not isinstance(recipe, Mapping):
         bad("recipe", "recipe is missing: give five lines (" + ", ".join(RECIPE_FIELDS) + ")")
@@ -265,10 +281,17 @@ def check(
         excluded = [t for t in rec.trace if t.effect == f"exclude {arch}"]
         refused = [r for r in rec.refusals if r.architecture == arch]
         for t in excluded:
-            violations.append(Violation(rule=t.rule, field="architecture", message=f"{arch} is excluded: {t.reason}"))
+            violations.append(
+                Violation(rule=t.rule, field="architecture", message=f"{arch} is excluded: {t.reason}")
+            )
         for r in refused:
             violations.append(
-                Violation(rule=r.rule, field="architecture", message=f"{arch} is refused: {r.message}", unlock=r.unlock)
+                Violation(
+                    rule=r.rule,
+                    field="architecture",
+                    message=f"{arch} is refused: {r.message}",
+                    unlock=r.unlock,
+                )
             )
         if not excluded and not refused:
             chosen = rec if arch == rec.architecture else _what_if(arch, profile, policy, evidence)
@@ -297,7 +320,9 @@ def check(
                         "rationale (another allowed architecture needs a reason)",
                     )
                 )
-    order = {name: i for i, name in enumerate(("architecture", "embedding", "recipe", "monitoring", "rationale"))}
+    order = {
+        name: i for i, name in enumerate(("architecture", "embedding", "recipe", "monitoring", "rationale"))
+    }
     violations.sort(key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
     return CheckResult(
         ok=not violations,
@@ -312,7 +337,10 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
     """The verdict for people: the answer beside the engine's recommendation, then every violation."""
     rec, answer = result.recommendation, result.answer
     recipe = answer.get("recipe") if isinstance(answer.get("recipe"), Mapping) else {}
-    rows = [("architecture", answer.get("architecture"), rec.architecture), ("embedding", answer.get("embedding"), rec.embedding)]
+    rows = [
+        ("architecture", answer.get("architecture"), rec.architecture),
+        ("embedding", answer.get("embedding"), rec.embedding),
+    ]
     rows += [(f"recipe {f.replace('_', ' ')}", recipe.get(f), getattr(rec.recipe, f)) for f in RECIPE_FIELDS]
     rows += [("monitoring", answer.get("monitoring"), rec.monitoring)]
     width = 44
@@ -330,12 +358,16 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
         lines.append("verdict: OK: the answer respects every rule in force")
     else:
         n = len(result.violations)
-        lines.append(f"verdict: VIOLATES THE POLICY ({n} violation{'s' * (n != 1)}): do not use this answer as it stands")
+        lines.append(
+            f"verdict: VIOLATES THE POLICY ({n} violation{'s' * (n != 1)}): do not use this answer as it stands"
+        )
         for v in result.violations:
             lines.append(f"  [{v.rule}] {v.message}")
             if v.unlock:
                 lines.append(f"      unlock: {v.unlock}")
-        lines.append(f"use the engine's recommendation instead: {rec.architecture} with {rec.embedding} input ({rec.description})")
+        lines.append(
+            f"use the engine's recommendation instead: {rec.architecture} with {rec.embedding} input ({rec.description})"
+        )
     for f in result.notes:
         lines.append(f"note [{f.rule} {f.name}] {f.message}")
     return "\n".join(lines) + "\n"

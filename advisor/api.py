@@ -86,7 +86,11 @@ def recommend_json(
     goes through ``Recommendation.model_validate``. Errors are the same either way.
     """
     engine = engine or default_engine()
-    if isinstance(profile, LightProfile) and evidence is None and tuple(engine.plugin_order) == DEFAULT_PLUGINS:
+    if (
+        isinstance(profile, LightProfile)
+        and evidence is None
+        and tuple(engine.plugin_order) == DEFAULT_PLUGINS
+    ):
         data = recommendation_data(engine, engine.evaluate(profile, policy or DEFAULT_POLICY, NO_EVIDENCE))
         text = dump_recommendation(data)
         if text is not None:
@@ -130,17 +134,27 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
     ctx = outcome.ctx
     rules = engine.rules
     winner = ctx.winner
-    missing = [f for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization") if f not in ctx.recipe]
+    missing = [
+        f
+        for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
+        if f not in ctx.recipe
+    ]
     if ctx.embedding is None or missing or ctx.monitoring is None:
         from advisor.engine import PluginError
 
-        what = ", ".join(["embedding"] * (ctx.embedding is None) + missing + ["monitoring"] * (ctx.monitoring is None))
-        raise PluginError(f"no rule set {what} for {winner}: the loaded rules cannot produce a complete answer")
+        what = ", ".join(
+            ["embedding"] * (ctx.embedding is None) + missing + ["monitoring"] * (ctx.monitoring is None)
+        )
+        raise PluginError(
+            f"no rule set {what} for {winner}: the loaded rules cannot produce a complete answer"
+        )
     alternatives: list[dict] = []
     top = ctx.points.get(winner, 0.0)
     for arch in outcome.ranking[1:]:
         points = ctx.points.get(arch, 0.0)
-        why = "; ".join(f"{e.rule} {e.reason}" for e in ctx.preferences.get(arch, [])) or "no rule preferred it"
+        why = (
+            "; ".join(f"{e.rule} {e.reason}" for e in ctx.preferences.get(arch, [])) or "no rule preferred it"
+        )
         alternatives.append(
             {
                 "architecture": arch,
@@ -152,7 +166,12 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
         )
     for arch, e in ctx.refused.items():
         alternatives.append(
-            {"architecture": arch, "status": "refused", "why_not": f"{e.rule} {e.reason}", "estimate": _estimate(ctx, arch)}
+            {
+                "architecture": arch,
+                "status": "refused",
+                "why_not": f"{e.rule} {e.reason}",
+                "estimate": _estimate(ctx, arch),
+            }
         )
     for arch in ctx.candidates:
         if arch in ctx.excluded:
@@ -170,7 +189,12 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
         "monitoring": ctx.monitoring,
         "estimate": _estimate(ctx, winner),
         "flags": [
-            {"rule": f.rule, "name": rules[f.rule].name, "severity": rules[f.rule].severity, "message": f.reason}
+            {
+                "rule": f.rule,
+                "name": rules[f.rule].name,
+                "severity": rules[f.rule].severity,
+                "message": f.reason,
+            }
             for f in ctx.flags
         ],
         "refusals": [
@@ -180,7 +204,9 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
         "alternatives": alternatives,
         "evidence": ev.as_dict() if ev.provided else None,
         "policy": ctx.policy.as_dict(),
-        "trace": [{"rule": t.rule, "plugin": t.plugin, "effect": t.effect, "reason": t.reason} for t in ctx.trace],
+        "trace": [
+            {"rule": t.rule, "plugin": t.plugin, "effect": t.effect, "reason": t.reason} for t in ctx.trace
+        ],
         "plugins": list(engine.plugin_order),
         "advisor_version": __version__,
     }

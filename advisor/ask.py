@@ -58,7 +58,8 @@ def get_model(name: str | None = None):
         return llm.get_model(name)
     except llm.UnknownModelError as exc:
         raise AskError(
-            f"unknown model {name or 'default'!r} ({exc.args[0]}); `llm models` lists the installed ones", exit_code=2
+            f"unknown model {name or 'default'!r} ({exc.args[0]}); `llm models` lists the installed ones",
+            exit_code=2,
         ) from None
 
 

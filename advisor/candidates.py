@@ -63,9 +63,15 @@ COSTS: dict[str, CostModel] = {
     "bilstm": CostModel(6.44, 0.662, 0.0163, 0.0, "20k x 300-d embeddings, hidden 128 per direction"),
     "lstm": CostModel(6.22, 0.218, 0.0161, 0.0, "20k x 300-d embeddings, hidden 128"),
     "gru": CostModel(6.17, 0.316, 0.0303, 0.0, "20k x 300-d embeddings, hidden 128"),
-    "bilstm-crf": CostModel(6.89, 0.727, 0.0614, 0.0, "20k x 300-d words, char CNN 30x50, hidden 200 per direction"),
-    "frozen-transformer": CostModel(22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"),
-    "transformer-finetune": CostModel(22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"),
+    "bilstm-crf": CostModel(
+        6.89, 0.727, 0.0614, 0.0, "20k x 300-d words, char CNN 30x50, hidden 200 per direction"
+    ),
+    "frozen-transformer": CostModel(
+        22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"
+    ),
+    "transformer-finetune": CostModel(
+        22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"
+    ),
 }
 COST_SOURCE = "fitted to single-thread CPU measurements (benchmarks/latency.py)"
 
@@ -87,7 +93,9 @@ class Estimate:
     source: str
 
 
-@lru_cache(maxsize=8192)  # pure, and its result is frozen: recommend() asks for the same few figures again and again
+@lru_cache(
+    maxsize=8192
+)  # pure, and its result is frozen: recommend() asks for the same few figures again and again
 def estimate(arch: str, tokens: int, deploy: str) -> Estimate:
     """fp32 size and p95 batch-1 latency of ``arch`` at ``tokens`` words on ``deploy``."""
     cost = COSTS[arch]
@@ -95,7 +103,9 @@ def estimate(arch: str, tokens: int, deploy: str) -> Estimate:
     factor = transformer if arch in TRANSFORMERS else plain
     ms = (cost.a_ms + cost.b_ms * tokens + cost.c_ms * tokens * tokens) * factor
     source = f"{COST_SOURCE}; {cost.assumptions}; target {deploy}: {target_source}"
-    return Estimate(size_mb=round(cost.params_m * 4.0 * 1_000_000 / 1e6, 1), latency_ms=round(ms, 3), source=source)
+    return Estimate(
+        size_mb=round(cost.params_m * 4.0 * 1_000_000 / 1e6, 1), latency_ms=round(ms, 3), source=source
+    )
 
 
 def round_up(value: float) -> float:

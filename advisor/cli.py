@@ -43,34 +43,84 @@ def _default(name: str) -> str:
     return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-PROFILE_FLAGS = ("task", "examples", "classes", "tokens", "latency_ms", "deploy", "compute", "streaming",
-                 "max_model_mb", "language", "description")
+PROFILE_FLAGS = (
+    "task",
+    "examples",
+    "classes",
+    "tokens",
+    "latency_ms",
+    "deploy",
+    "compute",
+    "streaming",
+    "max_model_mb",
+    "language",
+    "description",
+)
 
 
 def profile_options(f):
     """The constraint-profile flags shared by recommend, prompt, check and ask (flags override --profile)."""
     options = [
-        click.option("--profile", "profile_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Profile file, JSON or TOML (keys as the flags, with underscores). Flags override it."),
+        click.option(
+            "--profile",
+            "profile_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Profile file, JSON or TOML (keys as the flags, with underscores). Flags override it.",
+        ),
         click.option("--task", type=click.Choice(TASKS), help="Task.  [default: classification]"),
-        click.option("--examples", type=int, help="Labeled examples (tagging: sentences); required unless in --profile or --data."),
-        click.option("--classes", type=int, help="Number of classes (tagging: entity types).  [default: unset]"),
+        click.option(
+            "--examples",
+            type=int,
+            help="Labeled examples (tagging: sentences); required unless in --profile or --data.",
+        ),
+        click.option(
+            "--classes", type=int, help="Number of classes (tagging: entity types).  [default: unset]"
+        ),
         click.option("--tokens", type=int, help="Typical p95 text length in words.  [default: 32]"),
-        click.option("--latency-ms", type=float, help="p95 per-example inference budget, ms.  [default: unset = no budget]"),
+        click.option(
+            "--latency-ms",
+            type=float,
+            help="p95 per-example inference budget, ms.  [default: unset = no budget]",
+        ),
         click.option("--deploy", type=click.Choice(DEPLOYS), help="Deploy target.  [default: cpu-server]"),
         click.option("--compute", type=click.Choice(COMPUTES), help="Training compute.  [default: cpu]"),
-        click.option("--streaming/--no-streaming", default=None, help="Input arrives token by token.  [default: no-streaming]"),
-        click.option("--max-model-mb", type=float, help="Model size budget, MB at fp32.  [default: unset = no budget]"),
+        click.option(
+            "--streaming/--no-streaming",
+            default=None,
+            help="Input arrives token by token.  [default: no-streaming]",
+        ),
+        click.option(
+            "--max-model-mb", type=float, help="Model size budget, MB at fp32.  [default: unset = no budget]"
+        ),
         click.option("--language", help="Language of the texts (BCP-47).  [default: en]"),
-        click.option("--description", help="Free-text description of the task (treated as data, never as instructions).  [default: unset]"),
-        click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Policy thresholds file (TOML/JSON). Default: [tool.advisor] of the nearest pyproject.toml."),
-        click.option("--data", "data_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Read examples, classes and lengths from this data file (CSV/TSV/JSONL/label-TAB-text/CoNLL)."),
-        click.option("--embeddings", "embeddings_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="With --data: report the OOV rate against this embeddings file."),
-        click.option("--text-column", default="text", show_default=True, help="With --data (CSV/TSV): text column."),
-        click.option("--label-column", default="label", show_default=True, help="With --data (CSV/TSV): label column."),
+        click.option(
+            "--description",
+            help="Free-text description of the task (treated as data, never as instructions).  [default: unset]",
+        ),
+        click.option(
+            "--policy",
+            "policy_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Policy thresholds file (TOML/JSON). Default: [tool.advisor] of the nearest pyproject.toml.",
+        ),
+        click.option(
+            "--data",
+            "data_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Read examples, classes and lengths from this data file (CSV/TSV/JSONL/label-TAB-text/CoNLL).",
+        ),
+        click.option(
+            "--embeddings",
+            "embeddings_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="With --data: report the OOV rate against this embeddings file.",
+        ),
+        click.option(
+            "--text-column", default="text", show_default=True, help="With --data (CSV/TSV): text column."
+        ),
+        click.option(
+            "--label-column", default="label", show_default=True, help="With --data (CSV/TSV): label column."
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -104,7 +154,10 @@ def validation_message(exc, source: str) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "profile"
-        parts.append(f"{loc}: {err['msg']}" + (f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""))
+        parts.append(
+            f"{loc}: {err['msg']}"
+            + (f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else "")
+        )
     return f"{source}: " + "; ".join(parts)
 
 
@@ -167,7 +220,9 @@ def build_profile(params: dict, *, light: bool = False):
         except ValidationError as exc:
             raise BadInput(validation_message(exc, source if not flags else "profile")) from None
     try:
-        policy = load_policy_file(params["policy_file"]) if params.get("policy_file") else find_project_policy()
+        policy = (
+            load_policy_file(params["policy_file"]) if params.get("policy_file") else find_project_policy()
+        )
     except PolicyError as exc:
         raise BadInput(str(exc)) from None
     return profile, policy
@@ -227,9 +282,14 @@ def cli():
 
 @cli.command()
 @profile_options
-@click.option("--evidence", type=click.Path(dir_okay=False, path_type=Path),
-              help="Plateau evidence from `advisor baseline plateau` (needs --data).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.  [default: text]")
+@click.option(
+    "--evidence",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Plateau evidence from `advisor baseline plateau` (needs --data).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.  [default: text]"
+)
 @click.option("json_", "--json", is_flag=True, help="Same as --format json.")
 @click.option("--explain", is_flag=True, help="Also print the trail of every rule's effect.")
 def recommend(evidence, fmt, json_, explain, **params):
@@ -245,7 +305,9 @@ def recommend(evidence, fmt, json_, explain, **params):
         raise BadInput(f"--json contradicts --format {fmt}: use one of them")
     fmt = "json" if json_ else (fmt or "text")
     if evidence is not None and params.get("data_file") is None:
-        raise BadInput("--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone")
+        raise BadInput(
+            "--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone"
+        )
     if evidence is not None and not evidence.is_file():
         raise BadInput(f"{evidence}: evidence file not found")
     if fmt == "json":  # the JSON document without building a pydantic model where the profile allows
@@ -261,7 +323,12 @@ def recommend(evidence, fmt, json_, explain, **params):
 
 @cli.group(invoke_without_command=True)
 @click.option("json_", "--json", is_flag=True, help="Print the rules and policy as JSON.")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), help="Show this policy's values.")
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Show this policy's values.",
+)
 @click.pass_context
 def rules(ctx, json_, policy_file):
     """List every rule (id, name, severity, plugin, summary) and the policy values in force.
@@ -278,7 +345,10 @@ def rules(ctx, json_, policy_file):
     rows = sorted(engine.rules.values(), key=lambda r: r.id)
     if json_:
         doc = {
-            "rules": [{"id": r.id, "name": r.name, "severity": r.severity, "plugin": r.plugin, "summary": r.summary} for r in rows],
+            "rules": [
+                {"id": r.id, "name": r.name, "severity": r.severity, "plugin": r.plugin, "summary": r.summary}
+                for r in rows
+            ],
             "policy": policy.as_dict(),
             "overrides": {k: {"default": d, "value": v} for k, (d, v) in policy.overrides().items()},
         }
@@ -315,7 +385,9 @@ def rules_explain(rule_id):
             close += [names[n] for n in difflib.get_close_matches(rule_id.lower(), list(names), n=2)]
             hint = f"; closest: {', '.join(dict.fromkeys(close))}" if close else ""
             raise BadInput(f"unknown rule {rule_id!r}{hint} (see `advisor rules`)")
-    click.echo(f"{rule.id} {rule.name} ({rule.severity}, plugin {rule.plugin})\n{rule.summary}\n\n{rule.docs}")
+    click.echo(
+        f"{rule.id} {rule.name} ({rule.severity}, plugin {rule.plugin})\n{rule.summary}\n\n{rule.docs}"
+    )
 
 
 @cli.command()
@@ -334,7 +406,11 @@ def schema(which):
 
 @cli.command()
 @profile_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the prompt to this file (atomically).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the prompt to this file (atomically).",
+)
 def prompt(out, **params):
     """Render the text-encoder-picker prompt for an LLM agent; with a profile, the engine's verdicts become hard constraints.
 
@@ -345,8 +421,10 @@ def prompt(out, **params):
     """
     from advisor.render import render_prompt
 
-    has_profile = params.get("profile_file") is not None or params.get("data_file") is not None or any(
-        params.get(k) is not None for k in PROFILE_FLAGS
+    has_profile = (
+        params.get("profile_file") is not None
+        or params.get("data_file") is not None
+        or any(params.get(k) is not None for k in PROFILE_FLAGS)
     )
     rec = None
     if has_profile:

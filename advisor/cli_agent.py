@@ -29,7 +29,9 @@ def _evidence_option(f):
 
 def _check_evidence(evidence: Path | None, params: dict) -> None:
     if evidence is not None and params.get("data_file") is None:
-        raise BadInput("--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone")
+        raise BadInput(
+            "--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone"
+        )
     if evidence is not None and not evidence.is_file():
         raise BadInput(f"{evidence}: evidence file not found")
 
@@ -74,7 +76,12 @@ def check_command(ctx, answer, evidence, json_, **params):
 @click.command("ask")
 @profile_options
 @_evidence_option
-@click.option("-m", "--model", "model_name", help="llm model id or alias (`llm models`).  [default: llm's default model]")
+@click.option(
+    "-m",
+    "--model",
+    "model_name",
+    help="llm model id or alias (`llm models`).  [default: llm's default model]",
+)
 @click.option("json_", "--json", is_flag=True, help="Print the model, its reply and the verdict as JSON.")
 @click.pass_context
 def ask_command(ctx, evidence, model_name, json_, **params):
@@ -113,8 +120,12 @@ def ask_command(ctx, evidence, model_name, json_, **params):
 
 
 @click.command("mcp")
-@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Policy thresholds file (TOML/JSON). Default: [tool.advisor] of the nearest pyproject.toml.")
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy thresholds file (TOML/JSON). Default: [tool.advisor] of the nearest pyproject.toml.",
+)
 def mcp_command(policy_file):
     """Serve the advisor as a Model Context Protocol server over stdio (needs the mcp extra).
 
@@ -139,14 +150,22 @@ def mcp_command(policy_file):
         except PackageNotFoundError:
             found = None
         old = found is not None and found.split(".")[0].isdigit() and int(found.split(".")[0]) < 2
-        raise NoAnswer(MCP_MISSING + (f" (found mcp {found}; the server is written for mcp 2.x)" if old else "")) from None
+        raise NoAnswer(
+            MCP_MISSING + (f" (found mcp {found}; the server is written for mcp 2.x)" if old else "")
+        ) from None
     serve(policy)
 
 
 @click.command("profile")
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--task", type=click.Choice(("classification", "tagging")), help="Task (default: sniffed from the file).")
-@click.option("--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Report the OOV rate against these vectors.")
+@click.option(
+    "--task", type=click.Choice(("classification", "tagging")), help="Task (default: sniffed from the file)."
+)
+@click.option(
+    "--embeddings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report the OOV rate against these vectors.",
+)
 @click.option("--text-column", default="text", show_default=True, help="CSV/TSV text column.")
 @click.option("--label-column", default="label", show_default=True, help="CSV/TSV label column.")
 @click.option("json_", "--json", is_flag=True, help="Print the profile as JSON (stdout only).")
@@ -164,8 +183,9 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
     from advisor.profile import ConstraintProfile
 
     try:
-        values = profile_values_from_data(data, task=task, text_column=text_column, label_column=label_column,
-                                          embeddings=embeddings)
+        values = profile_values_from_data(
+            data, task=task, text_column=text_column, label_column=label_column, embeddings=embeddings
+        )
         profile = ConstraintProfile.model_validate(values)
     except DataError as exc:
         raise BadInput(str(exc)) from None

@@ -53,7 +53,11 @@ def _emit(result: dict, json_: bool, human) -> None:
 def data_options(f):
     for option in reversed(
         [
-            click.option("--task", type=click.Choice(("classification", "tagging")), help="Task (default: sniffed from the file)."),
+            click.option(
+                "--task",
+                type=click.Choice(("classification", "tagging")),
+                help="Task (default: sniffed from the file).",
+            ),
             click.option("--text-column", default="text", show_default=True, help="CSV/TSV text column."),
             click.option("--label-column", default="label", show_default=True, help="CSV/TSV label column."),
         ]
@@ -76,17 +80,64 @@ def baseline():
 @baseline.command()
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @data_options
-@click.option("--test", "test_file", type=click.Path(dir_okay=False, path_type=Path), help="Test file (default: a stratified split).")
-@click.option("--dev", "dev_file", type=click.Path(dir_okay=False, path_type=Path), help="Dev file for early stopping (default: a stratified split).")
-@click.option("--arch", type=click.Choice(ARCHS), default=None, help="Architecture.  [default: textcnn; bilstm-crf for tagging]")
-@click.option("--pooling", type=click.Choice(("max", "mean", "last")), default="max", show_default=True, help="RNN pooling.")
-@click.option("--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Static vectors: GloVe text, .vec, or JSON word→vector.")
+@click.option(
+    "--test",
+    "test_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Test file (default: a stratified split).",
+)
+@click.option(
+    "--dev",
+    "dev_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Dev file for early stopping (default: a stratified split).",
+)
+@click.option(
+    "--arch",
+    type=click.Choice(ARCHS),
+    default=None,
+    help="Architecture.  [default: textcnn; bilstm-crf for tagging]",
+)
+@click.option(
+    "--pooling",
+    type=click.Choice(("max", "mean", "last")),
+    default="max",
+    show_default=True,
+    help="RNN pooling.",
+)
+@click.option(
+    "--embeddings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Static vectors: GloVe text, .vec, or JSON word→vector.",
+)
 @click.option("--freeze-embeddings", is_flag=True, help="Keep the static vectors frozen.")
-@click.option("--epochs", type=click.IntRange(1, 1000), default=None, help="Maximum epochs (early stopping may stop sooner).")
+@click.option(
+    "--epochs",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Maximum epochs (early stopping may stop sooner).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--device", type=click.Choice(("auto", "cpu", "cuda")), default="auto", show_default=True, help="Training device.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Model directory.  [default: runs/<arch>-seed<N>]")
-@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True, help="CPU threads for torch (1 is fastest for these small models on a shared CPU).")
+@click.option(
+    "--device",
+    type=click.Choice(("auto", "cpu", "cuda")),
+    default="auto",
+    show_default=True,
+    help="Training device.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Model directory.  [default: runs/<arch>-seed<N>]",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="CPU threads for torch (1 is fastest for these small models on a shared CPU).",
+)
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
 def train(data, json_, **opts):
     """Train a baseline on DATA; report test metrics, per-length accuracy (table + PNG), and save the model.
@@ -137,16 +188,62 @@ def predict(model, texts, json_):
 @baseline.command()
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @data_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Evidence file to write (JSON, atomically).")
-@click.option("--arch", "archs", default=None, help="Comma-separated architectures.  [default: textcnn,bilstm; bilstm-crf for tagging]")
-@click.option("--seeds", type=click.IntRange(1, 20), default=3, show_default=True, help="Seeds per architecture.")
-@click.option("--patience", type=click.IntRange(2, 50), default=3, show_default=True, help="Epochs after the best that must fail to improve.")
-@click.option("--min-delta", type=click.FloatRange(0, 0.01), default=0.001, show_default=True, help="An improvement must exceed this (metric in 0..1).")
-@click.option("--max-epochs", type=click.IntRange(3, 500), default=60, show_default=True, help="Give up (verdict not-plateaued) after this many epochs.")
-@click.option("--fractions", default="0.25,0.5,1.0", show_default=True, help="Training fractions of the learning curve.")
-@click.option("--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Static vectors for the baselines.")
-@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True, help="CPU threads for torch (1 is fastest for these small models on a shared CPU).")
-@click.option("--device", type=click.Choice(("auto", "cpu", "cuda")), default="auto", show_default=True, help="Training device.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Evidence file to write (JSON, atomically).",
+)
+@click.option(
+    "--arch",
+    "archs",
+    default=None,
+    help="Comma-separated architectures.  [default: textcnn,bilstm; bilstm-crf for tagging]",
+)
+@click.option(
+    "--seeds", type=click.IntRange(1, 20), default=3, show_default=True, help="Seeds per architecture."
+)
+@click.option(
+    "--patience",
+    type=click.IntRange(2, 50),
+    default=3,
+    show_default=True,
+    help="Epochs after the best that must fail to improve.",
+)
+@click.option(
+    "--min-delta",
+    type=click.FloatRange(0, 0.01),
+    default=0.001,
+    show_default=True,
+    help="An improvement must exceed this (metric in 0..1).",
+)
+@click.option(
+    "--max-epochs",
+    type=click.IntRange(3, 500),
+    default=60,
+    show_default=True,
+    help="Give up (verdict not-plateaued) after this many epochs.",
+)
+@click.option(
+    "--fractions", default="0.25,0.5,1.0", show_default=True, help="Training fractions of the learning curve."
+)
+@click.option(
+    "--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Static vectors for the baselines."
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="CPU threads for torch (1 is fastest for these small models on a shared CPU).",
+)
+@click.option(
+    "--device",
+    type=click.Choice(("auto", "cpu", "cuda")),
+    default="auto",
+    show_default=True,
+    help="Training device.",
+)
 @click.option("json_", "--json", is_flag=True, help="Print the evidence summary as JSON (stdout only).")
 def plateau(data, out, json_, **opts):
     """Train baselines on DATA with several seeds until they plateau; write the evidence TEP101 verifies.

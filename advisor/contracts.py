@@ -21,7 +21,18 @@ def evidence_schema() -> dict:
         "title": "PlateauEvidence",
         "description": "Written by `advisor baseline plateau`; verified by TEP101 (see advisor.evidence).",
         "type": "object",
-        "required": ["schema_version", "kind", "task", "metric", "data", "plateau", "architectures", "runs", "floor", "versions"],
+        "required": [
+            "schema_version",
+            "kind",
+            "task",
+            "metric",
+            "data",
+            "plateau",
+            "architectures",
+            "runs",
+            "floor",
+            "versions",
+        ],
         "properties": {
             "schema_version": {"const": 1},
             "kind": {"const": "advisor-plateau-evidence"},
@@ -53,7 +64,15 @@ def evidence_schema() -> dict:
                 "minItems": 1,
                 "items": {
                     "type": "object",
-                    "required": ["arch", "seed", "config", "dev_curve", "best_epoch", "best_dev", "plateaued"],
+                    "required": [
+                        "arch",
+                        "seed",
+                        "config",
+                        "dev_curve",
+                        "best_epoch",
+                        "best_dev",
+                        "plateaued",
+                    ],
                     "properties": {
                         "arch": {"type": "string"},
                         "seed": {"type": "integer"},
@@ -69,7 +88,12 @@ def evidence_schema() -> dict:
             "floor": {
                 "type": "object",
                 "required": ["metric", "mean", "std", "runs"],
-                "properties": {"metric": {"type": "string"}, "mean": number01, "std": {"type": "number"}, "runs": {"type": "integer"}},
+                "properties": {
+                    "metric": {"type": "string"},
+                    "mean": number01,
+                    "std": {"type": "number"},
+                    "runs": {"type": "integer"},
+                },
             },
             "learning_curve": {"type": "array", "items": {"type": "object"}},
             "versions": {"type": "object"},
@@ -89,7 +113,11 @@ def schema_for(name: str) -> dict:
     if name == "answer":
         from advisor.render import answer_schema
 
-        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "AgentAnswer", **answer_schema()}
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "AgentAnswer",
+            **answer_schema(),
+        }
     if name == "evidence":
         return evidence_schema()
     raise ValueError(f"unknown schema {name!r} (known: {', '.join(NAMES)})")

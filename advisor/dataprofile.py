@@ -23,9 +23,13 @@ def data_summary(path, *, task=None, text_column="text", label_column="label", e
     return summary
 
 
-def profile_values_from_data(path, *, task=None, text_column="text", label_column="label", embeddings=None) -> dict:
+def profile_values_from_data(
+    path, *, task=None, text_column="text", label_column="label", embeddings=None
+) -> dict:
     """Profile fields read from a data file: task, examples, classes, tokens (p95) and the DataSummary."""
-    s = data_summary(path, task=task, text_column=text_column, label_column=label_column, embeddings=embeddings)
+    s = data_summary(
+        path, task=task, text_column=text_column, label_column=label_column, embeddings=embeddings
+    )
     tokens = s["tokens"]
     values = {
         "task": s["task"],

@@ -27,7 +27,9 @@ from advisor.candidates import CANDIDATES, EMBEDDINGS, estimate
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus
 from advisor.policy import DEFAULT_POLICY, Policy
 
-if TYPE_CHECKING:  # the engine reads profile attributes only: a ConstraintProfile or an advisor.fastpath.LightProfile
+if (
+    TYPE_CHECKING
+):  # the engine reads profile attributes only: a ConstraintProfile or an advisor.fastpath.LightProfile
     from advisor.profile import ConstraintProfile
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -136,9 +138,13 @@ class Context:
             )
         owner = self._engine.rule_owner.get(rule)
         if owner is None:
-            raise PluginError(f"plugin {self._plugin!r}: {effect} names unknown rule {rule!r}; register it first")
+            raise PluginError(
+                f"plugin {self._plugin!r}: {effect} names unknown rule {rule!r}; register it first"
+            )
         if owner != self._plugin:
-            raise PluginError(f"plugin {self._plugin!r}: {effect} names rule {rule}, which belongs to {owner!r}")
+            raise PluginError(
+                f"plugin {self._plugin!r}: {effect} names rule {rule}, which belongs to {owner!r}"
+            )
         if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
             raise PluginError(f"plugin {self._plugin!r}: rule {rule}: a reason must be one non-empty line")
         e = Effect(rule=rule, plugin=self._plugin, effect=effect, reason=reason, **extra)
@@ -151,15 +157,21 @@ class Context:
 
     def exclude(self, arch: str, *, rule: str, reason: str, needs: dict[str, float] | None = None) -> None:
         self._check_arch(arch)
-        e = self._record(rule, f"exclude {arch}", reason, ("exclude_candidates",), architecture=arch, needs=needs)
+        e = self._record(
+            rule, f"exclude {arch}", reason, ("exclude_candidates",), architecture=arch, needs=needs
+        )
         self.excluded.setdefault(arch, []).append(e)
 
     def refuse(self, arch: str, *, rule: str, reason: str, unlock: str | None = None) -> None:
         self._check_arch(arch)
         if arch in self.excluded:
-            self._record(rule, f"refuse {arch} (already excluded)", reason, ("refuse_candidates",), architecture=arch)
+            self._record(
+                rule, f"refuse {arch} (already excluded)", reason, ("refuse_candidates",), architecture=arch
+            )
             return
-        e = self._record(rule, f"refuse {arch}", reason, ("refuse_candidates",), architecture=arch, unlock=unlock)
+        e = self._record(
+            rule, f"refuse {arch}", reason, ("refuse_candidates",), architecture=arch, unlock=unlock
+        )
         if arch not in self.refused:
             self.refused[arch] = e
             self.refusals.append(e)
@@ -167,11 +179,15 @@ class Context:
     def prefer(self, arch: str, points: float, *, rule: str, reason: str) -> None:
         self._check_arch(arch)
         if arch not in self.excluded and arch not in self.refused:
-            e = self._record(rule, f"prefer {arch} {points:+g}", reason, ("rank_candidates",), architecture=arch)
+            e = self._record(
+                rule, f"prefer {arch} {points:+g}", reason, ("rank_candidates",), architecture=arch
+            )
             self.points[arch] = self.points.get(arch, 0.0) + points
             self.preferences.setdefault(arch, []).append(e)
         else:
-            self._record(rule, f"prefer {arch} (not available)", reason, ("rank_candidates",), architecture=arch)
+            self._record(
+                rule, f"prefer {arch} (not available)", reason, ("rank_candidates",), architecture=arch
+            )
 
     def flag(self, *, rule: str, message: str) -> None:
         if any(f.rule == rule and f.reason == message for f in self.flags):
@@ -184,13 +200,17 @@ class Context:
 
     def set_embedding(self, value: str, *, rule: str, reason: str) -> None:
         if value not in EMBEDDINGS:
-            raise PluginError(f"plugin {self._plugin!r}: embedding {value!r} is not one of {', '.join(EMBEDDINGS)}")
+            raise PluginError(
+                f"plugin {self._plugin!r}: embedding {value!r} is not one of {', '.join(EMBEDDINGS)}"
+            )
         self._record(rule, f"embedding {value}", reason, ("describe_winner",))
         self.embedding = value
 
     def set_recipe(self, field_name: str, value: str, *, rule: str, reason: str) -> None:
         if field_name not in RECIPE_FIELDS:
-            raise PluginError(f"plugin {self._plugin!r}: recipe field {field_name!r} is not one of {', '.join(RECIPE_FIELDS)}")
+            raise PluginError(
+                f"plugin {self._plugin!r}: recipe field {field_name!r} is not one of {', '.join(RECIPE_FIELDS)}"
+            )
         self._record(rule, f"recipe {field_name}", reason, ("describe_winner",))
         self.recipe[field_name] = value
         self.recipe_rules[field_name] = rule
@@ -296,13 +316,16 @@ class Engine:
 
             name = self.pm.get_name(exc.plugin) or type(exc.plugin).__name__
             unknown = [
-                h for h, caller in vars(self.pm.hook).items()
-                if not h.startswith("_") and not caller.has_spec()
+                h
+                for h, caller in vars(self.pm.hook).items()
+                if not h.startswith("_")
+                and not caller.has_spec()
                 and any(i.plugin is exc.plugin for i in caller.get_hookimpls())
             ]
             hooks = ("register_rules", *PHASES)
             hints = [
-                f"{h!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(h, hooks, n=1)) else "")
+                f"{h!r}"
+                + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(h, hooks, n=1)) else "")
                 for h in unknown
             ]
             raise PluginError(
@@ -312,7 +335,8 @@ class Engine:
         # Call order: registration order (pluggy calls LIFO, so keep our own list).
         self._impls = {
             phase: sorted(
-                getattr(self.pm.hook, phase).get_hookimpls(), key=lambda i: self.plugin_order.index(i.plugin_name)
+                getattr(self.pm.hook, phase).get_hookimpls(),
+                key=lambda i: self.plugin_order.index(i.plugin_name),
             )
             for phase in PHASES
         }
@@ -333,20 +357,28 @@ class Engine:
                 except PluginError:
                     raise
                 except Exception as exc:
-                    raise PluginError(f"plugin {name!r} failed in register_rules: {type(exc).__name__}: {exc}") from exc
+                    raise PluginError(
+                        f"plugin {name!r} failed in register_rules: {type(exc).__name__}: {exc}"
+                    ) from exc
 
     def _add_rule(self, plugin: str, *, id: str, name: str, severity: str, summary: str, docs: str) -> None:
         if not RULE_ID.match(str(id)):
             raise PluginError(f"plugin {plugin!r}: rule id {id!r} is not TEP followed by three digits")
         if id in self.rules:
-            raise PluginError(f"plugin {plugin!r}: rule id {id} is already registered by {self.rules[id].plugin!r}")
+            raise PluginError(
+                f"plugin {plugin!r}: rule id {id} is already registered by {self.rules[id].plugin!r}"
+            )
         if not SLUG.match(str(name)):
             raise PluginError(f"plugin {plugin!r}: rule {id} name {name!r} is not a lowercase slug")
         if severity not in SEVERITIES:
-            raise PluginError(f"plugin {plugin!r}: rule {id} severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+            raise PluginError(
+                f"plugin {plugin!r}: rule {id} severity {severity!r} is not one of {', '.join(SEVERITIES)}"
+            )
         if not summary or "\n" in summary.strip():
             raise PluginError(f"plugin {plugin!r}: rule {id} needs a one-line summary")
-        self.rules[id] = Rule(id=id, name=name, severity=severity, summary=summary.strip(), docs=docs.strip(), plugin=plugin)
+        self.rules[id] = Rule(
+            id=id, name=name, severity=severity, summary=summary.strip(), docs=docs.strip(), plugin=plugin
+        )
         self.rule_owner[id] = plugin
 
     def rules_of(self, plugin: str) -> list[str]:

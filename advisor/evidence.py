@@ -130,7 +130,9 @@ def verify(
         return _reject(p, "evidence is not a JSON object")
     version = doc.get("schema_version")
     if version not in KNOWN_SCHEMA_VERSIONS:
-        return _reject(p, f"unknown evidence schema_version {version!r} (known: {list(KNOWN_SCHEMA_VERSIONS)})")
+        return _reject(
+            p, f"unknown evidence schema_version {version!r} (known: {list(KNOWN_SCHEMA_VERSIONS)})"
+        )
     if doc.get("kind") != KIND:
         return _reject(p, f"not a plateau evidence file (kind {doc.get('kind')!r}, expected {KIND!r})")
     if doc.get("task") != task:
@@ -140,7 +142,8 @@ def verify(
         return _reject(p, "evidence has no data section")
     if data.get("examples") != examples:
         return _reject(
-            p, f"example count mismatch: evidence was made on {data.get('examples')!r} examples, the profile has {examples}"
+            p,
+            f"example count mismatch: evidence was made on {data.get('examples')!r} examples, the profile has {examples}",
         )
     if fingerprint is not None and data.get("fingerprint") != fingerprint:
         return _reject(p, "data fingerprint mismatch: the evidence was made on other data than --data")
@@ -149,9 +152,13 @@ def verify(
         return _reject(p, "evidence has no plateau section")
     patience, min_delta = plateau.get("patience"), plateau.get("min_delta")
     if not isinstance(patience, int) or isinstance(patience, bool) or patience < min_patience:
-        return _reject(p, f"plateau patience {patience!r} is not admissible (need an integer >= {min_patience})")
+        return _reject(
+            p, f"plateau patience {patience!r} is not admissible (need an integer >= {min_patience})"
+        )
     if not _is_number(min_delta) or not 0 <= min_delta <= max_min_delta:
-        return _reject(p, f"plateau min_delta {min_delta!r} is not admissible (need 0 <= min_delta <= {max_min_delta})")
+        return _reject(
+            p, f"plateau min_delta {min_delta!r} is not admissible (need 0 <= min_delta <= {max_min_delta})"
+        )
     runs = doc.get("runs")
     if not isinstance(runs, list) or not runs:
         return _reject(p, "evidence records no runs")
@@ -174,10 +181,15 @@ def verify(
         archs.append(str(run.get("arch")))
     baseline = BASELINE_ARCHS.get(task, set())
     if not baseline.intersection(archs):
-        return _reject(p, f"no run of a baseline architecture ({', '.join(sorted(baseline))}); runs are {sorted(set(archs))}")
+        return _reject(
+            p,
+            f"no run of a baseline architecture ({', '.join(sorted(baseline))}); runs are {sorted(set(archs))}",
+        )
     if plateau.get("verdict") != "plateaued":
         # The recorded verdict disagrees with the curves: do not trust a file that contradicts itself.
-        return _reject(p, f"recorded verdict {plateau.get('verdict')!r} disagrees with the curves (which plateaued)")
+        return _reject(
+            p, f"recorded verdict {plateau.get('verdict')!r} disagrees with the curves (which plateaued)"
+        )
     metric = str(doc.get("metric", "accuracy"))
     mean = statistics.fmean(bests)
     std = statistics.stdev(bests) if len(bests) > 1 else 0.0

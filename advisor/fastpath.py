@@ -289,7 +289,9 @@ def _keys(d: object, required: tuple[str, ...], optional: tuple[str, ...] = ()) 
     return d
 
 
-def _strings(d: object, names: tuple[str, ...], optional: tuple[str, ...] = (), **allowed: frozenset[str]) -> dict:
+def _strings(
+    d: object, names: tuple[str, ...], optional: tuple[str, ...] = (), **allowed: frozenset[str]
+) -> dict:
     """A record of str fields ``names`` (in that order); ``allowed`` limits some to a set of values."""
     d = _keys(d, names, optional)
     return {n: _one_of(d[n], allowed[n]) if n in allowed else _s(d[n]) for n in names}
@@ -334,7 +336,9 @@ def _normalized(data: dict) -> dict:
         raise _Doubt("evidence")
     recipe = _keys(data["recipe"], RECIPE_FIELDS)
     policy = data["policy"]
-    if type(policy) is not dict or any(type(k) is not str or type(v) not in (int, float) for k, v in policy.items()):
+    if type(policy) is not dict or any(
+        type(k) is not str or type(v) not in (int, float) for k, v in policy.items()
+    ):
         raise _Doubt("policy")
     alternatives = []
     for a in data["alternatives"]:
@@ -357,9 +361,14 @@ def _normalized(data: dict) -> dict:
         "recipe": {name: _s(recipe[name]) for name in RECIPE_FIELDS},
         "monitoring": _s(data["monitoring"]),
         "estimate": _estimate(data["estimate"]),
-        "flags": [_strings(f, ("rule", "name", "severity", "message"), severity=SEVERITIES) for f in data["flags"]],
+        "flags": [
+            _strings(f, ("rule", "name", "severity", "message"), severity=SEVERITIES) for f in data["flags"]
+        ],
         "refusals": [
-            {**_strings(r, ("rule", "architecture", "message"), optional=("unlock",)), "unlock": _opt_s(r.get("unlock"))}
+            {
+                **_strings(r, ("rule", "architecture", "message"), optional=("unlock",)),
+                "unlock": _opt_s(r.get("unlock")),
+            }
             for r in data["refusals"]
         ],
         "alternatives": alternatives,

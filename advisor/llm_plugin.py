@@ -22,7 +22,9 @@ def _object(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text) if isinstance(text, str) else text
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise ValueError(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
     if not isinstance(value, dict):
         raise ValueError(f"{what} must be a JSON object, got {type(value).__name__}")
     return value
@@ -105,7 +107,15 @@ def advisor_explain_rule(rule_id: str) -> str:
     rule = rules.get(rule_id.strip().upper())
     if rule is None:
         raise ValueError(f"unknown rule {rule_id!r}; known: {', '.join(sorted(rules))}")
-    return json.dumps({"id": rule.id, "name": rule.name, "severity": rule.severity, "summary": rule.summary, "docs": rule.docs})
+    return json.dumps(
+        {
+            "id": rule.id,
+            "name": rule.name,
+            "severity": rule.severity,
+            "summary": rule.summary,
+            "docs": rule.docs,
+        }
+    )
 
 
 @llm.hookimpl

@@ -51,7 +51,9 @@ def _profile_schema() -> dict[str, Any]:
     schema = ConstraintProfile.model_json_schema()
     schema.pop("$defs", None)
     schema["properties"].pop("data", None)
-    schema["description"] = "The team's constraints; only `examples` is required. " + schema.get("description", "")
+    schema["description"] = "The team's constraints; only `examples` is required. " + schema.get(
+        "description", ""
+    )
     return schema
 
 
@@ -61,7 +63,10 @@ def _answer_schema() -> dict[str, Any]:
     return {
         "anyOf": [
             {**answer_schema(), "description": "The answer object (advisor schema answer)."},
-            {"type": "string", "description": "An LLM reply holding the answer (bare JSON or a ```json block)."},
+            {
+                "type": "string",
+                "description": "An LLM reply holding the answer (bare JSON or a ```json block).",
+            },
         ]
     }
 
@@ -162,7 +167,9 @@ def build_server(policy: Policy | None = None):
         }
 
     @tool("explain_rule")
-    def explain_rule_tool(rule_id: Annotated[str, Field(description="A rule id (e.g. TEP101) or name.")]) -> dict[str, Any]:
+    def explain_rule_tool(
+        rule_id: Annotated[str, Field(description="A rule id (e.g. TEP101) or name.")],
+    ) -> dict[str, Any]:
         """A rule's full documentation: what it does, its rationale and sources."""
         rules = engine().rules
         rule = rules.get(rule_id.strip().upper())

@@ -32,7 +32,9 @@ class Recipe(_Model):
 class Flag(_Model):
     rule: str = Field(description="Rule id, TEP + 3 digits.")
     name: str = Field(description="The rule's slug name.")
-    severity: Literal["refuse", "exclude", "prefer", "flag", "info"] = Field(description="The rule's severity.")
+    severity: Literal["refuse", "exclude", "prefer", "flag", "info"] = Field(
+        description="The rule's severity."
+    )
     message: str = Field(description="One line: what to know.")
 
 
@@ -60,7 +62,9 @@ class Alternative(_Model):
 class TraceEntry(_Model):
     rule: str = Field(description="Rule id.")
     plugin: str = Field(description="The plugin that applied it.")
-    effect: str = Field(description="What it did (exclude X, refuse X, prefer X +N, flag, recipe field, ...).")
+    effect: str = Field(
+        description="What it did (exclude X, refuse X, prefer X +N, flag, recipe field, ...)."
+    )
     reason: str = Field(description="One line: why.")
 
 
@@ -71,7 +75,9 @@ class EvidenceReport(_Model):
     path: str | None = Field(default=None, description="The evidence file.")
     metric: str | None = Field(default=None, description="The baseline's dev metric.")
     floor_mean: float | None = Field(default=None, description="Mean best dev score of the runs (the floor).")
-    floor_std: float | None = Field(default=None, description="Standard deviation of the runs' best dev scores.")
+    floor_std: float | None = Field(
+        default=None, description="Standard deviation of the runs' best dev scores."
+    )
     runs: int = Field(default=0, description="Baseline runs recorded.")
     architectures: list[str] = Field(default_factory=list, description="Baseline architectures recorded.")
 
@@ -91,8 +97,12 @@ class Recommendation(_Model):
     refusals: list[Refusal] = Field(
         default_factory=list, description="Refusals that removed a candidate the exclusions had left in."
     )
-    alternatives: list[Alternative] = Field(default_factory=list, description="Every other candidate, ranked, with why it lost.")
-    evidence: EvidenceReport | None = Field(default=None, description="Plateau evidence verification, when attached.")
+    alternatives: list[Alternative] = Field(
+        default_factory=list, description="Every other candidate, ranked, with why it lost."
+    )
+    evidence: EvidenceReport | None = Field(
+        default=None, description="Plateau evidence verification, when attached."
+    )
     policy: dict[str, float | int] = Field(default_factory=dict, description="The policy values in force.")
     trace: list[TraceEntry] = Field(default_factory=list, description="Every effect of every rule, in order.")
     plugins: list[str] = Field(default_factory=list, description="Plugins that were loaded, in call order.")

@@ -116,7 +116,11 @@ class Policy:
     def overrides(self) -> dict[str, tuple[object, object]]:
         """Field → (shipped default, value in force) for every value that differs from the default."""
         # the field defaults are the shipped values (no Policy() built per call: TEP100 asks on every recommend)
-        return {name: (default, value) for name, default in DEFAULTS.items() if (value := getattr(self, name)) != default}
+        return {
+            name: (default, value)
+            for name, default in DEFAULTS.items()
+            if (value := getattr(self, name)) != default
+        }
 
     @classmethod
     def describe(cls) -> dict[str, dict[str, object]]:

@@ -19,7 +19,15 @@ Task = Literal["classification", "tagging"]
 Deploy = Literal["phone", "edge", "browser", "cpu-server", "gpu-server"]
 Compute = Literal["cpu", "gpu"]
 
-__all__ = ["COMPUTES", "DEPLOYS", "EDGE_TARGETS", "TASKS", "ConstraintProfile", "DataSummary", "profile_defaults"]
+__all__ = [
+    "COMPUTES",
+    "DEPLOYS",
+    "EDGE_TARGETS",
+    "TASKS",
+    "ConstraintProfile",
+    "DataSummary",
+    "profile_defaults",
+]
 
 
 class DataSummary(BaseModel):
@@ -28,7 +36,10 @@ class DataSummary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(description="The data file the profile was read from.")
-    fingerprint: str = Field(pattern=r"^sha256:[0-9a-f]{64}$", description="sha256 over the normalized examples (see advisor.data.fingerprint).")
+    fingerprint: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="sha256 over the normalized examples (see advisor.data.fingerprint).",
+    )
     label_counts: dict[str, int] = Field(
         default_factory=dict, description="Examples per class (tagging: entities per type)."
     )
@@ -44,7 +55,9 @@ class DataSummary(BaseModel):
     oov_rate: float | None = Field(
         default=None, description="Share of tokens missing from the given static embeddings' vocabulary."
     )
-    embeddings: str | None = Field(default=None, description="The embeddings file the OOV rate was taken against.")
+    embeddings: str | None = Field(
+        default=None, description="The embeddings file the OOV rate was taken against."
+    )
 
 
 class ConstraintProfile(BaseModel, ProfileFacts):
@@ -52,7 +65,9 @@ class ConstraintProfile(BaseModel, ProfileFacts):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    task: Task = Field(default="classification", description="classification or tagging (sequence labelling).")
+    task: Task = Field(
+        default="classification", description="classification or tagging (sequence labelling)."
+    )
     examples: int = Field(
         ge=1,
         description="Labeled examples (classification) or labeled sentences (tagging). Required.",
@@ -80,7 +95,9 @@ class ConstraintProfile(BaseModel, ProfileFacts):
         description="Language of the texts (BCP-47 code, e.g. en, de, pt-BR).",
     )
     description: str | None = Field(
-        default=None, max_length=4000, description="Optional free-text description of the task (treated as data)."
+        default=None,
+        max_length=4000,
+        description="Optional free-text description of the task (treated as data).",
     )
     data: DataSummary | None = Field(
         default=None, description="Filled by --data: statistics and fingerprint of the user's data file."

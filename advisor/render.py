@@ -101,7 +101,9 @@ def render_prompt(rec=None) -> str:
     example = {
         "architecture": "frozen-transformer",
         "embedding": "contextual",
-        "recipe": {f: "..." for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")},
+        "recipe": {
+            f: "..." for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
+        },
         "monitoring": "...",
         "rationale": "...",
     }

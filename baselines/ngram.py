@@ -51,7 +51,9 @@ class LinearHead:
             raise ValueError("coef must be (n_rows, n_features) and intercept (n_rows,)")
         expected_rows = 1 if len(self.classes) == 2 else len(self.classes)
         if self.coef.shape[0] != expected_rows:
-            raise ValueError(f"{len(self.classes)} classes need {expected_rows} coefficient rows, got {self.coef.shape[0]}")
+            raise ValueError(
+                f"{len(self.classes)} classes need {expected_rows} coefficient rows, got {self.coef.shape[0]}"
+            )
 
     @classmethod
     def from_sklearn(cls, lr: Any) -> LinearHead:
@@ -83,7 +85,9 @@ class LinearHead:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> LinearHead:
-        return cls(d["classes"], np.array(d["coef"], dtype=np.float64), np.array(d["intercept"], dtype=np.float64))
+        return cls(
+            d["classes"], np.array(d["coef"], dtype=np.float64), np.array(d["intercept"], dtype=np.float64)
+        )
 
 
 def select_logreg(
@@ -157,17 +161,27 @@ def default_min_df(n_train: int) -> int:
 class _TfidfFeatures:
     """TF-IDF from a fixed term list and idf vector (sublinear tf, l2 rows), equal to sklearn's TfidfVectorizer."""
 
-    def __init__(self, terms: Sequence[str], idf: np.ndarray, lowercase: bool = True,
-                 ngram_range: tuple[int, int] = (1, 2), token_pattern: str = TOKEN_PATTERN):
+    def __init__(
+        self,
+        terms: Sequence[str],
+        idf: np.ndarray,
+        lowercase: bool = True,
+        ngram_range: tuple[int, int] = (1, 2),
+        token_pattern: str = TOKEN_PATTERN,
+    ):
         from sklearn.feature_extraction.text import CountVectorizer
 
         self.terms = list(terms)
         self.idf = np.asarray(idf, dtype=np.float64)
         if len(self.terms) != self.idf.shape[0]:
             raise ValueError(f"{len(self.terms)} terms but {self.idf.shape[0]} idf values")
-        self.counter = CountVectorizer(vocabulary={t: i for i, t in enumerate(self.terms)}, lowercase=lowercase,
-                                       ngram_range=tuple(ngram_range), token_pattern=token_pattern,
-                                       dtype=np.float64)
+        self.counter = CountVectorizer(
+            vocabulary={t: i for i, t in enumerate(self.terms)},
+            lowercase=lowercase,
+            ngram_range=tuple(ngram_range),
+            token_pattern=token_pattern,
+            dtype=np.float64,
+        )
 
     def transform(self, texts: Sequence[str]) -> Any:
         from sklearn.preprocessing import normalize
@@ -184,8 +198,14 @@ class NgramLinearClassifier:
 
     kind = "ngram-linear"
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int | None = None,
-                 max_features: int | None = None, lowercase: bool = True, c_grid: Sequence[float] = NGRAM_C_GRID):
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int | None = None,
+        max_features: int | None = None,
+        lowercase: bool = True,
+        c_grid: Sequence[float] = NGRAM_C_GRID,
+    ):
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.min_df = min_df
         self.max_features = max_features
@@ -197,16 +217,27 @@ class NgramLinearClassifier:
         self.min_df_used: int | None = None
         self.dev_scores: dict[str, dict[str, float]] = {}
 
-    def fit(self, train_texts: Sequence[str], train_labels: Sequence[Any], dev_texts: Sequence[str],
-            dev_labels: Sequence[Any]) -> NgramLinearClassifier:
+    def fit(
+        self,
+        train_texts: Sequence[str],
+        train_labels: Sequence[Any],
+        dev_texts: Sequence[str],
+        dev_labels: Sequence[Any],
+    ) -> NgramLinearClassifier:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         check_xy(train_texts, train_labels, "train")
         check_xy(dev_texts, dev_labels, "dev")
         self.min_df_used = self.min_df if self.min_df is not None else default_min_df(len(train_texts))
-        vec = TfidfVectorizer(ngram_range=self.ngram_range, min_df=self.min_df_used, max_features=self.max_features,
-                              sublinear_tf=True, lowercase=self.lowercase, token_pattern=TOKEN_PATTERN,
-                              dtype=np.float64)
+        vec = TfidfVectorizer(
+            ngram_range=self.ngram_range,
+            min_df=self.min_df_used,
+            max_features=self.max_features,
+            sublinear_tf=True,
+            lowercase=self.lowercase,
+            token_pattern=TOKEN_PATTERN,
+            dtype=np.float64,
+        )
         try:
             vec.fit(list(train_texts))
         except ValueError as exc:  # "empty vocabulary"
@@ -249,13 +280,27 @@ class NgramLinearClassifier:
         config = {
             "kind": self.kind,
             "format_version": FORMAT_VERSION,
-            "vectorizer": {"type": "tfidf", "ngram_range": list(self.ngram_range), "min_df": self.min_df,
-                           "min_df_used": self.min_df_used, "max_features": self.max_features,
-                           "lowercase": self.lowercase, "sublinear_tf": True, "norm": "l2", "smooth_idf": True,
-                           "token_pattern": TOKEN_PATTERN, "n_features": len(feats.terms)},
-            "head": {"type": "LogisticRegression(lbfgs)", "C": self.C, "c_grid": list(self.c_grid),
-                     "dev_selection": "macro_f1, then accuracy, then smaller C", "dev_scores": self.dev_scores,
-                     "classes": head.classes},
+            "vectorizer": {
+                "type": "tfidf",
+                "ngram_range": list(self.ngram_range),
+                "min_df": self.min_df,
+                "min_df_used": self.min_df_used,
+                "max_features": self.max_features,
+                "lowercase": self.lowercase,
+                "sublinear_tf": True,
+                "norm": "l2",
+                "smooth_idf": True,
+                "token_pattern": TOKEN_PATTERN,
+                "n_features": len(feats.terms),
+            },
+            "head": {
+                "type": "LogisticRegression(lbfgs)",
+                "C": self.C,
+                "c_grid": list(self.c_grid),
+                "dev_selection": "macro_f1, then accuracy, then smaller C",
+                "dev_scores": self.dev_scores,
+                "classes": head.classes,
+            },
             "versions": {d_: _version(d_) for d_ in ("scikit-learn", "numpy")},
         }
         (d / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
@@ -270,14 +315,23 @@ class NgramLinearClassifier:
         if config.get("kind") != cls.kind:
             raise ValueError(f"{d} holds a {config.get('kind')!r} model, not {cls.kind!r}")
         if config.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})")
+            raise ValueError(
+                f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})"
+            )
         v, h = config["vectorizer"], config["head"]
-        obj = cls(ngram_range=tuple(v["ngram_range"]), min_df=v["min_df"], max_features=v["max_features"],
-                  lowercase=v["lowercase"], c_grid=h["c_grid"])
+        obj = cls(
+            ngram_range=tuple(v["ngram_range"]),
+            min_df=v["min_df"],
+            max_features=v["max_features"],
+            lowercase=v["lowercase"],
+            c_grid=h["c_grid"],
+        )
         obj.min_df_used, obj.C, obj.dev_scores = v["min_df_used"], h["C"], h.get("dev_scores", {})
         terms = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
         with np.load(d / "arrays.npz", allow_pickle=False) as arr:
             idf, coef, intercept = arr["idf"], arr["coef"], arr["intercept"]
-        obj.features = _TfidfFeatures(terms, idf, v["lowercase"], obj.ngram_range, v.get("token_pattern", TOKEN_PATTERN))
+        obj.features = _TfidfFeatures(
+            terms, idf, v["lowercase"], obj.ngram_range, v.get("token_pattern", TOKEN_PATTERN)
+        )
         obj.head = LinearHead(h["classes"], coef, intercept)
         return obj

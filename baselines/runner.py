@@ -97,8 +97,13 @@ def split_data(ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED
     """Stratified split (falls back to a plain shuffle when a class has a single member), with a note."""
     split = stratified_split(_labels_of(ds, ds.items), fractions, seed)
     parts = [_subset(ds, idx) for idx in split.indices]
-    info = {"seed": seed, "fractions": list(fractions), "sizes": [len(p) for p in parts], "stratified": split.stratified,
-            "note": split.note}
+    info = {
+        "seed": seed,
+        "fractions": list(fractions),
+        "sizes": [len(p) for p in parts],
+        "stratified": split.stratified,
+        "note": split.note,
+    }
     note(f"split {'/'.join(str(len(p)) for p in parts)} ({split.note})")
     return parts, info
 
@@ -111,11 +116,27 @@ def _check_arch(arch: str, task: str) -> None:
     if task == "tagging" and arch != "bilstm-crf":
         raise DataError(f"--arch {arch} classifies texts; for tagging data use --arch bilstm-crf")
     if task == "classification" and arch == "bilstm-crf":
-        raise DataError("--arch bilstm-crf tags tokens; for classification data use textcnn, bilstm, lstm, gru, rnn, ngram-linear or frozen-transformer")
+        raise DataError(
+            "--arch bilstm-crf tags tokens; for classification data use textcnn, bilstm, lstm, gru, rnn, ngram-linear or frozen-transformer"
+        )
 
 
-def _train_neural(arch, train_items, dev_items, task, *, seed, device, epochs=None, patience=3, min_delta=0.0,
-                  pooling="max", embeddings=None, freeze_embeddings=False, progress=True):
+def _train_neural(
+    arch,
+    train_items,
+    dev_items,
+    task,
+    *,
+    seed,
+    device,
+    epochs=None,
+    patience=3,
+    min_delta=0.0,
+    pooling="max",
+    embeddings=None,
+    freeze_embeddings=False,
+    progress=True,
+):
     from advisor.baselines.train import (
         TrainConfig,
         TrainingError,
@@ -136,13 +157,27 @@ def _train_neural(arch, train_items, dev_items, task, *, seed, device, epochs=No
         overrides["max_epochs"] = epochs
     try:
         if task == "tagging":
-            return train_tagger(train_items, dev_items, arch, model_config=model_config,
-                                train_config=tagger_train_config(**overrides), embeddings=embeddings, progress=progress)
+            return train_tagger(
+                train_items,
+                dev_items,
+                arch,
+                model_config=model_config,
+                train_config=tagger_train_config(**overrides),
+                embeddings=embeddings,
+                progress=progress,
+            )
         if arch in ("bilstm", "lstm", "gru", "rnn"):
             overrides.setdefault("batch_size", 32)
             overrides.setdefault("grad_clip", 5.0)
-        return train_classifier(train_items, dev_items, arch, model_config=model_config,
-                                train_config=TrainConfig(**overrides), embeddings=embeddings, progress=progress)
+        return train_classifier(
+            train_items,
+            dev_items,
+            arch,
+            model_config=model_config,
+            train_config=TrainConfig(**overrides),
+            embeddings=embeddings,
+            progress=progress,
+        )
     except TrainingError as exc:
         raise BaselineError(str(exc)) from None
     except ValueError as exc:
@@ -165,8 +200,12 @@ def tagging_report(gold: list[list[str]], pred: list[list[str]]) -> dict:
 
     p, r, f = metrics.entity_prf(gold, pred)
     lengths = [len(g) for g in gold]
-    return {"f1": f, "precision": p, "recall": r,
-            "length_buckets": metrics.length_bucket_entity_f1(gold, pred, lengths)}
+    return {
+        "f1": f,
+        "precision": p,
+        "recall": r,
+        "length_buckets": metrics.length_bucket_entity_f1(gold, pred, lengths),
+    }
 
 
 def _oov(train_items, others: dict[str, list], task: str, embeddings=None) -> dict:
@@ -192,9 +231,24 @@ def _oov(train_items, others: dict[str, list], task: str, embeddings=None) -> di
     return out
 
 
-def train(data, *, task=None, text_column="text", label_column="label", test_file=None, dev_file=None, arch=None,
-          pooling="max", embeddings=None, freeze_embeddings=False, epochs=None, seed=0, device="auto", out=None,
-          threads=1) -> dict:
+def train(
+    data,
+    *,
+    task=None,
+    text_column="text",
+    label_column="label",
+    test_file=None,
+    dev_file=None,
+    arch=None,
+    pooling="max",
+    embeddings=None,
+    freeze_embeddings=False,
+    epochs=None,
+    seed=0,
+    device="auto",
+    out=None,
+    threads=1,
+) -> dict:
     t0 = time.perf_counter()
     set_threads(threads)
     check_device(device)
@@ -223,14 +277,28 @@ def train(data, *, task=None, text_column="text", label_column="label", test_fil
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
     t_train = time.perf_counter()
     if arch in NEURAL:
-        bundle = _train_neural(arch, train_items, dev_items, ds.task, seed=seed, device=device, epochs=epochs,
-                               pooling=pooling, embeddings=embeddings, freeze_embeddings=freeze_embeddings)
+        bundle = _train_neural(
+            arch,
+            train_items,
+            dev_items,
+            ds.task,
+            seed=seed,
+            device=device,
+            epochs=epochs,
+            pooling=pooling,
+            embeddings=embeddings,
+            freeze_embeddings=freeze_embeddings,
+        )
         fit = bundle.fit.to_dict() if bundle.fit else {}
         model = _NeuralModel(bundle)
     else:
         model = _sklearn_model(arch, seed)
-        model.fit([x.text for x in train_items], [x.label for x in train_items],
-                  [x.text for x in dev_items], [x.label for x in dev_items])
+        model.fit(
+            [x.text for x in train_items],
+            [x.label for x in train_items],
+            [x.text for x in dev_items],
+            [x.label for x in dev_items],
+        )
         fit = {}
     train_seconds = time.perf_counter() - t_train
     t_pred = time.perf_counter()
@@ -243,20 +311,35 @@ def train(data, *, task=None, text_column="text", label_column="label", test_fil
         "test": {k: v for k, v in report.items() if k != "length_buckets" and k != "per_class"},
         "per_class": report.get("per_class"),
         "length_buckets": report["length_buckets"],
-        "dev": {"curve": fit.get("dev_curve"), "best_epoch": fit.get("best_epoch"), "best": fit.get("best_score"),
-                "stopped": fit.get("stopped_reason")},
+        "dev": {
+            "curve": fit.get("dev_curve"),
+            "best_epoch": fit.get("best_epoch"),
+            "best": fit.get("best_score"),
+            "stopped": fit.get("stopped_reason"),
+        },
         "examples": {"train": len(train_items), "dev": len(dev_items), "test": len(test_items)},
         "split": split,
         "oov": _oov(train_items, {"dev": dev_items, "test": test_items}, ds.task, embeddings),
         "data_fingerprint": fingerprint(ds),
-        "seconds": {"train": round(train_seconds, 2), "predict": round(pred_seconds, 3),
-                    "per_example_ms": round(1000 * pred_seconds / max(1, len(test_items)), 3),
-                    "total": round(time.perf_counter() - t0, 2)},
+        "seconds": {
+            "train": round(train_seconds, 2),
+            "predict": round(pred_seconds, 3),
+            "per_example_ms": round(1000 * pred_seconds / max(1, len(test_items)), 3),
+            "total": round(time.perf_counter() - t0, 2),
+        },
         "seed": seed,
         "versions": versions(),
     }
-    model.save(out, {"data_fingerprint": result["data_fingerprint"], "split": split, "test": result["test"],
-                     "seed": seed, "data": str(data)})
+    model.save(
+        out,
+        {
+            "data_fingerprint": result["data_fingerprint"],
+            "split": split,
+            "test": result["test"],
+            "seed": seed,
+            "data": str(data),
+        },
+    )
     plot = out / "length_buckets.png"
     from advisor.baselines.plots import plot_length_buckets
 
@@ -300,7 +383,6 @@ class _SklearnModel:
             (folder / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
         replace_dir_atomic(out, fill)
-
 
 
 def _sklearn_model(arch: str, seed: int):
@@ -360,7 +442,10 @@ def evaluate(model, data, *, task=None, text_column="text", label_column="label"
         "length_buckets": report["length_buckets"],
         "examples": len(ds),
         "data_fingerprint": fingerprint(ds),
-        "seconds": {"predict": round(seconds, 3), "per_example_ms": round(1000 * seconds / max(1, len(ds)), 3)},
+        "seconds": {
+            "predict": round(seconds, 3),
+            "per_example_ms": round(1000 * seconds / max(1, len(ds)), 3),
+        },
     }
 
 
@@ -378,8 +463,21 @@ def predict(model, texts: list[str]) -> list[tuple[str, object]]:
 
 
 # -- plateau evidence ------------------------------------------------------------------------------
-def _learning_curve(ds, train_items, dev_items, arch, fractions, *, seed, device, patience, min_delta, max_epochs,
-                    embeddings, full_score) -> list[dict]:
+def _learning_curve(
+    ds,
+    train_items,
+    dev_items,
+    arch,
+    fractions,
+    *,
+    seed,
+    device,
+    patience,
+    min_delta,
+    max_epochs,
+    embeddings,
+    full_score,
+) -> list[dict]:
     points = []
     labels = _labels_of(ds, train_items)
     for frac in sorted(set(fractions)):
@@ -391,19 +489,51 @@ def _learning_curve(ds, train_items, dev_items, arch, fractions, *, seed, device
         if len({*_labels_of(ds, sub)}) < 2:
             continue
         note(f"learning curve: {arch} on {len(sub)} examples ({frac:.0%})")
-        b = _train_neural(arch, sub, dev_items, ds.task, seed=seed, device=device, epochs=max_epochs,
-                          patience=patience, min_delta=min_delta, embeddings=embeddings, progress=False)
-        points.append({"fraction": frac, "examples": len(sub), "arch": arch, "dev": round(b.fit.best_score, 4)})
+        b = _train_neural(
+            arch,
+            sub,
+            dev_items,
+            ds.task,
+            seed=seed,
+            device=device,
+            epochs=max_epochs,
+            patience=patience,
+            min_delta=min_delta,
+            embeddings=embeddings,
+            progress=False,
+        )
+        points.append(
+            {"fraction": frac, "examples": len(sub), "arch": arch, "dev": round(b.fit.best_score, 4)}
+        )
     return points
 
 
-def plateau(data, out, *, task=None, text_column="text", label_column="label", archs=None, seeds=3, patience=3,
-            min_delta=0.001, max_epochs=60, fractions="0.25,0.5,1.0", embeddings=None, device="auto", threads=1) -> dict:
+def plateau(
+    data,
+    out,
+    *,
+    task=None,
+    text_column="text",
+    label_column="label",
+    archs=None,
+    seeds=3,
+    patience=3,
+    min_delta=0.001,
+    max_epochs=60,
+    fractions="0.25,0.5,1.0",
+    embeddings=None,
+    device="auto",
+    threads=1,
+) -> dict:
     t0 = time.perf_counter()
     set_threads(threads)
     check_device(device)
     ds = _load(data, task, text_column, label_column)
-    arch_list = [a.strip() for a in (archs or ("bilstm-crf" if ds.task == "tagging" else "textcnn,bilstm")).split(",") if a.strip()]
+    arch_list = [
+        a.strip()
+        for a in (archs or ("bilstm-crf" if ds.task == "tagging" else "textcnn,bilstm")).split(",")
+        if a.strip()
+    ]
     for a in arch_list:
         if a not in NEURAL:
             raise DataError(f"--arch {a}: plateau evidence comes from neural baselines ({', '.join(NEURAL)})")
@@ -420,49 +550,99 @@ def plateau(data, out, *, task=None, text_column="text", label_column="label", a
     for arch in arch_list:
         for seed in range(seeds):
             note(f"plateau: {arch} seed {seed} ({len(runs) + 1}/{len(arch_list) * seeds})")
-            b = _train_neural(arch, train_items, dev_items, ds.task, seed=seed, device=device, epochs=max_epochs,
-                              patience=patience, min_delta=min_delta, embeddings=embeddings)
+            b = _train_neural(
+                arch,
+                train_items,
+                dev_items,
+                ds.task,
+                seed=seed,
+                device=device,
+                epochs=max_epochs,
+                patience=patience,
+                min_delta=min_delta,
+                embeddings=embeddings,
+            )
             curve = [round(float(x), 6) for x in b.fit.dev_curve]
             ok, best_epoch = plateau_verdict(curve, patience, min_delta)
             import dataclasses
 
-            runs.append({
-                "arch": arch, "seed": seed,
-                "config": {"model": dataclasses.asdict(b.model.config), "train": dataclasses.asdict(b.train_config)},
-                "dev_curve": curve, "train_loss": [round(float(x), 6) for x in b.fit.train_loss],
-                "best_epoch": best_epoch, "best_dev": max(curve) if curve else 0.0, "plateaued": ok,
-                "stopped": b.fit.stopped_reason, "seconds": round(b.fit.seconds, 2),
-            })
+            runs.append(
+                {
+                    "arch": arch,
+                    "seed": seed,
+                    "config": {
+                        "model": dataclasses.asdict(b.model.config),
+                        "train": dataclasses.asdict(b.train_config),
+                    },
+                    "dev_curve": curve,
+                    "train_loss": [round(float(x), 6) for x in b.fit.train_loss],
+                    "best_epoch": best_epoch,
+                    "best_dev": max(curve) if curve else 0.0,
+                    "plateaued": ok,
+                    "stopped": b.fit.stopped_reason,
+                    "seconds": round(b.fit.seconds, 2),
+                }
+            )
             if b.fit.stopped_reason == "interrupted":
                 raise BaselineError("interrupted: no evidence written (a partial run cannot show a plateau)")
     bests = [r["best_dev"] for r in runs]
     verdict = "plateaued" if all(r["plateaued"] for r in runs) else "not-plateaued"
     first = runs[0]
-    lc = _learning_curve(ds, train_items, dev_items, arch_list[0], fracs, seed=0, device=device, patience=patience,
-                         min_delta=min_delta, max_epochs=max_epochs, embeddings=embeddings, full_score=first["best_dev"])
+    lc = _learning_curve(
+        ds,
+        train_items,
+        dev_items,
+        arch_list[0],
+        fracs,
+        seed=0,
+        device=device,
+        patience=patience,
+        min_delta=min_delta,
+        max_epochs=max_epochs,
+        embeddings=embeddings,
+        full_score=first["best_dev"],
+    )
     lc_note = ""
     if len(lc) >= 2:
         gain = lc[-1]["dev"] - lc[-2]["dev"]
-        lc_note = (f"from {lc[-2]['examples']} to {lc[-1]['examples']} examples dev {metric} moved {gain:+.3f}: "
-                   + ("more data is still helping" if gain > 0.01 else "more data is helping little")
-                   + " (reported only; the verdict comes from the epoch curves)")
+        lc_note = (
+            f"from {lc[-2]['examples']} to {lc[-1]['examples']} examples dev {metric} moved {gain:+.3f}: "
+            + ("more data is still helping" if gain > 0.01 else "more data is helping little")
+            + " (reported only; the verdict comes from the epoch curves)"
+        )
     out = Path(out)
-    plots = {"curves": out.with_suffix(".curves.png").name, "learning_curve": out.with_suffix(".learning.png").name}
+    plots = {
+        "curves": out.with_suffix(".curves.png").name,
+        "learning_curve": out.with_suffix(".learning.png").name,
+    }
     doc = {
         "schema_version": SCHEMA_VERSION,
         "kind": KIND,
         "task": ds.task,
         "metric": metric,
-        "data": {"path": str(data), "fingerprint": fingerprint(ds), "examples": len(ds),
-                 "label_counts": dict(sorted(Counter(_labels_of(ds, ds.items)).items())) if ds.task == "classification"
-                 else dict(sorted(Counter(t[2:] for s in ds.items for t in s.tags if t.startswith("B-")).items())),
-                 "split": split},
-        "plateau": {"patience": patience, "min_delta": min_delta, "verdict": verdict,
-                    "rule": "after the best epoch, at least `patience` further epochs each fail to beat it by more than `min_delta`"},
+        "data": {
+            "path": str(data),
+            "fingerprint": fingerprint(ds),
+            "examples": len(ds),
+            "label_counts": dict(sorted(Counter(_labels_of(ds, ds.items)).items()))
+            if ds.task == "classification"
+            else dict(sorted(Counter(t[2:] for s in ds.items for t in s.tags if t.startswith("B-")).items())),
+            "split": split,
+        },
+        "plateau": {
+            "patience": patience,
+            "min_delta": min_delta,
+            "verdict": verdict,
+            "rule": "after the best epoch, at least `patience` further epochs each fail to beat it by more than `min_delta`",
+        },
         "architectures": arch_list,
         "runs": runs,
-        "floor": {"metric": metric, "mean": round(statistics.fmean(bests), 4),
-                  "std": round(statistics.stdev(bests), 4) if len(bests) > 1 else 0.0, "runs": len(runs)},
+        "floor": {
+            "metric": metric,
+            "mean": round(statistics.fmean(bests), 4),
+            "std": round(statistics.stdev(bests), 4) if len(bests) > 1 else 0.0,
+            "runs": len(runs),
+        },
         "learning_curve": lc,
         "learning_curve_note": lc_note,
         "plots": plots,
@@ -476,10 +656,18 @@ def plateau(data, out, *, task=None, text_column="text", label_column="label", a
     plot_curves(runs, out.parent / plots["curves"], f"dev {metric} per epoch ({verdict})")
     plot_learning_curve(lc, out.parent / plots["learning_curve"])
     write_json_atomic(out, doc)
-    return {"evidence": str(out), "verdict": verdict, "floor": doc["floor"], "runs": len(runs),
-            "examples": len(ds), "fingerprint": doc["data"]["fingerprint"], "learning_curve": lc,
-            "learning_curve_note": lc_note, "plots": {k: str(out.parent / v) for k, v in plots.items()},
-            "seconds": doc["seconds"]}
+    return {
+        "evidence": str(out),
+        "verdict": verdict,
+        "floor": doc["floor"],
+        "runs": len(runs),
+        "examples": len(ds),
+        "fingerprint": doc["data"]["fingerprint"],
+        "learning_curve": lc,
+        "learning_curve_note": lc_note,
+        "plots": {k: str(out.parent / v) for k, v in plots.items()},
+        "seconds": doc["seconds"],
+    }
 
 
 # -- human-readable forms ----------------------------------------------------------------------------
@@ -493,28 +681,42 @@ def _buckets_table(buckets) -> str:
 
 def format_train(r: dict) -> str:
     t = r["test"]
-    score = (f"test accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}" if "accuracy" in t
-             else f"test entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})")
+    score = (
+        f"test accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
+        if "accuracy" in t
+        else f"test entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
+    )
     dev = r["dev"]
-    curve = "" if not dev.get("curve") else f"\ndev curve: {', '.join(f'{x:.3f}' for x in dev['curve'])} (best epoch {dev['best_epoch']}, {dev['stopped']})"
-    return (f"{r['arch']} on {r['examples']['train']} examples: {score}{curve}\n"
-            f"trained in {r['seconds']['train']} s; {r['seconds']['per_example_ms']} ms per test example\n"
-            f"per-length accuracy (monitoring signal):\n{_buckets_table(r['length_buckets'])}\n"
-            f"model: {r['model']}   plot: {r['plot']}")
+    curve = (
+        ""
+        if not dev.get("curve")
+        else f"\ndev curve: {', '.join(f'{x:.3f}' for x in dev['curve'])} (best epoch {dev['best_epoch']}, {dev['stopped']})"
+    )
+    return (
+        f"{r['arch']} on {r['examples']['train']} examples: {score}{curve}\n"
+        f"trained in {r['seconds']['train']} s; {r['seconds']['per_example_ms']} ms per test example\n"
+        f"per-length accuracy (monitoring signal):\n{_buckets_table(r['length_buckets'])}\n"
+        f"model: {r['model']}   plot: {r['plot']}"
+    )
 
 
 def format_evaluate(r: dict) -> str:
     t = r["test"]
-    score = (f"accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}" if "accuracy" in t
-             else f"entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})")
+    score = (
+        f"accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
+        if "accuracy" in t
+        else f"entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
+    )
     return f"{r['arch']} on {r['examples']} examples of {r['data']}: {score}\n{_buckets_table(r['length_buckets'])}"
 
 
 def format_plateau(r: dict) -> str:
     f = r["floor"]
     lc = ", ".join(f"{p['examples']}: {p['dev']:.3f}" for p in r["learning_curve"])
-    return (f"verdict: {r['verdict']} ({r['runs']} runs on {r['examples']} examples)\n"
-            f"floor: dev {f['metric']} {f['mean']:.4f} ± {f['std']:.4f}\n"
-            f"learning curve: {lc}\n{r['learning_curve_note']}\n"
-            f"evidence: {r['evidence']}   plots: {r['plots']['curves']}, {r['plots']['learning_curve']}\n"
-            f"next: advisor recommend --data DATA --evidence {r['evidence']}")
+    return (
+        f"verdict: {r['verdict']} ({r['runs']} runs on {r['examples']} examples)\n"
+        f"floor: dev {f['metric']} {f['mean']:.4f} ± {f['std']:.4f}\n"
+        f"learning curve: {lc}\n{r['learning_curve_note']}\n"
+        f"evidence: {r['evidence']}   plots: {r['plots']['curves']}, {r['plots']['learning_curve']}\n"
+        f"next: advisor recommend --data DATA --evidence {r['evidence']}"
+    )

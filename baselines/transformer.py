@@ -95,8 +95,15 @@ def library_versions() -> dict[str, str | None]:
     """Versions of the libraries a frozen-transformer result depends on."""
     return {
         d: _version(d)
-        for d in (ENCODER_PACKAGE, "sentence-transformers", "transformers", "tokenizers", "torch",
-                  "scikit-learn", "numpy")
+        for d in (
+            ENCODER_PACKAGE,
+            "sentence-transformers",
+            "transformers",
+            "tokenizers",
+            "torch",
+            "scikit-learn",
+            "numpy",
+        )
     }
 
 
@@ -227,8 +234,13 @@ class FrozenTransformerClassifier:
 
     kind = "frozen-transformer"
 
-    def __init__(self, c_grid: Sequence[float] = C_GRID, batch_size: int = 64, device: str = "cpu",
-                 progress: bool = False):
+    def __init__(
+        self,
+        c_grid: Sequence[float] = C_GRID,
+        batch_size: int = 64,
+        device: str = "cpu",
+        progress: bool = False,
+    ):
         self.c_grid = tuple(float(c) for c in c_grid)
         self.batch_size = batch_size
         self.device = device
@@ -238,10 +250,17 @@ class FrozenTransformerClassifier:
         self.dev_scores: dict[str, dict[str, float]] = {}
 
     def _features(self, texts: Sequence[str]) -> np.ndarray:
-        return encode_sentences(texts, self.batch_size, self.progress, load_minilm(self.device)).astype(np.float64)
+        return encode_sentences(texts, self.batch_size, self.progress, load_minilm(self.device)).astype(
+            np.float64
+        )
 
-    def fit(self, train_texts: Sequence[str], train_labels: Sequence[Any], dev_texts: Sequence[str],
-            dev_labels: Sequence[Any]) -> FrozenTransformerClassifier:
+    def fit(
+        self,
+        train_texts: Sequence[str],
+        train_labels: Sequence[Any],
+        dev_texts: Sequence[str],
+        dev_labels: Sequence[Any],
+    ) -> FrozenTransformerClassifier:
         check_xy(train_texts, train_labels, "train")
         check_xy(dev_texts, dev_labels, "dev")
         X_tr, X_dev = self._features(train_texts), self._features(dev_texts)
@@ -281,8 +300,13 @@ class FrozenTransformerClassifier:
                 "max_seq_length": _read_max_seq_length(_model_dir_or_none() or Path("."), 256),
                 "dim": int(head.coef.shape[1]),
             },
-            "head": {"type": "LogisticRegression(lbfgs)", "C": self.C, "c_grid": list(self.c_grid),
-                     "dev_selection": "macro_f1, then accuracy, then smaller C", "dev_scores": self.dev_scores},
+            "head": {
+                "type": "LogisticRegression(lbfgs)",
+                "C": self.C,
+                "c_grid": list(self.c_grid),
+                "dev_selection": "macro_f1, then accuracy, then smaller C",
+                "dev_scores": self.dev_scores,
+            },
             "batch_size": self.batch_size,
             "versions": library_versions(),
         }
@@ -297,7 +321,9 @@ class FrozenTransformerClassifier:
         if config.get("kind") != cls.kind:
             raise ValueError(f"{d} holds a {config.get('kind')!r} model, not {cls.kind!r}")
         if config.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})")
+            raise ValueError(
+                f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})"
+            )
         obj = cls(c_grid=config["head"]["c_grid"], batch_size=config.get("batch_size", 64), device=device)
         obj.C = config["head"]["C"]
         obj.dev_scores = config["head"].get("dev_scores", {})

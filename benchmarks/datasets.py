@@ -67,18 +67,22 @@ TARGETS: dict[str, dict[str, Any]] = {
     "mr": {"metric": "accuracy", "value": 76.1, "source": "Kim 2014 CNN-rand"},
     "sst2": {"metric": "accuracy", "value": 82.7, "source": "Kim 2014 CNN-rand (phrases + sentences)"},
     "sst2-sentences": {"metric": "accuracy", "value": None, "source": "no target (reported for comparison)"},
-    "conll": {"metric": "entity_f1", "value": 84.3, "source": "Lample et al. 2016 LSTM-CRF, no pretrained embeddings",
-              "seconds_per_seed": 20 * 60},
+    "conll": {
+        "metric": "entity_f1",
+        "value": 84.3,
+        "source": "Lample et al. 2016 LSTM-CRF, no pretrained embeddings",
+        "seconds_per_seed": 20 * 60,
+    },
 }
 
 # What limits a figure below its target. Filled in from the dev-only investigation (see the markdown's notes);
 # printed next to a missed target.
 LIMITS: dict[str, str] = {
     "trec": "0.2 points is one question of the 500 per seed on average, inside the seed spread (std 0.6; seeds score "
-            "90.4 / 91.0 / 91.6). No setting tried on held-out dev beat the defaults (note 2).",
+    "90.4 / 91.0 / 91.6). No setting tried on held-out dev beat the defaults (note 2).",
     "sst2": "dev accuracy saturates at 82.1-82.7 in epoch 1-5 with every setting tried (note 4); the dev-picked "
-            "weights score 81.5-82.0 on test. The GLUE phrase set is not Kim's phrase-augmented train file "
-            "(stsa.binary.phrases.train is missing from the snapshot, sst2/README).",
+    "weights score 81.5-82.0 on test. The GLUE phrase set is not Kim's phrase-augmented train file "
+    "(stsa.binary.phrases.train is missing from the snapshot, sst2/README).",
 }
 
 # Findings of the dev-only investigation (benchmarks/results/datasets_dev_investigation.json), copied into the
@@ -156,8 +160,17 @@ def split_two(items: list, labels: list[str], fractions: tuple[float, float], se
 
     split = stratified_split(labels, fractions, seed)
     a, b = ([items[i] for i in part] for part in split.indices)
-    return a, b, {"seed": seed, "fractions": list(fractions), "sizes": [len(a), len(b)],
-                  "stratified": split.stratified, "note": split.note}
+    return (
+        a,
+        b,
+        {
+            "seed": seed,
+            "fractions": list(fractions),
+            "sizes": [len(a), len(b)],
+            "stratified": split.stratified,
+            "note": split.note,
+        },
+    )
 
 
 def load_classification(name: str, quick: bool) -> dict[str, Any]:
@@ -181,8 +194,10 @@ def load_classification(name: str, quick: bool) -> dict[str, Any]:
         train, dev, split = split_two(rest, [x.label for x in rest], (0.9, 0.1))
         split = {"test_split": outer, "dev_split": split, "same_as_mr_jsonl": same, "notes": ds.notes}
         files = {"data": "mr/rt-polarity.pos + mr/rt-polarity.neg (cp1252)"}
-        split_desc = (f"fixed 90/10 stratified train/test split of all 10,662 (seed {SPLIT_SEED}), then train -> "
-                      f"90/10 stratified train/dev (seed {SPLIT_SEED})")
+        split_desc = (
+            f"fixed 90/10 stratified train/test split of all 10,662 (seed {SPLIT_SEED}), then train -> "
+            f"90/10 stratified train/dev (seed {SPLIT_SEED})"
+        )
         fp = fingerprint(ds)
     elif name in ("sst2", "sst2-sentences"):
         train_file = "glue_train_phrases.jsonl" if name == "sst2" else "train.jsonl"
@@ -200,10 +215,17 @@ def load_classification(name: str, quick: bool) -> dict[str, Any]:
         train = subsample(train, [x.label for x in train], 300)
         dev = subsample(dev, [x.label for x in dev], 60)
         test = subsample(test, [x.label for x in test], 100)
-    return {"train": train, "dev": dev, "test": test, "files": files, "split": split, "split_desc": split_desc,
-            "train_fingerprint": fp,
-            "sizes": {"train": len(train), "dev": len(dev), "test": len(test)},
-            "train_labels": dict(sorted(Counter(x.label for x in train).items()))}
+    return {
+        "train": train,
+        "dev": dev,
+        "test": test,
+        "files": files,
+        "split": split,
+        "split_desc": split_desc,
+        "train_fingerprint": fp,
+        "sizes": {"train": len(train), "dev": len(dev), "test": len(test)},
+        "train_labels": dict(sorted(Counter(x.label for x in train).items())),
+    }
 
 
 def load_conll(quick: bool) -> dict[str, Any]:
@@ -215,13 +237,21 @@ def load_conll(quick: bool) -> dict[str, Any]:
     test = list(load_dataset(need("conll2003", "eng.testb"), task="tagging", training=False).items)
     if quick:
         train, dev, test = train[:300], dev[:60], test[:60]
-    return {"train": train, "dev": dev, "test": test,
-            "files": {"train": "conll2003/eng.train", "dev": "conll2003/eng.testa", "test": "conll2003/eng.testb"},
-            "split": {"canonical": True, "notes": train_ds.notes},
-            "split_desc": "canonical: eng.train / eng.testa (dev) / eng.testb (test), IOB1 -> IOB2 on load",
-            "train_fingerprint": fingerprint(train_ds),
-            "sizes": {"train": len(train), "dev": len(dev), "test": len(test)},
-            "train_tokens": sum(len(s.tokens) for s in train)}
+    return {
+        "train": train,
+        "dev": dev,
+        "test": test,
+        "files": {
+            "train": "conll2003/eng.train",
+            "dev": "conll2003/eng.testa",
+            "test": "conll2003/eng.testb",
+        },
+        "split": {"canonical": True, "notes": train_ds.notes},
+        "split_desc": "canonical: eng.train / eng.testa (dev) / eng.testb (test), IOB1 -> IOB2 on load",
+        "train_fingerprint": fingerprint(train_ds),
+        "sizes": {"train": len(train), "dev": len(dev), "test": len(test)},
+        "train_tokens": sum(len(s.tokens) for s in train),
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -252,8 +282,9 @@ class _Budget:
         return False
 
 
-def run_neural(arch: str, data: dict[str, Any], task: str, seed: int, quick: bool,
-               budget_s: float | None = None) -> dict[str, Any]:
+def run_neural(
+    arch: str, data: dict[str, Any], task: str, seed: int, quick: bool, budget_s: float | None = None
+) -> dict[str, Any]:
     """Train ``arch`` with the runner's defaults, score dev-picked weights on test."""
     import dataclasses
 
@@ -266,8 +297,9 @@ def run_neural(arch: str, data: dict[str, Any], task: str, seed: int, quick: boo
     cpu0, wall0 = time.process_time(), time.perf_counter()
     with _Budget(budget_s) as budget:
         # patience, min_delta, batch size, clipping: whatever `advisor baseline train` uses
-        bundle = runner._train_neural(arch, data["train"], data["dev"], task, seed=seed, device="cpu",
-                                      epochs=epochs, progress=False)
+        bundle = runner._train_neural(
+            arch, data["train"], data["dev"], task, seed=seed, device="cpu", epochs=epochs, progress=False
+        )
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     load_after = loadavg()
@@ -281,35 +313,56 @@ def run_neural(arch: str, data: dict[str, Any], task: str, seed: int, quick: boo
         test = {"f1": pct(rep["f1"]), "precision": pct(rep["precision"]), "recall": pct(rep["recall"])}
         score = test["f1"]
     else:
-        rep = runner.classification_report([x.label for x in data["test"]], pred, [x.text for x in data["test"]])
+        rep = runner.classification_report(
+            [x.label for x in data["test"]], pred, [x.text for x in data["test"]]
+        )
         test = {"accuracy": pct(rep["accuracy"]), "macro_f1": pct(rep["macro_f1"])}
         score = test["accuracy"]
     epochs_run = len(fit.dev_curve)
     n_train = len(data["train"])
     stopped = "time-budget" if budget.fired else fit.stopped_reason
     run = {
-        "arch": arch, "seed": seed, "score": score, "test": test,
+        "arch": arch,
+        "seed": seed,
+        "score": score,
+        "test": test,
         "dev_best": pct(fit.best_score) if fit.best_score is not None else None,
         "dev_curve": [pct(x) for x in fit.dev_curve],
         "train_loss": [round(x, 4) for x in fit.train_loss],
-        "epochs": epochs_run, "best_epoch": fit.best_epoch, "stopped": stopped,
+        "epochs": epochs_run,
+        "best_epoch": fit.best_epoch,
+        "stopped": stopped,
         "fit_seconds": round(fit.seconds, 1),
-        "seconds_to_best_epoch_est": round(fit.seconds * fit.best_epoch / epochs_run, 1) if epochs_run else None,
-        "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
-        "train_examples_per_s": round(n_train * epochs_run / fit.seconds, 1) if fit.seconds and epochs_run else None,
+        "seconds_to_best_epoch_est": round(fit.seconds * fit.best_epoch / epochs_run, 1)
+        if epochs_run
+        else None,
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "train_examples_per_s": round(n_train * epochs_run / fit.seconds, 1)
+        if fit.seconds and epochs_run
+        else None,
         "predict_ms_per_test_example": round(1000 * predict_s / max(1, len(data["test"])), 3),
-        "loadavg_before": load_before, "loadavg_after": load_after,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
         "torch_threads": torch.get_num_threads(),
-        "config": {"model": dataclasses.asdict(bundle.model.config), "train": dataclasses.asdict(bundle.train_config)},
+        "config": {
+            "model": dataclasses.asdict(bundle.model.config),
+            "train": dataclasses.asdict(bundle.train_config),
+        },
         "vocab_size": len(bundle.vocab),
     }
     if task == "tagging":
-        run["train_tokens_per_s"] = (round(data["train_tokens"] * epochs_run / fit.seconds, 1)
-                                     if fit.seconds and epochs_run else None)
-        run["test_per_type"] = {k: {"f1": pct(v["f1"]), "support": v["support"]}
-                                for k, v in _entity_report(data["test"], pred)["per_type"].items()}
-    note(f"  {arch} seed {seed}: test {score:.2f}, dev {run['dev_best']}, {epochs_run} epochs (best "
-         f"{fit.best_epoch}, {stopped}), fit {fit.seconds:.1f} s, cpu {cpu:.1f} s, load {load_before}->{load_after}")
+        run["train_tokens_per_s"] = (
+            round(data["train_tokens"] * epochs_run / fit.seconds, 1) if fit.seconds and epochs_run else None
+        )
+        run["test_per_type"] = {
+            k: {"f1": pct(v["f1"]), "support": v["support"]}
+            for k, v in _entity_report(data["test"], pred)["per_type"].items()
+        }
+    note(
+        f"  {arch} seed {seed}: test {score:.2f}, dev {run['dev_best']}, {epochs_run} epochs (best "
+        f"{fit.best_epoch}, {stopped}), fit {fit.seconds:.1f} s, cpu {cpu:.1f} s, load {load_before}->{load_after}"
+    )
     return run
 
 
@@ -326,19 +379,33 @@ def run_ngram(data: dict[str, Any]) -> dict[str, Any]:
     load_before = loadavg()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     model = NgramLinearClassifier()
-    model.fit([x.text for x in data["train"]], [x.label for x in data["train"]],
-              [x.text for x in data["dev"]], [x.label for x in data["dev"]])
+    model.fit(
+        [x.text for x in data["train"]],
+        [x.label for x in data["train"]],
+        [x.text for x in data["dev"]],
+        [x.label for x in data["dev"]],
+    )
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     pred = model.predict([x.text for x in data["test"]])
     rep = runner.classification_report([x.label for x in data["test"]], pred, [x.text for x in data["test"]])
     score = pct(rep["accuracy"])
     note(f"  ngram-linear: test {score:.2f}, C={model.C}, fit {wall:.1f} s")
-    return {"arch": "ngram-linear", "seed": None, "score": score,
-            "test": {"accuracy": score, "macro_f1": pct(rep["macro_f1"])},
-            "C": model.C, "n_features": model.n_features, "fit_seconds": round(wall, 1), "wall_seconds": round(wall, 1),
-            "cpu_seconds": round(cpu, 1), "loadavg_before": load_before, "loadavg_after": loadavg(),
-            "train_examples_per_s": None, "epochs": None}
+    return {
+        "arch": "ngram-linear",
+        "seed": None,
+        "score": score,
+        "test": {"accuracy": score, "macro_f1": pct(rep["macro_f1"])},
+        "C": model.C,
+        "n_features": model.n_features,
+        "fit_seconds": round(wall, 1),
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "loadavg_before": load_before,
+        "loadavg_after": loadavg(),
+        "train_examples_per_s": None,
+        "epochs": None,
+    }
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -350,11 +417,14 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "n": len(runs),
         "mean": round(statistics.fmean(scores), 2),
         "std": round(statistics.stdev(scores), 2) if len(scores) > 1 else 0.0,
-        "min": min(scores), "max": max(scores),
-        "fit_seconds_mean": round(statistics.fmean(secs), 1), "fit_seconds_max": max(secs),
+        "min": min(scores),
+        "max": max(scores),
+        "fit_seconds_mean": round(statistics.fmean(secs), 1),
+        "fit_seconds_max": max(secs),
         "cpu_seconds_mean": round(statistics.fmean(r["cpu_seconds"] for r in runs), 1),
         "train_examples_per_s": round(statistics.fmean(tput), 1) if tput else None,
-        "epochs": [r.get("epochs") for r in runs], "best_epochs": [r.get("best_epoch") for r in runs],
+        "epochs": [r.get("epochs") for r in runs],
+        "best_epochs": [r.get("best_epoch") for r in runs],
         "stopped": [r.get("stopped") for r in runs],
         "loadavg_1min_range": [min(loads), max(loads)] if loads else None,
     }
@@ -394,11 +464,21 @@ def finish(name: str, data: dict[str, Any], models: dict[str, Any], main_arch: s
     time_ok = None
     if target.get("seconds_per_seed"):
         time_ok = s["fit_seconds_max"] <= target["seconds_per_seed"]
-    return {"name": name, "files": data["files"], "split": data["split"], "split_desc": data["split_desc"],
-            "sizes": data["sizes"], "train_fingerprint": data["train_fingerprint"],
-            "train_labels": data.get("train_labels"), "target": target, "main_arch": main_arch,
-            "meets_target": met, "meets_time": time_ok, "models": models,
-            "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    return {
+        "name": name,
+        "files": data["files"],
+        "split": data["split"],
+        "split_desc": data["split_desc"],
+        "sizes": data["sizes"],
+        "train_fingerprint": data["train_fingerprint"],
+        "train_labels": data.get("train_labels"),
+        "target": target,
+        "main_arch": main_arch,
+        "meets_target": met,
+        "meets_time": time_ok,
+        "models": models,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -423,16 +503,31 @@ def versions() -> dict[str, Any]:
     try:
         import subprocess
 
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "baselines", "advisor"], cwd=REPO,
-                               capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "baselines", "advisor"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         if head.returncode == 0:
             commit = head.stdout.strip() + ("+dirty(baselines/advisor)" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         pass
-    return {"advisor": __version__, "git_commit": commit, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": numpy.__version__, "platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads()}
+    return {
+        "advisor": __version__,
+        "git_commit": commit,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+    }
 
 
 def _fmt(x: Any, nd: int = 1) -> str:
@@ -455,29 +550,55 @@ def table_rows(doc: dict[str, Any]) -> list[dict[str, str]]:
             tgt = d["target"]["value"] if main else None
             metric = "entity F1" if d["target"]["metric"] == "entity_f1" else "accuracy"
             score = f"{s['mean']:.2f} ± {s['std']:.2f}" if s["n"] > 1 else f"{s['mean']:.2f}"
-            status = "-" if tgt is None else ("met" if s["mean"] >= tgt else f"missed by {tgt - s['mean']:.2f}")
+            status = (
+                "-" if tgt is None else ("met" if s["mean"] >= tgt else f"missed by {tgt - s['mean']:.2f}")
+            )
             time_limit = d["target"].get("seconds_per_seed") if main else None
             secs = f"{s['fit_seconds_mean']:.0f} (max {s['fit_seconds_max']:.0f})"
             if time_limit:
                 secs += " ok" if s["fit_seconds_max"] <= time_limit else f" > {time_limit}"
-            epochs = ("-" if s["epochs"][0] is None else
-                      ", ".join(f"{e}/{b}" for e, b in zip(s["epochs"], s["best_epochs"], strict=True)))
+            epochs = (
+                "-"
+                if s["epochs"][0] is None
+                else ", ".join(f"{e}/{b}" for e, b in zip(s["epochs"], s["best_epochs"], strict=True))
+            )
             load = s["loadavg_1min_range"]
-            rows.append({
-                "dataset": name, "model": arch, "metric": metric, "test": score, "seeds": str(s["n"]),
-                "target": "-" if tgt is None else f"{tgt}", "status": status, "fit_s": secs,
-                "cpu_s": _fmt(s["cpu_seconds_mean"], 0), "ex_per_s": _fmt(s["train_examples_per_s"], 0),
-                "epochs": epochs, "stopped": ", ".join(sorted(set(map(str, s["stopped"])))) if s["stopped"][0] else "-",
-                "load": f"{load[0]:.1f}-{load[1]:.1f}" if load else "-",
-                "limit": LIMITS.get(name, "") if (tgt is not None and s["mean"] < tgt) else "",
-            })
+            rows.append(
+                {
+                    "dataset": name,
+                    "model": arch,
+                    "metric": metric,
+                    "test": score,
+                    "seeds": str(s["n"]),
+                    "target": "-" if tgt is None else f"{tgt}",
+                    "status": status,
+                    "fit_s": secs,
+                    "cpu_s": _fmt(s["cpu_seconds_mean"], 0),
+                    "ex_per_s": _fmt(s["train_examples_per_s"], 0),
+                    "epochs": epochs,
+                    "stopped": ", ".join(sorted(set(map(str, s["stopped"])))) if s["stopped"][0] else "-",
+                    "load": f"{load[0]:.1f}-{load[1]:.1f}" if load else "-",
+                    "limit": LIMITS.get(name, "") if (tgt is not None and s["mean"] < tgt) else "",
+                }
+            )
     return rows
 
 
-COLUMNS = [("dataset", "dataset"), ("model", "model"), ("metric", "metric"), ("test", "test (mean ± std)"),
-           ("seeds", "seeds"), ("target", "target"), ("status", "vs target"), ("fit_s", "fit s/seed"),
-           ("cpu_s", "CPU s/seed"), ("ex_per_s", "train ex/s"), ("epochs", "epochs/best"), ("stopped", "stopped"),
-           ("load", "load avg 1m")]
+COLUMNS = [
+    ("dataset", "dataset"),
+    ("model", "model"),
+    ("metric", "metric"),
+    ("test", "test (mean ± std)"),
+    ("seeds", "seeds"),
+    ("target", "target"),
+    ("status", "vs target"),
+    ("fit_s", "fit s/seed"),
+    ("cpu_s", "CPU s/seed"),
+    ("ex_per_s", "train ex/s"),
+    ("epochs", "epochs/best"),
+    ("stopped", "stopped"),
+    ("load", "load avg 1m"),
+]
 
 
 def markdown_table(doc: dict[str, Any]) -> str:
@@ -520,16 +641,22 @@ def markdown(doc: dict[str, Any]) -> str:
         if d is None:
             continue
         cfg = d["models"][d["main_arch"]]["runs"][0].get("config", {})
-        parts.append(f"- **{name}** ({d['sizes']['train']:,} train / {d['sizes']['dev']:,} dev / "
-                     f"{d['sizes']['test']:,} test): {d['split_desc']}. Target: {d['target']['source']}.")
+        parts.append(
+            f"- **{name}** ({d['sizes']['train']:,} train / {d['sizes']['dev']:,} dev / "
+            f"{d['sizes']['test']:,} test): {d['split_desc']}. Target: {d['target']['source']}."
+        )
         if cfg:
             tc = cfg["train"]
-            parts.append(f"  {d['main_arch']} train config: optimizer {tc['optimizer']}, lr {tc['lr']}, batch "
-                         f"{tc['batch_size']}, max_epochs {tc['max_epochs']}, patience {tc['patience']}, min_delta "
-                         f"{tc['min_delta']}, grad_clip {tc['grad_clip']}.")
+            parts.append(
+                f"  {d['main_arch']} train config: optimizer {tc['optimizer']}, lr {tc['lr']}, batch "
+                f"{tc['batch_size']}, max_epochs {tc['max_epochs']}, patience {tc['patience']}, min_delta "
+                f"{tc['min_delta']}, grad_clip {tc['grad_clip']}."
+            )
         if name == "conll" and d.get("budget_minutes"):
-            parts.append(f"  Stopped at the dev plateau or after {d['budget_minutes']} minutes, whichever came "
-                         "first (best epoch kept).")
+            parts.append(
+                f"  Stopped at the dev plateau or after {d['budget_minutes']} minutes, whichever came "
+                "first (best epoch kept)."
+            )
     if doc.get("notes"):
         parts += ["", "## Notes", "", *doc["notes"]]
     return "\n".join(parts) + "\n"
@@ -553,21 +680,43 @@ def save(out: Path, doc: dict[str, Any], touch: bool = True) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {','.join(ALL)}")
-    parser.add_argument("--seeds", type=int, default=3, help="TextCNN seeds 0..N-1 per classification dataset")
-    parser.add_argument("--context-seeds", type=int, default=1,
-                        help="TREC context runs: BiLSTM seeds (plus one ngram-linear fit); 0 skips them")
+    parser.add_argument(
+        "--seeds", type=int, default=3, help="TextCNN seeds 0..N-1 per classification dataset"
+    )
+    parser.add_argument(
+        "--context-seeds",
+        type=int,
+        default=1,
+        help="TREC context runs: BiLSTM seeds (plus one ngram-linear fit); 0 skips them",
+    )
     parser.add_argument("--conll-seeds", type=int, default=1, help="BiLSTM-CRF seeds on CoNLL-2003")
-    parser.add_argument("--conll-budget-min", type=float, default=20.0,
-                        help="stop CoNLL training after this many minutes (best epoch kept); 0: train to plateau")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke mode: ~300 train / 60 dev / 100 test examples, 2 epochs (not a benchmark)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results (markdown copy beside it)")
+    parser.add_argument(
+        "--conll-budget-min",
+        type=float,
+        default=20.0,
+        help="stop CoNLL training after this many minutes (best epoch kept); 0: train to plateau",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke mode: ~300 train / 60 dev / 100 test examples, 2 epochs (not a benchmark)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="JSON results (markdown copy beside it)"
+    )
     parser.add_argument("--fresh", action="store_true", help="do not merge with an existing --out file")
-    parser.add_argument("--render", action="store_true",
-                        help="only rewrite the markdown (and the JSON's table and notes) from the existing --out file")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch/OpenMP/BLAS threads (default 1: on this shared 2-core machine torch's default of "
-                             "2 spin-waits against other jobs and runs up to ~15x slower); 0 keeps torch's default")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only rewrite the markdown (and the JSON's table and notes) from the existing --out file",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch/OpenMP/BLAS threads (default 1: on this shared 2-core machine torch's default of "
+        "2 spin-waits against other jobs and runs up to ~15x slower); 0 keeps torch's default",
+    )
     args = parser.parse_args(argv)
     if args.threads > 0:  # before numpy/torch/sklearn are imported, so that BLAS and OpenMP pools obey it too
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -587,7 +736,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds < 1 or args.conll_seeds < 1 or args.context_seeds < 0:
         parser.error("--seeds and --conll-seeds must be >= 1, --context-seeds >= 0")
     if not DATASETS.is_dir():
-        sys.exit(f"benchmarks/datasets.py: the shared datasets folder {DATASETS} is absent; nothing to benchmark")
+        sys.exit(
+            f"benchmarks/datasets.py: the shared datasets folder {DATASETS} is absent; nothing to benchmark"
+        )
 
     import torch
 
@@ -596,7 +747,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     if runner.SPLIT_SEED != SPLIT_SEED:
-        sys.exit(f"runner.SPLIT_SEED is {runner.SPLIT_SEED}, this benchmark documents {SPLIT_SEED}: update it")
+        sys.exit(
+            f"runner.SPLIT_SEED is {runner.SPLIT_SEED}, this benchmark documents {SPLIT_SEED}: update it"
+        )
 
     doc: dict[str, Any] = {}
     if out.exists() and not args.fresh:
@@ -606,11 +759,21 @@ def main(argv: list[str] | None = None) -> int:
                 doc = old
         except (OSError, json.JSONDecodeError):
             doc = {}
-    rerun = (".venv/bin/python benchmarks/datasets.py" + (" --quick" if args.quick else "")
-             + f" --seeds {args.seeds} --context-seeds {args.context_seeds} --conll-seeds {args.conll_seeds}"
-             + f" --conll-budget-min {args.conll_budget_min:g} --threads {args.threads}")
-    doc.update({"schema": SCHEMA, "quick": args.quick, "rerun": rerun, "versions": versions(),
-                "datasets_dir": str(DATASETS)})
+    rerun = (
+        ".venv/bin/python benchmarks/datasets.py"
+        + (" --quick" if args.quick else "")
+        + f" --seeds {args.seeds} --context-seeds {args.context_seeds} --conll-seeds {args.conll_seeds}"
+        + f" --conll-budget-min {args.conll_budget_min:g} --threads {args.threads}"
+    )
+    doc.update(
+        {
+            "schema": SCHEMA,
+            "quick": args.quick,
+            "rerun": rerun,
+            "versions": versions(),
+            "datasets_dir": str(DATASETS),
+        }
+    )
     doc.setdefault("datasets", {})
     doc["notes"] = list(NOTES)
     started = time.perf_counter()
@@ -620,11 +783,18 @@ def main(argv: list[str] | None = None) -> int:
             result = bench_conll(args.conll_seeds, args.quick, args.conll_budget_min)
         else:
             result = bench_classification(name, args.seeds, args.quick, args.context_seeds)
-        cmd = (".venv/bin/python benchmarks/datasets.py --only " + name + (" --quick" if args.quick else "")
-               + (f" --seeds {args.seeds}" if name != "conll" else f" --conll-seeds {args.conll_seeds}"
-                  f" --conll-budget-min {args.conll_budget_min:g}")
-               + (f" --context-seeds {args.context_seeds}" if name == "trec" else "")
-               + f" --threads {args.threads}")
+        cmd = (
+            ".venv/bin/python benchmarks/datasets.py --only "
+            + name
+            + (" --quick" if args.quick else "")
+            + (
+                f" --seeds {args.seeds}"
+                if name != "conll"
+                else f" --conll-seeds {args.conll_seeds} --conll-budget-min {args.conll_budget_min:g}"
+            )
+            + (f" --context-seeds {args.context_seeds}" if name == "trec" else "")
+            + f" --threads {args.threads}"
+        )
         result["command"] = cmd
         result["versions"] = doc["versions"]
         result["seconds_total"] = round(time.perf_counter() - t0, 1)

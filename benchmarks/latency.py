@@ -84,7 +84,9 @@ def load_avg() -> list[float] | None:
 # timing
 
 
-def time_call(fn: Callable[[], Any], runs: int, warmup: int, budget_s: float = float("inf")) -> dict[str, Any]:
+def time_call(
+    fn: Callable[[], Any], runs: int, warmup: int, budget_s: float = float("inf")
+) -> dict[str, Any]:
     """p50/p95/mean/min of ``fn()`` wall time in ms over ``runs`` calls after ``warmup`` untimed ones.
 
     ``cpu_p50``/``cpu_p95`` are percentiles of the process CPU time per call (all threads). On one thread, wall far
@@ -123,7 +125,9 @@ def time_call(fn: Callable[[], Any], runs: int, warmup: int, budget_s: float = f
     }
 
 
-def measure_point(fn: Callable[[], Any], runs: int, warmup: int, rounds: int, budget_s: float) -> dict[str, Any]:
+def measure_point(
+    fn: Callable[[], Any], runs: int, warmup: int, rounds: int, budget_s: float
+) -> dict[str, Any]:
     """``rounds`` independent rounds of :func:`time_call`; keep the round with the lowest p95.
 
     On a shared machine another process can stall a whole round; the best round is the closest to what the model
@@ -170,7 +174,9 @@ def n_params(model: torch.nn.Module) -> int:
 # architectures: each returns (info, make_fn) where make_fn(tokens) gives a zero-argument callable to time
 
 
-def bench_minilm() -> tuple[dict[str, Any], Callable[[int], Callable[[], Any]], Callable[[int], Callable[[], Any]]]:
+def bench_minilm() -> tuple[
+    dict[str, Any], Callable[[int], Callable[[], Any]], Callable[[int], Callable[[], Any]]
+]:
     from advisor.baselines.transformer import MiniLM, library_versions, load_minilm
 
     enc = load_minilm("cpu")
@@ -188,7 +194,11 @@ def bench_minilm() -> tuple[dict[str, Any], Callable[[int], Callable[[], Any]], 
     def make(tokens: int) -> Callable[[], Any]:
         ids = torch.randint(1000, 30000, (1, tokens), generator=gen)
         ids[0, 0], ids[0, -1] = 101, 102
-        batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "token_type_ids": torch.zeros_like(ids)}
+        batch = {
+            "input_ids": ids,
+            "attention_mask": torch.ones_like(ids),
+            "token_type_ids": torch.zeros_like(ids),
+        }
 
         def run() -> Any:
             with torch.inference_mode():
@@ -249,7 +259,9 @@ def _zipf_corpus(n_docs: int, vocab: int, rng: np.random.Generator, lo: int = 10
     probs = 1.0 / ranks
     probs /= probs.sum()
     words = np.array([f"w{i}" for i in range(vocab)])
-    return [" ".join(words[rng.choice(vocab, size=int(rng.integers(lo, hi)), p=probs)]) for _ in range(n_docs)]
+    return [
+        " ".join(words[rng.choice(vocab, size=int(rng.integers(lo, hi)), p=probs)]) for _ in range(n_docs)
+    ]
 
 
 def bench_ngram() -> tuple[dict[str, Any], Callable[[int], Callable[[], Any]]]:
@@ -306,19 +318,34 @@ def build_archs(wanted: list[str]) -> dict[str, tuple[dict[str, Any], Callable, 
                 if arch.startswith("textcnn"):
                     dim = int(arch.split("-")[1])
                     info, make = bench_torch_model("textcnn", vocab_size=VOCAB, embed_dim=dim, num_classes=2)
-                    info["assumptions"] = (f"TextCNN, vocab {VOCAB}, embed {dim}, widths 3/4/5 x 100 filters, "
-                                           "2 classes (Kim 2014)")
+                    info["assumptions"] = (
+                        f"TextCNN, vocab {VOCAB}, embed {dim}, widths 3/4/5 x 100 filters, "
+                        "2 classes (Kim 2014)"
+                    )
                 elif arch in ("bilstm", "lstm", "gru"):
-                    info, make = bench_torch_model(arch, vocab_size=VOCAB, embed_dim=128, hidden_size=128,
-                                                   num_classes=2)
-                    info["assumptions"] = (f"{arch}: vocab {VOCAB}, embed 128, hidden 128 per direction, 1 layer, "
-                                           "max pooling, 2 classes")
+                    info, make = bench_torch_model(
+                        arch, vocab_size=VOCAB, embed_dim=128, hidden_size=128, num_classes=2
+                    )
+                    info["assumptions"] = (
+                        f"{arch}: vocab {VOCAB}, embed 128, hidden 128 per direction, 1 layer, "
+                        "max pooling, 2 classes"
+                    )
                 elif arch == "bilstm-crf":
-                    info, make = bench_torch_model("bilstm-crf", vocab_size=VOCAB, word_dim=100, hidden_size=128,
-                                                   num_tags=9, char_vocab_size=100, char_dim=30, char_filters=50)
-                    info["assumptions"] = (f"BiLSTM-CRF tagger: vocab {VOCAB}, word 100, char CNN (100 chars, dim 30, "
-                                           "50 filters, width 3, 12 chars/word), hidden 128 per direction, 9 tags "
-                                           "(CoNLL BIO); tokens = words")
+                    info, make = bench_torch_model(
+                        "bilstm-crf",
+                        vocab_size=VOCAB,
+                        word_dim=100,
+                        hidden_size=128,
+                        num_tags=9,
+                        char_vocab_size=100,
+                        char_dim=30,
+                        char_filters=50,
+                    )
+                    info["assumptions"] = (
+                        f"BiLSTM-CRF tagger: vocab {VOCAB}, word 100, char CNN (100 chars, dim 30, "
+                        "50 filters, width 3, 12 chars/word), hidden 128 per direction, 9 tags "
+                        "(CoNLL BIO); tokens = words"
+                    )
                 else:
                     raise ValueError(f"unknown arch {arch!r}; choose from {', '.join(ARCH_ORDER)}")
                 out[arch] = (info, make, None)
@@ -335,15 +362,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lengths", nargs="+", type=int, default=list(DEFAULT_LENGTHS))
     ap.add_argument("--runs", type=int, default=60, help="timed runs per point (>= 50; fast points get 200)")
     ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--rounds", type=int, default=2, help="independent rounds per point; the lowest-p95 one is kept")
-    ap.add_argument("--point-budget", type=float, default=30.0,
-                    help="seconds per (arch, threads, length) point, all rounds together; a point that needs more "
-                    "is cut short and marked truncated")
-    ap.add_argument("--threads", nargs="+", default=["1", "default"],
-                    help="thread settings to measure: integers and/or 'default' (torch's own count)")
+    ap.add_argument(
+        "--rounds", type=int, default=2, help="independent rounds per point; the lowest-p95 one is kept"
+    )
+    ap.add_argument(
+        "--point-budget",
+        type=float,
+        default=30.0,
+        help="seconds per (arch, threads, length) point, all rounds together; a point that needs more "
+        "is cut short and marked truncated",
+    )
+    ap.add_argument(
+        "--threads",
+        nargs="+",
+        default=["1", "default"],
+        help="thread settings to measure: integers and/or 'default' (torch's own count)",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--merge", action="store_true",
-                    help="update only the measured archs in an existing --out file, keeping the others")
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="update only the measured archs in an existing --out file, keeping the others",
+    )
     args = ap.parse_args(argv)
     if args.runs < 50:
         ap.error("--runs must be >= 50 for a p95")
@@ -356,8 +396,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     archs = build_archs(args.archs)
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    source = (f"measured on {cpu_model()} ({usable_cpus()} usable CPUs), torch {torch.__version__}, "
-              f"python {platform.python_version()}, {today}")
+    source = (
+        f"measured on {cpu_model()} ({usable_cpus()} usable CPUs), torch {torch.__version__}, "
+        f"python {platform.python_version()}, {today}"
+    )
 
     results: dict[str, dict[str, Any]] = {}
     for arch, (info, make, make_tok) in archs.items():
@@ -371,9 +413,11 @@ def main(argv: list[str] | None = None) -> int:
                 runs = runs_for(fn, args.runs)
                 per_len[str(n)] = measure_point(fn, runs, args.warmup, args.rounds, args.point_budget)
                 r = per_len[str(n)]
-                print(f"{arch:13s} threads={threads} tokens={n:4d}  p50={r['p50']:9.3f} ms  p95={r['p95']:9.3f} ms  "
-                      f"cpu={r['cpu_p50']:8.3f} ms  rounds p95={r['p95_rounds']}  ({runs} runs, load {r['load_1min']})",
-                      flush=True)
+                print(
+                    f"{arch:13s} threads={threads} tokens={n:4d}  p50={r['p50']:9.3f} ms  p95={r['p95']:9.3f} ms  "
+                    f"cpu={r['cpu_p50']:8.3f} ms  rounds p95={r['p95_rounds']}  ({runs} runs, load {r['load_1min']})",
+                    flush=True,
+                )
             by_threads[str(threads)] = per_len
         torch.set_num_threads(default_threads)
         if make_tok is not None:
@@ -387,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
             "threads": 1,
             "cpu_ms": {n: {"p50": v["cpu_p50"], "p95": v["cpu_p95"]} for n, v in by_threads["1"].items()},
             "latency_ms_by_threads": by_threads,
-            "fit_p95": {t: fit_p95({int(n): v["p95"] for n, v in per.items()}) for t, per in by_threads.items()},
+            "fit_p95": {
+                t: fit_p95({int(n): v["p95"] for n, v in per.items()}) for t, per in by_threads.items()
+            },
             "fit_p95_quadratic": {
                 t: fit_p95({int(n): v["p95"] for n, v in per.items()}, 2) for t, per in by_threads.items()
             },
@@ -396,10 +442,18 @@ def main(argv: list[str] | None = None) -> int:
         }
         if tok_ms:
             entry["tokenize_ms"] = tok_ms
-        busy = [f"threads={t} tokens={n} load={v['load_1min']}" for t, per in by_threads.items()
-                for n, v in per.items() if v["load_1min"] is not None and v["load_1min"] > usable_cpus()]
-        cut = [f"threads={t} tokens={n} runs={v['runs']}" for t, per in by_threads.items()
-               for n, v in per.items() if v["truncated"]]
+        busy = [
+            f"threads={t} tokens={n} load={v['load_1min']}"
+            for t, per in by_threads.items()
+            for n, v in per.items()
+            if v["load_1min"] is not None and v["load_1min"] > usable_cpus()
+        ]
+        cut = [
+            f"threads={t} tokens={n} runs={v['runs']}"
+            for t, per in by_threads.items()
+            for n, v in per.items()
+            if v["truncated"]
+        ]
         entry["quality"] = {
             "contended_points": busy,
             "truncated_points": cut,
@@ -410,10 +464,18 @@ def main(argv: list[str] | None = None) -> int:
         results[arch] = entry
 
     elapsed = time.perf_counter() - started
-    meta = {"default_threads": default_threads, "load_avg_before": load_before, "load_avg_after": load_avg(),
-            "total_seconds": round(elapsed, 1), "warmup": args.warmup, "min_runs": args.runs, "rounds": args.rounds,
-            "point_budget_s": args.point_budget, "usable_cpus": usable_cpus(),
-            "selection": "per point, the round with the lowest p95 (see p95_rounds)"}
+    meta = {
+        "default_threads": default_threads,
+        "load_avg_before": load_before,
+        "load_avg_after": load_avg(),
+        "total_seconds": round(elapsed, 1),
+        "warmup": args.warmup,
+        "min_runs": args.runs,
+        "rounds": args.rounds,
+        "point_budget_s": args.point_budget,
+        "usable_cpus": usable_cpus(),
+        "selection": "per point, the round with the lowest p95 (see p95_rounds)",
+    }
     for entry in results.values():
         entry["run"] = meta
 
@@ -431,9 +493,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(results: dict[str, dict[str, Any]], lengths: list[int], thread_settings: list[int]) -> None:
-    head = f"\n{'arch':13s} {'params':>11s} {'MB fp32':>8s} {'thr':>3s}  " + "  ".join(
-        f"{'p50/p95 @' + str(n):>17s}" for n in lengths
-    ) + "   p95 fit a + b*tokens"
+    head = (
+        f"\n{'arch':13s} {'params':>11s} {'MB fp32':>8s} {'thr':>3s}  "
+        + "  ".join(f"{'p50/p95 @' + str(n):>17s}" for n in lengths)
+        + "   p95 fit a + b*tokens"
+    )
     print(head)
     print("-" * len(head))
     for arch, e in results.items():
@@ -444,8 +508,10 @@ def print_table(results: dict[str, dict[str, Any]], lengths: list[int], thread_s
             )
             f = e["fit_p95"][str(t)]
             flag = "*" if any(f"threads={t} " in p for p in e["quality"]["contended_points"]) else " "
-            print(f"{flag}{arch:12s} {e['params']:11,d} {e['size_mb_fp32']:8.2f} {t:3d}  {cells}   "
-                  f"{f['a_ms']:.3f} + {f['b_ms_per_token']:.5f}*t (max err {f['max_rel_err']:.0%})")
+            print(
+                f"{flag}{arch:12s} {e['params']:11,d} {e['size_mb_fp32']:8.2f} {t:3d}  {cells}   "
+                f"{f['a_ms']:.3f} + {f['b_ms_per_token']:.5f}*t (max err {f['max_rel_err']:.0%})"
+            )
 
 
 if __name__ == "__main__":

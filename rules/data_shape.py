@@ -26,12 +26,27 @@ MULTILINGUAL = "paraphrase-multilingual-MiniLM-L12-v2"
 
 @hookimpl
 def register_rules(register):
-    register(id="TEP501", name="long-text-truncation", severity="flag",
-             summary="Texts longer than 512 words (p95) need truncation or chunking for transformer candidates.", docs=TEP501_DOCS)
-    register(id="TEP502", name="non-english", severity="flag",
-             summary="Non-English texts: the bundled pretrained choices are English-only; use the multilingual recipe.", docs=TEP502_DOCS)
-    register(id="TEP503", name="class-imbalance", severity="flag",
-             summary="Class imbalance above 10:1 makes the monitoring signal macro-F1 with per-class recall.", docs=TEP503_DOCS)
+    register(
+        id="TEP501",
+        name="long-text-truncation",
+        severity="flag",
+        summary="Texts longer than 512 words (p95) need truncation or chunking for transformer candidates.",
+        docs=TEP501_DOCS,
+    )
+    register(
+        id="TEP502",
+        name="non-english",
+        severity="flag",
+        summary="Non-English texts: the bundled pretrained choices are English-only; use the multilingual recipe.",
+        docs=TEP502_DOCS,
+    )
+    register(
+        id="TEP503",
+        name="class-imbalance",
+        severity="flag",
+        summary="Class imbalance above 10:1 makes the monitoring signal macro-F1 with per-class recall.",
+        docs=TEP503_DOCS,
+    )
 
 
 def imbalance(ctx):
@@ -45,21 +60,33 @@ def imbalance(ctx):
 def exclude_candidates(ctx):
     p = ctx.profile
     if not p.english:
-        ctx.flag(rule="TEP502", message=f"language={p.language}: the bundled pretrained encoder and vectors are English-only; "
-                 f"use {MULTILINGUAL} for transformer candidates and fastText cc.{p.language.replace('_', '-').split('-')[0].lower()}.300.vec for static vectors")
+        ctx.flag(
+            rule="TEP502",
+            message=f"language={p.language}: the bundled pretrained encoder and vectors are English-only; "
+            f"use {MULTILINGUAL} for transformer candidates and fastText cc.{p.language.replace('_', '-').split('-')[0].lower()}.300.vec for static vectors",
+        )
 
 
 @hookimpl
 def describe_winner(ctx):
     p = ctx.profile
     if p.tokens > ctx.policy.max_transformer_tokens and any(c in ctx.remaining() for c in TRANSFORMERS):
-        ctx.flag(rule="TEP501", message=f"p95 length {p.tokens} words > {ctx.policy.max_transformer_tokens}: "
-                 "transformer candidates need truncation (head or head+tail) or chunking")
+        ctx.flag(
+            rule="TEP501",
+            message=f"p95 length {p.tokens} words > {ctx.policy.max_transformer_tokens}: "
+            "transformer candidates need truncation (head or head+tail) or chunking",
+        )
     ratio = imbalance(ctx)
     if ratio is not None:
         counts = p.data.label_counts
         smallest = min(counts, key=lambda k: (counts[k], k))
-        ctx.flag(rule="TEP503", message=f"class imbalance {ratio:.1f}:1 (smallest class {smallest!r}: {counts[smallest]} examples): "
-                 "watch macro-F1 and per-class recall, not accuracy")
-        ctx.set_monitoring("macro-F1 with per-class recall on the dev set (accuracy hides the minority classes at this imbalance)",
-                           rule="TEP503", reason=f"class imbalance {ratio:.1f}:1 > {ctx.policy.imbalance_flag_ratio:g}:1")
+        ctx.flag(
+            rule="TEP503",
+            message=f"class imbalance {ratio:.1f}:1 (smallest class {smallest!r}: {counts[smallest]} examples): "
+            "watch macro-F1 and per-class recall, not accuracy",
+        )
+        ctx.set_monitoring(
+            "macro-F1 with per-class recall on the dev set (accuracy hides the minority classes at this imbalance)",
+            rule="TEP503",
+            reason=f"class imbalance {ratio:.1f}:1 > {ctx.policy.imbalance_flag_ratio:g}:1",
+        )

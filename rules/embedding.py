@@ -13,8 +13,13 @@ The n-gram linear model learns its sparse n-gram weights from scratch (fastText-
 
 @hookimpl
 def register_rules(register):
-    register(id="TEP601", name="embedding-input", severity="info",
-             summary="Transformers: contextual; other models: static vectors under 10k examples, random init above.", docs=DOCS)
+    register(
+        id="TEP601",
+        name="embedding-input",
+        severity="info",
+        summary="Transformers: contextual; other models: static vectors under 10k examples, random init above.",
+        docs=DOCS,
+    )
 
 
 @hookimpl
@@ -23,9 +28,21 @@ def describe_winner(ctx):
     if arch in TRANSFORMERS:
         ctx.set_embedding("contextual", rule="TEP601", reason=f"{arch} reads its own contextual embeddings")
     elif arch == "ngram-linear":
-        ctx.set_embedding("random", rule="TEP601", reason="ngram-linear learns sparse n-gram weights from scratch")
+        ctx.set_embedding(
+            "random", rule="TEP601", reason="ngram-linear learns sparse n-gram weights from scratch"
+        )
     elif n < below:
-        vectors = "GloVe/fastText 300-d" if ctx.profile.english else f"fastText cc.{ctx.profile.language.replace('_', '-').split('-')[0].lower()}.300"
-        ctx.set_embedding("static", rule="TEP601", reason=f"{n} examples < {below}: frozen static vectors ({vectors})")
+        vectors = (
+            "GloVe/fastText 300-d"
+            if ctx.profile.english
+            else f"fastText cc.{ctx.profile.language.replace('_', '-').split('-')[0].lower()}.300"
+        )
+        ctx.set_embedding(
+            "static", rule="TEP601", reason=f"{n} examples < {below}: frozen static vectors ({vectors})"
+        )
     else:
-        ctx.set_embedding("random", rule="TEP601", reason=f"{n} examples >= {below}: random-init embeddings trained on the task")
+        ctx.set_embedding(
+            "random",
+            rule="TEP601",
+            reason=f"{n} examples >= {below}: random-init embeddings trained on the task",
+        )

@@ -17,8 +17,13 @@ TEP503 replaces the signal by macro-F1 with per-class recall when classes are im
 
 @hookimpl
 def register_rules(register):
-    register(id="TEP701", name="monitoring-signal", severity="info",
-             summary="CNN/RNN: accuracy per length bucket; fine-tuning: training loss and majority-class collapse.", docs=DOCS)
+    register(
+        id="TEP701",
+        name="monitoring-signal",
+        severity="info",
+        summary="CNN/RNN: accuracy per length bucket; fine-tuning: training loss and majority-class collapse.",
+        docs=DOCS,
+    )
 
 
 @hookimpl
@@ -28,11 +33,19 @@ def describe_winner(ctx):
     if arch == "transformer-finetune":
         floor = ""
         if ev.accepted:
-            floor = (f"; the plateaued baseline's dev {ev.metric} floor is {ev.floor_mean:.3f} ± {ev.floor_std:.3f}: "
-                     "a fine-tuned model that does not beat it has collapsed or is no better")
-        text = ("training loss (a loss that stalls or jumps means the learning rate is too high) and majority-class "
-                f"collapse: dev {metric} falling to the majority-class rate or below the baseline's score{floor}")
-        ctx.set_monitoring(text, rule="TEP701", reason="fine-tuning: collapse shows in the loss and in the predicted class mix")
+            floor = (
+                f"; the plateaued baseline's dev {ev.metric} floor is {ev.floor_mean:.3f} ± {ev.floor_std:.3f}: "
+                "a fine-tuned model that does not beat it has collapsed or is no better"
+            )
+        text = (
+            "training loss (a loss that stalls or jumps means the learning rate is too high) and majority-class "
+            f"collapse: dev {metric} falling to the majority-class rate or below the baseline's score{floor}"
+        )
+        ctx.set_monitoring(
+            text,
+            rule="TEP701",
+            reason="fine-tuning: collapse shows in the loss and in the predicted class mix",
+        )
     else:
         text = f"dev {metric} per length bucket (1-10, 11-20, 21-40, 41-80, 81+ words): errors concentrate on long texts"
         why = {

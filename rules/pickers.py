@@ -30,7 +30,15 @@ are computed once (one forward pass per example) and a linear head trains in min
 points to `frozen-transformer` (enough to overturn the picker's first choice) and says fine-tuning wants
 a GPU."""
 
-ORDER_WITH_FINETUNE = ["transformer-finetune", "frozen-transformer", "textcnn", "ngram-linear", "bilstm", "lstm", "gru"]
+ORDER_WITH_FINETUNE = [
+    "transformer-finetune",
+    "frozen-transformer",
+    "textcnn",
+    "ngram-linear",
+    "bilstm",
+    "lstm",
+    "gru",
+]
 
 
 @hookimpl
@@ -76,7 +84,11 @@ def rank_candidates(ctx):
         finetune_ok = "transformer-finetune" in remaining
         reasons = {
             "transformer-finetune": f"{p.examples} examples"
-            + (" with accepted plateau evidence" if p.examples < pol.finetune_min_examples else f" >= {pol.finetune_min_examples}")
+            + (
+                " with accepted plateau evidence"
+                if p.examples < pol.finetune_min_examples
+                else f" >= {pol.finetune_min_examples}"
+            )
             + ": fine-tuning beat frozen features from ~250 examples on (crossover study)",
             "frozen-transformer": "frozen all-MiniLM-L6-v2 + small head beat random-init TextCNN/BiLSTM by 5-31 points "
             "(median 17) from 50 to 1,000 examples"

@@ -84,9 +84,13 @@ SOURCES = {
 
 @hookimpl
 def register_rules(register):
-    register(id="TEP602", name="training-recipe", severity="info",
-             summary="Five-line training recipe for the winner: optimizer, learning rate, batch size, epochs, regularization.",
-             docs=DOCS)
+    register(
+        id="TEP602",
+        name="training-recipe",
+        severity="info",
+        summary="Five-line training recipe for the winner: optimizer, learning rate, batch size, epochs, regularization.",
+        docs=DOCS,
+    )
 
 
 def recipe_key(arch: str, task: str) -> str:

@@ -40,7 +40,9 @@ def exclude_candidates(ctx):
             )
             ctx.exclude(arch, rule="TEP301", reason=f"streaming input: {arch} {why}")
         elif arch in TRANSFORMERS:
-            ctx.exclude(arch, rule="TEP301", reason=f"streaming input: {arch} attends over the whole sequence")
+            ctx.exclude(
+                arch, rule="TEP301", reason=f"streaming input: {arch} attends over the whole sequence"
+            )
 
 
 def _tight(ctx) -> str | None:
@@ -51,9 +53,14 @@ def _tight(ctx) -> str | None:
         return f"the LSTM's {lstm.size_mb:g} MB uses over {share:.0%} of the {p.max_model_mb:g} MB budget"
     if p.latency_ms is not None and lstm.latency_ms > share * p.latency_ms:
         if gru.latency_ms < lstm.latency_ms:
-            return f"the LSTM's {lstm.latency_ms:g} ms uses over {share:.0%} of the {p.latency_ms:g} ms budget"
-        ctx.info(rule="TEP301", message=f"latency budget is tight but the GRU's estimate ({gru.latency_ms:g} ms) "
-                 f"is not below the LSTM's ({lstm.latency_ms:g} ms) in the estimate table: keeping the LSTM first")
+            return (
+                f"the LSTM's {lstm.latency_ms:g} ms uses over {share:.0%} of the {p.latency_ms:g} ms budget"
+            )
+        ctx.info(
+            rule="TEP301",
+            message=f"latency budget is tight but the GRU's estimate ({gru.latency_ms:g} ms) "
+            f"is not below the LSTM's ({lstm.latency_ms:g} ms) in the estimate table: keeping the LSTM first",
+        )
     return None
 
 
@@ -63,8 +70,25 @@ def rank_candidates(ctx):
         return
     tight = _tight(ctx)
     if tight:
-        ctx.prefer("gru", 100, rule="TEP301", reason=f"streaming with a tight budget: {tight}; a GRU is smaller and faster")
-        ctx.prefer("lstm", 90, rule="TEP301", reason="streaming: one-directional LSTM, runner-up under a tight budget")
+        ctx.prefer(
+            "gru",
+            100,
+            rule="TEP301",
+            reason=f"streaming with a tight budget: {tight}; a GRU is smaller and faster",
+        )
+        ctx.prefer(
+            "lstm",
+            90,
+            rule="TEP301",
+            reason="streaming: one-directional LSTM, runner-up under a tight budget",
+        )
     else:
-        ctx.prefer("lstm", 100, rule="TEP301", reason="streaming: a one-directional LSTM encodes tokens as they arrive")
-        ctx.prefer("gru", 90, rule="TEP301", reason="streaming: a GRU is the smaller one-directional alternative")
+        ctx.prefer(
+            "lstm",
+            100,
+            rule="TEP301",
+            reason="streaming: a one-directional LSTM encodes tokens as they arrive",
+        )
+        ctx.prefer(
+            "gru", 90, rule="TEP301", reason="streaming: a GRU is the smaller one-directional alternative"
+        )

@@ -26,4 +26,8 @@ def exclude_candidates(ctx):
             ctx.exclude(arch, rule="TEP001", reason=f"{arch} labels whole texts and has no per-token output")
     else:
         for arch in sorted(TAG_ONLY):
-            ctx.exclude(arch, rule="TEP001", reason=f"{arch} is a sequence tagger; classification uses a pooled bilstm")
+            ctx.exclude(
+                arch,
+                rule="TEP001",
+                reason=f"{arch} is a sequence tagger; classification uses a pooled bilstm",
+            )

@@ -71,7 +71,9 @@ class CannedModels:
         self.models = {
             m.model_id: m
             for m in (
-                CannedModel("advisor-test-compliant", "```json\n" + json.dumps(COMPLIANT, indent=2) + "\n```"),
+                CannedModel(
+                    "advisor-test-compliant", "```json\n" + json.dumps(COMPLIANT, indent=2) + "\n```"
+                ),
                 CannedModel("advisor-test-finetune", json.dumps(FINETUNE)),
                 CannedModel("advisor-test-prose", "I would fine-tune a transformer; it is the best."),
                 BrokenModel("advisor-test-broken", ""),
@@ -155,13 +157,22 @@ def test_python_api(canned):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--model", "advisor-test-prose"], 1,
-         "Error: model advisor-test-prose gave no usable answer: answer holds no JSON object "
-         "(expected bare JSON or a ```json code block)\n"),
-        (["--model", "advisor-test-broken"], 1,
-         "Error: model advisor-test-broken failed: ConnectionError: the service is unreachable\n"),
-        (["--model", "no-such-model"], 2,
-         "Error: unknown model 'no-such-model' (Unknown model: no-such-model); `llm models` lists the installed ones\n"),
+        (
+            ["--model", "advisor-test-prose"],
+            1,
+            "Error: model advisor-test-prose gave no usable answer: answer holds no JSON object "
+            "(expected bare JSON or a ```json code block)\n",
+        ),
+        (
+            ["--model", "advisor-test-broken"],
+            1,
+            "Error: model advisor-test-broken failed: ConnectionError: the service is unreachable\n",
+        ),
+        (
+            ["--model", "no-such-model"],
+            2,
+            "Error: unknown model 'no-such-model' (Unknown model: no-such-model); `llm models` lists the installed ones\n",
+        ),
     ],
     ids=["prose-reply", "model-fails", "unknown-model"],
 )

@@ -44,7 +44,9 @@ def test_train_evaluate_predict_textcnn(toy, tmp_path):
     res = run("baseline", "evaluate", model, test, "--json")
     assert res.exit_code == 0, res.output
     again = json.loads(res.stdout)
-    assert again["test"]["accuracy"] == pytest.approx(doc["test"]["accuracy"])  # reloads from its directory alone
+    assert again["test"]["accuracy"] == pytest.approx(
+        doc["test"]["accuracy"]
+    )  # reloads from its directory alone
 
     res = run("baseline", "predict", model, "my invoice charged me twice", "--json")
     assert res.exit_code == 0, res.output
@@ -53,7 +55,18 @@ def test_train_evaluate_predict_textcnn(toy, tmp_path):
 
 def test_train_ngram_linear(toy, tmp_path):
     folder, train, test = toy
-    res = run("baseline", "train", train, "--test", test, "--arch", "ngram-linear", "--out", tmp_path / "ng", "--json")
+    res = run(
+        "baseline",
+        "train",
+        train,
+        "--test",
+        test,
+        "--arch",
+        "ngram-linear",
+        "--out",
+        tmp_path / "ng",
+        "--json",
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["test"]["accuracy"] > 0.7
@@ -106,8 +119,22 @@ def test_evidence_round_trip_refused_then_allowed_then_tampered(toy, tmp_path):
     assert before["refusals"][0]["rule"] == "TEP101" and before["architecture"] == "frozen-transformer"
 
     evidence = tmp_path / "evidence.json"
-    res = run("baseline", "plateau", train, "--out", evidence, "--arch", "textcnn", "--seeds", "2",
-              "--fractions", "0.5,1.0", "--max-epochs", "30", "--json")
+    res = run(
+        "baseline",
+        "plateau",
+        train,
+        "--out",
+        evidence,
+        "--arch",
+        "textcnn",
+        "--seeds",
+        "2",
+        "--fractions",
+        "0.5,1.0",
+        "--max-epochs",
+        "30",
+        "--json",
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert summary["verdict"] == "plateaued", summary
@@ -161,8 +188,20 @@ def test_plateau_on_a_300_example_trec_sample_with_a_rare_class(tmp_path):
     data = tmp_path / "trec300.jsonl"
     data.write_text("\n".join(sample) + "\n", encoding="utf-8")
     evidence = tmp_path / "evidence.json"
-    res = run("baseline", "plateau", data, "--out", evidence, "--arch", "textcnn", "--seeds", "1",
-              "--fractions", "1.0", "--json")
+    res = run(
+        "baseline",
+        "plateau",
+        data,
+        "--out",
+        evidence,
+        "--arch",
+        "textcnn",
+        "--seeds",
+        "1",
+        "--fractions",
+        "1.0",
+        "--json",
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(evidence.read_text())
     assert doc["data"]["examples"] == 300 and 0 < doc["data"]["label_counts"]["ABBR"] < 10

@@ -52,7 +52,11 @@ def _run_and_check(bench, out, capsys):
     assert [r["seed"] for r in runs] == [0, 1]
     for r in runs:
         assert 0.0 <= r["test"]["accuracy"] <= 100.0
-        assert r["epochs"] == 2 and len(r["dev_curve"]) == 2 and all(isinstance(x, float) for x in r["dev_curve"])
+        assert (
+            r["epochs"] == 2
+            and len(r["dev_curve"]) == 2
+            and all(isinstance(x, float) for x in r["dev_curve"])
+        )
         assert r["fit_seconds"] >= 0 and len(r["loadavg_before"]) == 3 and r["train_examples_per_s"] > 0
     summary = trec["models"]["textcnn"]["summary"]
     assert summary["n"] == 2 and summary["mean"] == pytest.approx(sum(r["score"] for r in runs) / 2, abs=0.01)

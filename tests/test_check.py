@@ -23,7 +23,13 @@ MONITOR = "dev accuracy per length bucket"
 
 
 def answer(architecture: str, embedding: str, **extra) -> dict:
-    return {"architecture": architecture, "embedding": embedding, "recipe": dict(RECIPE), "monitoring": MONITOR, **extra}
+    return {
+        "architecture": architecture,
+        "embedding": embedding,
+        "recipe": dict(RECIPE),
+        "monitoring": MONITOR,
+        **extra,
+    }
 
 
 def rules_of(result) -> list[str]:
@@ -32,29 +38,78 @@ def rules_of(result) -> list[str]:
 
 # -- the policy: (profile, answer, expected violation rule ids) -----------------------------------------
 CASES = [
-    pytest.param({"examples": 300}, answer("frozen-transformer", "contextual"), [], id="engine-choice-is-clean"),
-    pytest.param({"examples": 300}, answer("transformer-finetune", "contextual"), ["TEP101"], id="finetune-under-threshold"),
-    pytest.param({"examples": 300, "task": "tagging"}, answer("transformer-finetune", "contextual"), ["TEP101"],
-                 id="tagging-finetune-under-threshold"),
-    pytest.param({"examples": 800}, answer("transformer-finetune", "contextual"), [], id="finetune-over-threshold"),
-    pytest.param({"examples": 300, "deploy": "phone", "latency_ms": 5}, answer("frozen-transformer", "contextual"),
-                 ["TEP201", "TEP202"], id="transformer-on-phone"),
-    pytest.param({"examples": 300, "deploy": "phone"}, answer("transformer-finetune", "contextual"), ["TEP201"],
-                 id="finetune-on-phone-excluded-not-refused"),
-    pytest.param({"examples": 300, "streaming": True}, answer("bilstm", "static", rationale="r"), ["TEP301"],
-                 id="bidirectional-for-streaming"),
-    pytest.param({"examples": 300, "max_model_mb": 30}, answer("frozen-transformer", "contextual"), ["TEP203"],
-                 id="size-budget"),
-    pytest.param({"examples": 300}, answer("textcnn", "static", rationale="deploy on CPU later"), [],
-                 id="allowed-alternative-with-rationale"),
-    pytest.param({"examples": 300}, answer("textcnn", "static"), ["TEP009"], id="alternative-without-rationale"),
-    pytest.param({"examples": 300, "deploy": "phone", "latency_ms": 5}, answer("textcnn", "random"), ["TEP601"],
-                 id="wrong-embedding-for-winner"),
-    pytest.param({"examples": 300}, answer("lstm", "contextual", rationale="r"), ["TEP601"],
-                 id="wrong-embedding-for-alternative"),
-    pytest.param({"examples": 300}, answer("frozen-transformer", "static"), ["TEP601"], id="transformer-static"),
-    pytest.param({"examples": 300, "task": "tagging"}, answer("textcnn", "static", rationale="r"), ["TEP001"],
-                 id="classifier-for-tagging"),
+    pytest.param(
+        {"examples": 300}, answer("frozen-transformer", "contextual"), [], id="engine-choice-is-clean"
+    ),
+    pytest.param(
+        {"examples": 300},
+        answer("transformer-finetune", "contextual"),
+        ["TEP101"],
+        id="finetune-under-threshold",
+    ),
+    pytest.param(
+        {"examples": 300, "task": "tagging"},
+        answer("transformer-finetune", "contextual"),
+        ["TEP101"],
+        id="tagging-finetune-under-threshold",
+    ),
+    pytest.param(
+        {"examples": 800}, answer("transformer-finetune", "contextual"), [], id="finetune-over-threshold"
+    ),
+    pytest.param(
+        {"examples": 300, "deploy": "phone", "latency_ms": 5},
+        answer("frozen-transformer", "contextual"),
+        ["TEP201", "TEP202"],
+        id="transformer-on-phone",
+    ),
+    pytest.param(
+        {"examples": 300, "deploy": "phone"},
+        answer("transformer-finetune", "contextual"),
+        ["TEP201"],
+        id="finetune-on-phone-excluded-not-refused",
+    ),
+    pytest.param(
+        {"examples": 300, "streaming": True},
+        answer("bilstm", "static", rationale="r"),
+        ["TEP301"],
+        id="bidirectional-for-streaming",
+    ),
+    pytest.param(
+        {"examples": 300, "max_model_mb": 30},
+        answer("frozen-transformer", "contextual"),
+        ["TEP203"],
+        id="size-budget",
+    ),
+    pytest.param(
+        {"examples": 300},
+        answer("textcnn", "static", rationale="deploy on CPU later"),
+        [],
+        id="allowed-alternative-with-rationale",
+    ),
+    pytest.param(
+        {"examples": 300}, answer("textcnn", "static"), ["TEP009"], id="alternative-without-rationale"
+    ),
+    pytest.param(
+        {"examples": 300, "deploy": "phone", "latency_ms": 5},
+        answer("textcnn", "random"),
+        ["TEP601"],
+        id="wrong-embedding-for-winner",
+    ),
+    pytest.param(
+        {"examples": 300},
+        answer("lstm", "contextual", rationale="r"),
+        ["TEP601"],
+        id="wrong-embedding-for-alternative",
+    ),
+    pytest.param(
+        {"examples": 300}, answer("frozen-transformer", "static"), ["TEP601"], id="transformer-static"
+    ),
+    pytest.param(
+        {"examples": 300, "task": "tagging"},
+        answer("textcnn", "static", rationale="r"),
+        ["TEP001"],
+        id="classifier-for-tagging",
+    ),
 ]
 
 
@@ -84,7 +139,10 @@ def test_embedding_violation_names_the_rule_that_decided_it():
     [
         ({}, ["architecture", "embedding", "recipe", "monitoring"]),
         ({**answer("bert", "glove")}, ["architecture", "embedding"]),
-        ({**answer("frozen-transformer", "contextual"), "recipe": {**RECIPE, "epochs": " "}}, ["recipe.epochs"]),
+        (
+            {**answer("frozen-transformer", "contextual"), "recipe": {**RECIPE, "epochs": " "}},
+            ["recipe.epochs"],
+        ),
         ({**answer("frozen-transformer", "contextual"), "recipe": "AdamW"}, ["recipe"]),
         ({**answer("frozen-transformer", "contextual"), "monitoring": ""}, ["monitoring"]),
         ({**answer("frozen-transformer", "contextual"), "architecture": 7}, ["architecture"]),
@@ -104,8 +162,11 @@ def test_unknown_architecture_suggests_the_closest():
 def test_notes_carry_flags_for_the_answers_own_choice():
     # CPU compute past a (lowered) size limit: the engine prefers frozen features; fine-tuning stays allowed.
     policy = Policy(finetune_min_examples=100, cpu_finetune_max_examples=150)
-    result = check(answer("transformer-finetune", "contextual", rationale="a GPU comes later"), {"examples": 200},
-                   policy=policy)
+    result = check(
+        answer("transformer-finetune", "contextual", rationale="a GPU comes later"),
+        {"examples": 200},
+        policy=policy,
+    )
     assert result.ok and result.recommendation.architecture == "frozen-transformer"
     assert [f.rule for f in result.notes] == ["TEP102"]  # what the policy says about the answer's own choice
     assert "note [TEP102 small-data-finetune-variance] 200 examples < 250" in render_check(result)
@@ -126,8 +187,10 @@ def test_check_is_deterministic_and_json_serializable():
         ('{"architecture": "lstm"}', {"architecture": "lstm"}),
         ('Here you go:\n```json\n{"architecture": "gru"}\n```\nGood luck.', {"architecture": "gru"}),
         ('```\n{"architecture": "gru"}\n```', {"architecture": "gru"}),
-        ('My answer is {"architecture": "textcnn", "recipe": {"epochs": "5"}} as requested.',
-         {"architecture": "textcnn", "recipe": {"epochs": "5"}}),
+        (
+            'My answer is {"architecture": "textcnn", "recipe": {"epochs": "5"}} as requested.',
+            {"architecture": "textcnn", "recipe": {"epochs": "5"}},
+        ),
     ],
     ids=["bare", "json-fence", "plain-fence", "embedded"],
 )
@@ -139,13 +202,18 @@ def test_parse_answer(text, expected):
     ("text", "message"),
     [
         ("", "answer is empty"),
-        ("I recommend a transformer.", "answer holds no JSON object (expected bare JSON or a ```json code block)"),
+        (
+            "I recommend a transformer.",
+            "answer holds no JSON object (expected bare JSON or a ```json code block)",
+        ),
         ("[1, 2]", "answer must be a JSON object, got an array"),
         ('"textcnn"', "answer must be a JSON object, got a string"),
         ('{"architecture": ', "answer is not valid JSON: Expecting value at line 1, column 18"),
-        ("```json\n{architecture: 1}\n```",
-         "answer is not valid JSON inside the ``` code block: Expecting property name enclosed in double quotes "
-         "at line 1, column 2"),
+        (
+            "```json\n{architecture: 1}\n```",
+            "answer is not valid JSON inside the ``` code block: Expecting property name enclosed in double quotes "
+            "at line 1, column 2",
+        ),
     ],
     ids=["empty", "prose", "array", "string", "truncated", "bad-fence"],
 )
@@ -204,8 +272,10 @@ def test_cli_violation_exits_1_with_rule_and_engine_choice(answer_file):
 
 
 def test_cli_json_and_stdin():
-    r = run(["check", "-", "--examples", "300", "--deploy", "phone", "--json"],
-            stdin="```json\n" + json.dumps(answer("frozen-transformer", "contextual")) + "\n```")
+    r = run(
+        ["check", "-", "--examples", "300", "--deploy", "phone", "--json"],
+        stdin="```json\n" + json.dumps(answer("frozen-transformer", "contextual")) + "\n```",
+    )
     assert r.exit_code == 1
     doc = json.loads(r.stdout)
     assert doc["ok"] is False
@@ -235,9 +305,14 @@ def test_cli_malformed_answer_exits_2(answer_file, content, message):
     [
         (["check", "missing.json", "--examples", "3"], "Error: missing.json: answer file not found\n"),
         (["check", "-", "--examples", "3"], "Error: answer is empty\n"),
-        (["check", "{path}"], "Error: missing --examples (or an 'examples' key in --profile, or --data FILE)\n"),
-        (["check", "{path}", "--examples", "3", "--evidence", "e.json"],
-         "Error: --evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone\n"),
+        (
+            ["check", "{path}"],
+            "Error: missing --examples (or an 'examples' key in --profile, or --data FILE)\n",
+        ),
+        (
+            ["check", "{path}", "--examples", "3", "--evidence", "e.json"],
+            "Error: --evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone\n",
+        ),
     ],
     ids=["missing-file", "empty-stdin", "no-examples", "evidence-without-data"],
 )
@@ -265,18 +340,42 @@ def test_cli_accepted_evidence_lifts_tep101(tmp_path, answer_file):
     from advisor.dataprofile import profile_values_from_data
 
     data = tmp_path / "train.jsonl"
-    lines = [json.dumps({"text": f"message number {i} about {'billing' if i % 2 else 'login'}",
-                         "label": "billing" if i % 2 else "login"}) for i in range(300)]
+    lines = [
+        json.dumps(
+            {
+                "text": f"message number {i} about {'billing' if i % 2 else 'login'}",
+                "label": "billing" if i % 2 else "login",
+            }
+        )
+        for i in range(300)
+    ]
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     fingerprint = profile_values_from_data(data)["data"]["fingerprint"]
     curve = [0.55, 0.7, 0.78, 0.8, 0.8, 0.799, 0.8]  # best at epoch 4, three flat epochs after it
     evidence = {
-        "schema_version": 1, "kind": "advisor-plateau-evidence", "task": "classification", "metric": "accuracy",
-        "data": {"path": str(data), "fingerprint": fingerprint, "examples": 300, "label_counts": {"billing": 150, "login": 150}},
+        "schema_version": 1,
+        "kind": "advisor-plateau-evidence",
+        "task": "classification",
+        "metric": "accuracy",
+        "data": {
+            "path": str(data),
+            "fingerprint": fingerprint,
+            "examples": 300,
+            "label_counts": {"billing": 150, "login": 150},
+        },
         "plateau": {"patience": 3, "min_delta": 0.005, "verdict": "plateaued"},
         "architectures": ["textcnn"],
-        "runs": [{"arch": "textcnn", "seed": 0, "config": {}, "dev_curve": curve, "best_epoch": 4, "best_dev": 0.8,
-                  "plateaued": True}],
+        "runs": [
+            {
+                "arch": "textcnn",
+                "seed": 0,
+                "config": {},
+                "dev_curve": curve,
+                "best_epoch": 4,
+                "best_dev": 0.8,
+                "plateaued": True,
+            }
+        ],
         "floor": {"metric": "accuracy", "mean": 0.8, "std": 0.0, "runs": 1},
         "versions": {},
     }

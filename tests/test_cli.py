@@ -296,10 +296,14 @@ FILE_MS = round_up(estimate("transformer-finetune", 32, "cpu-server").latency_ms
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("profile.toml",
-         f'examples = 300\ndeploy = "phone"\nlatency_ms = {FILE_MS:g}\ntask = "classification"\n'),
-        ("profile.json",
-         f'{{"examples": 300, "deploy": "phone", "latency_ms": {FILE_MS:g}, "task": "classification"}}'),
+        (
+            "profile.toml",
+            f'examples = 300\ndeploy = "phone"\nlatency_ms = {FILE_MS:g}\ntask = "classification"\n',
+        ),
+        (
+            "profile.json",
+            f'{{"examples": 300, "deploy": "phone", "latency_ms": {FILE_MS:g}, "task": "classification"}}',
+        ),
     ],
 )
 def test_profile_file_with_flags_overriding(runner, write_file, name, text):

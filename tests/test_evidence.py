@@ -32,8 +32,13 @@ def test_plateau_verdict(curve, patience, min_delta, expected):
     assert plateau_verdict(curve, patience, min_delta) == expected
 
 
-DATA = "\n".join(json.dumps({"text": f"message number {i} about {lab}", "label": lab})
-                 for i, lab in enumerate(["a", "b", "c"] * 10)) + "\n"
+DATA = (
+    "\n".join(
+        json.dumps({"text": f"message number {i} about {lab}", "label": lab})
+        for i, lab in enumerate(["a", "b", "c"] * 10)
+    )
+    + "\n"
+)
 
 
 @pytest.fixture
@@ -50,13 +55,24 @@ def make_evidence(path, data_file, **changes):
         "kind": "advisor-plateau-evidence",
         "task": "classification",
         "metric": "accuracy",
-        "data": {"path": str(data_file), "fingerprint": fingerprint(ds), "examples": len(ds),
-                 "label_counts": {"a": 10, "b": 10, "c": 10}},
+        "data": {
+            "path": str(data_file),
+            "fingerprint": fingerprint(ds),
+            "examples": len(ds),
+            "label_counts": {"a": 10, "b": 10, "c": 10},
+        },
         "plateau": {"patience": 3, "min_delta": 0.001, "verdict": "plateaued"},
         "architectures": ["textcnn"],
         "runs": [
-            {"arch": "textcnn", "seed": s, "config": {}, "dev_curve": [0.5, 0.7, 0.8, 0.8, 0.79, 0.8],
-             "best_epoch": 3, "best_dev": 0.8, "plateaued": True}
+            {
+                "arch": "textcnn",
+                "seed": s,
+                "config": {},
+                "dev_curve": [0.5, 0.7, 0.8, 0.8, 0.79, 0.8],
+                "best_epoch": 3,
+                "best_dev": 0.8,
+                "plateaued": True,
+            }
             for s in range(2)
         ],
         "floor": {"metric": "accuracy", "mean": 0.8, "std": 0.0, "runs": 2},
@@ -74,7 +90,12 @@ def make_evidence(path, data_file, **changes):
 
 def check(path, data_file, **kw):
     ds = load_dataset(data_file)
-    args = {"task": "classification", "examples": len(ds), "fingerprint": fingerprint(ds), "max_min_delta": 0.01}
+    args = {
+        "task": "classification",
+        "examples": len(ds),
+        "fingerprint": fingerprint(ds),
+        "max_min_delta": 0.01,
+    }
     args.update(kw)
     return verify(path, **args)
 
@@ -97,9 +118,24 @@ def test_valid_evidence_is_accepted_with_recomputed_floor(tmp_path, data_file):
         ({"plateau.min_delta": 0.5}, {}, "plateau min_delta 0.5 is not admissible"),
         ({"plateau.verdict": "not-plateaued"}, {}, "disagrees with the curves"),
         ({"runs": []}, {}, "evidence records no runs"),
-        ({"architectures": ["ngram-linear"], "runs": [{"arch": "ngram-linear", "seed": 0, "config": {},
-          "dev_curve": [0.5, 0.5, 0.5, 0.5], "best_epoch": 1, "best_dev": 0.5, "plateaued": True}]}, {},
-         "no run of a baseline architecture"),
+        (
+            {
+                "architectures": ["ngram-linear"],
+                "runs": [
+                    {
+                        "arch": "ngram-linear",
+                        "seed": 0,
+                        "config": {},
+                        "dev_curve": [0.5, 0.5, 0.5, 0.5],
+                        "best_epoch": 1,
+                        "best_dev": 0.5,
+                        "plateaued": True,
+                    }
+                ],
+            },
+            {},
+            "no run of a baseline architecture",
+        ),
     ],
 )
 def test_bad_evidence_is_refused_with_the_failed_check(tmp_path, data_file, changes, kw, reason):

@@ -70,11 +70,20 @@ def test_ratio_measured_on_the_data_wins_over_the_estimate(engine):
 @pytest.mark.parametrize(
     ("profile", "message"),
     [
-        ({"examples": 50_000}, "S/W 3,125 >= 1,500 (estimated: examples / (tokens / 2) = 50000 / 16, no --data): "
-                               "the guide favours a sequence model with embeddings learned from the data"),
-        ({"examples": 4_000, "tokens": 4}, "S/W 2,000 >= 1,500 (estimated: examples / (tokens / 2) = 4000 / 2, no --data): "
-                                           "the guide favours a sequence model with pretrained embeddings (4,000 samples < 15,000)"),
-        ({"examples": 300, "task": "tagging"}, "the S/W guidance is for classification; nothing to do for tagging"),
+        (
+            {"examples": 50_000},
+            "S/W 3,125 >= 1,500 (estimated: examples / (tokens / 2) = 50000 / 16, no --data): "
+            "the guide favours a sequence model with embeddings learned from the data",
+        ),
+        (
+            {"examples": 4_000, "tokens": 4},
+            "S/W 2,000 >= 1,500 (estimated: examples / (tokens / 2) = 4000 / 2, no --data): "
+            "the guide favours a sequence model with pretrained embeddings (4,000 samples < 15,000)",
+        ),
+        (
+            {"examples": 300, "task": "tagging"},
+            "the S/W guidance is for classification; nothing to do for tagging",
+        ),
     ],
     ids=["large-ratio", "pretrained-under-15k", "tagging"],
 )
@@ -100,8 +109,11 @@ def test_info_when_ngram_is_excluded(plugin):
     engine = Engine([plugin, VetoesNgram()])
     rec = recommend({"examples": 300, "deploy": "phone", "latency_ms": 5}, engine=engine)
     assert tep801(rec) == [
-        ("info", "S/W 19 < 1,500 (estimated: examples / (tokens / 2) = 300 / 16, no --data), "
-                 "but ngram-linear is not available")
+        (
+            "info",
+            "S/W 19 < 1,500 (estimated: examples / (tokens / 2) = 300 / 16, no --data), "
+            "but ngram-linear is not available",
+        )
     ]
     assert rec.architecture == "textcnn"
 
@@ -112,7 +124,9 @@ PROJECT_FILES = ("pyproject.toml", "README.md", "advisor", "rules", "baselines",
 
 def _sh(*cmd, env=None, cwd=None) -> str:
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=900)
-    assert done.returncode == 0, f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, (
+        f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    )
     return done.stdout
 
 
@@ -128,10 +142,23 @@ def test_installed_plugin_shows_in_rules_and_trace(tmp_path):
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, src / name)
     plugin_src = tmp_path / "plugin"
-    shutil.copytree(PLUGIN_DIR, plugin_src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
+    shutil.copytree(
+        PLUGIN_DIR, plugin_src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    )
     wheels = tmp_path / "wheels"
     for folder in (src, plugin_src):  # this venv's setuptools builds them: no isolated build env to download
-        _sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(folder))
+        _sh(
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(folder),
+        )
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -147,8 +174,19 @@ def test_installed_plugin_shows_in_rules_and_trace(tmp_path):
     line = next(ln for ln in rules.splitlines() if ln.startswith("TEP801"))
     assert line.split()[:4] == ["TEP801", "sw-ratio", "prefer", "sw-ratio"]
 
-    explained = _sh(exe, "recommend", "--examples", "300", "--deploy", "phone", "--latency-ms", "5", "--explain",
-                    env=env, cwd=tmp_path)
+    explained = _sh(
+        exe,
+        "recommend",
+        "--examples",
+        "300",
+        "--deploy",
+        "phone",
+        "--latency-ms",
+        "5",
+        "--explain",
+        env=env,
+        cwd=tmp_path,
+    )
     trace = [ln for ln in explained.splitlines() if ln.strip().startswith("TEP801")]
     assert len(trace) == 1 and "prefer ngram-linear +5" in trace[0] and "(sw-ratio)" in trace[0]
     assert "S/W 19 < 1,500 (estimated" in trace[0]

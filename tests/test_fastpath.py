@@ -53,7 +53,9 @@ def test_light_profile_reads_like_the_model():
     light, model = light_profile(values), ConstraintProfile.model_validate(values)
     assert isinstance(light, LightProfile)
     for name in PROFILE_FIELDS:
-        assert getattr(light, name) == getattr(model, name) and type(getattr(light, name)) is type(getattr(model, name))
+        assert getattr(light, name) == getattr(model, name) and type(getattr(light, name)) is type(
+            getattr(model, name)
+        )
     assert (light.edge, light.english) == (model.edge, model.english) == (True, True)
     assert light.as_dict() == model.model_dump()
     with pytest.raises(AttributeError, match="frozen"):
@@ -71,7 +73,10 @@ def test_light_profile_reads_like_the_model():
         {"examples": 3, "latency_ms": math.inf},
         {"examples": 3, "latency_ms": 2**60},
         {"examples": 3, "description": "lone \ud800 surrogate"},
-        {"examples": 3, "language": "en\n"},  # Python's `$` matches before a final newline, pydantic's does not
+        {
+            "examples": 3,
+            "language": "en\n",
+        },  # Python's `$` matches before a final newline, pydantic's does not
         {"examples": 0},
         {"deploy": "phone"},
         {"examples": 3, "deploy_target": "phone"},
@@ -100,7 +105,14 @@ LANGUAGES = st.one_of(
     st.text(max_size=20),
     st.integers(),
 )
-ODD = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10), st.lists(st.integers(), max_size=2))
+ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=10),
+    st.lists(st.integers(), max_size=2),
+)
 FIELDS = {
     "task": st.one_of(st.sampled_from(TASKS), st.sampled_from(["ner", "Tagging", ""]), ODD),
     "examples": _numbers(-3, 100_000),
@@ -112,11 +124,15 @@ FIELDS = {
     "streaming": st.one_of(st.booleans(), st.sampled_from([0, 1, "true", "yes", None])),
     "max_model_mb": _numbers(-1, 500),
     "language": LANGUAGES,
-    "description": st.one_of(st.none(), st.text(max_size=60), st.text("ab", min_size=3995, max_size=4005), st.integers()),
+    "description": st.one_of(
+        st.none(), st.text(max_size=60), st.text("ab", min_size=3995, max_size=4005), st.integers()
+    ),
     "data": st.one_of(st.none(), st.just({})),
 }
 random_dicts = st.one_of(
-    st.fixed_dictionaries({"examples": st.integers(1, 100_000)}, optional={k: v for k, v in FIELDS.items() if k != "examples"}),
+    st.fixed_dictionaries(
+        {"examples": st.integers(1, 100_000)}, optional={k: v for k, v in FIELDS.items() if k != "examples"}
+    ),
     st.fixed_dictionaries({}, optional=FIELDS),
     st.builds(
         lambda d, extra: {**d, **extra},
@@ -153,16 +169,24 @@ def test_the_mini_validator_agrees_with_pydantic(values):
 
 # -- byte-identical JSON -------------------------------------------------------------------------------------
 valid_dicts = st.fixed_dictionaries(
-    {"examples": st.one_of(st.integers(1, 200_000), st.sampled_from([99, 249, 250, 499, 500, 999, 1000, 10000, 50001]))},
+    {
+        "examples": st.one_of(
+            st.integers(1, 200_000), st.sampled_from([99, 249, 250, 499, 500, 999, 1000, 10000, 50001])
+        )
+    },
     optional={
         "task": st.sampled_from(TASKS),
         "classes": st.one_of(st.none(), st.integers(2, 50)),
         "tokens": st.one_of(st.integers(1, 2_000), st.sampled_from([16, 32, 512, 513])),
-        "latency_ms": st.one_of(st.none(), st.floats(0.05, 300), st.integers(1, 300), st.sampled_from([0.5, 5.0])),
+        "latency_ms": st.one_of(
+            st.none(), st.floats(0.05, 300), st.integers(1, 300), st.sampled_from([0.5, 5.0])
+        ),
         "deploy": st.sampled_from(DEPLOYS),
         "compute": st.sampled_from(COMPUTES),
         "streaming": st.booleans(),
-        "max_model_mb": st.one_of(st.none(), st.floats(0.5, 500), st.integers(1, 500), st.sampled_from([8.0, 25.0])),
+        "max_model_mb": st.one_of(
+            st.none(), st.floats(0.5, 500), st.integers(1, 500), st.sampled_from([8.0, 25.0])
+        ),
         "language": st.sampled_from(["en", "en-US", "de", "pt-BR", "zh_Hant", "sw"]),
         "description": st.one_of(st.none(), st.text(max_size=200)),
     },
@@ -203,7 +227,7 @@ def test_fast_json_is_byte_identical_to_the_pydantic_json(values, policy):
     [
         {"examples": 300, "max_model_mb": 1e16},  # Python and pydantic print this float alike ...
         {"examples": 300, "latency_ms": 1e20, "max_model_mb": 5e-05},  # ... but not 5e-05 (0.00005)
-        {"examples": 300, "description": "tab\tnewline\n quote\" backslash\\ nul\x00 del\x7f \u2028 é 😀"},
+        {"examples": 300, "description": 'tab\tnewline\n quote" backslash\\ nul\x00 del\x7f \u2028 é 😀'},
     ],
 )
 def test_unusual_floats_and_strings_give_the_same_json(values):
@@ -267,7 +291,13 @@ class SeesTheProfile:
 
     @hookimpl
     def register_rules(self, register):
-        register(id="TEP950", name="sees-profile", severity="info", summary="Records the profile type.", docs="Docs.")
+        register(
+            id="TEP950",
+            name="sees-profile",
+            severity="info",
+            summary="Records the profile type.",
+            docs="Docs.",
+        )
 
     @hookimpl
     def exclude_candidates(self, ctx):
@@ -284,4 +314,9 @@ def test_third_party_plugins_always_see_a_constraint_profile(runner, in_tmp, cli
     assert plugin.seen == ["ConstraintProfile"]
     doc = json.loads(result.stdout)
     assert doc["plugins"][-1] == "SeesTheProfile"
-    assert {"rule": "TEP950", "plugin": "SeesTheProfile", "effect": "info", "reason": "saw 300 examples"} in doc["trace"]
+    assert {
+        "rule": "TEP950",
+        "plugin": "SeesTheProfile",
+        "effect": "info",
+        "reason": "saw 300 examples",
+    } in doc["trace"]

@@ -14,7 +14,8 @@ def test_outputs_match_golden():
     diffs = golden.compare(golden.run_all(), golden.load_golden())
     assert not diffs, (
         f"{len(diffs)} differences from tests/golden/outputs.jsonl.gz (first 20 below). If they are meant, run "
-        "`.venv/bin/python tests/golden/golden.py --write` and name them in the commit:\n" + "\n".join(diffs[:20])
+        "`.venv/bin/python tests/golden/golden.py --write` and name them in the commit:\n"
+        + "\n".join(diffs[:20])
     )
 
 

@@ -70,7 +70,13 @@ def test_recommend_json_builds_no_pydantic_model_and_loads_no_template(tmp_path,
     if not entry_points:
         env["ADVISOR_NO_ENTRY_POINTS"] = "1"
     out = subprocess.run(
-        [sys.executable, "-c", JSON_PATH], capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path, env=env
+        [sys.executable, "-c", JSON_PATH],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
     )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)

@@ -14,7 +14,13 @@ TOOLS = ("advisor_recommend", "advisor_check", "advisor_explain_rule")
 FINETUNE = {
     "architecture": "transformer-finetune",
     "embedding": "contextual",
-    "recipe": {"optimizer": "AdamW", "learning_rate": "2e-5", "batch_size": "16", "epochs": "3", "regularization": "wd"},
+    "recipe": {
+        "optimizer": "AdamW",
+        "learning_rate": "2e-5",
+        "batch_size": "16",
+        "epochs": "3",
+        "regularization": "wd",
+    },
     "monitoring": "training loss",
 }
 
@@ -46,7 +52,9 @@ def test_tools_are_listed_by_llm(tools):
 
 
 def test_recommend_returns_json(tools):
-    out = tools["advisor_recommend"].implementation(json.dumps({"examples": 300, "deploy": "phone", "latency_ms": 5}))
+    out = tools["advisor_recommend"].implementation(
+        json.dumps({"examples": 300, "deploy": "phone", "latency_ms": 5})
+    )
     doc = json.loads(out)
     assert doc["architecture"] == "textcnn"
     assert [f["rule"] for f in doc["flags"]] == ["TEP201"]
@@ -70,7 +78,11 @@ def test_explain_rule(tools):
     [
         ("advisor_recommend", ["{examples: 3}"], "profile_json is not valid JSON: Expecting property name"),
         ("advisor_recommend", ["[3]"], "profile_json must be a JSON object, got list"),
-        ("advisor_recommend", ['{"examples": 0}'], "profile_json: examples: Input should be greater than or equal to 1"),
+        (
+            "advisor_recommend",
+            ['{"examples": 0}'],
+            "profile_json: examples: Input should be greater than or equal to 1",
+        ),
         ("advisor_check", ['"textcnn"', '{"examples": 3}'], "answer_json must be a JSON object, got str"),
         ("advisor_explain_rule", ["TEP999"], "unknown rule 'TEP999'; known: TEP001"),
     ],
@@ -97,5 +109,7 @@ class _ToolCallingModel(llm.Model):
         if prompt.tool_results:
             yield "done: " + prompt.tool_results[0].output
             return
-        response.add_tool_call(llm.ToolCall(name="advisor_recommend", arguments={"profile_json": '{"examples": 0}'}))
+        response.add_tool_call(
+            llm.ToolCall(name="advisor_recommend", arguments={"profile_json": '{"examples": 0}'})
+        )
         yield ""

@@ -19,7 +19,13 @@ PHONE = {"examples": 300, "deploy": "phone", "latency_ms": 5}
 FINETUNE = {
     "architecture": "transformer-finetune",
     "embedding": "contextual",
-    "recipe": {"optimizer": "AdamW", "learning_rate": "2e-5", "batch_size": "16", "epochs": "3", "regularization": "wd 0.01"},
+    "recipe": {
+        "optimizer": "AdamW",
+        "learning_rate": "2e-5",
+        "batch_size": "16",
+        "epochs": "3",
+        "regularization": "wd 0.01",
+    },
     "monitoring": "training loss",
 }
 
@@ -27,7 +33,10 @@ FINETUNE = {
 def server_params(tmp_path) -> StdioServerParameters:
     # cwd: a folder without a pyproject.toml, so no [tool.advisor] table changes the policy.
     return StdioServerParameters(
-        command=sys.executable, args=["-m", "advisor", "mcp"], env={"ADVISOR_NO_ENTRY_POINTS": "1"}, cwd=str(tmp_path)
+        command=sys.executable,
+        args=["-m", "advisor", "mcp"],
+        env={"ADVISOR_NO_ENTRY_POINTS": "1"},
+        cwd=str(tmp_path),
     )
 
 
@@ -62,7 +71,9 @@ def test_recommend_for_a_phone_and_check_a_violating_answer(tmp_path):
     async def steps(client):
         rec = await client.call_tool("recommend", {"profile": PHONE})
         verdict = await client.call_tool("check", {"answer": FINETUNE, "profile": {"examples": 300}})
-        reply = await client.call_tool("check", {"answer": "```json\n" + json.dumps(FINETUNE) + "\n```", "profile": PHONE})
+        reply = await client.call_tool(
+            "check", {"answer": "```json\n" + json.dumps(FINETUNE) + "\n```", "profile": PHONE}
+        )
         return rec, verdict, reply
 
     rec, verdict, reply = session(tmp_path, steps)
@@ -71,7 +82,9 @@ def test_recommend_for_a_phone_and_check_a_violating_answer(tmp_path):
     assert doc["architecture"] not in ("frozen-transformer", "transformer-finetune")
     assert doc["architecture"] == "textcnn"
     assert "TEP201" in [f["rule"] for f in doc["flags"]]
-    assert json.loads(rec.content[0].text)["architecture"] == "textcnn"  # the text block carries the same JSON
+    assert (
+        json.loads(rec.content[0].text)["architecture"] == "textcnn"
+    )  # the text block carries the same JSON
 
     assert not verdict.is_error  # a violation is a result, not an error
     v = tool_result_json(verdict)
@@ -79,7 +92,9 @@ def test_recommend_for_a_phone_and_check_a_violating_answer(tmp_path):
     assert [x["rule"] for x in v["violations"]] == ["TEP101"]
     assert v["recommendation"]["architecture"] == "frozen-transformer"
 
-    r = tool_result_json(reply)  # a reply text holding the answer is parsed; on a phone the transformer is excluded
+    r = tool_result_json(
+        reply
+    )  # a reply text holding the answer is parsed; on a phone the transformer is excluded
     assert [x["rule"] for x in r["violations"]] == ["TEP201", "TEP202"]
 
 
@@ -87,7 +102,9 @@ def test_rules_prompt_and_schema_resources(tmp_path):
     async def steps(client):
         rules = await client.call_tool("list_rules", {})
         explained = await client.call_tool("explain_rule", {"rule_id": "tep101"})
-        prompt = await client.call_tool("render_prompt", {"profile": {"examples": 300, "description": "{{ 7*7 }}"}})
+        prompt = await client.call_tool(
+            "render_prompt", {"profile": {"examples": 300, "description": "{{ 7*7 }}"}}
+        )
         generic = await client.call_tool("render_prompt", {})
         schema = await client.read_resource("advisor://schema/answer")
         return rules, explained, prompt, generic, schema
@@ -105,24 +122,48 @@ def test_rules_prompt_and_schema_resources(tmp_path):
 
 
 BAD_INPUT = [
-    ("recommend", {"profile": {"examples": 0}},
-     "Error executing tool recommend: profile: examples: Input should be greater than or equal to 1 (got 0)"),
-    ("recommend", {"profile": {"exampels": 300}},
-     "Error executing tool recommend: profile: unknown key 'exampels' (did you mean 'examples'?)"),
-    ("recommend", {"profile": {"examples": 300, "deploy": "moon"}},
-     "Error executing tool recommend: profile: deploy: Input should be 'phone', 'edge', 'browser', 'cpu-server' "
-     "or 'gpu-server' (got 'moon')"),
+    (
+        "recommend",
+        {"profile": {"examples": 0}},
+        "Error executing tool recommend: profile: examples: Input should be greater than or equal to 1 (got 0)",
+    ),
+    (
+        "recommend",
+        {"profile": {"exampels": 300}},
+        "Error executing tool recommend: profile: unknown key 'exampels' (did you mean 'examples'?)",
+    ),
+    (
+        "recommend",
+        {"profile": {"examples": 300, "deploy": "moon"}},
+        "Error executing tool recommend: profile: deploy: Input should be 'phone', 'edge', 'browser', 'cpu-server' "
+        "or 'gpu-server' (got 'moon')",
+    ),
     ("recommend", {"profile": 300}, "Error executing tool recommend: profile must be an object, got int"),
-    ("recommend", {"profile": {"examples": 300, "latency_ms": 0.01}},
-     "Error executing tool recommend: no candidate meets the constraints:"),
-    ("check", {"answer": "I'd fine-tune.", "profile": {"examples": 300}},
-     "Error executing tool check: answer holds no JSON object (expected bare JSON or a ```json code block)"),
-    ("check", {"answer": "[1]", "profile": {"examples": 300}},
-     "Error executing tool check: answer must be a JSON object, got an array"),
-    ("check", {"answer": 7, "profile": {"examples": 300}},
-     "Error executing tool check: answer must be a JSON object, got a number"),
-    ("explain_rule", {"rule_id": "TEP10"},
-     "Error executing tool explain_rule: unknown rule 'TEP10'; closest: TEP102, TEP101, TEP100"),
+    (
+        "recommend",
+        {"profile": {"examples": 300, "latency_ms": 0.01}},
+        "Error executing tool recommend: no candidate meets the constraints:",
+    ),
+    (
+        "check",
+        {"answer": "I'd fine-tune.", "profile": {"examples": 300}},
+        "Error executing tool check: answer holds no JSON object (expected bare JSON or a ```json code block)",
+    ),
+    (
+        "check",
+        {"answer": "[1]", "profile": {"examples": 300}},
+        "Error executing tool check: answer must be a JSON object, got an array",
+    ),
+    (
+        "check",
+        {"answer": 7, "profile": {"examples": 300}},
+        "Error executing tool check: answer must be a JSON object, got a number",
+    ),
+    (
+        "explain_rule",
+        {"rule_id": "TEP10"},
+        "Error executing tool explain_rule: unknown rule 'TEP10'; closest: TEP102, TEP101, TEP100",
+    ),
     ("no_such_tool", {}, "Unknown tool: no_such_tool"),
 ]
 

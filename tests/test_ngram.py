@@ -36,11 +36,19 @@ TRAIN = [
     ("can I track my delivery", "shipping"),
     ("package delivery to the wrong address", "shipping"),
 ]
-DEV = [("charged twice, need a refund", "billing"), ("the app crashes again", "bug"),
-       ("my parcel delivery is late", "shipping"), ("wrong invoice charge", "billing"),
-       ("error when I log in", "bug"), ("track the package", "shipping")]
-TEST = [("please refund me, I was charged", "billing"), ("crashes with an error", "bug"),
-        ("the delivery address for my parcel", "shipping")]
+DEV = [
+    ("charged twice, need a refund", "billing"),
+    ("the app crashes again", "bug"),
+    ("my parcel delivery is late", "shipping"),
+    ("wrong invoice charge", "billing"),
+    ("error when I log in", "bug"),
+    ("track the package", "shipping"),
+]
+TEST = [
+    ("please refund me, I was charged", "billing"),
+    ("crashes with an error", "bug"),
+    ("the delivery address for my parcel", "shipping"),
+]
 
 
 def _xy(pairs):
@@ -74,7 +82,9 @@ def test_matches_sklearn_tfidf_and_logreg(fitted):
     vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, token_pattern=TOKEN_PATTERN)
     X = vec.fit_transform(texts)
     probe = [t for t, _ in TEST + DEV]
-    np.testing.assert_allclose(fitted.features.transform(probe).toarray(), vec.transform(probe).toarray(), atol=1e-12)
+    np.testing.assert_allclose(
+        fitted.features.transform(probe).toarray(), vec.transform(probe).toarray(), atol=1e-12
+    )
     lr = LogisticRegression(C=fitted.C, max_iter=2000, random_state=0).fit(X, labels)
     assert list(lr.predict(vec.transform(probe))) == fitted.predict(probe)
     np.testing.assert_allclose(lr.predict_proba(vec.transform(probe)), fitted.predict_proba(probe), atol=1e-6)
@@ -93,8 +103,14 @@ def test_save_load_round_trip(fitted, tmp_path):
 
 
 def test_binary_int_labels_round_trip(tmp_path):
-    train = [("good great fine", 1), ("bad awful poor", 0), ("great good", 1), ("poor bad", 0),
-             ("fine good", 1), ("awful poor", 0)]
+    train = [
+        ("good great fine", 1),
+        ("bad awful poor", 0),
+        ("great good", 1),
+        ("poor bad", 0),
+        ("fine good", 1),
+        ("awful poor", 0),
+    ]
     dev = [("good", 1), ("bad", 0)]
     clf = NgramLinearClassifier().fit(*_xy(train), *_xy(dev))
     assert clf.predict(["so good", "so bad"]) == [1, 0]

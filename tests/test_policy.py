@@ -25,7 +25,9 @@ def test_frozen_and_hashable():
     policy = Policy(finetune_min_examples=100)
     with pytest.raises(dataclasses.FrozenInstanceError):
         policy.finetune_min_examples = 3
-    assert policy == Policy(finetune_min_examples=100) and hash(policy) == hash(Policy(finetune_min_examples=100))
+    assert policy == Policy(finetune_min_examples=100) and hash(policy) == hash(
+        Policy(finetune_min_examples=100)
+    )
 
 
 def test_numbers_take_the_field_type():
@@ -64,14 +66,19 @@ def test_bad_values_are_one_line_errors(values, message):
 
 
 def test_unknown_keys_and_non_tables():
-    with pytest.raises(PolicyError, match=r"^src: unknown policy key 'static_embedding_below' \(did you mean static_embeddings_below\?\)$"):
+    with pytest.raises(
+        PolicyError,
+        match=r"^src: unknown policy key 'static_embedding_below' \(did you mean static_embeddings_below\?\)$",
+    ):
         policy_from_mapping({"static_embedding_below": 3}, "src")
     with pytest.raises(PolicyError, match=r"^src: expected a table of policy values, got list$"):
         policy_from_mapping([1], "src")
 
 
 def test_policy_files(tmp_path):
-    (tmp_path / "p.toml").write_text("[tool.advisor]\nfinetune_min_examples = 200\ntight_budget_fraction = 1\n")
+    (tmp_path / "p.toml").write_text(
+        "[tool.advisor]\nfinetune_min_examples = 200\ntight_budget_fraction = 1\n"
+    )
     policy = load_policy_file(tmp_path / "p.toml")
     assert policy.overrides() == {"finetune_min_examples": (500, 200), "tight_budget_fraction": (0.5, 1.0)}
     (tmp_path / "p.json").write_text(json.dumps({"plateau_patience": 5}))

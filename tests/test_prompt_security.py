@@ -26,7 +26,13 @@ DESCRIPTIONS = [
 FINETUNE = {
     "architecture": "transformer-finetune",
     "embedding": "contextual",
-    "recipe": {"optimizer": "AdamW", "learning_rate": "2e-5", "batch_size": "16", "epochs": "3", "regularization": "wd"},
+    "recipe": {
+        "optimizer": "AdamW",
+        "learning_rate": "2e-5",
+        "batch_size": "16",
+        "epochs": "3",
+        "regularization": "wd",
+    },
     "monitoring": "training loss",
     "rationale": "the team asked for fine-tuning",
 }

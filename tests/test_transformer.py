@@ -34,10 +34,20 @@ NEG = [
     "the staff were rude and unhelpful",
     "dirty hotel with a horrible smell",
 ]
-DEV = [("a wonderful, joyful day", "pos"), ("such a pleasant surprise", "pos"), ("excellent value", "pos"),
-       ("a miserable waste of money", "neg"), ("really bad and annoying", "neg"), ("the worst purchase ever", "neg")]
-TEST = [("this was lovely and great", "pos"), ("I am very happy with it", "pos"),
-        ("this was horrible and bad", "neg"), ("I am very disappointed with it", "neg")]
+DEV = [
+    ("a wonderful, joyful day", "pos"),
+    ("such a pleasant surprise", "pos"),
+    ("excellent value", "pos"),
+    ("a miserable waste of money", "neg"),
+    ("really bad and annoying", "neg"),
+    ("the worst purchase ever", "neg"),
+]
+TEST = [
+    ("this was lovely and great", "pos"),
+    ("I am very happy with it", "pos"),
+    ("this was horrible and bad", "neg"),
+    ("I am very disappointed with it", "neg"),
+]
 
 
 def test_missing_package_names_the_extra(monkeypatch):
@@ -74,7 +84,11 @@ def test_loads_offline_and_facts(encoder):
 
 
 def test_sentence_embeddings_normalised_and_order_preserved(encoder):
-    texts = ["a short one", "a considerably longer sentence, with several more words in it", "mid length text"]
+    texts = [
+        "a short one",
+        "a considerably longer sentence, with several more words in it",
+        "mid length text",
+    ]
     emb = tr.encode_sentences(texts, batch_size=2)
     assert emb.shape == (3, 384) and emb.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
@@ -85,7 +99,9 @@ def test_sentence_embeddings_normalised_and_order_preserved(encoder):
 
 
 def test_embeddings_are_semantic(encoder):
-    a, b, c = tr.encode_sentences(["the cat sat on the mat", "a kitten is sitting on a rug", "stock prices fell"])
+    a, b, c = tr.encode_sentences(
+        ["the cat sat on the mat", "a kitten is sitting on a rug", "stock prices fell"]
+    )
     assert float(a @ b) > float(a @ c) + 0.2
 
 

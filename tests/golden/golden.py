@@ -39,8 +39,19 @@ def profile_grid() -> list[dict]:
     )
     out = []
     for task, n, deploy, streaming, (ms, mb), (tokens, lang, compute) in grid:
-        out.append(dict(task=task, examples=n, deploy=deploy, streaming=streaming, latency_ms=ms, max_model_mb=mb,
-                        tokens=tokens, language=lang, compute=compute))
+        out.append(
+            dict(
+                task=task,
+                examples=n,
+                deploy=deploy,
+                streaming=streaming,
+                latency_ms=ms,
+                max_model_mb=mb,
+                tokens=tokens,
+                language=lang,
+                compute=compute,
+            )
+        )
     return out
 
 
@@ -70,30 +81,71 @@ def write_inputs(folder: Path) -> None:
 
     def evidence(curve, verdict="plateaued", arch="textcnn"):
         return {
-            "schema_version": 1, "kind": "advisor-plateau-evidence", "task": "classification", "metric": "accuracy",
-            "data": {"path": "toy/train.jsonl", "fingerprint": fingerprint(ds), "examples": len(ds),
-                     "label_counts": {}},
+            "schema_version": 1,
+            "kind": "advisor-plateau-evidence",
+            "task": "classification",
+            "metric": "accuracy",
+            "data": {
+                "path": "toy/train.jsonl",
+                "fingerprint": fingerprint(ds),
+                "examples": len(ds),
+                "label_counts": {},
+            },
             "plateau": {"patience": 3, "min_delta": 0.001, "verdict": verdict},
             "architectures": [arch],
-            "runs": [{"arch": arch, "seed": s, "config": {}, "dev_curve": curve, "best_epoch": 3,
-                      "best_dev": max(curve), "plateaued": True} for s in range(2)],
+            "runs": [
+                {
+                    "arch": arch,
+                    "seed": s,
+                    "config": {},
+                    "dev_curve": curve,
+                    "best_epoch": 3,
+                    "best_dev": max(curve),
+                    "plateaued": True,
+                }
+                for s in range(2)
+            ],
             "floor": {"metric": "accuracy", "mean": 0.8, "std": 0.0, "runs": 2},
         }
 
     (folder / "ev-ok.json").write_text(json.dumps(evidence(EVIDENCE_RUN_CURVE)), encoding="utf-8")
     (folder / "ev-rising.json").write_text(json.dumps(evidence([0.5, 0.6, 0.7, 0.8])), encoding="utf-8")
-    (folder / "ev-other.json").write_text(json.dumps({**evidence(EVIDENCE_RUN_CURVE), "task": "tagging"}),
-                                          encoding="utf-8")
-    recipe = {"optimizer": "Adam", "learning_rate": "1e-3", "batch_size": "50", "epochs": "up to 30, early stopping",
-              "regularization": "dropout 0.5"}
+    (folder / "ev-other.json").write_text(
+        json.dumps({**evidence(EVIDENCE_RUN_CURVE), "task": "tagging"}), encoding="utf-8"
+    )
+    recipe = {
+        "optimizer": "Adam",
+        "learning_rate": "1e-3",
+        "batch_size": "50",
+        "epochs": "up to 30, early stopping",
+        "regularization": "dropout 0.5",
+    }
     answers = {
-        "ans-frozen.json": {"architecture": "frozen-transformer", "embedding": "contextual", "recipe": recipe,
-                            "monitoring": "dev accuracy per length bucket"},
-        "ans-finetune.json": {"architecture": "transformer-finetune", "embedding": "contextual", "recipe": recipe,
-                              "monitoring": "dev accuracy"},
-        "ans-textcnn.json": {"architecture": "textcnn", "embedding": "static", "recipe": recipe,
-                             "monitoring": "dev accuracy", "rationale": "deploy on CPU later"},
-        "ans-bilstm.json": {"architecture": "bilstm", "embedding": "static", "recipe": recipe, "monitoring": "x"},
+        "ans-frozen.json": {
+            "architecture": "frozen-transformer",
+            "embedding": "contextual",
+            "recipe": recipe,
+            "monitoring": "dev accuracy per length bucket",
+        },
+        "ans-finetune.json": {
+            "architecture": "transformer-finetune",
+            "embedding": "contextual",
+            "recipe": recipe,
+            "monitoring": "dev accuracy",
+        },
+        "ans-textcnn.json": {
+            "architecture": "textcnn",
+            "embedding": "static",
+            "recipe": recipe,
+            "monitoring": "dev accuracy",
+            "rationale": "deploy on CPU later",
+        },
+        "ans-bilstm.json": {
+            "architecture": "bilstm",
+            "embedding": "static",
+            "recipe": recipe,
+            "monitoring": "x",
+        },
     }
     for name, doc in answers.items():
         (folder / name).write_text(json.dumps(doc), encoding="utf-8")
@@ -121,13 +173,25 @@ def cases() -> list[tuple[str, list[str]]]:
     ]
     for ans, profile in itertools.product(
         ("ans-frozen.json", "ans-finetune.json", "ans-textcnn.json", "ans-bilstm.json"),
-        (["--examples", "300"], ["--examples", "800"], ["--examples", "300", "--deploy", "phone", "--latency-ms", "5"],
-         ["--examples", "300", "--streaming"], ["--examples", "300", "--max-model-mb", "30"], data),
+        (
+            ["--examples", "300"],
+            ["--examples", "800"],
+            ["--examples", "300", "--deploy", "phone", "--latency-ms", "5"],
+            ["--examples", "300", "--streaming"],
+            ["--examples", "300", "--max-model-mb", "30"],
+            data,
+        ),
     ):
         for fmt in (["--json"], []):
-            out.append((f"check-{ans[4:-5]}-{'-'.join(profile).strip('-')}{'-json' if fmt else ''}",
-                        ["check", ans, *profile, *fmt]))
-    out.append(("check-evidence-json", ["check", "ans-finetune.json", *data, "--evidence", "ev-ok.json", "--json"]))
+            out.append(
+                (
+                    f"check-{ans[4:-5]}-{'-'.join(profile).strip('-')}{'-json' if fmt else ''}",
+                    ["check", ans, *profile, *fmt],
+                )
+            )
+    out.append(
+        ("check-evidence-json", ["check", "ans-finetune.json", *data, "--evidence", "ev-ok.json", "--json"])
+    )
     return out
 
 
@@ -149,7 +213,9 @@ def run_all() -> list[dict]:
 
     results = []
     with tempfile.TemporaryDirectory() as tmp, _inside(Path(tmp)):
-        Path("pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")  # no [tool.advisor] above tmp
+        Path("pyproject.toml").write_text(
+            "[project]\nname = 'x'\n", encoding="utf-8"
+        )  # no [tool.advisor] above tmp
         write_inputs(Path("."))
         runner = CliRunner()
         for case, args in cases():
@@ -170,7 +236,9 @@ def _json_diff(a, b, path="") -> list[str]:
                 out += _json_diff(a[k], b[k], f"{path}.{k}")
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _json_diff(x, y, f"{path}[{i}]")]
+        return [
+            d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _json_diff(x, y, f"{path}[{i}]")
+        ]
     return [] if a == b else [f"{path}: {json.dumps(a)[:200]} -> {json.dumps(b)[:200]}"]
 
 

@@ -43,7 +43,10 @@ def sw_ratio(profile) -> tuple[float, str]:
     if profile.data is not None and profile.data.sw_ratio is not None:
         return profile.data.sw_ratio, "measured on the data (examples / median words per example)"
     median = max(profile.tokens / 2, 1.0)
-    return profile.examples / median, f"estimated: examples / (tokens / 2) = {profile.examples} / {median:g}, no --data"
+    return (
+        profile.examples / median,
+        f"estimated: examples / (tokens / 2) = {profile.examples} / {median:g}, no --data",
+    )
 
 
 @hookimpl
@@ -62,11 +65,17 @@ def rank_candidates(ctx):
                 reason=f"S/W {ratio:,.0f} < {NGRAM_BELOW:,} ({source}): Google's guide favours an n-gram model",
             )
         else:
-            ctx.info(rule=RULE, message=f"S/W {ratio:,.0f} < {NGRAM_BELOW:,} ({source}), but ngram-linear is not available")
+            ctx.info(
+                rule=RULE,
+                message=f"S/W {ratio:,.0f} < {NGRAM_BELOW:,} ({source}), but ngram-linear is not available",
+            )
         return
     embeddings = (
         f"with pretrained embeddings ({p.examples:,} samples < {PRETRAINED_BELOW:,})"
         if p.examples < PRETRAINED_BELOW
         else "with embeddings learned from the data"
     )
-    ctx.info(rule=RULE, message=f"S/W {ratio:,.0f} >= {NGRAM_BELOW:,} ({source}): the guide favours a sequence model {embeddings}")
+    ctx.info(
+        rule=RULE,
+        message=f"S/W {ratio:,.0f} >= {NGRAM_BELOW:,} ({source}): the guide favours a sequence model {embeddings}",
+    )
