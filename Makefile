@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 	@echo "== 1. a bundled example profile: phone, 300 examples, 5 ms"
 	$(BIN)/advisor recommend --profile examples/profile.toml
 	@echo "== 2. the bundled toy dataset (invented, 3 classes), profiled from the data: fine-tuning is refused"
-	$(BIN)/python -m advisor.toydata $(DEMO)
+	$(BIN)/python -m advisor.data.toy $(DEMO)
 	$(BIN)/advisor recommend --data $(DEMO)/train.jsonl
 	@echo "== 3. train the TextCNN baseline to plateau on it (2 seeds): the evidence file"
 	$(BIN)/advisor baseline plateau $(DEMO)/train.jsonl --out $(DEMO)/evidence.json --arch textcnn --seeds 2 --fractions 0.5,1.0

@@ -25,7 +25,7 @@ def __getattr__(name):  # lazy: keep `import advisor` cheap
 
         return recommend
     if name == "Recommendation":
-        from advisor.models import Recommendation
+        from advisor.recommendation import Recommendation
 
         return Recommendation
     if name == "Policy":

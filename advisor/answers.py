@@ -42,9 +42,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.hookspecs import hookimpl
-from advisor.models import Flag, Recommendation
 from advisor.policy import Policy
 from advisor.profile import ConstraintProfile
+from advisor.recommendation import Flag, Recommendation
 from advisor.rules.answer_format import FORMAT_RULE
 
 WHAT_IF_RULE = "TEP901"
@@ -146,7 +146,7 @@ def read_answer(source: str | Path) -> dict:
 
     if str(source) == "-":
         return parse_answer(sys.stdin.read())
-    from advisor.files import read_text_file
+    from advisor.data.files import read_text_file
 
     text = read_text_file(source, "answer", CheckInputError)
     try:

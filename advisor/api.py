@@ -19,8 +19,8 @@ from advisor.fastpath import LightProfile, dump_recommendation
 from advisor.policy import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:  # pydantic loads on first use: recommend_json's fast path never needs it
-    from advisor.models import Recommendation
     from advisor.profile import ConstraintProfile
+    from advisor.recommendation import Recommendation
 
 
 def verify_evidence(path: str | Path, profile: ConstraintProfile, policy: Policy) -> EvidenceStatus:
@@ -119,7 +119,7 @@ def build_recommendation(engine: Engine, outcome: Outcome) -> Recommendation:
 
 
 def _validate(data: dict) -> Recommendation:
-    from advisor.models import Recommendation
+    from advisor.recommendation import Recommendation
 
     if isinstance(data["profile"], LightProfile):
         data = {**data, "profile": data["profile"].as_dict()}
@@ -140,7 +140,7 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
         if f not in ctx.recipe
     ]
     if ctx.embedding is None or missing or ctx.monitoring is None:
-        from advisor.engine import PluginError
+        from advisor.errors import PluginError
 
         what = ", ".join(
             ["embedding"] * (ctx.embedding is None) + missing + ["monitoring"] * (ctx.monitoring is None)

@@ -107,7 +107,7 @@ def schema_for(name: str) -> dict:
 
         return ConstraintProfile.model_json_schema()
     if name == "recommendation":
-        from advisor.models import Recommendation
+        from advisor.recommendation import Recommendation
 
         return Recommendation.model_json_schema()
     if name == "answer":

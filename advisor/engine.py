@@ -8,7 +8,7 @@ narrows them and ``ADVISOR_DISABLE_PLUGINS`` blocks some; both touch entry point
 imported when a cheap scan of ``sys.path`` finds a distribution that could declare an ``advisor`` entry point
 (see ``_entry_points_possible``).
 
-Hook contracts: :mod:`advisor.hookspecs`. Data contracts: :mod:`advisor.models`.
+Hook contracts: :mod:`advisor.hookspecs`. Data contracts: :mod:`advisor.recommendation`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pluggy
 
 from advisor import hookspecs
 from advisor.candidates import CANDIDATES, EMBEDDINGS, estimate
+from advisor.errors import AdvisorError, NoCandidateError, PluginError  # noqa: F401  (raised here; import them from advisor.errors)
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus
 from advisor.policy import DEFAULT_POLICY, Policy
 
@@ -53,20 +54,6 @@ RECIPE_FIELDS: tuple[str, ...] = ("optimizer", "learning_rate", "batch_size", "e
 PHASES: tuple[str, ...] = ("exclude_candidates", "refuse_candidates", "rank_candidates", "describe_winner")
 RULE_ID = re.compile(r"^TEP\d{3}$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-class AdvisorError(Exception):
-    """Base class of the advisor's own errors; ``exit_code`` is what the CLI exits with."""
-
-    exit_code = 1
-
-
-class PluginError(AdvisorError):
-    """A plugin failed to load or raised while evaluating: no answer is given (fail closed)."""
-
-
-class NoCandidateError(AdvisorError):
-    """Every candidate was excluded or refused; the message lists why and the budget that would admit one."""
 
 
 @dataclass(frozen=True)

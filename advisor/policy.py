@@ -186,7 +186,7 @@ def policy_from_mapping(values: dict, source: str) -> Policy:
 
 def load_policy_file(path: str | Path) -> Policy:
     """Read a policy file: TOML (keys at top level or under [tool.advisor]) or JSON."""
-    from advisor.files import parse_json_or_toml, read_text_file
+    from advisor.data.files import parse_json_or_toml, read_text_file
 
     path = Path(path)
     data = parse_json_or_toml(read_text_file(path, "policy", PolicyError), path, PolicyError, default="toml")

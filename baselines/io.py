@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from advisor.files import replace_dir_atomic
+from advisor.data.files import replace_dir_atomic
 
 from .models import build_model, make_config
 from .train import Bundle, FitResult, TrainConfig, predict_class_ids, predict_tag_ids

@@ -25,8 +25,8 @@ from advisor.data import (
     stratified_split,
     tokenize,
 )
+from advisor.data.files import replace_dir_atomic, write_json_atomic
 from advisor.evidence import KIND, SCHEMA_VERSION, plateau_verdict
-from advisor.files import replace_dir_atomic, write_json_atomic
 
 SPLIT_SEED = 12345
 NEURAL = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")

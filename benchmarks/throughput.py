@@ -22,7 +22,7 @@ import time
 os.environ.setdefault("ADVISOR_NO_ENTRY_POINTS", "1")  # the built-in policy only
 
 from advisor import ConstraintProfile, recommend  # noqa: E402
-from advisor.engine import NoCandidateError  # noqa: E402
+from advisor.errors import NoCandidateError  # noqa: E402
 
 TARGET = 5_000
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 llm = pytest.importorskip("llm")
 
-from advisor.ask import LLM_MISSING, AskError, ask  # noqa: E402
+from advisor.agents.ask import LLM_MISSING, AskError, ask  # noqa: E402
 from advisor.cli import cli  # noqa: E402
 
 RECIPE = {

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli import cli
-from advisor.toydata import write_toy_conll, write_toy_dataset
+from advisor.data.toy import write_toy_conll, write_toy_dataset
 
 pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")

@@ -337,7 +337,7 @@ def test_render_marks_differences_and_missing_lines():
 
 
 def test_cli_accepted_evidence_lifts_tep101(tmp_path, answer_file):
-    from advisor.dataprofile import profile_values_from_data
+    from advisor.data.from_file import profile_values_from_data
 
     data = tmp_path / "train.jsonl"
     lines = [

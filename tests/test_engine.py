@@ -13,7 +13,8 @@ import pytest
 import advisor.engine
 from advisor import ConstraintProfile, hookimpl, hookspecs, recommend
 from advisor.candidates import CANDIDATES, TAG_ONLY, TRANSFORMERS, estimate, round_up
-from advisor.engine import PHASES, Engine, NoCandidateError, PluginError
+from advisor.engine import PHASES, Engine
+from advisor.errors import NoCandidateError, PluginError
 from advisor.policy import Policy
 from advisor.profile import DataSummary
 

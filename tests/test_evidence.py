@@ -163,7 +163,7 @@ def test_unreadable_evidence_is_an_answer_not_a_crash(tmp_path, data_file):
 
 
 def test_recommend_unlocks_finetuning_only_with_accepted_evidence(tmp_path, data_file):
-    from advisor.dataprofile import profile_values_from_data
+    from advisor.data.from_file import profile_values_from_data
 
     profile = ConstraintProfile(**profile_values_from_data(data_file))
     refused = recommend(profile)

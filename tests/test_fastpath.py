@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from advisor import hookimpl
 from advisor.api import recommend, recommend_json, recommendation_data
 from advisor.cli import cli
-from advisor.engine import Engine, NoCandidateError
+from advisor.engine import Engine
+from advisor.errors import NoCandidateError
 from advisor.evidence import NO_EVIDENCE
 from advisor.fastpath import (
     COMPUTES,

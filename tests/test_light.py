@@ -107,7 +107,10 @@ def _scan(tmp_path, monkeypatch, entry_points: str | None, *, meta_path=None, ex
     ("text", "possible"),
     [
         (None, False),
-        ("[console_scripts]\nadvisor = advisor.cli:cli\n\n[llm]\nadvisor = advisor.llm_plugin\n", False),
+        (
+            "[console_scripts]\nadvisor = advisor.cli:cli\n\n[llm]\nadvisor = advisor.agents.llm_plugin\n",
+            False,
+        ),
         ("[advisor]\nteam-rule = team_rule\n", True),
         ("  [ advisor ]  \nx = y\n", True),  # not the group importlib.metadata reads, but no guessing
         ("[Advisor.extra]\nx = y\n", True),

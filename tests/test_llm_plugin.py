@@ -8,7 +8,7 @@ import pytest
 
 llm = pytest.importorskip("llm")
 
-from advisor import llm_plugin  # noqa: E402
+from advisor.agents import llm_plugin  # noqa: E402
 
 TOOLS = ("advisor_recommend", "advisor_check", "advisor_explain_rule")
 FINETUNE = {

@@ -12,7 +12,7 @@ anyio = pytest.importorskip("anyio")
 
 from mcp import Client, StdioServerParameters  # noqa: E402
 
-from advisor.mcp_server import tool_result_json  # noqa: E402
+from advisor.agents.mcp_server import tool_result_json  # noqa: E402
 
 TOOLS = {"recommend", "check", "list_rules", "explain_rule", "render_prompt"}
 PHONE = {"examples": 300, "deploy": "phone", "latency_ms": 5}
@@ -186,8 +186,8 @@ def test_bad_input_is_a_tool_error_not_a_crash(tmp_path):
 def test_mcp_missing_is_a_clear_error(monkeypatch):
     from click.testing import CliRunner
 
+    from advisor.agents.mcp_server import MCP_MISSING
     from advisor.cli import cli
-    from advisor.mcp_server import MCP_MISSING
 
     monkeypatch.setitem(sys.modules, "mcp.server.mcpserver", None)
     r = CliRunner().invoke(cli, ["mcp"])

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from advisor import ConstraintProfile, recommend
 from advisor.candidates import BIDIRECTIONAL, TRANSFORMERS
 from advisor.contracts import schema_for
-from advisor.engine import Engine, NoCandidateError
+from advisor.engine import Engine
+from advisor.errors import NoCandidateError
 from advisor.policy import Policy
 from advisor.profile import COMPUTES, DEPLOYS, EDGE_TARGETS, TASKS
 

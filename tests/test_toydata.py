@@ -1,4 +1,4 @@
-"""advisor.toydata: deterministic, balanced, disjoint, learnable but not trivial; the toy CoNLL reads back."""
+"""advisor.data.toy: deterministic, balanced, disjoint, learnable but not trivial; the toy CoNLL reads back."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from collections import Counter
 import pytest
 
 from advisor.data import fingerprint, load_dataset, summarize, tokenize
-from advisor.toydata import LABELS, main, toy_tagging_sentences, write_toy_conll, write_toy_dataset
+from advisor.data.toy import LABELS, main, toy_tagging_sentences, write_toy_conll, write_toy_dataset
 
 # Changing the generator changes this on purpose: demo evidence files are bound to the toy data's fingerprint.
 TOY_TRAIN_FINGERPRINT = "sha256:2a67fcf21ffaf1de40914aabb238ac84408dfe1c0c9b666954fe4287bfb35a50"
 
 
 def test_import_stays_light():
-    code = "import sys, advisor.toydata; bad = {'numpy', 'torch'} & set(sys.modules); assert not bad, bad"
+    code = "import sys, advisor.data.toy; bad = {'numpy', 'torch'} & set(sys.modules); assert not bad, bad"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -73,7 +73,7 @@ EVIDENCE_RUN_CURVE = [0.5, 0.7, 0.8, 0.8, 0.79, 0.8]
 def write_inputs(folder: Path) -> None:
     """The data, evidence and answer files the cases read (relative names: outputs name them)."""
     from advisor.data import fingerprint, load_dataset
-    from advisor.toydata import write_toy_conll, write_toy_dataset
+    from advisor.data.toy import write_toy_conll, write_toy_dataset
 
     write_toy_dataset(folder / "toy")
     write_toy_conll(folder / "toy" / "tags.conll")

@@ -1,4 +1,4 @@
-"""Data files: load, check, tokenize, fingerprint, summarize and split (standard library only).
+"""Data files: the formats, how they are told apart, and the checks on load (standard library only).
 
 This module is on the light path (``advisor recommend --data``): it must never import numpy or torch.
 
@@ -42,14 +42,9 @@ and what would be accepted, for example ``data.csv:14: empty text (every example
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import math
 import os
-import random
 import re
-import statistics
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,18 +55,12 @@ __all__ = [
     "DataError",
     "Dataset",
     "Example",
-    "Split",
     "TaggedSentence",
     "check_labels_seen",
-    "embeddings_vocab",
     "entity_type",
-    "fingerprint",
     "load_class_files",
     "load_dataset",
-    "stratified_split",
-    "summarize",
     "to_iob2",
-    "tokenize",
 ]
 
 Task = Literal["classification", "tagging"]
@@ -86,10 +75,6 @@ ACCEPTED = (
 
 _LABEL_CODE_RE = re.compile(r"__label__\S+|[+-]?\d+|[A-Z][A-Z0-9_]*(?::\S+)?")
 _TAG_RE = re.compile(r"O|[BIES]-\S+")
-# The tokenizer: numbers with internal separators (3.14, 1,000), then words -- runs of letters and digits that may
-# hold single internal apostrophes or hyphens (don't, n't, state-of-the-art) -- then any other non-space character
-# on its own (punctuation, symbols, underscore).
-_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['\u2019\-][^\W_]+)*|\S")
 
 
 class DataError(ValueError):
@@ -514,238 +499,3 @@ def _listing(path: str, labels: set[str], limit: int = 10) -> str:
     names = sorted(labels)
     shown = ", ".join(names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
     return f"{path} has {shown}"
-
-
-# --------------------------------------------------------------------------- tokens, fingerprint, summary
-
-
-def tokenize(text: str) -> list[str]:
-    """The simple word tokenizer used for statistics, OOV rates and the baselines' vocabularies.
-
-    NFC-normalize and lowercase, then take, left to right: numbers with internal ``.``/``,`` separators as one
-    token (``3.14``, ``1,000``); words, i.e. runs of letters/digits that may contain single internal apostrophes
-    (``'`` or ``’``) or hyphens (``don't``, ``n't``, ``state-of-the-art``, ``covid19``); and every other non-space
-    character as a token of its own (``?``, ``"``, ``'`` in ``'s``, ``_``).
-    """
-    return _TOKEN_RE.findall(unicodedata.normalize("NFC", text).lower())
-
-
-def _norm(s: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", s).split())
-
-
-def fingerprint(dataset: Dataset) -> str:
-    """``"sha256:<hex>"`` of the normalized examples, independent of file format, encoding and order.
-
-    Definition (the evidence file depends on it; change it and old evidence no longer matches):
-
-    - ``norm(s)``: Unicode NFC, then every run of whitespace (``str.split()``) replaced by one space, ends trimmed.
-    - one line per example: classification ``norm(label) + "\\t" + norm(text)``; tagging the ``norm(token) + " "
-      + norm(tag)`` pairs (tags after the IOB2 conversion) joined by ``"\\t"``.
-    - the lines sorted by code point (duplicates kept), preceded by ``"task:" + task``, each line ending in
-      ``"\\n"``, encoded as UTF-8 and hashed with SHA-256.
-    """
-    if dataset.task == "classification":
-        lines = [f"{_norm(x.label)}\t{_norm(x.text)}" for x in dataset.items]  # type: ignore[union-attr]
-    else:
-        lines = [
-            "\t".join(f"{_norm(tok)} {_norm(tag)}" for tok, tag in zip(s.tokens, s.tags, strict=True))  # type: ignore[union-attr]
-            for s in dataset.items
-        ]
-    lines.sort()
-    h = hashlib.sha256(f"task:{dataset.task}\n".encode())
-    for line in lines:
-        h.update(line.encode("utf-8"))
-        h.update(b"\n")
-    return "sha256:" + h.hexdigest()
-
-
-def _percentile(sorted_values: Sequence[int], q: float) -> int:
-    """Nearest-rank percentile of a sorted non-empty list."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-def summarize(dataset: Dataset, embeddings_vocab: set[str] | None = None) -> dict:
-    """Statistics for the profile: counts, classes, imbalance, length percentiles, S/W ratio, OOV rate, fingerprint.
-
-    - ``examples``: examples (tagging: sentences). ``classes``: distinct labels (tagging: entity types).
-    - ``label_counts``: examples per label, sorted by label (tagging: entity spans per type, counted as IOB2
-      ``B-``/``S-`` tags; for bare tags such as POS, tokens per tag other than ``O``).
-    - ``imbalance_ratio``: largest / smallest count in ``label_counts`` (None with fewer than 2 entries).
-    - ``tokens``: ``median``, ``p95`` (nearest rank) and ``max`` of words per example (``tokenize``; tagging:
-      tokens per sentence). ``sw_ratio``: examples / median words per example (Google's S/W ratio).
-    - ``oov_rate``: fraction of tokens (tagging: lowercased tokens) not in ``embeddings_vocab``; a token counts
-      as known when it or its lowercase form is in the vocabulary. None without a vocabulary.
-    """
-    if dataset.task == "classification":
-        token_lists = [tokenize(x.text) for x in dataset.items]  # type: ignore[union-attr]
-        counts = Counter(dataset.labels())
-    else:
-        token_lists = [[t.lower() for t in s.tokens] for s in dataset.items]  # type: ignore[union-attr]
-        counts = Counter()
-        for s in dataset.items:
-            for tag in s.tags:  # type: ignore[union-attr]
-                etype = entity_type(tag)
-                if etype is not None and (tag[:2] in ("B-", "S-") or etype == tag):
-                    counts[etype] += 1
-    lengths = sorted(len(t) for t in token_lists)
-    median = statistics.median(lengths) if lengths else 0
-    label_counts = dict(sorted(counts.items()))
-    imbalance = max(counts.values()) / min(counts.values()) if len(counts) >= 2 else None
-    oov = None
-    if embeddings_vocab is not None:
-        total = missing = 0
-        for toks in token_lists:
-            for t in toks:
-                total += 1
-                if t not in embeddings_vocab and t.lower() not in embeddings_vocab:
-                    missing += 1
-        oov = round(missing / total, 4) if total else None
-    return {
-        "task": dataset.task,
-        "examples": len(dataset.items),
-        "classes": len(counts),
-        "label_counts": label_counts,
-        "imbalance_ratio": round(imbalance, 4) if imbalance is not None else None,
-        "tokens": {
-            "median": median,
-            "p95": _percentile(lengths, 0.95) if lengths else 0,
-            "max": lengths[-1] if lengths else 0,
-        },
-        "sw_ratio": round(len(dataset.items) / median, 4) if median else None,
-        "oov_rate": oov,
-        "fingerprint": fingerprint(dataset),
-    }
-
-
-# --------------------------------------------------------------------------- splits
-
-
-@dataclass(frozen=True)
-class Split:
-    indices: tuple[list[int], ...]  # one sorted index list per requested fraction, each non-empty
-    stratified: bool  # True: every class spread over the splits in proportion; False: plain shuffle
-    note: str  # one line saying which was used, the seed and the sizes
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return iter(self.indices)
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-
-def _target_sizes(n: int, fractions: Sequence[float]) -> list[int]:
-    """Largest-remainder sizes summing to n, each at least 1."""
-    raw = [n * f for f in fractions]
-    sizes = [math.floor(r) for r in raw]
-    order = sorted(range(len(raw)), key=lambda j: (sizes[j] - raw[j], j))
-    for j in order[: n - sum(sizes)]:
-        sizes[j] += 1
-    for j in range(len(sizes)):
-        while sizes[j] < 1:
-            biggest = max(range(len(sizes)), key=lambda k: (sizes[k], -k))
-            sizes[biggest] -= 1
-            sizes[j] += 1
-    return sizes
-
-
-def stratified_split(labels: Sequence[str], fractions: Sequence[float], seed: int) -> Split:
-    """Split ``range(len(labels))`` into ``len(fractions)`` non-empty parts with ``random.Random(seed)``.
-
-    Sizes are the largest-remainder rounding of ``n * fraction`` (each at least 1), so they are exact and do not
-    depend on the labels. When every class has at least 2 members the split is stratified: the indices are
-    grouped by class (classes in sorted order, each shuffled) and dealt out by smooth weighted round robin with
-    the target sizes as weights, so every class is spread over the parts in proportion (a class of k members
-    lands within about one of ``k * fraction`` in each part). Otherwise (some class has a single member) the whole
-    set is shuffled and cut in order, and the note says why.
-    """
-    fractions = tuple(float(f) for f in fractions)
-    if not fractions or any(f <= 0 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-6:
-        raise ValueError(f"fractions must be positive and sum to 1, got {fractions}")
-    n = len(labels)
-    if n < len(fractions):
-        raise ValueError(f"cannot split {n} examples into {len(fractions)} non-empty parts")
-    sizes = _target_sizes(n, fractions)
-    rng = random.Random(seed)
-    counts = Counter(labels)
-    singletons = sorted(label for label, c in counts.items() if c < 2)
-    parts: list[list[int]] = [[] for _ in fractions]
-    if singletons:
-        order = list(range(n))
-        rng.shuffle(order)
-        pos = 0
-        for j, size in enumerate(sizes):
-            parts[j] = order[pos : pos + size]
-            pos += size
-        shown = ", ".join(repr(s) for s in singletons[:3]) + (", ..." if len(singletons) > 3 else "")
-        why = f"class {shown} has" if len(singletons) == 1 else f"classes {shown} have"
-        note = f"plain shuffled split, not stratified: {why} only 1 example"
-    else:
-        by_class: dict[str, list[int]] = {}
-        for i, label in enumerate(labels):
-            by_class.setdefault(label, []).append(i)
-        order = []
-        for label in sorted(by_class):
-            members = by_class[label]
-            rng.shuffle(members)
-            order.extend(members)
-        current = [0] * len(sizes)
-        for i in order:  # smooth weighted round robin: part j is picked exactly sizes[j] times in n steps
-            for j, w in enumerate(sizes):
-                current[j] += w
-            best = max(range(len(sizes)), key=lambda j: (current[j], -j))
-            current[best] -= n
-            parts[best].append(i)
-        note = f"stratified by label ({len(counts)} classes)"
-    note += f", seed {seed}, sizes {'/'.join(str(len(p)) for p in parts)}"
-    return Split(tuple(sorted(p) for p in parts), not singletons, note)
-
-
-# --------------------------------------------------------------------------- embeddings
-
-_JSON_KEY_RE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
-
-
-def embeddings_vocab(path: str | os.PathLike[str]) -> set[str]:
-    """The words of an embeddings file, without parsing the vectors.
-
-    Accepts GloVe text (``word v1 v2 ...`` per line), word2vec/fastText ``.vec`` (the same after a first line
-    ``count dim``) and JSON ``{word: [floats], ...}``. In text files the word is everything before the last
-    ``dim`` fields (GloVe 840B has words with spaces), where ``dim`` comes from the header or the first line.
-    """
-    name = os.fspath(path)
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{name}: embeddings file not found")
-    with p.open("rb") as f:
-        head = f.read(64).lstrip()
-    if head.startswith(b"{"):
-        text = p.read_text("utf-8", errors="replace")
-        words = set()
-        for m in _JSON_KEY_RE.finditer(text):
-            key = m.group(1)
-            words.add(json.loads(f'"{key}"') if "\\" in key else key)
-        if not words:
-            raise DataError(f"{name}: no words found (expected a JSON object {{word: [floats], ...}})")
-        return words
-    words = set()
-    dim = 0
-    with p.open("rb") as f:
-        for i, raw in enumerate(f, 1):
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n").rstrip(" ")
-            if not line:
-                continue
-            parts = line.split(" ")
-            if i == 1 and len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
-                dim = int(parts[1])
-                continue
-            if not dim:
-                dim = len(parts) - 1
-                if dim < 1:
-                    raise DataError(
-                        f"{name}:{i}: one field (expected 'word v1 v2 ...' or a 'count dim' header)"
-                    )
-            words.add(" ".join(parts[:-dim]) if len(parts) > dim else parts[0])
-    if not words:
-        raise DataError(f"{name}: empty file (expected 'word v1 v2 ...' lines)")
-    return words

@@ -1,6 +1,6 @@
 """Prompt and verify: ask an LLM for advice through the ``llm`` library, then check its answer.
 
->>> from advisor.ask import ask
+>>> from advisor.agents.ask import ask
 >>> result = ask({"examples": 300, "deploy": "phone"}, model="gpt-4o-mini")   # doctest: +SKIP
 >>> result.check.ok, [v.rule for v in result.check.violations]                # doctest: +SKIP
 
@@ -8,7 +8,7 @@ The prompt is :func:`advisor.render.render_prompt` of the engine's recommendatio
 verdicts reach the model as hard constraints; the reply is parsed (:func:`advisor.answers.parse_answer`)
 and checked (:func:`advisor.answers.check`). The model is whatever the user configured in ``llm``
 (``llm models``, ``llm keys set ...``); ``llm`` is an optional extra and is imported only here, when
-asked. ``advisor ask`` is the command-line face of :func:`ask` (see :mod:`advisor.cli_agent`).
+asked. ``advisor ask`` is the command-line face of :func:`ask` (see :mod:`advisor.cli.agent`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ without JSON, the engine cannot answer, ``llm``/``mcp`` is not installed); 2 any
 user passed (a malformed answer file, profile options, an unknown model name).
 
 This module imports only click at load time: the engine, ``llm`` and ``mcp`` are imported inside the
-commands. The logic lives in :mod:`advisor.answers`, :mod:`advisor.ask` and :mod:`advisor.mcp_server`.
+commands. The logic lives in :mod:`advisor.answers`, :mod:`advisor.agents.ask` and :mod:`advisor.agents.mcp_server`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from advisor.cli import BadInput, NoAnswer, _policy, build_profile, profile_options
+from advisor.cli.options import BadInput, NoAnswer, _policy, build_profile, profile_options
 
 
 def _evidence_option(f):
@@ -54,7 +54,7 @@ def check_command(ctx, answer, evidence, json_, **params):
         cat reply.md | advisor check - --examples 300 --deploy phone --json
     """
     from advisor.answers import CheckInputError, check, read_answer, render_check
-    from advisor.engine import AdvisorError
+    from advisor.errors import AdvisorError
 
     _check_evidence(evidence, params)
     try:
@@ -96,9 +96,9 @@ def ask_command(ctx, evidence, model_name, json_, **params):
         advisor ask --examples 300 --deploy phone --model gpt-4o-mini
         advisor ask --profile profile.toml --json
     """
+    from advisor.agents.ask import AskError, ask
     from advisor.answers import render_check
-    from advisor.ask import AskError, ask
-    from advisor.engine import AdvisorError
+    from advisor.errors import AdvisorError
 
     _check_evidence(evidence, params)
     profile, policy = build_profile(params)
@@ -137,7 +137,7 @@ def mcp_command(policy_file):
         advisor mcp
         claude mcp add text-encoder-advisor -- advisor mcp
     """
-    from advisor.mcp_server import MCP_MISSING, serve
+    from advisor.agents.mcp_server import MCP_MISSING, serve
 
     policy = _policy(policy_file)
     try:
@@ -179,7 +179,7 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
     """
     from pydantic import ValidationError
 
-    from advisor.dataprofile import DataError, profile_values_from_data
+    from advisor.data.from_file import DataError, profile_values_from_data
     from advisor.profile import ConstraintProfile
 
     try:

@@ -10,7 +10,7 @@ plateaus below 100%.
 Tagging: short sentences with ``PER`` and ``LOC`` entities (names and places of one or two tokens), as IOB2 or
 IOB1 tags, written as two-column CoNLL (``token tag``).
 
-The texts are invented; nothing is taken from a real dataset. Run ``python -m advisor.toydata DIR`` to write
+The texts are invented; nothing is taken from a real dataset. Run ``python -m advisor.data.toy DIR`` to write
 ``DIR/train.jsonl`` and ``DIR/test.jsonl``.
 """
 
@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0] in ("-h", "--help"):
         print(
-            "usage: python -m advisor.toydata DIR  (writes DIR/train.jsonl and DIR/test.jsonl)",
+            "usage: python -m advisor.data.toy DIR  (writes DIR/train.jsonl and DIR/test.jsonl)",
             file=sys.stderr,
         )
         return 2

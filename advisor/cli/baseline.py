@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from advisor.cli import BadInput, NoAnswer
+from advisor.cli.options import BadInput, NoAnswer
 
 ARCHS = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf", "ngram-linear", "frozen-transformer")
 

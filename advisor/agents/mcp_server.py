@@ -78,9 +78,10 @@ def build_server(policy: Policy | None = None):
 
     from advisor.answers import CheckInputError, CheckResult, one_line
     from advisor.contracts import NAMES, render_schema
-    from advisor.engine import AdvisorError, default_engine
-    from advisor.models import Recommendation
+    from advisor.engine import default_engine
+    from advisor.errors import AdvisorError
     from advisor.profile import ConstraintProfile
+    from advisor.recommendation import Recommendation
 
     policy = policy or Policy()
     # Typed Any with the real schema published: the tools validate themselves, so a bad value gets a

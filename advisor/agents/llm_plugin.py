@@ -43,7 +43,7 @@ def _profile(profile_json: str):
 
 
 def _answer_or_error(fn):
-    from advisor.engine import AdvisorError
+    from advisor.errors import AdvisorError
 
     try:
         return fn()

@@ -1,0 +1,69 @@
+"""The ``advisor`` command line (click).
+
+Exit codes: 0 an answer (a refusal is an answer); 1 no answer could be produced (a plugin failed,
+nothing meets the budgets, an answer that ``check`` found in violation); 2 anything wrong in what the
+user passed (option values, profile, policy, data and evidence arguments). Errors are one clear message
+on stderr, never a traceback. With ``--json`` stdout holds only the JSON document.
+
+Imports stay light: torch, numpy and the rules engine are imported inside the commands that need them,
+and ``recommend --format json`` on a plain profile builds no pydantic model at all (see advisor.fastpath).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from advisor.cli.options import CONTEXT_SETTINGS
+from advisor.cli.recommend import prompt, recommend, rules, schema
+
+# -- commands ------------------------------------------------------------------------------------
+# Commands that live in their own modules, imported only when invoked or listed (keeps cold start light
+# and avoids import cycles: those modules import this one).
+LAZY_COMMANDS = {
+    "baseline": "advisor.cli.baseline:baseline",
+    "check": "advisor.cli.agent:check_command",
+    "ask": "advisor.cli.agent:ask_command",
+    "mcp": "advisor.cli.agent:mcp_command",
+    "profile": "advisor.cli.agent:profile_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[name].split(":")
+            command = getattr(importlib.import_module(module), attr, None)
+            if command is None:
+                return None
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="text-encoder-advisor", prog_name="advisor")
+def cli():
+    """Which text encoder to build under your constraints, and proof for the risky step.
+
+    \b
+    Example:
+        advisor recommend --examples 300 --deploy phone --latency-ms 5
+    """
+
+
+for _command in (recommend, rules, schema, prompt):
+    cli.add_command(_command)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    cli(prog_name="advisor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(cli())

@@ -1,0 +1,178 @@
+"""The answer commands: ``recommend``, ``rules`` (and ``rules explain``), ``schema`` and ``prompt``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from advisor.cli.options import (
+    FORMATS,
+    PROFILE_FLAGS,
+    BadInput,
+    _engine,
+    _policy,
+    build_profile,
+    profile_options,
+    run_recommend,
+)
+from advisor.data.files import write_text_atomic
+
+
+@click.command()
+@profile_options
+@click.option(
+    "--evidence",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Plateau evidence from `advisor baseline plateau` (needs --data).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.  [default: text]"
+)
+@click.option("json_", "--json", is_flag=True, help="Same as --format json.")
+@click.option("--explain", is_flag=True, help="Also print the trail of every rule's effect.")
+def recommend(evidence, fmt, json_, explain, **params):
+    """Recommend an encoder, embedding input, recipe and monitoring signal for a constraint profile.
+
+    \b
+    Example:
+        advisor recommend --task classification --examples 300 --deploy phone --latency-ms 5
+        advisor recommend --profile profile.toml --format json
+        advisor recommend --data train.jsonl --evidence evidence.json
+    """
+    if json_ and fmt not in (None, "json"):
+        raise BadInput(f"--json contradicts --format {fmt}: use one of them")
+    fmt = "json" if json_ else (fmt or "text")
+    if evidence is not None and params.get("data_file") is None:
+        raise BadInput(
+            "--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone"
+        )
+    if evidence is not None and not evidence.is_file():
+        raise BadInput(f"{evidence}: evidence file not found")
+    if fmt == "json":  # the JSON document without building a pydantic model where the profile allows
+        profile, policy = build_profile(params, light=True)
+        click.echo(run_recommend(profile, policy, evidence, as_json=True), nl=False)
+        return
+    profile, policy = build_profile(params)
+    rec = run_recommend(profile, policy, evidence)
+    from advisor.render import render_recommendation
+
+    click.echo(render_recommendation(rec, fmt, explain=explain), nl=False)
+
+
+@click.group(invoke_without_command=True)
+@click.option("json_", "--json", is_flag=True, help="Print the rules and policy as JSON.")
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Show this policy's values.",
+)
+@click.pass_context
+def rules(ctx, json_, policy_file):
+    """List every rule (id, name, severity, plugin, summary) and the policy values in force.
+
+    \b
+    Example:
+        advisor rules
+        advisor rules explain TEP101
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    engine = _engine()
+    policy = _policy(policy_file)
+    rows = sorted(engine.rules.values(), key=lambda r: r.id)
+    if json_:
+        doc = {
+            "rules": [
+                {"id": r.id, "name": r.name, "severity": r.severity, "plugin": r.plugin, "summary": r.summary}
+                for r in rows
+            ],
+            "policy": policy.as_dict(),
+            "overrides": {k: {"default": d, "value": v} for k, (d, v) in policy.overrides().items()},
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {r.plugin:<32} {r.summary}")
+    click.echo("\nPolicy in force:")
+    overrides = policy.overrides()
+    for name, value in policy.as_dict().items():
+        note = f"   (override; shipped default {overrides[name][0]!r})" if name in overrides else ""
+        click.echo(f"  {name:<26} {value!r}{note}")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+def rules_explain(rule_id):
+    """Show a rule's full documentation, rationale and sources.
+
+    \b
+    Example:
+        advisor rules explain TEP101
+    """
+    engine = _engine()
+    rule = engine.rules.get(rule_id.upper())
+    if rule is None:
+        names = {r.name: r.id for r in engine.rules.values()}
+        if rule_id.lower() in names:
+            rule = engine.rules[names[rule_id.lower()]]
+        else:
+            import difflib
+
+            close = difflib.get_close_matches(rule_id.upper(), list(engine.rules), n=3, cutoff=0.5)
+            close += [names[n] for n in difflib.get_close_matches(rule_id.lower(), list(names), n=2)]
+            hint = f"; closest: {', '.join(dict.fromkeys(close))}" if close else ""
+            raise BadInput(f"unknown rule {rule_id!r}{hint} (see `advisor rules`)")
+    click.echo(
+        f"{rule.id} {rule.name} ({rule.severity}, plugin {rule.plugin})\n{rule.summary}\n\n{rule.docs}"
+    )
+
+
+@click.command()
+@click.argument("which", type=click.Choice(("profile", "recommendation", "answer", "evidence")))
+def schema(which):
+    """Print the JSON schema of a data contract.
+
+    \b
+    Example:
+        advisor schema recommendation
+    """
+    from advisor.contracts import schema_for
+
+    click.echo(json.dumps(schema_for(which), indent=2))
+
+
+@click.command()
+@profile_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the prompt to this file (atomically).",
+)
+def prompt(out, **params):
+    """Render the text-encoder-picker prompt for an LLM agent; with a profile, the engine's verdicts become hard constraints.
+
+    \b
+    Example:
+        advisor prompt --out outputs/prompt-text-encoder-picker.md
+        advisor prompt --examples 300 --deploy phone
+    """
+    from advisor.render import render_prompt
+
+    has_profile = (
+        params.get("profile_file") is not None
+        or params.get("data_file") is not None
+        or any(params.get(k) is not None for k in PROFILE_FLAGS)
+    )
+    rec = None
+    if has_profile:
+        profile, policy = build_profile(params)
+        rec = run_recommend(profile, policy)
+    text = render_prompt(rec)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out, text)
+        click.echo(f"wrote {out}", err=True)

@@ -1,0 +1,117 @@
+"""Tokens, the data fingerprint and the data summary (standard library only)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from advisor.data.formats import Dataset, entity_type
+
+# The tokenizer: numbers with internal separators (3.14, 1,000), then words -- runs of letters and digits that may
+# hold single internal apostrophes or hyphens (don't, n't, state-of-the-art) -- then any other non-space character
+# on its own (punctuation, symbols, underscore).
+_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['\u2019\-][^\W_]+)*|\S")
+
+
+def tokenize(text: str) -> list[str]:
+    """The simple word tokenizer used for statistics, OOV rates and the baselines' vocabularies.
+
+    NFC-normalize and lowercase, then take, left to right: numbers with internal ``.``/``,`` separators as one
+    token (``3.14``, ``1,000``); words, i.e. runs of letters/digits that may contain single internal apostrophes
+    (``'`` or ``’``) or hyphens (``don't``, ``n't``, ``state-of-the-art``, ``covid19``); and every other non-space
+    character as a token of its own (``?``, ``"``, ``'`` in ``'s``, ``_``).
+    """
+    return _TOKEN_RE.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def _norm(s: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", s).split())
+
+
+def fingerprint(dataset: Dataset) -> str:
+    """``"sha256:<hex>"`` of the normalized examples, independent of file format, encoding and order.
+
+    Definition (the evidence file depends on it; change it and old evidence no longer matches):
+
+    - ``norm(s)``: Unicode NFC, then every run of whitespace (``str.split()``) replaced by one space, ends trimmed.
+    - one line per example: classification ``norm(label) + "\\t" + norm(text)``; tagging the ``norm(token) + " "
+      + norm(tag)`` pairs (tags after the IOB2 conversion) joined by ``"\\t"``.
+    - the lines sorted by code point (duplicates kept), preceded by ``"task:" + task``, each line ending in
+      ``"\\n"``, encoded as UTF-8 and hashed with SHA-256.
+    """
+    if dataset.task == "classification":
+        lines = [f"{_norm(x.label)}\t{_norm(x.text)}" for x in dataset.items]  # type: ignore[union-attr]
+    else:
+        lines = [
+            "\t".join(f"{_norm(tok)} {_norm(tag)}" for tok, tag in zip(s.tokens, s.tags, strict=True))  # type: ignore[union-attr]
+            for s in dataset.items
+        ]
+    lines.sort()
+    h = hashlib.sha256(f"task:{dataset.task}\n".encode())
+    for line in lines:
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    return "sha256:" + h.hexdigest()
+
+
+def _percentile(sorted_values: Sequence[int], q: float) -> int:
+    """Nearest-rank percentile of a sorted non-empty list."""
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def summarize(dataset: Dataset, embeddings_vocab: set[str] | None = None) -> dict:
+    """Statistics for the profile: counts, classes, imbalance, length percentiles, S/W ratio, OOV rate, fingerprint.
+
+    - ``examples``: examples (tagging: sentences). ``classes``: distinct labels (tagging: entity types).
+    - ``label_counts``: examples per label, sorted by label (tagging: entity spans per type, counted as IOB2
+      ``B-``/``S-`` tags; for bare tags such as POS, tokens per tag other than ``O``).
+    - ``imbalance_ratio``: largest / smallest count in ``label_counts`` (None with fewer than 2 entries).
+    - ``tokens``: ``median``, ``p95`` (nearest rank) and ``max`` of words per example (``tokenize``; tagging:
+      tokens per sentence). ``sw_ratio``: examples / median words per example (Google's S/W ratio).
+    - ``oov_rate``: fraction of tokens (tagging: lowercased tokens) not in ``embeddings_vocab``; a token counts
+      as known when it or its lowercase form is in the vocabulary. None without a vocabulary.
+    """
+    if dataset.task == "classification":
+        token_lists = [tokenize(x.text) for x in dataset.items]  # type: ignore[union-attr]
+        counts = Counter(dataset.labels())
+    else:
+        token_lists = [[t.lower() for t in s.tokens] for s in dataset.items]  # type: ignore[union-attr]
+        counts = Counter()
+        for s in dataset.items:
+            for tag in s.tags:  # type: ignore[union-attr]
+                etype = entity_type(tag)
+                if etype is not None and (tag[:2] in ("B-", "S-") or etype == tag):
+                    counts[etype] += 1
+    lengths = sorted(len(t) for t in token_lists)
+    median = statistics.median(lengths) if lengths else 0
+    label_counts = dict(sorted(counts.items()))
+    imbalance = max(counts.values()) / min(counts.values()) if len(counts) >= 2 else None
+    oov = None
+    if embeddings_vocab is not None:
+        total = missing = 0
+        for toks in token_lists:
+            for t in toks:
+                total += 1
+                if t not in embeddings_vocab and t.lower() not in embeddings_vocab:
+                    missing += 1
+        oov = round(missing / total, 4) if total else None
+    return {
+        "task": dataset.task,
+        "examples": len(dataset.items),
+        "classes": len(counts),
+        "label_counts": label_counts,
+        "imbalance_ratio": round(imbalance, 4) if imbalance is not None else None,
+        "tokens": {
+            "median": median,
+            "p95": _percentile(lengths, 0.95) if lengths else 0,
+            "max": lengths[-1] if lengths else 0,
+        },
+        "sw_ratio": round(len(dataset.items) / median, 4) if median else None,
+        "oov_rate": oov,
+        "fingerprint": fingerprint(dataset),
+    }
