@@ -15,3 +15,16 @@ class PluginError(AdvisorError):
 
 class NoCandidateError(AdvisorError):
     """Every candidate was excluded or refused; the message lists why and the budget that would admit one."""
+
+
+def close_matches(word: str, choices, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """The ``n`` choices closest to ``word`` (difflib), best first: the one "did you mean" lookup."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(choices), n=n, cutoff=cutoff)
+
+
+def did_you_mean(word: str, choices, *, otherwise: str = "") -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, else ``otherwise`` (e.g. `` (valid keys: a, b)``)."""
+    match = close_matches(word, choices)
+    return f" (did you mean {match[0]!r}?)" if match else otherwise

@@ -1,0 +1,59 @@
+"""The advisor's vocabularies: every fixed set of names, spelled once.
+
+Each is a ``Literal`` type (what pydantic models and type hints use) and the tuple of its values (what click
+choices, loops and messages use), the tuple derived from the type so the two cannot drift. Standard library
+only: the profile, the engine, the rules, the baselines and the CLI all import from here, and none of them
+needs pydantic or click to do so.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Task = Literal["classification", "tagging"]
+Deploy = Literal["phone", "edge", "browser", "cpu-server", "gpu-server"]
+Compute = Literal["cpu", "gpu"]
+Severity = Literal["refuse", "exclude", "prefer", "flag", "info"]
+Embedding = Literal["random", "static", "contextual"]
+RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
+OutputFormat = Literal["text", "markdown", "json", "prompt"]
+AlternativeStatus = Literal["ranked", "refused", "excluded"]
+# The built-in candidates, in tie-break order.
+Architecture = Literal[
+    "ngram-linear",
+    "textcnn",
+    "bilstm",
+    "lstm",
+    "gru",
+    "bilstm-crf",
+    "frozen-transformer",
+    "transformer-finetune",
+]
+
+TASKS: tuple[str, ...] = get_args(Task)
+DEPLOYS: tuple[str, ...] = get_args(Deploy)
+COMPUTES: tuple[str, ...] = get_args(Compute)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+EMBEDDINGS: tuple[str, ...] = get_args(Embedding)
+RECIPE_FIELDS: tuple[str, ...] = get_args(RecipeField)
+FORMATS: tuple[str, ...] = get_args(OutputFormat)
+STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
+CANDIDATES: tuple[str, ...] = get_args(Architecture)
+
+# Deploy targets where the model runs on the user's device.
+EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
+
+# What `advisor baseline train` can train: the candidates it implements plus a plain (Elman) RNN, which is no
+# candidate but a baseline the lesson uses. PyTorch models are NEURAL; the rest are scikit-learn heads.
+NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
+TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer")
+# Architectures whose plateau counts as evidence (TEP101), per task.
+BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
+    "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),
+    "tagging": ("bilstm-crf", "bilstm", "lstm", "gru", "rnn"),
+}
+
+
+def is_english(language: str) -> bool:
+    """Whether a BCP-47 code names English (``en``, ``en-US``, ``EN_gb``)."""
+    return language.lower().replace("_", "-").split("-")[0] == "en"
