@@ -28,6 +28,8 @@ BIDIRECTIONAL: frozenset[str] = frozenset({"bilstm", "bilstm-crf"})
 # Candidates that can only label whole texts (not tokens), and the one that only tags.
 CLASSIFY_ONLY: frozenset[str] = frozenset({"ngram-linear", "textcnn"})
 TAG_ONLY: frozenset[str] = frozenset({"bilstm-crf"})
+# The multilingual encoder the recipes name in place of all-MiniLM-L6-v2 for non-English texts (TEP502, TEP602).
+MULTILINGUAL = "paraphrase-multilingual-MiniLM-L12-v2"
 EMBEDDINGS: tuple[str, ...] = ("random", "static", "contextual")
 
 DESCRIPTIONS: dict[str, str] = {

@@ -18,6 +18,9 @@ Embedding = Literal["random", "static", "contextual"]
 RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
 OutputFormat = Literal["text", "markdown", "json", "prompt"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
+# The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS
+# for the convex logistic-regression heads (scikit-learn's default solver).
+Optimizer = Literal["adam", "adamw", "adadelta", "sgd", "lbfgs"]
 # The built-in candidates, in tie-break order.
 Architecture = Literal[
     "ngram-linear",
@@ -38,6 +41,8 @@ EMBEDDINGS: tuple[str, ...] = get_args(Embedding)
 RECIPE_FIELDS: tuple[str, ...] = get_args(RecipeField)
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
+OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
+TORCH_OPTIMIZERS: tuple[str, ...] = OPTIMIZERS[:4]
 CANDIDATES: tuple[str, ...] = get_args(Architecture)
 
 # Deploy targets where the model runs on the user's device.

@@ -1,6 +1,6 @@
 """TEP501 long-text-truncation, TEP502 non-english, TEP503 class-imbalance."""
 
-from advisor.candidates import TRANSFORMERS
+from advisor.candidates import MULTILINGUAL, TRANSFORMERS
 from advisor.hookspecs import hookimpl
 
 TEP501_DOCS = """Transformer encoders have a fixed maximum input (512 word pieces for BERT-style models;
@@ -20,8 +20,6 @@ TEP503_DOCS = """When the data (--data) shows a largest-to-smallest class ratio 
 (10:1), accuracy hides the minority classes: a model that always answers the majority class scores well.
 The monitoring signal becomes macro-F1 with per-class recall, and the flag names the ratio and the
 smallest class."""
-
-MULTILINGUAL = "paraphrase-multilingual-MiniLM-L12-v2"
 
 
 @hookimpl

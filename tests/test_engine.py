@@ -586,24 +586,31 @@ def test_tep601_threshold_follows_the_policy():
             "Kim 2014",
             {
                 "batch_size": "50",
-                "regularization": "dropout 0.5 before the output layer, max-norm 3 on its weights; filters 3/4/5 x 100",
+                "regularization": "dropout 0.5 before the output layer, max-norm 3 on the output weights; filters 3/4/5 x 100",
             },
         ),
         (
             {"task": "tagging", "examples": 5000},
             "bilstm-crf",
-            "Lample et al. 2016",
+            "baselines' defaults (85.61 F1 on CoNLL-2003); Lample et al. 2016",
             {
-                "regularization": "dropout 0.5 on embeddings and BiLSTM output; gradient clipping 5.0; character CNN features"
+                "optimizer": "Adam",
+                "learning_rate": "2e-3",
+                "batch_size": "32 sentences",
+                "epochs": "up to 25, early stopping on dev entity F1 (patience 3)",
+                "regularization": "dropout 0.5 on embeddings and BiLSTM output, words seen once read as <unk> with p 0.5, "
+                "gradient clipping at norm 5; character CNN features",
             },
         ),
         (
             {"examples": 5000},
             "transformer-finetune",
-            "Mosbach et al. 2021; Zhang et al. 2021",
+            "crossover study; Mosbach et al. 2021; Zhang et al. 2021",
             {
-                "optimizer": "AdamW with bias correction (Mosbach et al. 2021)",
-                "learning_rate": "2e-5 to 5e-5, 10% linear warmup then linear decay",
+                "optimizer": "AdamW with bias correction",
+                "learning_rate": "5e-5, 10% linear warmup then linear decay",
+                "batch_size": "16",
+                "epochs": "up to 20, early stopping on dev accuracy (patience 3)",
             },
         ),
         ({"examples": 300}, "frozen-transformer", "crossover study", {}),
@@ -627,8 +634,30 @@ def test_tep602_five_recipe_lines_citing_the_source(profile, arch, source, expec
     assert lines == [(f"recipe {f}", f"{arch}: {source}") for f in RECIPE_FIELDS]
 
 
-def test_tep602_finetune_recipe_says_well_over_three_epochs():
-    assert rec(examples=5000).recipe.epochs.startswith("well over 3")
+def test_tep602_lines_are_the_recipe_table_rendered():
+    from advisor.recipes import recipe_for
+
+    for profile in (
+        {"examples": 5000},
+        {"task": "tagging", "examples": 300},
+        {"examples": 300, "streaming": True},
+    ):
+        r = rec(**profile)
+        assert r.recipe.model_dump() == recipe_for(r.architecture, r.profile.task).lines(r.profile.task)
+
+
+def test_tep602_docs_render_the_table_values():
+    import dataclasses
+
+    from advisor.recipes import RECIPES, Recipe
+    from advisor.rules import recipe as tep602
+
+    assert "learning rate 2e-3; batch size 32 sentences; epochs up to 25" in tep602.DOCS
+    changed = {"bilstm-crf": dataclasses.replace(RECIPES["bilstm-crf"], learning_rate=1e-2, batch_size=1)}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tep602, "RECIPES", {**RECIPES, **changed})
+        assert "learning rate 0.01; batch size 1 sentences" in tep602._docs()
+    assert isinstance(RECIPES["bilstm-crf"], Recipe)
 
 
 # -- TEP701 monitoring-signal --------------------------------------------------------------------------
