@@ -13,7 +13,7 @@ import platform
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -25,6 +25,9 @@ from .vocab import CharVocab, Vocab
 
 # 2: Bundle.task names the vocabulary's tasks ("classification", "tagging"). Format 1 said "classify"/"tag";
 # a format-1 folder is refused with a one-line error naming its format (retrain it), not mapped.
+if TYPE_CHECKING:
+    from advisor.data import Example, TaggedSentence
+
 FORMAT_VERSION = 2
 WEIGHTS = "model.pt"
 CONFIG = "config.json"
@@ -121,6 +124,13 @@ def load_model(model_dir: str | Path, device: str = "cpu") -> Bundle:
 def read_meta(model_dir: str | Path) -> dict[str, Any]:
     """The whole ``config.json`` of a saved model, without loading weights."""
     return json.loads((Path(model_dir) / CONFIG).read_text(encoding="utf-8"))
+
+
+def predict_items(bundle: Bundle, items: Sequence[Example] | Sequence[TaggedSentence]) -> list:
+    """Predictions for dataset items: a label per ``Example`` (classifier) or a tag list per ``TaggedSentence``."""
+    if bundle.task == "tagging":
+        return predict_tags(bundle, [s.tokens for s in items])
+    return predict_texts(bundle, [x.text for x in items])
 
 
 def predict_texts(bundle: Bundle, texts: Iterable[str]) -> list[str]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
 from advisor.data import (
@@ -27,6 +28,7 @@ from advisor.data import (
 )
 from advisor.data.files import replace_dir_atomic
 from advisor.evidence import plateau_verdict
+from advisor.vocabulary import NEURAL, TRAINABLE, Task
 
 from .plateau import evidence_document, write_evidence
 
@@ -39,9 +41,11 @@ from .report import (  # noqa: F401
     tagging_report,
 )
 
+if TYPE_CHECKING:
+    from advisor.baselines.train import Bundle
+    from advisor.data import Example, TaggedSentence
+
 SPLIT_SEED = 12345
-NEURAL = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
-CLASSIFIERS = ("textcnn", "bilstm", "lstm", "gru", "rnn", "ngram-linear", "frozen-transformer")
 
 
 class BaselineError(RuntimeError):
@@ -124,30 +128,43 @@ def default_arch(task: str) -> str:
 
 
 def _check_arch(arch: str, task: str) -> None:
-    if task == "tagging" and arch != "bilstm-crf":
-        raise DataError(f"--arch {arch} classifies texts; for tagging data use --arch bilstm-crf")
-    if task == "classification" and arch == "bilstm-crf":
+    from advisor.baselines.models import TAGGER_ARCHS
+
+    if task == "tagging" and arch not in TAGGER_ARCHS:
         raise DataError(
-            "--arch bilstm-crf tags tokens; for classification data use textcnn, bilstm, lstm, gru, rnn, ngram-linear or frozen-transformer"
+            f"--arch {arch} classifies texts; for tagging data use --arch {' or '.join(TAGGER_ARCHS)}"
         )
+    if task == "classification" and arch in TAGGER_ARCHS:
+        *most, last = (a for a in TRAINABLE if a not in TAGGER_ARCHS)
+        raise DataError(f"--arch {arch} tags tokens; for classification data use {', '.join(most)} or {last}")
 
 
-def _train_neural(
-    arch,
-    train_items,
-    dev_items,
-    task,
+def train_neural(
+    arch: str,
+    train_items: Sequence[Example] | Sequence[TaggedSentence],
+    dev_items: Sequence[Example] | Sequence[TaggedSentence],
+    task: Task,
     *,
-    seed,
-    device,
-    epochs=None,
-    patience=3,
-    min_delta=0.0,
-    pooling="max",
-    embeddings=None,
-    freeze_embeddings=False,
-    progress=True,
-):
+    seed: int,
+    device: str,
+    epochs: int | None = None,
+    patience: int = 3,
+    min_delta: float = 0.0,
+    pooling: str = "max",
+    embeddings: str | Path | None = None,
+    freeze_embeddings: bool = False,
+    progress: bool = True,
+) -> Bundle:
+    """Train one neural baseline (``advisor.vocabulary.NEURAL``) with the settings ``advisor baseline train`` uses.
+
+    The trainers' defaults (``TrainConfig()`` for the TextCNN; batch 32 and gradient clipping at 5 for the
+    recurrent classifiers; ``tagger_train_config()`` for the BiLSTM-CRF), early stopping on ``dev_items`` with
+    ``patience`` and ``min_delta``; ``epochs`` caps the epochs (None: the trainer's ``max_epochs``). ``pooling``
+    applies to the recurrent classifiers; ``freeze_embeddings`` needs ``embeddings``. Raises ``DataError`` for
+    an impossible option and ``BaselineError`` when training fails. The benchmarks call this, so that
+    "the defaults" means one thing.
+    """
+    from advisor.baselines.models import RNN_CLASSIFIERS
     from advisor.baselines.train import (
         TrainConfig,
         TrainingError,
@@ -157,7 +174,7 @@ def _train_neural(
     )
 
     model_config: dict[str, Any] = {}
-    if arch in ("bilstm", "lstm", "gru", "rnn"):
+    if arch in RNN_CLASSIFIERS:
         model_config["pooling"] = pooling
     if freeze_embeddings:
         if embeddings is None:
@@ -177,7 +194,7 @@ def _train_neural(
                 embeddings=embeddings,
                 progress=progress,
             )
-        if arch in ("bilstm", "lstm", "gru", "rnn"):
+        if arch in RNN_CLASSIFIERS:
             overrides.setdefault("batch_size", 32)
             overrides.setdefault("grad_clip", 5.0)
         return train_classifier(
@@ -189,9 +206,7 @@ def _train_neural(
             embeddings=embeddings,
             progress=progress,
         )
-    except TrainingError as exc:
-        raise BaselineError(str(exc)) from None
-    except ValueError as exc:
+    except (TrainingError, ValueError) as exc:
         raise BaselineError(str(exc)) from None
 
 
@@ -264,7 +279,7 @@ def train(
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
     t_train = time.perf_counter()
     if arch in NEURAL:
-        bundle = _train_neural(
+        bundle = train_neural(
             arch,
             train_items,
             dev_items,
@@ -340,11 +355,9 @@ class _NeuralModel:
         self.bundle = bundle
 
     def predict(self, items, task):
-        from advisor.baselines.io import predict_tags, predict_texts
+        from advisor.baselines.io import predict_items
 
-        if task == "tagging":
-            return predict_tags(self.bundle, [s.tokens for s in items])
-        return predict_texts(self.bundle, [x.text for x in items])
+        return predict_items(self.bundle, items)
 
     def save(self, out, meta):
         from advisor.baselines.io import save_model
@@ -476,7 +489,7 @@ def _learning_curve(
         if len({*_labels_of(ds, sub)}) < 2:
             continue
         note(f"learning curve: {arch} on {len(sub)} examples ({frac:.0%})")
-        b = _train_neural(
+        b = train_neural(
             arch,
             sub,
             dev_items,
@@ -537,7 +550,7 @@ def plateau(
     for arch in arch_list:
         for seed in range(seeds):
             note(f"plateau: {arch} seed {seed} ({len(runs) + 1}/{len(arch_list) * seeds})")
-            b = _train_neural(
+            b = train_neural(
                 arch,
                 train_items,
                 dev_items,
