@@ -13,7 +13,7 @@ import platform
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -23,7 +23,12 @@ from .models import build_model, make_config
 from .train import Bundle, FitResult, TrainConfig, predict_class_ids, predict_tag_ids
 from .vocab import CharVocab, Vocab
 
-FORMAT_VERSION = 1
+# 2: Bundle.task names the vocabulary's tasks ("classification", "tagging"). Format 1 said "classify"/"tag";
+# a format-1 folder is refused with a one-line error naming its format (retrain it), not mapped.
+if TYPE_CHECKING:
+    from advisor.data import Example, TaggedSentence
+
+FORMAT_VERSION = 2
 WEIGHTS = "model.pt"
 CONFIG = "config.json"
 
@@ -92,7 +97,10 @@ def load_model(model_dir: str | Path, device: str = "cpu") -> Bundle:
     except FileNotFoundError:
         raise FileNotFoundError(f"{model_dir} is not a saved model directory: no {CONFIG}") from None
     if config.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{model_dir}: unsupported format_version {config.get('format_version')!r}")
+        raise ValueError(
+            f"{model_dir}: saved in checkpoint format {config.get('format_version')!r}; this advisor reads "
+            f"format {FORMAT_VERSION} only: retrain the model with `advisor baseline train`"
+        )
     arch = config["arch"]
     model = build_model(arch, make_config(arch, **config["model_config"]))
     state = torch.load(model_dir / WEIGHTS, map_location=device, weights_only=True)
@@ -118,9 +126,16 @@ def read_meta(model_dir: str | Path) -> dict[str, Any]:
     return json.loads((Path(model_dir) / CONFIG).read_text(encoding="utf-8"))
 
 
+def predict_items(bundle: Bundle, items: Sequence[Example] | Sequence[TaggedSentence]) -> list:
+    """Predictions for dataset items: a label per ``Example`` (classifier) or a tag list per ``TaggedSentence``."""
+    if bundle.task == "tagging":
+        return predict_tags(bundle, [s.tokens for s in items])
+    return predict_texts(bundle, [x.text for x in items])
+
+
 def predict_texts(bundle: Bundle, texts: Iterable[str]) -> list[str]:
     """Predicted label of each text, with a classifier bundle."""
-    if bundle.task != "classify":
+    if bundle.task != "classification":
         raise ValueError(f"predict_texts needs a classifier; {bundle.arch!r} is a tagger (use predict_tags)")
     ids = predict_class_ids(bundle.model, bundle.encode_texts(texts))
     return [bundle.labels[i] for i in ids]
@@ -128,7 +143,7 @@ def predict_texts(bundle: Bundle, texts: Iterable[str]) -> list[str]:
 
 def predict_tags(bundle: Bundle, token_lists: Iterable[Sequence[str]]) -> list[list[str]]:
     """Predicted tags of each token list, with a tagger bundle."""
-    if bundle.task != "tag":
+    if bundle.task != "tagging":
         raise ValueError(f"predict_tags needs a tagger; {bundle.arch!r} is a classifier (use predict_texts)")
     token_lists = [list(t) for t in token_lists]
     pred = predict_tag_ids(bundle.model, bundle.encode_words(token_lists), bundle.encode_chars(token_lists))

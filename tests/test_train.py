@@ -290,6 +290,20 @@ def test_classifier_round_trip(classifier, tmp_path):
         io.predict_tags(loaded, [["a"]])
 
 
+def test_bundle_task_uses_the_vocabulary_names(classifier):
+    from advisor.vocabulary import TASKS
+
+    assert classifier.task == "classification" and classifier.task in TASKS
+
+
+def test_a_format_1_model_folder_is_refused_naming_its_format(classifier, tmp_path):
+    out = io.save_model(classifier, tmp_path / "model")
+    meta = json.loads((out / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps({**meta, "format_version": 1}))
+    with pytest.raises(ValueError, match="checkpoint format 1; this advisor reads format 2 only: retrain"):
+        io.load_model(out)
+
+
 def test_save_replaces_atomically(classifier, tmp_path, monkeypatch):
     out = io.save_model(classifier, tmp_path / "model", {"run": 1})
     io.save_model(classifier, out, {"run": 2})
@@ -314,6 +328,7 @@ def test_tagger_trains_and_round_trips(tmp_path):
     before = io.predict_tags(bundle, sents)
     assert [len(p) for p in before] == [len(s) for s in sents]
     loaded = io.load_model(io.save_model(bundle, tmp_path / "tagger"))
+    assert loaded.task == "tagging"
     assert io.predict_tags(loaded, sents) == before
     assert loaded.char_vocab == bundle.char_vocab and loaded.preprocess == bundle.preprocess
     with pytest.raises(ValueError, match="use predict_tags"):
