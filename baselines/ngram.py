@@ -20,8 +20,12 @@ from typing import Any
 
 import numpy as np
 
-C_GRID: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
-NGRAM_C_GRID: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+from advisor.recipes import RECIPES
+
+# The defaults are the recipe table's (advisor.recipes: what `advisor recommend` prints for these heads).
+C_GRID: tuple[float, ...] = RECIPES["ngram-linear"].c_grid
+NGRAM_C_GRID: tuple[float, ...] = C_GRID
+MAX_ITER: int = RECIPES["ngram-linear"].max_iter
 TOKEN_PATTERN = r"(?u)\b\w+\b"  # keeps one-character words ("a", "i", digits), unlike sklearn's default
 FORMAT_VERSION = 1
 
@@ -96,7 +100,7 @@ def select_logreg(
     X_dev: Any,
     y_dev: Sequence[Any],
     c_grid: Sequence[float] = C_GRID,
-    max_iter: int = 2000,
+    max_iter: int = MAX_ITER,
 ) -> tuple[Any, float, dict[str, dict[str, float]]]:
     """Fit one ``LogisticRegression`` per C on train, score each on dev; return (best model, its C, scores per C).
 
@@ -205,12 +209,14 @@ class NgramLinearClassifier:
         max_features: int | None = None,
         lowercase: bool = True,
         c_grid: Sequence[float] = NGRAM_C_GRID,
+        max_iter: int = MAX_ITER,
     ):
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         self.min_df = min_df
         self.max_features = max_features
         self.lowercase = lowercase
         self.c_grid = tuple(float(c) for c in c_grid)
+        self.max_iter = int(max_iter)
         self.features: _TfidfFeatures | None = None
         self.head: LinearHead | None = None
         self.C: float | None = None
@@ -246,7 +252,9 @@ class NgramLinearClassifier:
         self.features = _TfidfFeatures(terms, vec.idf_, self.lowercase, self.ngram_range)
         X_tr = self.features.transform(train_texts)
         X_dev = self.features.transform(dev_texts)
-        lr, self.C, self.dev_scores = select_logreg(X_tr, train_labels, X_dev, dev_labels, self.c_grid)
+        lr, self.C, self.dev_scores = select_logreg(
+            X_tr, train_labels, X_dev, dev_labels, self.c_grid, self.max_iter
+        )
         self.head = LinearHead.from_sklearn(lr)
         return self
 
@@ -297,6 +305,7 @@ class NgramLinearClassifier:
                 "type": "LogisticRegression(lbfgs)",
                 "C": self.C,
                 "c_grid": list(self.c_grid),
+                "max_iter": self.max_iter,
                 "dev_selection": "macro_f1, then accuracy, then smaller C",
                 "dev_scores": self.dev_scores,
                 "classes": head.classes,
@@ -325,6 +334,7 @@ class NgramLinearClassifier:
             max_features=v["max_features"],
             lowercase=v["lowercase"],
             c_grid=h["c_grid"],
+            max_iter=h.get("max_iter", MAX_ITER),
         )
         obj.min_df_used, obj.C, obj.dev_scores = v["min_df_used"], h["C"], h.get("dev_scores", {})
         terms = json.loads((d / "vocab.json").read_text(encoding="utf-8"))

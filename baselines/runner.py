@@ -28,6 +28,7 @@ from advisor.data import (
 )
 from advisor.data.files import replace_dir_atomic
 from advisor.evidence import plateau_verdict
+from advisor.recipes import DEV_METRIC, recipe_for
 from advisor.vocabulary import NEURAL, TRAINABLE, Task
 
 from .plateau import evidence_document, write_evidence
@@ -148,62 +149,54 @@ def train_neural(
     seed: int,
     device: str,
     epochs: int | None = None,
-    patience: int = 3,
+    patience: int | None = None,
     min_delta: float = 0.0,
     pooling: str = "max",
     embeddings: str | Path | None = None,
     freeze_embeddings: bool = False,
     progress: bool = True,
 ) -> Bundle:
-    """Train one neural baseline (``advisor.vocabulary.NEURAL``) with the settings ``advisor baseline train`` uses.
+    """Train one neural baseline (``advisor.vocabulary.NEURAL``) with its recipe, as ``advisor baseline train`` does.
 
-    The trainers' defaults (``TrainConfig()`` for the TextCNN; batch 32 and gradient clipping at 5 for the
-    recurrent classifiers; ``tagger_train_config()`` for the BiLSTM-CRF), early stopping on ``dev_items`` with
-    ``patience`` and ``min_delta``; ``epochs`` caps the epochs (None: the trainer's ``max_epochs``). ``pooling``
-    applies to the recurrent classifiers; ``freeze_embeddings`` needs ``embeddings``. Raises ``DataError`` for
-    an impossible option and ``BaselineError`` when training fails. The benchmarks call this, so that
-    "the defaults" means one thing.
+    The recipe row of ``arch`` (``advisor.recipes.recipe_for``: what ``advisor recommend`` prints) gives the
+    optimizer, learning rate, batch size, max epochs, patience, gradient clipping, dropout, the TextCNN's
+    max-norm and the tagger's ``<unk>`` replacement. ``epochs`` caps the epochs and ``patience`` replaces the
+    recipe's (None: the recipe's); early stopping on ``dev_items`` with ``min_delta``. ``pooling`` applies to
+    the recurrent classifiers; ``freeze_embeddings`` needs ``embeddings``. Raises ``DataError`` for an
+    impossible option and ``BaselineError`` when training fails. The benchmarks call this, so that "the
+    defaults" means one thing.
     """
     from advisor.baselines.models import RNN_CLASSIFIERS
-    from advisor.baselines.train import (
-        TrainConfig,
-        TrainingError,
-        tagger_train_config,
-        train_classifier,
-        train_tagger,
-    )
+    from advisor.baselines.train import TrainConfig, TrainingError, train_classifier, train_tagger
 
+    recipe = recipe_for(arch, task)
     model_config: dict[str, Any] = {}
+    if recipe.dropout is not None:
+        model_config["dropout"] = recipe.dropout
+    if recipe.max_norm is not None:
+        model_config["max_norm"] = recipe.max_norm
     if arch in RNN_CLASSIFIERS:
         model_config["pooling"] = pooling
     if freeze_embeddings:
         if embeddings is None:
             raise DataError("--freeze-embeddings needs --embeddings FILE (random-init embeddings must train)")
         model_config["freeze_embeddings"] = True
-    overrides: dict[str, Any] = {"seed": seed, "device": device, "patience": patience, "min_delta": min_delta}
+    overrides: dict[str, Any] = {"seed": seed, "device": device, "min_delta": min_delta}
+    if patience is not None:
+        overrides["patience"] = patience
     if epochs is not None:
         overrides["max_epochs"] = epochs
+    trainer = train_tagger if task == "tagging" else train_classifier
     try:
-        if task == "tagging":
-            return train_tagger(
-                train_items,
-                dev_items,
-                arch,
-                model_config=model_config,
-                train_config=tagger_train_config(**overrides),
-                embeddings=embeddings,
-                progress=progress,
-            )
-        if arch in RNN_CLASSIFIERS:
-            overrides.setdefault("batch_size", 32)
-            overrides.setdefault("grad_clip", 5.0)
-        return train_classifier(
+        return trainer(
             train_items,
             dev_items,
             arch,
             model_config=model_config,
-            train_config=TrainConfig(**overrides),
+            train_config=TrainConfig.from_recipe(recipe, **overrides),
             embeddings=embeddings,
+            unk_replace=recipe.unk_replace or 0.0,
+            metric=DEV_METRIC[task],
             progress=progress,
         )
     except (TrainingError, ValueError) as exc:
@@ -244,19 +237,33 @@ def train(
     arch=None,
     pooling="max",
     embeddings=None,
-    freeze_embeddings=False,
+    freeze_embeddings=None,
     epochs=None,
     seed=0,
     device="auto",
     out=None,
     threads=1,
+    advise=None,
 ) -> dict:
+    """Train ``arch`` (default: :func:`default_arch`) on ``data`` with its recipe and save it under ``out``.
+
+    ``advise(arch, task)`` returns what ``advisor recommend`` gives the profile for ``arch``
+    (``advisor.cli.baseline.advice`` asks the engine): ``{"embedding": "static" | "random" | "contextual" |
+    None, "why": ..., "recipe": {five lines}, ...}``; it is saved with the model (``meta.advice``). Its
+    embedding input decides: ``static`` trains with the ``embeddings`` vectors frozen (when no file was
+    given, a one-line note says so and the embeddings are random-init and trained); ``random`` trains
+    random-init embeddings (a file given anyway initialises them, with a note). ``freeze_embeddings``
+    (None: frozen exactly when the advice says static) overrides. Without ``advise`` (the Python API)
+    ``embeddings`` are used as given and trained.
+    """
     t0 = time.perf_counter()
     set_threads(threads)
     check_device(device)
     ds = _load(data, task, text_column, label_column)
     arch = arch or default_arch(ds.task)
     _check_arch(arch, ds.task)
+    advice = advise(arch, ds.task) if advise is not None else None
+    freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
     dev_ds = _load(dev_file, ds.task, text_column, label_column, training=False) if dev_file else None
     for other in (test_ds, dev_ds):
@@ -294,7 +301,7 @@ def train(
         fit = bundle.fit.to_dict() if bundle.fit else {}
         model = _NeuralModel(bundle)
     else:
-        model = _sklearn_model(arch, seed)
+        model = _sklearn_model(arch, ds.task)
         model.fit(
             [x.text for x in train_items],
             [x.label for x in train_items],
@@ -340,6 +347,7 @@ def train(
             "test": result["test"],
             "seed": seed,
             "data": str(data),
+            "advice": advice,
         },
     )
     plot = out / "length_buckets.png"
@@ -385,15 +393,46 @@ class _SklearnModel:
         replace_dir_atomic(out, fill)
 
 
-def _sklearn_model(arch: str, seed: int):
-    """Deterministic by construction (convex fits, fixed C grid); ``seed`` is recorded, not needed."""
+def _sklearn_model(arch: str, task: Task):
+    """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch).
+
+    Deterministic by construction (convex fits, fixed C grid): the seed is recorded, not needed.
+    """
+    recipe = recipe_for(arch, task)
     if arch == "ngram-linear":
         from advisor.baselines.ngram import NgramLinearClassifier
 
-        return _SklearnModel(NgramLinearClassifier())
+        return _SklearnModel(NgramLinearClassifier(c_grid=recipe.c_grid, max_iter=recipe.max_iter))
     from advisor.baselines.transformer import FrozenTransformerClassifier
 
-    return _SklearnModel(FrozenTransformerClassifier())
+    return _SklearnModel(
+        FrozenTransformerClassifier(
+            c_grid=recipe.c_grid, max_iter=recipe.max_iter, batch_size=recipe.encode_batch_size
+        )
+    )
+
+
+def _embedding_input(arch: str, advice, embeddings, freeze: bool | None) -> bool:
+    """Whether to freeze the word vectors, from the advice's embedding input; notes what differs from it."""
+    given = advice["embedding"] if advice else None
+    if given == "static" and arch in NEURAL:
+        if embeddings is None:
+            note(
+                "note: no --embeddings FILE given: training random-init embeddings, "
+                f"though the recipe says static vectors ({advice['why']})"
+            )
+            return bool(freeze)
+        return True if freeze is None else freeze
+    if embeddings is not None and given is not None:
+        if given == "random" and arch in NEURAL:
+            note(
+                f"note: the recipe says random-init embeddings ({advice['why']}); {embeddings} initialises them"
+            )
+        else:
+            note(
+                f"note: {arch} reads no word vectors ({advice['why']}): --embeddings only measures the OOV rate"
+            )
+    return bool(freeze)
 
 
 def _report(model, items, task) -> dict:
@@ -545,7 +584,7 @@ def plateau(
     if not fracs or any(not 0 < f <= 1 for f in fracs):
         raise DataError(f"--fractions {fractions!r}: expected comma-separated numbers in (0, 1]")
     (train_items, dev_items), split = split_data(ds, (0.8, 0.2))
-    metric = "entity_f1" if ds.task == "tagging" else "accuracy"
+    metric = DEV_METRIC[ds.task]
     runs = []
     for arch in arch_list:
         for seed in range(seeds):

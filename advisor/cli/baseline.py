@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, NoAnswer
+from advisor.cli.options import BadInput, NoAnswer, profile_options
+from advisor.vocabulary import TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -54,7 +55,7 @@ def data_options(f):
         [
             click.option(
                 "--task",
-                type=click.Choice(("classification", "tagging")),
+                type=click.Choice(TASKS),
                 help="Task (default: sniffed from the file).",
             ),
             click.option("--text-column", default="text", show_default=True, help="CSV/TSV text column."),
@@ -109,7 +110,11 @@ def baseline():
     type=click.Path(dir_okay=False, path_type=Path),
     help="Static vectors: GloVe text, .vec, or JSON word→vector.",
 )
-@click.option("--freeze-embeddings", is_flag=True, help="Keep the static vectors frozen.")
+@click.option(
+    "--freeze-embeddings/--train-embeddings",
+    default=None,
+    help="Keep the static vectors frozen, or train them.  [default: frozen when the recipe says static]",
+)
 @click.option(
     "--epochs",
     type=click.IntRange(1, 1000),
@@ -138,15 +143,89 @@ def baseline():
     help="CPU threads for torch (1 is fastest for these small models on a shared CPU).",
 )
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
-def train(data, json_, **opts):
-    """Train a baseline on DATA; report test metrics, per-length accuracy (table + PNG), and save the model.
+@profile_options(omit=("task", "data_file", "embeddings_file", "text_column", "label_column"))
+def train(data, json_, task, text_column, label_column, **opts):
+    """Train a baseline on DATA with the recipe `advisor recommend` gives it; report test metrics, per-length
+    accuracy (table + PNG), and save the model.
+
+    The profile is read from DATA as `advisor recommend --data DATA` reads it, with the profile options on
+    top. The architecture asked (--arch) trains with the embedding input and the recipe (optimizer, learning
+    rate, batch size, epochs, patience, regularization) recommend gives that profile for it: static vectors
+    are the --embeddings file, frozen (when the recipe says static and no file is given, a note on stderr
+    says so and the embeddings are random-init). --epochs, --freeze-embeddings/--train-embeddings override.
 
     \b
     Example:
         advisor baseline train train.jsonl --test test.jsonl --arch textcnn --out runs/textcnn
+        advisor baseline train train.jsonl --deploy phone --embeddings glove.6B.300d.txt --arch textcnn
     """
-    result = _call(lambda r: r.train, data, **opts)
+    own = {k: opts.pop(k) for k in TRAIN_OPTIONS}
+    data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
+    result = _call(
+        lambda r: r.train,
+        data,
+        task=task,
+        text_column=text_column,
+        label_column=label_column,
+        advise=lambda arch, task: advice(arch, {**opts, **data_params, "task": task}),
+        **own,
+    )
     _emit(result, json_, lambda r: _runner().format_train(r))
+
+
+# The train command's own options; the rest are the profile's (profile_options).
+TRAIN_OPTIONS = (
+    "test_file",
+    "dev_file",
+    "arch",
+    "pooling",
+    "embeddings",
+    "freeze_embeddings",
+    "epochs",
+    "seed",
+    "device",
+    "out",
+    "threads",
+)
+
+
+def advice(arch: str, params: dict) -> dict:
+    """What ``advisor recommend`` gives the profile of ``params`` (the profile options) for ``arch``.
+
+    ``{"architecture", "recommended", "embedding", "why", "recipe"}``: the embedding input, the reason
+    its rule gives, and the five recipe lines, as recommend prints them when ``arch`` wins (the engine is
+    asked "what if it won?" otherwise, as ``advisor check`` asks it). The plain RNN baseline is no
+    candidate: it reads the LSTM's advice (the same recipe row). An architecture the profile excludes or
+    refuses gets ``embedding`` None and a note naming the rule; it still trains, as asked.
+    """
+    from advisor.answers import _what_if  # issue 7 §3: becomes recommend(..., force_winner=)
+    from advisor.candidates import MULTILINGUAL, TRANSFORMERS
+    from advisor.cli.options import build_profile, run_recommend
+
+    profile, policy = build_profile(params)
+    rec = run_recommend(profile, policy)
+    asked = "lstm" if arch == "rnn" else arch
+    out = {"architecture": arch, "recommended": rec.architecture}
+    if rec.architecture != asked:
+        _note(f"note: recommend picks {rec.architecture} for this profile; training {arch} as asked")
+        blocked = next(
+            (a for a in rec.alternatives if a.architecture == asked and a.status != "ranked"), None
+        )
+        if blocked is not None:
+            _note(f"note: recommend {blocked.status} {arch} for this profile: {blocked.why_not}")
+            return {**out, "embedding": None, "why": blocked.why_not, "recipe": None}
+        rec = _what_if(asked, profile, policy, None)
+    why = next(t.reason for t in reversed(rec.trace) if t.effect == f"embedding {rec.embedding}")
+    if arch in TRANSFORMERS and not profile.english:
+        _note(
+            f"note: the recipe names {MULTILINGUAL} for language {profile.language}; "
+            "this baseline encodes with the bundled English all-MiniLM-L6-v2"
+        )
+    return {**out, "embedding": rec.embedding, "why": why, "recipe": rec.recipe.model_dump()}
+
+
+def _note(msg: str) -> None:
+    click.echo(msg, err=True)
 
 
 @baseline.command()

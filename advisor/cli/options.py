@@ -48,8 +48,15 @@ PROFILE_FLAGS = (
 )
 
 
-def profile_options(f):
-    """The constraint-profile flags shared by recommend, prompt, check and ask (flags override --profile)."""
+def profile_options(f=None, *, omit: tuple[str, ...] = ()):
+    """The constraint-profile flags shared by recommend, prompt, check and ask (flags override --profile).
+
+    ``omit`` names parameters a command defines itself: ``advisor baseline train`` takes the data as its
+    argument and has its own --task, --embeddings and column options (``@profile_options(omit=...)``).
+    """
+    if f is None:
+        return lambda g: profile_options(g, omit=omit)
+    before = len(getattr(f, "__click_params__", ()))
     options = [
         click.option(
             "--profile",
@@ -114,6 +121,9 @@ def profile_options(f):
     ]
     for option in reversed(options):
         f = option(f)
+    if omit:  # click keeps a decorated function's options in __click_params__: drop the omitted ones we added
+        params = f.__click_params__
+        f.__click_params__ = params[:before] + [p for p in params[before:] if p.name not in omit]
     return f
 
 
