@@ -42,7 +42,7 @@ RECIPE_FIELDS: tuple[str, ...] = get_args(RecipeField)
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
-TORCH_OPTIMIZERS: tuple[str, ...] = OPTIMIZERS[:4]
+TORCH_OPTIMIZERS: tuple[str, ...] = tuple(o for o in OPTIMIZERS if o != "lbfgs")  # what fit() steps with
 CANDIDATES: tuple[str, ...] = get_args(Architecture)
 
 # Deploy targets where the model runs on the user's device.

@@ -207,12 +207,14 @@ def advice(arch: str, params: dict) -> dict:
     asked = "lstm" if arch == "rnn" else arch
     out = {"architecture": arch, "recommended": rec.architecture}
     if rec.architecture != asked:
-        _note(f"note: recommend picks {rec.architecture} for this profile; training {arch} as asked")
+        _note(f"note: recommend picks {rec.architecture} for this profile; this trains {arch}")
         blocked = next(
             (a for a in rec.alternatives if a.architecture == asked and a.status != "ranked"), None
         )
         if blocked is not None:
-            _note(f"note: recommend {blocked.status} {arch} for this profile: {blocked.why_not}")
+            _note(
+                f"note: recommend {blocked.status} {arch} for this profile ({blocked.why_not}); training it anyway"
+            )
             return {**out, "embedding": None, "why": blocked.why_not, "recipe": None}
         rec = _what_if(asked, profile, policy, None)
     why = next(t.reason for t in reversed(rec.trace) if t.effect == f"embedding {rec.embedding}")
