@@ -9,14 +9,12 @@ seed (:data:`SPLIT_SEED`) and are recorded in every artifact with the data finge
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor import __version__
 from advisor.data import (
     DataError,
     Dataset,
@@ -26,11 +24,11 @@ from advisor.data import (
     stratified_split,
     tokenize,
 )
-from advisor.data.files import replace_dir_atomic
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
 from advisor.vocabulary import NEURAL, TRAINABLE, Task
 
+from .manifest import Manifest, read_manifest, versions
 from .plateau import evidence_document, write_evidence
 
 # format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
@@ -47,6 +45,7 @@ if TYPE_CHECKING:
     from advisor.data import Example, TaggedSentence
 
 SPLIT_SEED = 12345
+LIBRARIES = ("torch", "numpy")  # the versions recorded in results and evidence, beside advisor and python
 
 
 class BaselineError(RuntimeError):
@@ -76,19 +75,6 @@ def set_threads(threads: int | None) -> None:
 
 def note(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def versions() -> dict[str, str]:
-    import numpy
-    import torch
-
-    return {
-        "advisor": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "platform": platform.platform(),
-    }
 
 
 def _load(path, task=None, text_column="text", label_column="label", training=True) -> Dataset:
@@ -249,7 +235,7 @@ def train(
 
     ``advise(arch, task)`` returns what ``advisor recommend`` gives the profile for ``arch``
     (``advisor.cli.baseline.advice`` asks the engine): ``{"embedding": "static" | "random" | "contextual" |
-    None, "why": ..., "recipe": {five lines}, ...}``; it is saved with the model (``meta.advice``). Its
+    None, "why": ..., "recipe": {five lines}, ...}``, saved in the model's manifest (``run.advice``). Its
     embedding input decides: ``static`` trains with the ``embeddings`` vectors frozen (when no file was
     given, a one-line note says so and the embeddings are random-init and trained); ``random`` trains
     random-init embeddings (a file given anyway initialises them, with a note). ``freeze_embeddings``
@@ -337,18 +323,12 @@ def train(
             "total": round(time.perf_counter() - t0, 2),
         },
         "seed": seed,
-        "versions": versions(),
+        "versions": versions(*LIBRARIES),
     }
     model.save(
         out,
-        {
-            "data_fingerprint": result["data_fingerprint"],
-            "split": split,
-            "test": result["test"],
-            "seed": seed,
-            "data": str(data),
-            "advice": advice,
-        },
+        data_fingerprint=result["data_fingerprint"],
+        run={"data": str(data), "split": split, "seed": seed, "test": result["test"], "advice": advice},
     )
     plot = out / "length_buckets.png"
     from advisor.baselines.plots import plot_length_buckets
@@ -359,38 +339,46 @@ def train(
 
 
 class _NeuralModel:
-    def __init__(self, bundle):
+    """A torch bundle behind the interface every kind shares here: ``predict(items)``, ``save(out, ...)``."""
+
+    def __init__(self, bundle: Bundle):
         self.bundle = bundle
 
-    def predict(self, items, task):
+    def predict(self, items) -> list:
         from advisor.baselines.io import predict_items
 
         return predict_items(self.bundle, items)
 
-    def save(self, out, meta):
+    def save(self, out, **provenance) -> None:
         from advisor.baselines.io import save_model
 
-        save_model(self.bundle, out, meta)
+        save_model(self.bundle, out, **provenance)
 
 
 class _SklearnModel:
+    """An ngram-linear or frozen-transformer classifier behind the same interface."""
+
     def __init__(self, model):
         self.model = model
 
-    def fit(self, *args):
+    def fit(self, *args) -> None:
         self.model.fit(*args)
 
-    def predict(self, items, task):
+    def predict(self, items) -> list:
         return list(self.model.predict([x.text for x in items]))
 
-    def save(self, out, meta):
-        import json
+    def save(self, out, **provenance) -> None:
+        self.model.save(out, **provenance)
 
-        def fill(folder: Path) -> None:
-            self.model.save(folder)
-            (folder / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
-        replace_dir_atomic(out, fill)
+def _sklearn_class(arch: str):
+    if arch == "ngram-linear":
+        from advisor.baselines.ngram import NgramLinearClassifier
+
+        return NgramLinearClassifier
+    from advisor.baselines.transformer import FrozenTransformerClassifier
+
+    return FrozenTransformerClassifier
 
 
 def _sklearn_model(arch: str, task: Task):
@@ -399,17 +387,10 @@ def _sklearn_model(arch: str, task: Task):
     Deterministic by construction (convex fits, fixed C grid): the seed is recorded, not needed.
     """
     recipe = recipe_for(arch, task)
-    if arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
-
-        return _SklearnModel(NgramLinearClassifier(c_grid=recipe.c_grid, max_iter=recipe.max_iter))
-    from advisor.baselines.transformer import FrozenTransformerClassifier
-
-    return _SklearnModel(
-        FrozenTransformerClassifier(
-            c_grid=recipe.c_grid, max_iter=recipe.max_iter, batch_size=recipe.encode_batch_size
-        )
-    )
+    settings = {"c_grid": recipe.c_grid, "max_iter": recipe.max_iter}
+    if recipe.encode_batch_size is not None:
+        settings["batch_size"] = recipe.encode_batch_size
+    return _SklearnModel(_sklearn_class(arch)(**settings))
 
 
 def _embedding_input(arch: str, advice, embeddings, freeze: bool | None) -> bool:
@@ -436,38 +417,26 @@ def _embedding_input(arch: str, advice, embeddings, freeze: bool | None) -> bool
 
 
 def _report(model, items, task) -> dict:
-    pred = model.predict(items, task)
+    pred = model.predict(items)
     if task == "tagging":
         return tagging_report([list(s.tags) for s in items], pred)
     return classification_report([x.label for x in items], pred, [x.text for x in items])
 
 
-def load_any(model_dir):
-    """A saved model directory of any architecture, wrapped with ``predict(items, task)``."""
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file():
-        raise DataError(f"{model_dir}: not a saved model directory (no config.json)")
-    import json
+def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
+    """A saved model folder of any kind: its manifest, and the model wrapped with ``predict(items)``."""
+    manifest = read_manifest(model_dir)
+    if manifest.architecture in NEURAL:
+        from advisor.baselines.io import load_model
 
-    meta = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    arch = meta.get("arch") or meta.get("kind")
-    if arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
-
-        return arch, meta, _SklearnModel(NgramLinearClassifier.load(model_dir))
-    if arch == "frozen-transformer":
-        from advisor.baselines.transformer import FrozenTransformerClassifier
-
-        return arch, meta, _SklearnModel(FrozenTransformerClassifier.load(model_dir))
-    from advisor.baselines.io import load_model
-
-    return arch, meta, _NeuralModel(load_model(model_dir))
+        return manifest, _NeuralModel(load_model(model_dir))
+    return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
 
 
 def evaluate(model, data, *, task=None, text_column="text", label_column="label") -> dict:
-    arch, meta, m = load_any(model)
-    task = "tagging" if arch == "bilstm-crf" else "classification"
-    ds = _load(data, task, text_column, label_column, training=False)
+    manifest, m = load_any(model)
+    arch = manifest.architecture
+    ds = _load(data, manifest.task, text_column, label_column, training=False)
     t0 = time.perf_counter()
     report = _report(m, list(ds.items), ds.task)
     seconds = time.perf_counter() - t0
@@ -489,16 +458,16 @@ def evaluate(model, data, *, task=None, text_column="text", label_column="label"
 
 
 def predict(model, texts: list[str]) -> list[tuple[str, object]]:
-    arch, meta, m = load_any(model)
-    if arch == "bilstm-crf":
+    manifest, m = load_any(model)
+    if manifest.task == "tagging":
         from advisor.data import TaggedSentence
 
         items = [TaggedSentence(tuple(t.split()), tuple("O" for _ in t.split())) for t in texts]
-        return [(t, " ".join(p)) for t, p in zip(texts, m.predict(items, "tagging"), strict=True)]
+        return [(t, " ".join(p)) for t, p in zip(texts, m.predict(items), strict=True)]
     from advisor.data import Example
 
     items = [Example(t, "") for t in texts]
-    return list(zip(texts, m.predict(items, "classification"), strict=True))
+    return list(zip(texts, m.predict(items), strict=True))
 
 
 # -- plateau evidence ------------------------------------------------------------------------------
@@ -649,7 +618,7 @@ def plateau(
         archs=arch_list,
         runs=runs,
         learning_curve=lc,
-        versions=versions(),
+        versions=versions(*LIBRARIES),
         started=t0,
     )
     return write_evidence(out, doc)

@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
 import statistics
 import sys
@@ -485,10 +484,10 @@ def finish(name: str, data: dict[str, Any], models: dict[str, Any], main_arch: s
 
 
 def versions() -> dict[str, Any]:
-    import numpy
+    """The library versions (``advisor.baselines.manifest.versions``) and this machine: commit, CPU, threads."""
     import torch
 
-    from advisor import __version__
+    from advisor.baselines.manifest import versions as library_versions
 
     cpu = ""
     try:
@@ -517,12 +516,8 @@ def versions() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         pass
     return {
-        "advisor": __version__,
+        **library_versions("torch", "numpy"),
         "git_commit": commit,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "platform": platform.platform(),
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),

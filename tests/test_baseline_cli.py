@@ -14,6 +14,8 @@ pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
+from advisor.baselines.manifest import read_manifest  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
@@ -222,3 +224,76 @@ def test_cuda_without_a_gpu_is_a_usage_error(toy, tmp_path):
     assert res.exit_code == 2
     assert "--device cuda:" in res.output and "no CUDA device" in res.output
     assert not (tmp_path / "m").exists()
+
+
+# -- the checkpoint manifest (advisor.baselines.manifest): one format for every kind, read strictly --------
+
+
+@pytest.fixture(scope="module")
+def ngram_folder(toy, tmp_path_factory):
+    _, train, test = toy
+    model = tmp_path_factory.mktemp("ng") / "m"
+    res = run("baseline", "train", train, "--test", test, "--arch", "ngram-linear", "--out", model)
+    assert res.exit_code == 0, res.output
+    return model, train
+
+
+def test_train_writes_the_manifest_with_the_run(ngram_folder):
+    from advisor.baselines.manifest import FORMAT_VERSION
+    from advisor.data import fingerprint, load_dataset
+
+    model, train = ngram_folder
+    m = read_manifest(model)
+    assert (m.format_version, m.architecture, m.task) == (FORMAT_VERSION, "ngram-linear", "classification")
+    assert m.data_fingerprint == fingerprint(load_dataset(train))
+    assert m.labels == ["billing", "shipping", "technical"] and m.vocabulary.file == "vocab.json"
+    assert set(m.run) == {"data", "split", "seed", "test", "advice"} and m.run["seed"] == 0
+    assert set(m.files) <= {p.name for p in model.iterdir()}
+    assert {"advisor", "python", "platform", "scikit-learn", "numpy"} <= set(m.versions)
+
+
+def _rewrite(model, tmp_path, **changes):
+    doc = json.loads((model / "manifest.json").read_text())
+    doc.update(changes)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for p in model.iterdir():
+        (copy / p.name).write_bytes(p.read_bytes())
+    (copy / "manifest.json").write_text(json.dumps(doc))
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"format_version": 1}, "saved in checkpoint format 1; this advisor reads format 2 only"),
+        ({"format_version": "2"}, "saved in checkpoint format 2; this advisor reads format 2 only"),
+        ({"task": "classify"}, "manifest.json: task: Input should be 'classification' or 'tagging'"),
+        ({"architecture": "svm"}, "manifest.json: architecture: Input should be 'textcnn'"),
+        ({"labels": "abc"}, "manifest.json: labels: Input should be a valid array"),
+        ({"extra": 1}, "manifest.json: extra: Extra inputs are not permitted"),
+        (  # strict: no string for a number
+            {"vocabulary": {"file": "vocab.json", "size": "3", "source": "x"}},
+            "manifest.json: vocabulary.size: Input should be a valid integer",
+        ),
+    ],
+)
+def test_a_bad_manifest_is_one_line_naming_the_key(ngram_folder, tmp_path, changes, message):
+    from advisor.data import DataError
+
+    with pytest.raises(DataError, match=message) as err:
+        read_manifest(_rewrite(ngram_folder[0], tmp_path, **changes))
+    assert "\n" not in str(err.value)
+
+
+def test_evaluate_refuses_a_folder_without_a_manifest(tmp_path):
+    res = run("baseline", "evaluate", tmp_path, tmp_path / "x.jsonl")
+    assert res.exit_code == 2 and "not a saved model folder (no manifest.json)" in res.output
+
+
+def test_versions_names_every_distribution_asked_for():
+    from advisor.baselines.manifest import versions
+
+    v = versions("torch", "no-such-distribution")
+    assert list(v)[:3] == ["advisor", "python", "platform"]
+    assert v["torch"] and v["no-such-distribution"] is None

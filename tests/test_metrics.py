@@ -207,3 +207,33 @@ def test_plots_write_pngs_atomically(tmp_path):
         "ner.png",
         "runs.png",
     ]
+
+
+@pytest.mark.baselines
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_atomic_writes_keep_the_users_umask(tmp_path, umask):
+    """mkstemp makes 0600 files and mkdtemp 0700 folders; the atomic writers give what open()/mkdir would."""
+    import os
+    import stat
+
+    pytest.importorskip("matplotlib")
+    from advisor.baselines.plots import plot_learning_curve
+    from advisor.data.files import replace_dir_atomic, write_json_atomic, write_text_atomic
+
+    old = os.umask(umask)
+    try:
+        write_text_atomic(tmp_path / "a.txt", "x")
+        write_json_atomic(tmp_path / "b.json", {})
+        plot_learning_curve([(30, 0.5), (100, 0.62)], tmp_path / "c.png")
+        replace_dir_atomic(tmp_path / "d", lambda d: (d / "f").write_text("x"))
+        (tmp_path / "plain.txt").write_text("x")
+        (tmp_path / "plain").mkdir()
+    finally:
+        os.umask(old)
+
+    def mode(name):
+        return stat.S_IMODE((tmp_path / name).stat().st_mode)
+
+    assert mode("plain.txt") == 0o666 & ~umask and mode("plain") == 0o777 & ~umask
+    assert [mode(n) for n in ("a.txt", "b.json", "c.png")] == [mode("plain.txt")] * 3
+    assert mode("d") == mode("plain")

@@ -61,35 +61,34 @@ def recommended(path: Path, flags: tuple[str, ...]) -> dict | None:
     return json.loads(res.stdout) if res.exit_code == 0 else None  # 1: nothing meets these budgets
 
 
-def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict, dict]:
-    """The recipe row with the values the saved model was trained with; the saved config and meta."""
-    config = json.loads((folder / "config.json").read_text())
+def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
+    """The recipe row with the values the saved model was trained with, and the saved manifest."""
+    manifest = json.loads((folder / "manifest.json").read_text())
     row = recipe_for(arch, task)
+    train, model = manifest["train"], manifest["model"]
     if arch in NEURAL:
-        tc, mc, info = config["train_config"], config["model_config"], config["info"]
-        assert tc["max_epochs"] == 1  # the --epochs override; the rest is the recipe
-        assert info["metric"] == DEV_METRIC[task]
+        assert train["max_epochs"] == 1  # the --epochs override; the rest is the recipe
+        assert manifest["info"]["metric"] == DEV_METRIC[task]
         used = dataclasses.replace(
             row,
-            optimizer=tc["optimizer"],
-            learning_rate=tc["lr"],
-            batch_size=tc["batch_size"],
-            patience=tc["patience"],
-            grad_clip=tc["grad_clip"],
-            weight_decay=tc["weight_decay"],
-            dropout=mc["dropout"],
-            max_norm=mc.get("max_norm"),
-            unk_replace=info["unk_replace"] or None,
+            optimizer=train["optimizer"],
+            learning_rate=train["lr"],
+            batch_size=train["batch_size"],
+            patience=train["patience"],
+            grad_clip=train["grad_clip"],
+            weight_decay=train["weight_decay"],
+            dropout=model["dropout"],
+            max_norm=model.get("max_norm"),
+            unk_replace=manifest["info"]["unk_replace"] or None,
         )
-        return used, config, config["meta"]
-    head = config["head"]
+        return used, manifest
     used = dataclasses.replace(
         row,
-        c_grid=tuple(head["c_grid"]),
-        max_iter=head["max_iter"],
-        encode_batch_size=config.get("batch_size"),
+        c_grid=tuple(train["c_grid"]),
+        max_iter=train["max_iter"],
+        encode_batch_size=model.get("batch_size"),
     )
-    return used, config, json.loads((folder / "meta.json").read_text())
+    return used, manifest
 
 
 @pytest.mark.parametrize("arch", TRAINABLE)
@@ -110,15 +109,15 @@ def test_training_follows_the_printed_recipe(arch, data, tmp_path):
     res = run("baseline", "train", path, "--arch", arch, *flags, *vectors, "--epochs", "1", "--threads", "1",
               "--out", out, "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
-    used, config, meta = trained_recipe(arch, task, out)
-    advice = meta["advice"]
+    used, manifest = trained_recipe(arch, task, out)
+    advice = manifest["run"]["advice"]
     if printed is not None:  # the engine's advice for the trained architecture is what recommend printed
         assert (advice["recipe"], advice["embedding"]) == (printed["recipe"], printed["embedding"])
     assert used.lines(task) == advice["recipe"]
     if arch in NEURAL:  # recommend says static vectors for so few examples: the file's, frozen
         assert advice["embedding"] == "static"
-        assert config["model_config"]["freeze_embeddings"] is True
-        assert config["info"]["embeddings"] == str(data["vectors"])
+        assert manifest["model"]["freeze_embeddings"] is True
+        assert manifest["info"]["embeddings"] == str(data["vectors"])
 
 
 def test_static_advice_without_a_vectors_file_says_so(data, tmp_path):
@@ -130,8 +129,8 @@ def test_static_advice_without_a_vectors_file_says_so(data, tmp_path):
         "note: no --embeddings FILE given: training random-init embeddings, though the recipe says static "
         "vectors (60 examples < 10000: frozen static vectors (GloVe/fastText 300-d))"
     ]
-    config = json.loads((tmp_path / "gru" / "config.json").read_text())
-    assert config["model_config"]["freeze_embeddings"] is False and "embeddings" not in config["info"]
+    manifest = json.loads((tmp_path / "gru" / "manifest.json").read_text())
+    assert manifest["model"]["freeze_embeddings"] is False and "embeddings" not in manifest["info"]
 
 
 def test_a_profile_option_that_contradicts_the_data_is_a_usage_error(data, tmp_path):
