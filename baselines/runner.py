@@ -192,6 +192,8 @@ def train_neural(
             embeddings=embeddings,
             progress=progress,
         )
+    except DataError:
+        raise  # a bad input file (e.g. the embeddings): exit 2, as everywhere
     except (TrainingError, ValueError) as exc:
         raise BaselineError(str(exc)) from None
 
