@@ -19,6 +19,7 @@ from advisor.data import (
     DataError,
     Dataset,
     check_labels_seen,
+    entity_type,
     fingerprint,
     load_dataset,
     stratified_split,
@@ -91,7 +92,7 @@ def _labels_of(ds: Dataset, items: list) -> list[str]:
     if ds.task == "classification":
         return [x.label for x in items]
     # Tagging: stratify sentences by their first entity type (or "O").
-    return [next((t[2:] for t in s.tags if t != "O"), "O") for s in items]
+    return [next((e for e in map(entity_type, s.tags) if e is not None), "O") for s in items]
 
 
 def split_data(ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED):
