@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from advisor.data import Dataset, fingerprint
 from advisor.data.files import write_json_atomic
+from advisor.data.text import label_counts
 from advisor.evidence import KIND, SCHEMA_VERSION
 
 RULE = (
@@ -67,9 +67,7 @@ def evidence_document(
             "path": str(data),
             "fingerprint": fingerprint(ds),
             "examples": len(ds),
-            "label_counts": dict(sorted(Counter(x.label for x in ds.items).items()))
-            if ds.task == "classification"
-            else dict(sorted(Counter(t[2:] for s in ds.items for t in s.tags if t.startswith("B-")).items())),
+            "label_counts": label_counts(ds),
             "split": split,
         },
         "plateau": {"patience": patience, "min_delta": min_delta, "verdict": verdict, "rule": RULE},

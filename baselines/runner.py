@@ -19,6 +19,7 @@ from advisor.data import (
     DataError,
     Dataset,
     check_labels_seen,
+    entity_type,
     fingerprint,
     load_dataset,
     stratified_split,
@@ -92,7 +93,7 @@ def _labels_of(ds: Dataset, items: list) -> list[str]:
     if ds.task == "classification":
         return [x.label for x in items]
     # Tagging: stratify sentences by their first entity type (or "O").
-    return [next((t[2:] for t in s.tags if t != "O"), "O") for s in items]
+    return [next((e for e in map(entity_type, s.tags) if e is not None), "O") for s in items]
 
 
 def split_data(ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED):
@@ -185,6 +186,8 @@ def train_neural(
             metric=DEV_METRIC[task],
             progress=progress,
         )
+    except DataError:
+        raise  # a bad input file (e.g. the embeddings): exit 2, as everywhere
     except (TrainingError, ValueError) as exc:
         raise BaselineError(str(exc)) from None
 

@@ -297,3 +297,29 @@ def test_versions_names_every_distribution_asked_for():
     v = versions("torch", "no-such-distribution")
     assert list(v)[:3] == ["advisor", "python", "platform"]
     assert v["torch"] and v["no-such-distribution"] is None
+
+
+@pytest.mark.parametrize(
+    ("conll", "counts"),
+    [
+        ("Ann B-PER\nLee E-PER\nin O\nRome S-LOC\n\nBob S-PER\n", {"LOC": 1, "PER": 2}),  # IOBES
+        ("the DT\ncat NN\nsat VBD\n\na DT\ndog NN\n", {"DT": 2, "NN": 2, "VBD": 1}),  # bare tags
+        ("Ann I-PER\nLee I-PER\nmet O\nBob I-PER\n", {"PER": 2}),  # IOB1, read as IOB2
+    ],
+)
+def test_the_evidence_and_the_profile_count_tagging_labels_alike(tmp_path, conll, counts):
+    """The evidence used to count B- tags only: IOBES singletons and bare tags were missing."""
+    import time
+
+    from advisor.baselines.plateau import evidence_document
+    from advisor.data import load_dataset, summarize
+
+    data = tmp_path / "tags.conll"
+    data.write_text(conll, encoding="utf-8")
+    ds = load_dataset(data, "tagging")
+    run = {"best_dev": 0.5, "plateaued": True}
+    doc = evidence_document(
+        tmp_path / "e.json", data=data, ds=ds, split={}, metric="entity_f1", patience=3, min_delta=0.0,
+        archs=["bilstm-crf"], runs=[run], learning_curve=[], versions={}, started=time.perf_counter(),
+    )  # fmt: skip
+    assert doc["data"]["label_counts"] == summarize(ds)["label_counts"] == counts
