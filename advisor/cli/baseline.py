@@ -196,11 +196,13 @@ def advice(arch: str, params: dict) -> dict:
     its rule gives, and the five recipe lines, as recommend prints them when ``arch`` wins (the engine is
     asked "what if it won?" otherwise, as ``advisor check`` asks it). The plain RNN baseline is no
     candidate: it reads the LSTM's advice (the same recipe row). An architecture the profile excludes or
-    refuses gets ``embedding`` None and a note naming the rule; it still trains, as asked.
+    refuses gets ``embedding`` None and a note naming the rule; it still trains, as asked. Training always
+    follows the recipe table: a line a plugin's rule printed instead is named in a note.
     """
     from advisor.answers import _what_if  # issue 7 §3: becomes recommend(..., force_winner=)
     from advisor.candidates import MULTILINGUAL, TRANSFORMERS
     from advisor.cli.options import build_profile, run_recommend
+    from advisor.recipes import recipe_for
 
     profile, policy = build_profile(params)
     rec = run_recommend(profile, policy)
@@ -223,7 +225,12 @@ def advice(arch: str, params: dict) -> dict:
             f"note: the recipe names {MULTILINGUAL} for language {profile.language}; "
             "this baseline encodes with the bundled English all-MiniLM-L6-v2"
         )
-    return {**out, "embedding": rec.embedding, "why": why, "recipe": rec.recipe.model_dump()}
+    printed = rec.recipe.model_dump()
+    table = recipe_for(asked, profile.task).lines(profile.task)
+    for name, line in printed.items():  # a plugin's rule may print another line than the table's
+        if line != table[name] and not line.startswith(f"{table[name]}; encoder: "):
+            _note(f"note: recommend prints {name} {line!r} (a plugin's rule); this trains {table[name]!r}")
+    return {**out, "embedding": rec.embedding, "why": why, "recipe": printed}
 
 
 def _note(msg: str) -> None:
