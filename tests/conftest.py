@@ -69,3 +69,23 @@ def cli_plugins(monkeypatch):
 
     yield install
     advisor.engine.reset_default_engine()
+
+
+class TeamRecipe:
+    """A third-party rule (TEP904 team-recipe) that prints batch size 64 whatever the winner."""
+
+    __name__ = "team-recipe"
+
+    @advisor.hookimpl
+    def register_rules(self, register):
+        register(id="TEP904", name="team-recipe", severity="info", summary="Team recipe.", docs="Docs.")
+
+    @advisor.hookimpl
+    def describe_winner(self, ctx):
+        ctx.set_recipe("batch_size", "64", rule="TEP904", reason="our GPUs like 64")
+
+
+@pytest.fixture
+def team_recipe() -> TeamRecipe:
+    """A plugin whose rule TEP904 overrides the recipe's batch-size line with "64"."""
+    return TeamRecipe()

@@ -959,17 +959,8 @@ def test_plugin_that_crashes_while_registering_rules(make_engine):
         make_engine(BadRegister())
 
 
-def test_a_later_recipe_line_overrides_and_both_stay_in_the_trace(make_engine):
-    class TeamRecipe:
-        @hookimpl
-        def register_rules(self, register):
-            register(id="TEP904", name="team-recipe", severity="info", summary="Team recipe.", docs="Docs.")
-
-        @hookimpl
-        def describe_winner(self, ctx):
-            ctx.set_recipe("batch_size", "64", rule="TEP904", reason="our GPUs like 64")
-
-    r = rec(engine=make_engine(TeamRecipe()), examples=300, deploy="phone")
+def test_a_later_recipe_line_overrides_and_both_stay_in_the_trace(make_engine, team_recipe):
+    r = rec(engine=make_engine(team_recipe), examples=300, deploy="phone")
     assert r.recipe.batch_size == "64"
     assert [t.rule for t in r.trace if t.effect == "recipe batch_size"] == ["TEP602", "TEP904"]
 

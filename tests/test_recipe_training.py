@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor import hookimpl
 from advisor.cli import cli
 from advisor.data.toy import toy_examples, toy_tagging_sentences
 from advisor.recipes import DEV_METRIC, Recipe, recipe_for
@@ -140,22 +139,8 @@ def test_a_profile_option_that_contradicts_the_data_is_a_usage_error(data, tmp_p
     assert "--examples 5 contradicts --data" in res.stderr
 
 
-class TeamBatch:
-    """A third-party rule that prints another batch size than the table's."""
-
-    __name__ = "team-batch"
-
-    @hookimpl
-    def register_rules(self, register):
-        register(id="TEP904", name="team-batch", severity="info", summary="Team batch.", docs="Docs.")
-
-    @hookimpl
-    def describe_winner(self, ctx):
-        ctx.set_recipe("batch_size", "64", rule="TEP904", reason="our GPUs like 64")
-
-
-def test_a_recipe_line_a_plugin_prints_instead_is_named(data, tmp_path, cli_plugins):
-    cli_plugins(TeamBatch())
+def test_a_recipe_line_a_plugin_prints_instead_is_named(data, tmp_path, cli_plugins, team_recipe):
+    cli_plugins(team_recipe)
     res = run("baseline", "train", data["classification"], "--arch", "ngram-linear", "--out", tmp_path / "ng")
     assert res.exit_code == 0, res.output
     assert "note: recommend prints batch_size '64' (a plugin's rule); this trains 'full batch'" in res.stderr
