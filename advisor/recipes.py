@@ -52,6 +52,9 @@ class Recipe:
     weight_decay: float = 0.0  # L2 penalty (decoupled for AdamW)
     unk_replace: float | None = None  # chance that a word seen once reads as <unk> in a batch (Lample 2016)
     c_grid: tuple[float, ...] = ()  # logistic regression: inverse L2 strengths tried, the best on dev kept
+    min_df_from: int | None = (
+        None  # n-grams seen in one training text only are dropped from this many texts on
+    )
     # schedule and solver
     warmup: float | None = None  # share of the steps with linear warmup, then linear decay to 0
     max_iter: int | None = None  # convex solver iterations
@@ -119,6 +122,8 @@ class Recipe:
             parts.append(f"weight decay {self.weight_decay:g}")
         if self.c_grid:
             parts.append("L2 via C")
+        if self.min_df_from is not None:
+            parts.append(f"n-grams seen in one text dropped from {self.min_df_from:,} training texts on")
         return "; ".join(filter(None, (", ".join(parts), self.details)))
 
 
@@ -212,6 +217,7 @@ RECIPES: dict[str, Recipe] = {
         trains="on word 1-2 gram TF-IDF",
         c_grid=C_GRID,
         max_iter=2000,
+        min_df_from=500,
         details="sublinear tf",
     ),
 }

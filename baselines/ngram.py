@@ -27,6 +27,7 @@ from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_mo
 C_GRID: tuple[float, ...] = RECIPES["ngram-linear"].c_grid
 NGRAM_C_GRID: tuple[float, ...] = C_GRID
 MAX_ITER: int = RECIPES["ngram-linear"].max_iter
+MIN_DF_FROM: int = RECIPES["ngram-linear"].min_df_from
 TOKEN_PATTERN = r"(?u)\b\w+\b"  # keeps one-character words ("a", "i", digits), unlike sklearn's default
 VOCAB = "vocab.json"
 ARRAYS = "arrays.npz"
@@ -167,9 +168,9 @@ def check_xy(texts: Sequence[str], labels: Sequence[Any], name: str) -> None:
 
 
 def default_min_df(n_train: int) -> int:
-    """1 below 500 training texts (every n-gram is precious), else 2: n-grams seen in one text only are mostly
-    noise, and dropping them shrinks a 1-2 gram vocabulary several-fold."""
-    return 1 if n_train < 500 else 2
+    """1 below the recipe's ``min_df_from`` (500) training texts (every n-gram is precious), else 2: n-grams
+    seen in one text only are mostly noise, and dropping them shrinks a 1-2 gram vocabulary several-fold."""
+    return 1 if n_train < MIN_DF_FROM else 2
 
 
 class _TfidfFeatures:

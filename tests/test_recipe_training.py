@@ -82,6 +82,9 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
             unk_replace=manifest["info"]["unk_replace"] or None,
         )
         return used, manifest
+    if arch == "ngram-linear":  # rare n-grams are kept below the recipe's size, dropped from it on
+        n_train = manifest["run"]["split"]["sizes"][0]
+        assert model["min_df_used"] == (1 if n_train < row.min_df_from else 2)
     used = dataclasses.replace(
         row,
         c_grid=tuple(train["c_grid"]),
