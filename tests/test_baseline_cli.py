@@ -323,3 +323,52 @@ def test_the_evidence_and_the_profile_count_tagging_labels_alike(tmp_path, conll
         archs=["bilstm-crf"], runs=[run], learning_curve=[], versions={}, started=time.perf_counter(),
     )  # fmt: skip
     assert doc["data"]["label_counts"] == summarize(ds)["label_counts"] == counts
+
+
+def test_the_human_readable_forms():
+    from advisor.baselines.report import format_evaluate, format_plateau, format_train
+
+    buckets = [{"bucket": "1-10", "n": 3, "accuracy": 2 / 3}, {"bucket": "11-20", "n": 0, "accuracy": None}]
+    table = "  length       n   score\n  1-10           3   0.667\n  11-20          0      -"
+    train = {
+        "arch": "textcnn",
+        "test": {"accuracy": 0.9, "macro_f1": 0.85},
+        "dev": {"curve": [0.5, 0.75], "best_epoch": 2, "stopped": "max_epochs"},
+        "examples": {"train": 80},
+        "seconds": {"train": 1.5, "per_example_ms": 0.2},
+        "length_buckets": buckets,
+        "model": "runs/m",
+        "plot": "runs/m/length_buckets.png",
+    }
+    assert format_train(train) == (
+        "textcnn on 80 examples: test accuracy 0.9000, macro-F1 0.8500\n"
+        "dev curve: 0.500, 0.750 (best epoch 2, max_epochs)\n"
+        "trained in 1.5 s; 0.2 ms per test example\n"
+        f"per-length accuracy (monitoring signal):\n{table}\n"
+        "model: runs/m   plot: runs/m/length_buckets.png"
+    )
+    evaluate = {
+        "arch": "bilstm-crf",
+        "examples": 12,
+        "data": "t.conll",
+        "test": {"f1": 0.5, "precision": 0.25, "recall": 1.0},
+        "length_buckets": buckets,
+    }
+    assert format_evaluate(evaluate) == (
+        f"bilstm-crf on 12 examples of t.conll: entity F1 0.5000 (P 0.2500, R 1.0000)\n{table}"
+    )
+    plateau = {
+        "verdict": "plateaued",
+        "runs": 2,
+        "examples": 100,
+        "floor": {"metric": "accuracy", "mean": 0.8, "std": 0.01},
+        "learning_curve": [{"examples": 50, "dev": 0.7}, {"examples": 100, "dev": 0.8}],
+        "learning_curve_note": "note",
+        "evidence": "e.json",
+        "plots": {"curves": "e.curves.png", "learning_curve": "e.learning.png"},
+    }
+    assert format_plateau(plateau) == (
+        "verdict: plateaued (2 runs on 100 examples)\nfloor: dev accuracy 0.8000 ± 0.0100\n"
+        "learning curve: 50: 0.700, 100: 0.800\nnote\nevidence: e.json   plots: e.curves.png, e.learning.png\n"
+        "next: advisor recommend --data DATA --evidence e.json"
+    )
