@@ -18,7 +18,7 @@ import torch
 
 from advisor.vocabulary import NEURAL
 
-from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
+from .manifest import TORCH_LIBRARIES, Manifest, VocabularyRef, read_manifest, versions, write_model_folder
 from .models import build_model, make_config
 from .train import Bundle, FitResult, TrainConfig, predict_class_ids, predict_tag_ids
 from .vocab import CharVocab, Vocab
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 WEIGHTS = "model.pt"
 VOCAB = "vocab.json"
-LIBRARIES = ("torch", "numpy")
 
 
 def _fsync_write(path: Path, write: Any) -> None:
@@ -50,7 +49,7 @@ def bundle_manifest(
         train=dataclasses.asdict(bundle.train_config),
         labels=list(bundle.labels),
         vocabulary=VocabularyRef(file=VOCAB, size=len(bundle.vocab), source="training data"),
-        versions=versions(*LIBRARIES),
+        versions=versions(*TORCH_LIBRARIES),
         data_fingerprint=data_fingerprint,
         files=[WEIGHTS, VOCAB],
         fit=bundle.fit.to_dict() if bundle.fit is not None else None,

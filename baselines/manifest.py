@@ -57,6 +57,9 @@ from advisor.vocabulary import TRAINABLE, Task
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+# What a torch result depends on beside advisor and python: recorded by torch models, `advisor baseline train`
+# results, plateau evidence and the dataset benchmarks (the scikit-learn kinds name their own).
+TORCH_LIBRARIES = ("torch", "numpy")
 
 
 def versions(*distributions: str) -> dict[str, str | None]:

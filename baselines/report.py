@@ -43,13 +43,14 @@ def _buckets_table(buckets) -> str:
     return "\n".join(lines)
 
 
+def _score(t: dict) -> str:
+    if "accuracy" in t:
+        return f"accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
+    return f"entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
+
+
 def format_train(r: dict) -> str:
-    t = r["test"]
-    score = (
-        f"test accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
-        if "accuracy" in t
-        else f"test entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
-    )
+    score = f"test {_score(r['test'])}"
     dev = r["dev"]
     curve = (
         ""
@@ -65,13 +66,10 @@ def format_train(r: dict) -> str:
 
 
 def format_evaluate(r: dict) -> str:
-    t = r["test"]
-    score = (
-        f"accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
-        if "accuracy" in t
-        else f"entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
+    return (
+        f"{r['arch']} on {r['examples']} examples of {r['data']}: {_score(r['test'])}\n"
+        f"{_buckets_table(r['length_buckets'])}"
     )
-    return f"{r['arch']} on {r['examples']} examples of {r['data']}: {score}\n{_buckets_table(r['length_buckets'])}"
 
 
 def format_plateau(r: dict) -> str:

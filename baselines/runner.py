@@ -29,7 +29,7 @@ from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
 from advisor.vocabulary import NEURAL, TRAINABLE, Task
 
-from .manifest import Manifest, read_manifest, versions
+from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import evidence_document, write_evidence
 
 # format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from advisor.data import Example, TaggedSentence
 
 SPLIT_SEED = 12345
-LIBRARIES = ("torch", "numpy")  # the versions recorded in results and evidence, beside advisor and python
 
 
 class BaselineError(RuntimeError):
@@ -326,7 +325,7 @@ def train(
             "total": round(time.perf_counter() - t0, 2),
         },
         "seed": seed,
-        "versions": versions(*LIBRARIES),
+        "versions": versions(*TORCH_LIBRARIES),
     }
     model.save(
         out,
@@ -621,7 +620,7 @@ def plateau(
         archs=arch_list,
         runs=runs,
         learning_curve=lc,
-        versions=versions(*LIBRARIES),
+        versions=versions(*TORCH_LIBRARIES),
         started=t0,
     )
     return write_evidence(out, doc)

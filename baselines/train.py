@@ -322,7 +322,11 @@ class Bundle:
 
     @property
     def task(self) -> Task:
-        """``"tagging"`` for a tagger, else ``"classification"`` (the names of ``advisor.vocabulary.TASKS``)."""
+        """``"tagging"`` for a tagger, else ``"classification"`` (the names of ``advisor.vocabulary.TASKS``).
+
+        Model folders of checkpoint format 1 said ``"tag"``/``"classify"``; they are refused, not mapped
+        (``advisor.baselines.manifest``).
+        """
         return "tagging" if self.arch in TAGGER_ARCHS else "classification"
 
     def encode_texts(self, texts: Iterable[str]) -> list[list[int]]:

@@ -487,6 +487,7 @@ def versions() -> dict[str, Any]:
     """The library versions (``advisor.baselines.manifest.versions``) and this machine: commit, CPU, threads."""
     import torch
 
+    from advisor.baselines.manifest import TORCH_LIBRARIES
     from advisor.baselines.manifest import versions as library_versions
 
     cpu = ""
@@ -516,7 +517,7 @@ def versions() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         pass
     return {
-        **library_versions("torch", "numpy"),
+        **library_versions(*TORCH_LIBRARIES),
         "git_commit": commit,
         "cpu": cpu,
         "cpu_count": os.cpu_count(),

