@@ -13,11 +13,11 @@ import json
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from advisor.vocabulary import CANDIDATES, RECIPE_FIELDS
+
 if TYPE_CHECKING:  # jinja2 is imported on first render: `--format json` never pays for it
     from jinja2.sandbox import SandboxedEnvironment
 
-FORMATS = ("text", "markdown", "json", "prompt")
-ANSWER_FIELDS = ("architecture", "embedding", "recipe", "monitoring")
 PROMPT_FRONT_MATTER = {
     "name": "text-encoder-picker",
     "description": "Pick a text encoder (architecture, embedding input, five-line recipe, one monitoring signal) "
@@ -74,12 +74,11 @@ def render_recommendation(rec, fmt: str = "text", *, explain: bool = False) -> s
 
 def answer_schema() -> dict:
     """The JSON shape an agent's answer must take (what ``advisor check`` reads)."""
-    from advisor.candidates import CANDIDATES, EMBEDDINGS
-    from advisor.engine import RECIPE_FIELDS
+    from advisor.vocabulary import EMBEDDINGS
 
     return {
         "type": "object",
-        "required": list(ANSWER_FIELDS),
+        "required": ["architecture", "embedding", "recipe", "monitoring"],
         "properties": {
             "architecture": {"enum": list(CANDIDATES)},
             "embedding": {"enum": list(EMBEDDINGS)},
@@ -96,14 +95,12 @@ def answer_schema() -> dict:
 
 def render_prompt(rec=None) -> str:
     """The text-encoder-picker prompt; with a Recommendation, its profile and verdicts become hard constraints."""
-    from advisor.candidates import CANDIDATES, DESCRIPTIONS
+    from advisor.candidates import DESCRIPTIONS
 
     example = {
         "architecture": "frozen-transformer",
         "embedding": "contextual",
-        "recipe": {
-            f: "..." for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
-        },
+        "recipe": dict.fromkeys(RECIPE_FIELDS, "..."),
         "monitoring": "...",
         "rationale": "...",
     }
