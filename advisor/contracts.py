@@ -53,7 +53,7 @@ def schema_for(name: str) -> dict:
 
         return Recommendation.model_json_schema()
     if name == "answer":
-        from advisor.render import answer_schema
+        from advisor.answers import answer_schema
 
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -72,27 +72,6 @@ def render_recommendation(rec, fmt: str = "text", *, explain: bool = False) -> s
     return render_template(template, rec=rec, explain=explain)
 
 
-def answer_schema() -> dict:
-    """The JSON shape an agent's answer must take (what ``advisor check`` reads)."""
-    from advisor.vocabulary import EMBEDDINGS
-
-    return {
-        "type": "object",
-        "required": ["architecture", "embedding", "recipe", "monitoring"],
-        "properties": {
-            "architecture": {"enum": list(CANDIDATES)},
-            "embedding": {"enum": list(EMBEDDINGS)},
-            "recipe": {
-                "type": "object",
-                "required": list(RECIPE_FIELDS),
-                "properties": {f: {"type": "string"} for f in RECIPE_FIELDS},
-            },
-            "monitoring": {"type": "string"},
-            "rationale": {"type": "string"},
-        },
-    }
-
-
 def render_prompt(rec=None) -> str:
     """The text-encoder-picker prompt; with a Recommendation, its profile and verdicts become hard constraints."""
     from advisor.candidates import DESCRIPTIONS

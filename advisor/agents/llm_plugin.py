@@ -33,13 +33,13 @@ def _object(text: str, what: str) -> dict[str, Any]:
 def _profile(profile_json: str):
     from pydantic import ValidationError
 
-    from advisor.answers import one_line
+    from advisor.errors import validation_line
     from advisor.profile import ConstraintProfile
 
     try:
         return ConstraintProfile.model_validate(_object(profile_json, "profile_json"))
     except ValidationError as exc:
-        raise ValueError(one_line(exc, "profile_json")) from None
+        raise ValueError(validation_line(exc, "profile_json", whole="profile")) from None
 
 
 def _answer_or_error(fn):
