@@ -570,3 +570,25 @@ def test_every_command_has_help_with_an_example(runner, path):
     assert re.search(r"^  Example:\n      advisor ", result.stdout, flags=re.M), result.stdout
     short = invoke(runner, *path, "-h")
     assert short.stdout == result.stdout
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"args": ["--examples", "300", "--deploy", "phone", "--latency-ms", "5", "--max-model-mb", "30"]},
+        {"p.toml": 'examples = 300\ndeploy = "phone"\nlatency_ms = 5\nmax_model_mb = 30\n'},
+        {"p.json": '{"examples": 300, "deploy": "phone", "latency_ms": 5, "max_model_mb": 30}'},
+    ],
+    ids=["flags", "toml", "json"],
+)
+def test_an_integer_budget_is_a_number(runner, write_file, source):
+    """Strict, but an integer is a number: flags (typed by click), TOML and JSON integers all give 5.0 in the JSON."""
+    args = source.get("args")
+    if args is None:
+        ((name, text),) = source.items()
+        write_file(name, text)
+        args = ["--profile", name]
+    result = invoke(runner, "recommend", *args, "--json")
+    assert result.exit_code == 0, result.output
+    assert '"latency_ms": 5.0,' in result.stdout and '"max_model_mb": 30.0,' in result.stdout
+    assert json.loads(result.stdout)["architecture"] == "textcnn"

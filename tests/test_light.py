@@ -43,3 +43,21 @@ def test_import_advisor_is_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     # the package root exposes ConstraintProfile and hookimpl; the engine and templates load on first use
     assert "advisor.engine" not in out.stdout and "jinja2" not in out.stdout
+
+
+def test_recommend_json_loads_no_template_engine(tmp_path):
+    """`--format json` renders no template, so jinja2 stays unimported (the cold start: benchmarks/cold_start.py)."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from advisor.cli import cli
+        cli(["recommend", "--examples", "300", "--deploy", "phone", "--format", "json"], standalone_mode=False)
+        print(sorted({m.split(".")[0] for m in sys.modules} & {"jinja2", "torch", "numpy"}), file=sys.stderr)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["architecture"] == "textcnn"
+    assert out.stderr.strip().splitlines()[-1] == "[]"
