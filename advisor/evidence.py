@@ -126,7 +126,7 @@ class PlateauEvidence(_Part):
     """Plateau evidence: written by `advisor baseline plateau`; verified by TEP101 (see advisor.evidence)."""
 
     schema_version: exact_literal(SCHEMA_VERSION) = Field(description="Version of this file format.")
-    kind: Literal["advisor-plateau-evidence"] = Field(description="What this file is.")
+    kind: Literal[KIND] = Field(description="What this file is.")
     task: Task = Field(description="The task of the data.")
     metric: Metric = Field(description="The dev metric, a fraction in 0..1.")
     data: EvidenceData = Field(description="The data the evidence was made on.")
