@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from advisor import __version__
 from advisor.data import DataError
 from advisor.data.files import replace_dir_atomic
+from advisor.errors import validation_line
 from advisor.vocabulary import TRAINABLE, Task
 
 FORMAT_VERSION = 2
@@ -154,9 +155,7 @@ def read_manifest(model_dir: str | Path, architectures: tuple[str, ...] = TRAINA
     try:
         manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "manifest"
-        raise DataError(f"{path}: {where}: {err['msg']}") from None
+        raise DataError(validation_line(exc, str(path), whole="manifest")) from None
     if manifest.architecture not in architectures:
         raise DataError(
             f"{model_dir} holds a {manifest.architecture!r} model, not {' or '.join(map(repr, architectures))}"
@@ -166,6 +165,6 @@ def read_manifest(model_dir: str | Path, architectures: tuple[str, ...] = TRAINA
 
 def _format_message(model_dir: Path, version: object) -> str:
     return (
-        f"{model_dir}: saved in checkpoint format {version}; this advisor reads format {FORMAT_VERSION} only: "
+        f"{model_dir}: saved in checkpoint format {version!r}; this advisor reads format {FORMAT_VERSION} only: "
         "retrain the model with `advisor baseline train`"
     )

@@ -7,6 +7,7 @@ it atomically next to its two plots and returns the command's summary.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from typing import Any
 from advisor.data import Dataset, fingerprint
 from advisor.data.files import write_json_atomic
 from advisor.data.text import label_counts
-from advisor.evidence import KIND, SCHEMA_VERSION
+from advisor.evidence import KIND, SCHEMA_VERSION, PlateauEvidence
 
 RULE = (
     "after the best epoch, at least `patience` further epochs each fail to beat it by more than `min_delta`"
@@ -92,12 +93,15 @@ def evidence_document(
 
 
 def write_evidence(out: str | Path, doc: dict) -> dict:
-    """Write the plots named in ``doc["plots"]`` beside ``out``, then ``doc`` to ``out`` (atomically).
+    """Validate ``doc`` against ``advisor.evidence.PlateauEvidence``, write the plots named in ``doc["plots"]``
+    beside ``out``, then ``doc`` to ``out`` (atomically).
 
     Returns the command's summary: the evidence path, verdict, floor, learning curve and plot paths.
     """
     from advisor.baselines.plots import plot_curves, plot_learning_curve
 
+    # the writer holds itself to the schema the verifier reads (as JSON: what the file will hold)
+    PlateauEvidence.model_validate(json.loads(json.dumps(doc)))
     out = Path(out)
     plots = doc["plots"]
     verdict = doc["plateau"]["verdict"]

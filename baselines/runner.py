@@ -1,7 +1,10 @@
 """What the ``advisor baseline`` commands do: load data, split, train, evaluate, save, and write evidence.
 
-This module orchestrates; :mod:`advisor.baselines.plateau` assembles and writes the evidence file and
-:mod:`advisor.baselines.report` holds the test reports and their human-readable forms.
+This module orchestrates; :mod:`advisor.baselines.plateau` assembles and writes the evidence file,
+:mod:`advisor.baselines.report` holds the test reports and their human-readable forms, and every model folder is
+described by its :mod:`advisor.baselines.manifest`. Public for the benchmarks and other callers:
+:func:`train_neural` (the one place the training defaults are applied), :func:`split_data` and
+:data:`SPLIT_SEED`.
 
 Every function returns a plain dict (the ``--json`` document). Progress goes to stderr. Splits use a fixed
 seed (:data:`SPLIT_SEED`) and are recorded in every artifact with the data fingerprint.
@@ -95,8 +98,12 @@ def _labels_of(ds: Dataset, items: list) -> list[str]:
     return [next((e for e in map(entity_type, s.tags) if e is not None), "O") for s in items]
 
 
-def split_data(ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED):
-    """Stratified split (falls back to a plain shuffle when a class has a single member), with a note."""
+def split_data(
+    ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED
+) -> tuple[list[list], dict[str, Any]]:
+    """The items of ``ds`` in parts of the given fractions, and the split's record (seed, fractions, sizes,
+    whether stratified, a note). Stratified by label (tagging: a sentence's first entity type); a plain shuffle,
+    said so in the note, when a class has a single member."""
     split = stratified_split(_labels_of(ds, ds.items), fractions, seed)
     parts = [_subset(ds, idx) for idx in split.indices]
     info = {

@@ -305,6 +305,8 @@ def bench_ngram() -> tuple[dict[str, Any], Callable[[int], Callable[[], Any]]]:
 
 
 def build_archs(wanted: list[str]) -> dict[str, tuple[dict[str, Any], Callable, Callable | None]]:
+    from advisor.baselines.models import RNN_CLASSIFIERS
+
     out: dict[str, tuple[dict[str, Any], Callable, Callable | None]] = {}
     for arch in wanted:
         t0 = time.perf_counter()
@@ -323,7 +325,7 @@ def build_archs(wanted: list[str]) -> dict[str, tuple[dict[str, Any], Callable, 
                         f"TextCNN, vocab {VOCAB}, embed {dim}, widths 3/4/5 x 100 filters, "
                         "2 classes (Kim 2014)"
                     )
-                elif arch in ("bilstm", "lstm", "gru"):
+                elif arch in RNN_CLASSIFIERS:
                     info, make = bench_torch_model(
                         arch, vocab_size=VOCAB, embed_dim=128, hidden_size=128, num_classes=2
                     )

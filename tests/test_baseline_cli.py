@@ -268,11 +268,14 @@ def _rewrite(model, tmp_path, **changes):
     ("changes", "message"),
     [
         ({"format_version": 1}, "saved in checkpoint format 1; this advisor reads format 2 only"),
-        ({"format_version": "2"}, "saved in checkpoint format 2; this advisor reads format 2 only"),
-        ({"task": "classify"}, "manifest.json: task: Input should be 'classification' or 'tagging'"),
+        ({"format_version": "2"}, "saved in checkpoint format '2'; this advisor reads format 2 only"),
+        (
+            {"task": "classify"},
+            r"manifest.json: task: Input should be 'classification' or 'tagging' \(got 'classify'\)",
+        ),
         ({"architecture": "svm"}, "manifest.json: architecture: Input should be 'textcnn'"),
         ({"labels": "abc"}, "manifest.json: labels: Input should be a valid array"),
-        ({"extra": 1}, "manifest.json: extra: Extra inputs are not permitted"),
+        ({"extra": 1}, "manifest.json: extra: unknown key"),
         (  # strict: no string for a number
             {"vocabulary": {"file": "vocab.json", "size": "3", "source": "x"}},
             "manifest.json: vocabulary.size: Input should be a valid integer",

@@ -22,7 +22,6 @@ No ``from __future__ import annotations`` here: the SDK reads the tool functions
 their input schemas, and closures' annotations must be real objects for that.
 """
 
-import difflib
 import inspect
 import json
 from typing import Annotated, Any
@@ -58,7 +57,7 @@ def _profile_schema() -> dict[str, Any]:
 
 
 def _answer_schema() -> dict[str, Any]:
-    from advisor.render import answer_schema
+    from advisor.answers import answer_schema
 
     return {
         "anyOf": [
@@ -76,10 +75,10 @@ def build_server(policy: Policy | None = None):
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    from advisor.answers import CheckInputError, CheckResult, one_line
+    from advisor.answers import CheckInputError, CheckResult
     from advisor.contracts import NAMES, render_schema
     from advisor.engine import default_engine
-    from advisor.errors import AdvisorError
+    from advisor.errors import AdvisorError, close_matches, did_you_mean, validation_line
     from advisor.profile import ConstraintProfile
     from advisor.recommendation import Recommendation
 
@@ -95,13 +94,12 @@ def build_server(policy: Policy | None = None):
         valid = [k for k in ConstraintProfile.model_fields if k != "data"]
         for key in value:
             if key not in valid:
-                close = difflib.get_close_matches(key, valid, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (valid keys: {', '.join(valid)})"
+                hint = did_you_mean(key, valid, otherwise=f" (valid keys: {', '.join(valid)})")
                 raise ToolError(f"profile: unknown key {key!r}{hint}")
         try:
             return ConstraintProfile.model_validate(value)
         except ValidationError as exc:
-            raise ToolError(one_line(exc, "profile")) from None
+            raise ToolError(validation_line(exc, "profile", whole="profile")) from None
 
     def engine():
         try:
@@ -178,7 +176,7 @@ def build_server(policy: Policy | None = None):
             by_name = {r.name: r for r in rules.values()}
             rule = by_name.get(rule_id.strip().lower())
         if rule is None:
-            close = difflib.get_close_matches(rule_id.upper(), list(rules), n=3, cutoff=0.5)
+            close = close_matches(rule_id.upper(), rules, n=3, cutoff=0.5)
             hint = f"; closest: {', '.join(close)}" if close else ""
             raise ToolError(f"unknown rule {rule_id!r}{hint} (list_rules lists them)")
         return {
