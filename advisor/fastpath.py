@@ -245,6 +245,7 @@ RECIPE_FIELDS: tuple[str, ...] = ("optimizer", "learning_rate", "batch_size", "e
 SEVERITIES = frozenset({"refuse", "exclude", "prefer", "flag", "info"})
 STATUSES = frozenset({"ranked", "refused", "excluded"})
 EMBEDDINGS = frozenset({"random", "static", "contextual"})
+from advisor.vocabulary import EFFECT_KINDS  # noqa: E402  (this module is deleted by the fast-path removal)
 
 
 def _s(value: object) -> str:
@@ -374,7 +375,15 @@ def _normalized(data: dict) -> dict:
         "alternatives": alternatives,
         "evidence": None,
         "policy": {k: (_f(v) if type(v) is float else v) for k, v in policy.items()},
-        "trace": [_strings(t, ("rule", "plugin", "effect", "reason")) for t in data["trace"]],
+        "trace": [
+            {
+                **_strings(
+                    t, ("rule", "plugin", "effect", "reason", "kind"), ("architecture",), kind=EFFECT_KINDS
+                ),
+                "architecture": _opt_s(t.get("architecture")),
+            }
+            for t in data["trace"]
+        ],
         "plugins": [_s(p) for p in data["plugins"]],
         "advisor_version": _s(data["advisor_version"]),
     }

@@ -18,6 +18,8 @@ Embedding = Literal["random", "static", "contextual"]
 RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
 OutputFormat = Literal["text", "markdown", "json", "prompt"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
+# What a trace entry records: the advisor.engine.Context method that made it.
+EffectKind = Literal["exclude", "refuse", "prefer", "flag", "info", "embedding", "recipe", "monitoring"]
 # The built-in candidates, in tie-break order.
 Architecture = Literal[
     "ngram-linear",
@@ -38,6 +40,7 @@ EMBEDDINGS: tuple[str, ...] = get_args(Embedding)
 RECIPE_FIELDS: tuple[str, ...] = get_args(RecipeField)
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
+EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)
 CANDIDATES: tuple[str, ...] = get_args(Architecture)
 
 # Deploy targets where the model runs on the user's device.

@@ -229,7 +229,7 @@ def test_recommend_json_validates_against_the_published_schema(runner):
     assert {"rule": "TEP201", "name": "edge-architecture-first", "severity": "flag"}.items() <= doc["flags"][
         0
     ].items()
-    assert set(doc["trace"][0]) == {"rule", "plugin", "effect", "reason"}
+    assert set(doc["trace"][0]) == {"rule", "plugin", "effect", "reason", "kind", "architecture"}
     assert invoke(runner, "recommend", *PHONE, "--json").stdout == result.stdout
 
 

@@ -6,6 +6,8 @@ import dataclasses
 import json
 import re
 import statistics
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -882,7 +884,25 @@ def _rule_plugin(**rule):
     ("rule", "message"),
     [
         ({"id": "TEP1"}, "rule id 'TEP1' is not TEP followed by three digits"),
-        ({"id": "TEP101"}, "rule id TEP101 is already registered by 'advisor.rules.finetune'"),
+        (
+            {"id": "TEP101"},
+            "rule id TEP101 is outside TEP800-TEP999, the range for third-party plugins "
+            "(TEP000-TEP799 belongs to the built-in rules)",
+        ),
+        (
+            {"id": "TEP799"},
+            "rule id TEP799 is outside TEP800-TEP999, the range for third-party plugins "
+            "(TEP000-TEP799 belongs to the built-in rules)",
+        ),
+        (
+            {"docs": "below {policy.finetune_min_exampels} examples"},
+            "rule TEP950 docs names {policy.finetune_min_exampels}, which is not a policy value "
+            "(did you mean 'finetune_min_examples'?)",
+        ),
+        (
+            {"summary": "below {policy.finetune_min_examples:q} examples"},
+            "rule TEP950 summary: {policy.finetune_min_examples:q}: Unknown format code 'q' for object of type 'int'",
+        ),
         ({"name": "Not A Slug"}, "rule TEP950 name 'Not A Slug' is not a lowercase slug"),
         (
             {"severity": "warn"},
@@ -895,6 +915,122 @@ def test_rule_registration_is_validated(make_engine, rule, message):
     with pytest.raises(PluginError) as info:
         make_engine(_rule_plugin(**rule))
     assert str(info.value) == f"plugin 'Bad': {message}"
+
+
+def test_third_party_rule_ids_are_unique_across_plugins(make_engine):
+    class First:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP950", name="first", severity="flag", summary="s", docs="d")
+
+    class Second:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP950", name="second", severity="flag", summary="s", docs="d")
+
+    with pytest.raises(PluginError) as info:
+        make_engine(First(), Second())
+    assert str(info.value) == "plugin 'Second': rule id TEP950 is already registered by 'First'"
+
+
+@pytest.mark.parametrize("rule_id", ["TEP800", "TEP999"])
+def test_a_builtin_rule_outside_its_range_fails_to_load(monkeypatch, rule_id):
+    module = types.ModuleType("advisor_test_builtin")
+
+    @hookimpl
+    def register_rules(register):
+        register(id=rule_id, name="x", severity="flag", summary="s", docs="d")
+
+    module.register_rules = register_rules
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(advisor.engine, "DEFAULT_PLUGINS", (*advisor.engine.DEFAULT_PLUGINS, module.__name__))
+    with pytest.raises(PluginError) as info:
+        Engine(entry_points=False)
+    assert str(info.value) == (
+        f"plugin 'advisor_test_builtin': rule id {rule_id} is outside TEP000-TEP799, the range for the built-in "
+        "rules (TEP800-TEP999 belongs to third-party plugins)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [
+        ("tryfirst", "the engine calls plugins in registration order"),
+        ("trylast", "the engine calls plugins in registration order"),
+        ("wrapper", "the engine calls each implementation itself, so a wrapper would wrap nothing"),
+        ("hookwrapper", "the engine calls each implementation itself, so a wrapper would wrap nothing"),
+        (
+            "optionalhook",
+            "every advisor hook has a specification, and a misspelled hook name must fail at load",
+        ),
+    ],
+)
+def test_hookimpl_options_the_engine_does_not_honour_are_rejected_at_registration(make_engine, option, why):
+    class Reorders:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP960", name="reorders", severity="prefer", summary="s", docs="d")
+
+        if option in ("wrapper", "hookwrapper"):
+
+            @hookimpl(**{option: True})
+            def rank_candidates(self, ctx):
+                yield
+
+        else:
+
+            @hookimpl(**{option: True})
+            def rank_candidates(self, ctx):
+                ctx.prefer("ngram-linear", 1_000, rule="TEP960", reason="first, whatever the others say")
+
+    with pytest.raises(PluginError) as info:
+        make_engine(Reorders())
+    message = str(info.value)
+    assert message.startswith(
+        f"plugin 'Reorders': hookimpl option {option}=True on rank_candidates is not supported: {why}"
+    )
+    assert message.endswith("(see advisor.hookspecs)")
+
+
+def test_specname_is_honoured(make_engine):
+    class Renamed:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP961", name="renamed", severity="flag", summary="s", docs="d")
+
+        @hookimpl(specname="exclude_candidates")
+        def look(self, ctx):
+            ctx.flag(rule="TEP961", message="seen")
+
+    r = rec(engine=make_engine(Renamed()), examples=300)
+    assert ("TEP961", "seen") in [(f.rule, f.message) for f in r.flags]
+
+
+def test_within_each_phase_plugins_run_in_registration_order(make_engine):
+    class Last:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP962", name="last", severity="info", summary="s", docs="d")
+
+        @hookimpl
+        def exclude_candidates(self, ctx):
+            ctx.info(rule="TEP962", message="exclude phase")
+
+        @hookimpl
+        def describe_winner(self, ctx):
+            ctx.info(rule="TEP962", message="describe phase")
+
+    engine = make_engine(Last())
+    r = rec(engine=engine, examples=300, deploy="phone", language="de", tokens=600)
+    order = engine.plugin_order
+    assert order == [*advisor.engine.DEFAULT_PLUGINS, "Last"]
+    phase_of = {"exclude phase": 0, "describe phase": 3}
+    kinds = {"exclude": 0, "refuse": 1, "prefer": 2, "embedding": 3, "recipe": 3, "monitoring": 3}
+    phases = [kinds.get(t.kind, phase_of.get(t.reason)) for t in r.trace]
+    for phase in (0, 3):
+        plugins = [t.plugin for t, p in zip(r.trace, phases, strict=True) if p == phase]
+        assert plugins == sorted(plugins, key=order.index), phase
+        assert plugins[-1] == "Last"
 
 
 def test_effects_outside_their_phase_are_rejected(make_engine):
@@ -1031,21 +1167,190 @@ def test_every_hook_has_a_plugin_test():
         assert f"def {hook}(self" in source, f"no throwaway plugin in this file implements {hook}"
 
 
-def test_context_is_what_the_hookspecs_promise():
-    ctx = advisor.engine.Context(
-        Engine(entry_points=False), ConstraintProfile(examples=3), Policy(), advisor.engine.NO_EVIDENCE
+def test_every_context_attribute_is_documented():
+    public = [n for n in dir(advisor.engine.Context) if not n.startswith("_")]
+    doc = advisor.engine.Context.__doc__
+    assert [n for n in public if f"``{n}``" not in doc and f":meth:`{n}`" not in doc] == []
+
+
+def test_hookspecs_are_typed_with_the_context():
+    for name in PHASES:
+        assert getattr(hookspecs, name).__annotations__ == {"ctx": "Context", "return": "None"}
+
+
+# -- ctx is read-only: effects only through the methods that record a rule id --------------------------
+class EmptiesRefusals:
+    """Today's loophole: empty ctx.refused (and ctx.refusals) so that a refused fine-tuning answer checks OK."""
+
+    @hookimpl
+    def register_rules(self, register):
+        register(id="TEP970", name="empties-refusals", severity="info", summary="s", docs="d")
+
+    @hookimpl
+    def rank_candidates(self, ctx):
+        ctx.refused.clear()
+        ctx.refusals.clear()
+
+
+def test_a_plugin_cannot_empty_the_refusals(make_engine):
+    from advisor.answers import check
+
+    engine = make_engine(EmptiesRefusals())
+    message = (
+        "plugin 'EmptiesRefusals' (rules TEP970) failed in rank_candidates: AttributeError: 'mappingproxy' "
+        "object has no attribute 'clear'; no recommendation is given (fail closed)"
     )
-    for method in (
+    with pytest.raises(PluginError) as info:
+        rec(engine=engine, examples=300)
+    assert str(info.value) == message
+    answer = {
+        "architecture": "transformer-finetune",
+        "embedding": "contextual",
+        "recipe": dict.fromkeys(RECIPE_FIELDS, "x"),
+        "monitoring": "loss",
+    }
+    with pytest.raises(PluginError) as info:
+        check(answer, {"examples": 300}, engine=engine)
+    assert str(info.value) == message
+    assert [v.rule for v in check(answer, {"examples": 300}).violations] == ["TEP101"]
+
+
+TAMPERING = {
+    "assign refused": lambda ctx: setattr(ctx, "refused", {}),
+    "assign winner": lambda ctx: setattr(ctx, "winner", "textcnn"),
+    "assign profile": lambda ctx: setattr(ctx, "profile", ConstraintProfile(examples=9)),
+    "new attribute": lambda ctx: setattr(ctx, "notes", []),
+    "points": lambda ctx: ctx.points.__setitem__("ngram-linear", 1e6),
+    "excluded": lambda ctx: ctx.excluded.pop("bilstm-crf"),
+    "an exclusion": lambda ctx: ctx.excluded["bilstm-crf"].append(None),
+    "preferences": lambda ctx: ctx.preferences.clear(),
+    "trace": lambda ctx: ctx.trace.clear(),
+    "flags": lambda ctx: ctx.flags.append(None),
+    "recipe": lambda ctx: ctx.recipe.update(epochs="1"),
+    "recipe rules": lambda ctx: ctx.recipe_rules.clear(),
+    "an effect": lambda ctx: setattr(ctx.trace[0], "rule", "TEP001"),
+    "the profile": lambda ctx: setattr(ctx.profile, "examples", 10_000),
+    "the policy": lambda ctx: setattr(ctx.policy, "finetune_min_examples", 1),
+    "the evidence": lambda ctx: setattr(ctx.evidence, "accepted", True),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING)
+def test_a_plugin_cannot_change_what_ctx_shows(make_engine, tamper):
+    class Tampers:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP971", name="tampers", severity="info", summary="s", docs="d")
+
+        @hookimpl
+        def describe_winner(self, ctx):
+            tamper(ctx)
+
+    with pytest.raises(PluginError, match=r"^plugin 'Tampers' \(rules TEP971\) failed in describe_winner: "):
+        rec(engine=make_engine(Tampers()), examples=300, task="tagging")
+
+
+def test_a_context_kept_after_the_evaluation_records_nothing(make_engine):
+    kept = []
+
+    class Keeps:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP972", name="keeps", severity="flag", summary="s", docs="d")
+
+        @hookimpl
+        def exclude_candidates(self, ctx):
+            kept.append(ctx)
+
+    engine = make_engine(Keeps())
+    rec(engine=engine, examples=300)
+    with pytest.raises(PluginError, match=r"names rule TEP972, which belongs to 'Keeps'"):
+        kept[0].flag(rule="TEP972", message="late")
+
+
+# -- force_winner: what the policy gives a candidate if it wins (advisor check) ------------------------
+def test_force_winner_describes_that_candidate():
+    engine = Engine(entry_points=False)
+    profile = ConstraintProfile(examples=300)
+    assert engine.evaluate(profile).ctx.winner == "frozen-transformer"
+    outcome = engine.evaluate(profile, force_winner="textcnn")
+    assert outcome.ctx.winner == "textcnn" and outcome.ranking[0] == "textcnn"
+    assert outcome.ctx.embedding == "static" and outcome.ctx.recipe_rules["optimizer"] == "TEP602"
+    r = recommend(profile, engine=engine, force_winner="textcnn")
+    assert r.architecture == "textcnn"
+    assert "textcnn" not in [a.architecture for a in r.alternatives]
+    assert not any(t.rule.startswith("TEP9") for t in r.trace)
+
+
+def test_force_winner_must_be_available():
+    engine = Engine(entry_points=False)
+    with pytest.raises(
+        NoCandidateError, match=r"^force_winner 'transformer-finetune' is excluded or refused"
+    ):
+        engine.evaluate(ConstraintProfile(examples=300), force_winner="transformer-finetune")
+    with pytest.raises(ValueError, match=r"unknown architecture 'cnn'"):
+        engine.evaluate(ConstraintProfile(examples=300), force_winner="cnn")
+
+
+# -- the trace's structured fields ---------------------------------------------------------------------
+def test_trace_entries_carry_kind_and_architecture():
+    r = rec(examples=300, deploy="phone", language="de")
+    by_kind = {}
+    for t in (*r.trace, *rec(examples=800).trace):
+        by_kind.setdefault(t.kind, []).append(t)
+        assert t.effect.split()[0] == t.kind
+        assert (t.architecture is not None) == (t.kind in ("exclude", "refuse", "prefer"))
+        if t.architecture is not None:
+            assert t.effect.split()[1] == t.architecture
+    assert set(by_kind) == {
         "exclude",
         "refuse",
         "prefer",
         "flag",
         "info",
-        "set_embedding",
-        "set_recipe",
-        "set_monitoring",
-        "remaining",
-        "estimate",
-        "is_excluded",
-    ):
-        assert callable(getattr(ctx, method))
+        "embedding",
+        "recipe",
+        "monitoring",
+    }
+    assert ("TEP201", "frozen-transformer") in [(t.rule, t.architecture) for t in by_kind["exclude"]]
+
+
+# -- the one rule lookup -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "query", ["TEP101", "tep101", " TEP101 ", "finetune-needs-plateau", "Finetune-Needs-Plateau"]
+)
+def test_rule_lookup_by_id_or_name(query):
+    assert Engine(entry_points=False).rule(query).id == "TEP101"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("TEP10", "unknown rule 'TEP10'; closest: TEP102, TEP101, TEP100"),
+        ("edge-architecture", "unknown rule 'edge-architecture'; closest: TEP201"),
+        ("nothing", "unknown rule 'nothing'"),
+    ],
+)
+def test_rule_lookup_names_the_closest(query, message):
+    with pytest.raises(advisor.engine.UnknownRuleError) as info:
+        Engine(entry_points=False).rule(query)
+    assert str(info.value) == message
+
+
+def test_rule_docs_render_the_policy_values_in_force(make_engine):
+    class Documented:
+        @hookimpl
+        def register_rules(self, register):
+            register(
+                id="TEP973",
+                name="documented",
+                severity="info",
+                summary="Under {policy.finetune_min_examples} examples.",
+                docs="Static vectors below {policy.static_embeddings_below:,} examples; {not a placeholder}.",
+            )
+
+    rule = make_engine(Documented()).rule("TEP973")
+    assert rule.rendered().summary == "Under 500 examples."
+    assert rule.rendered(Policy(finetune_min_examples=300)).summary == "Under 300 examples."
+    assert rule.rendered().docs == "Static vectors below 10,000 examples; {not a placeholder}."
+    assert rule.summary == "Under {policy.finetune_min_examples} examples."

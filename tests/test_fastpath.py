@@ -320,4 +320,6 @@ def test_third_party_plugins_always_see_a_constraint_profile(runner, in_tmp, cli
         "plugin": "SeesTheProfile",
         "effect": "info",
         "reason": "saw 300 examples",
+        "kind": "info",
+        "architecture": None,
     } in doc["trace"]
