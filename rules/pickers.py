@@ -2,11 +2,12 @@
 
 from advisor.hookspecs import hookimpl
 
-TEP401_DOCS = """Classification, without streaming (TEP301 handles streaming).
-Where a transformer is allowed: `transformer-finetune` when examples >= policy.finetune_min_examples
-or plateau evidence was accepted (TEP101 refuses it otherwise), else `frozen-transformer` + a small head.
-Where transformers are excluded: `textcnn` (static vectors under policy.static_embeddings_below examples,
-random init above), with `ngram-linear` as the runner-up.
+TEP401_DOCS = """Classification, without streaming (TEP301 handles streaming). Where a transformer is
+allowed: `transformer-finetune` when examples >= {policy.finetune_min_examples:,}
+(policy.finetune_min_examples) or plateau evidence was accepted (TEP101 refuses it otherwise), else
+`frozen-transformer` + a small head. Where transformers are excluded: `textcnn` (static vectors under
+{policy.static_embeddings_below:,} (policy.static_embeddings_below) examples, random init above), with
+`ngram-linear` as the runner-up.
 
 Measured (crossover study, shared/research/crossover.md): from 50 to 1,000 examples frozen or fine-tuned
 all-MiniLM-L6-v2 beat random-init TextCNN/BiLSTM by 5-31 points (median 17); fine-tuning beat frozen
@@ -15,20 +16,23 @@ at <= 100. Word 1-2 gram TF-IDF + logistic regression beat random-init TextCNN f
 (e.g. MR 500: 62.1 vs 54.4; SST-2 1,000: 69.0 vs 62.8), which is why it is the runner-up and the fallback
 when a budget excludes TextCNN. Points: first choice 100, then 90, 80, ..."""
 
-TEP402_DOCS = """Tagging (sequence labelling), without streaming (TEP301 handles streaming; it prefers `lstm`).
-- fewer than policy.tagging_bilstm_crf_min (1,000) labeled sentences: `frozen-transformer` with a CRF head,
-  or `bilstm-crf` where transformers are excluded;
-- 1,000 to policy.tagging_finetune_above (10,000): `bilstm-crf` (Lample et al. 2016: 90.94 F1 on CoNLL-2003
-  with pretrained vectors and character features; a CRF enforces valid IOB transitions);
+TEP402_DOCS = """Tagging (sequence labelling), without streaming (TEP301 handles streaming; it prefers
+`lstm`).
+- fewer than {policy.tagging_bilstm_crf_min:,} (policy.tagging_bilstm_crf_min) labeled sentences:
+  `frozen-transformer` with a CRF head, or `bilstm-crf` where transformers are excluded;
+- {policy.tagging_bilstm_crf_min:,} to {policy.tagging_finetune_above:,} (policy.tagging_finetune_above):
+  `bilstm-crf` (Lample et al. 2016: 90.94 F1 on CoNLL-2003 with pretrained vectors and character features; a
+  CRF enforces valid IOB transitions);
 - more: `transformer-finetune` when a transformer is allowed and training compute is a GPU, otherwise
   `bilstm-crf`.
-TEP101 applies to tagging as well: fine-tuning under 500 labeled sentences needs plateau evidence."""
+TEP101 applies to tagging as well: fine-tuning under {policy.finetune_min_examples:,} labeled sentences needs
+plateau evidence."""
 
-TEP403_DOCS = """With CPU-only training compute and more than policy.cpu_finetune_max_examples (50,000)
-examples, fine-tuning even a 22.7M-parameter encoder takes many CPU hours per epoch; frozen features
-are computed once (one forward pass per example) and a linear head trains in minutes. The rule adds 15
-points to `frozen-transformer` (enough to overturn the picker's first choice) and says fine-tuning wants
-a GPU."""
+TEP403_DOCS = """With CPU-only training compute and more than {policy.cpu_finetune_max_examples:,}
+(policy.cpu_finetune_max_examples) examples, fine-tuning even a 22.7M-parameter encoder takes many CPU hours
+per epoch; frozen features are computed once (one forward pass per example) and a linear head trains in
+minutes. The rule adds 15 points to `frozen-transformer` (enough to overturn the picker's first choice) and
+says fine-tuning wants a GPU."""
 
 ORDER_WITH_FINETUNE = [
     "transformer-finetune",
@@ -47,21 +51,23 @@ def register_rules(register):
         id="TEP401",
         name="classification-picker",
         severity="prefer",
-        summary="Classification: fine-tune at >= threshold, else frozen transformer; TextCNN then n-gram where transformers are excluded.",
+        summary="Classification: fine-tune at >= {policy.finetune_min_examples:,} examples, else frozen transformer; "
+        "TextCNN then n-gram where transformers are excluded.",
         docs=TEP401_DOCS,
     )
     register(
         id="TEP402",
         name="tagging-picker",
         severity="prefer",
-        summary="Tagging: <1k sentences frozen transformer + CRF, 1k-10k BiLSTM-CRF, more: fine-tune on GPU.",
+        summary="Tagging: under {policy.tagging_bilstm_crf_min:,} sentences frozen transformer + CRF, up to "
+        "{policy.tagging_finetune_above:,} BiLSTM-CRF, more: fine-tune on GPU.",
         docs=TEP402_DOCS,
     )
     register(
         id="TEP403",
         name="cpu-compute-prefers-frozen",
         severity="prefer",
-        summary="CPU training with more than ~50k examples: prefer frozen features over fine-tuning.",
+        summary="CPU training with more than {policy.cpu_finetune_max_examples:,} examples: prefer frozen features over fine-tuning.",
         docs=TEP403_DOCS,
     )
 

@@ -13,6 +13,7 @@ from advisor import hookimpl
 from advisor.candidates import CANDIDATES, TAG_ONLY, TRANSFORMERS, estimate, round_up
 from advisor.cli import cli
 from advisor.contracts import NAMES, schema_for
+from advisor.engine import Engine
 from advisor.profile import ConstraintProfile, profile_defaults
 from advisor.render import render_prompt
 
@@ -417,10 +418,8 @@ def test_every_default_appears_in_the_profile_schema(runner):
 
 # -- rules ---------------------------------------------------------------------------------------------
 def test_rules_lists_every_rule_and_the_policy(runner):
-    from advisor.engine import Engine
-
     out = invoke(runner, "rules").stdout
-    for rule in Engine(entry_points=False).rules.values():
+    for rule in (r.rendered() for r in Engine(entry_points=False).rules.values()):
         assert re.search(
             rf"^{rule.id}  {rule.name} +{rule.severity} +{re.escape(rule.plugin)} +{re.escape(rule.summary)}$",
             out,
@@ -442,13 +441,26 @@ def test_rules_json_and_policy_overrides(runner, write_file):
 def test_rules_explain(runner, given):
     result = invoke(runner, "rules", "explain", given)
     assert result.exit_code == 0
-    from advisor.rules.finetune import TEP101_DOCS
-
+    docs = Engine(entry_points=False).rule("TEP101").rendered().docs
     assert result.stdout == (
         "TEP101 finetune-needs-plateau (refuse, plugin advisor.rules.finetune)\n"
-        "Refuses transformer fine-tuning under the example threshold until a baseline on the data has plateaued.\n\n"
-        f"{TEP101_DOCS.strip()}\n"
+        "Refuses transformer fine-tuning under 500 examples until a baseline on the data has plateaued.\n\n"
+        f"{docs}\n"
     )
+    assert docs.startswith(
+        "Transformer fine-tuning is refused when the profile has fewer labeled examples (tagging:\n"
+        "labeled sentences) than 500 (policy.finetune_min_examples), unless"
+    )
+
+
+def test_rules_and_their_docs_show_the_policy_in_force(runner, write_file):
+    write_file("pol.toml", "finetune_min_examples = 200\n")
+    explained = invoke(runner, "rules", "explain", "TEP101", "--policy", "pol.toml").stdout
+    assert explained.splitlines()[1].startswith("Refuses transformer fine-tuning under 200 examples")
+    assert "than 200 (policy.finetune_min_examples)" in explained
+    listed = invoke(runner, "rules", "--policy", "pol.toml").stdout
+    assert "Refuses transformer fine-tuning under 200 examples" in listed
+    assert "Classification: fine-tune at >= 200 examples" in listed
 
 
 @pytest.mark.parametrize(

@@ -1354,3 +1354,23 @@ def test_rule_docs_render_the_policy_values_in_force(make_engine):
     assert rule.rendered(Policy(finetune_min_examples=300)).summary == "Under 300 examples."
     assert rule.rendered().docs == "Static vectors below 10,000 examples; {not a placeholder}."
     assert rule.summary == "Under {policy.finetune_min_examples} examples."
+
+
+CHANGED_POLICY = Policy(
+    **{name: value + 7 for name, value in Policy().as_dict().items() if type(value) is int},
+    imbalance_flag_ratio=12.5,
+    tight_budget_fraction=0.7,
+)
+
+
+def _shown(value) -> set[str]:
+    return {f"{value:,}", f"{value}"} | ({f"{value:.0%}"} if type(value) is float else set())
+
+
+def test_builtin_rule_texts_show_the_policy_values_in_force():
+    """Every policy value a built-in rule's summary or docs names is shown with the value in force."""
+    values = CHANGED_POLICY.as_dict()
+    for rule in Engine(entry_points=False).rules.values():
+        shown = rule.rendered(CHANGED_POLICY)
+        for name in re.findall(r"policy\.([a-z_]+)", rule.summary + rule.docs):
+            assert any(v in shown.summary + shown.docs for v in _shown(values[name])), (rule.id, name)
