@@ -3,7 +3,7 @@
 >>> from advisor import ConstraintProfile, recommend
 >>> rec = recommend(ConstraintProfile(examples=300, deploy="phone", latency_ms=5))
 >>> rec.architecture
-'textcnn'
+'ngram-linear'
 """
 
 from __future__ import annotations

@@ -225,7 +225,7 @@ def test_recommend_json_validates_against_the_published_schema(runner):
     doc = json.loads(result.stdout)
     jsonschema.Draft202012Validator(schema).validate(doc)
     assert doc["schema_version"] == 1
-    assert doc["architecture"] == "textcnn" and doc["embedding"] == "static"
+    assert doc["architecture"] == "ngram-linear" and doc["embedding"] == "random"
     assert list(doc["recipe"]) == ["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
     assert {"rule": "TEP201", "name": "edge-architecture-first", "severity": "flag"}.items() <= doc["flags"][
         0
@@ -249,10 +249,10 @@ def test_recommend_json_refusal_contract(runner):
 
 def test_recommend_text(runner):
     out = invoke(runner, "recommend", *PHONE).stdout
-    assert out.startswith("Build: textcnn (TextCNN (Kim 2014)")
-    assert "\nEmbedding input: static\n" in out
+    assert out.startswith("Build: ngram-linear (word 1-2 gram TF-IDF + linear classifier")
+    assert "\nEmbedding input: random\n" in out
     assert "\n  [TEP201 edge-architecture-first] deploy=phone: architecture before everything" in out
-    assert "\nAlternatives:\n  ngram-linear " in out
+    assert "\nAlternatives:\n  textcnn " in out
     assert "Trace:" not in out
 
 
@@ -275,7 +275,7 @@ def test_recommend_explain_prints_the_trace(runner):
 
 def test_recommend_markdown(runner):
     out = invoke(runner, "recommend", *PHONE, "--format", "markdown").stdout
-    assert out.startswith("# Text encoder recommendation: `textcnn`\n")
+    assert out.startswith("# Text encoder recommendation: `ngram-linear`\n")
     for heading in ("## Recipe", "## Monitoring", "## Flags", "## Alternatives"):
         assert f"\n{heading}\n" in out
     assert "## Trace" not in out
@@ -313,7 +313,7 @@ def test_profile_file_with_flags_overriding(runner, write_file, name, text):
     assert (doc["profile"]["examples"], doc["profile"]["deploy"], doc["architecture"]) == (
         300,
         "phone",
-        "textcnn",
+        "ngram-linear",
     )
     doc = recommend_json(runner, "--profile", name, "--deploy", "cpu-server", "--examples", "800")
     assert (doc["profile"]["examples"], doc["profile"]["deploy"]) == (800, "cpu-server")
@@ -325,7 +325,8 @@ def test_profile_file_with_flags_overriding(runner, write_file, name, text):
     doc = recommend_json(
         runner, "--profile", name, "--deploy", "cpu-server", "--latency-ms", f"{textcnn_ms:g}"
     )
-    assert doc["architecture"] == "textcnn"
+    assert doc["architecture"] == "ngram-linear"  # first where transformers are excluded, at 300 examples
+    assert [a["architecture"] for a in doc["alternatives"]][0] == "textcnn"
 
 
 def test_streaming_flag_overrides_the_file(runner, write_file):

@@ -422,10 +422,13 @@ def test_tep301_silent_without_streaming():
 @pytest.mark.parametrize(
     ("profile", "winner", "runner_up"),
     [
-        ({"examples": 300}, "frozen-transformer", "textcnn"),
+        ({"examples": 300}, "frozen-transformer", "ngram-linear"),
         ({"examples": 500}, "transformer-finetune", "frozen-transformer"),
         ({"examples": 20000, "compute": "gpu"}, "transformer-finetune", "frozen-transformer"),
-        ({"examples": 300, "deploy": "phone"}, "textcnn", "ngram-linear"),
+        ({"examples": 50, "deploy": "phone"}, "ngram-linear", "textcnn"),
+        ({"examples": 300, "deploy": "phone"}, "ngram-linear", "textcnn"),
+        ({"examples": 2500, "deploy": "phone"}, "ngram-linear", "textcnn"),
+        ({"examples": 2501, "deploy": "phone"}, "textcnn", "ngram-linear"),
         ({"examples": 20000, "deploy": "phone"}, "textcnn", "ngram-linear"),
         ({"examples": 300, "deploy": "phone", "max_model_mb": 10}, "ngram-linear", None),
         (
@@ -442,12 +445,35 @@ def test_tep401_classification_picks(profile, winner, runner_up):
     assert (ranked[0] if ranked else None) == runner_up
 
 
-def test_tep401_ngram_runner_up_states_its_measured_advantage():
+def test_tep401_ngram_first_states_the_measurements():
     r = rec(examples=300, deploy="phone")
+    (reason,) = [t.reason for t in r.trace if t.rule == "TEP401" and t.architecture == "ngram-linear"]
+    assert reason == (
+        "300 examples <= 2500 (policy ngram_first_max_examples): word 1-2 gram TF-IDF beat TextCNN at every "
+        "measured size from 250 to 2,500 examples, random-init (crossover study) and on the GloVe subset (edge study)"
+    )
+    assert alt(r, "textcnn").why_not == (
+        "ranked lower (90 vs 100 points): TEP401 runner-up: TextCNN (Kim 2014) on static vectors trailed TF-IDF "
+        "n-grams by 0.8-7.6 points on the GloVe subset (edge study)"
+    )
+
+
+def test_tep401_ngram_runner_up_above_the_measured_range_states_its_measured_advantage():
+    r = rec(examples=3000, deploy="phone")
     assert alt(r, "ngram-linear").why_not == (
         "ranked lower (90 vs 100 points): TEP401 runner-up: word 1-2 gram TF-IDF beat random-init TextCNN "
         "from 250 to 2,500 examples (crossover study)"
     )
+    (reason,) = [t.reason for t in r.trace if t.rule == "TEP401" and t.architecture == "textcnn"]
+    assert reason.startswith(
+        "3000 examples > 2500 (policy ngram_first_max_examples): the best non-transformer"
+    )
+
+
+@pytest.mark.parametrize(("most", "winner"), [(299, "textcnn"), (300, "ngram-linear"), (0, "textcnn")])
+def test_tep401_ngram_first_size_comes_from_the_policy(most, winner):
+    r = rec(Policy(ngram_first_max_examples=most), examples=300, deploy="phone")
+    assert r.architecture == winner
 
 
 # -- TEP402 tagging-picker -----------------------------------------------------------------------------
@@ -529,7 +555,7 @@ def test_tep502_non_english_gets_the_multilingual_recipe(language, code):
     (msg,) = [f.message for f in r.flags if f.rule == "TEP502"]
     assert "paraphrase-multilingual-MiniLM-L12-v2" in msg and f"cc.{code}.300.vec" in msg
     assert "paraphrase-multilingual-MiniLM-L12-v2" in r.recipe.optimizer
-    static = rec(examples=300, language=language, deploy="phone")
+    static = rec(examples=5000, language=language, deploy="phone")
     assert static.embedding == "static"
     assert f"fastText cc.{code}.300" in [t.reason for t in static.trace if t.rule == "TEP601"][0]
 
@@ -575,7 +601,10 @@ def test_tep601_embedding_input(profile, arch, embedding):
 
 
 def test_tep601_threshold_follows_the_policy():
-    assert rec(Policy(static_embeddings_below=500), examples=600, deploy="phone").embedding == "random"
+    shipped = rec(examples=3000, deploy="phone")
+    assert (shipped.architecture, shipped.embedding) == ("textcnn", "static")
+    r = rec(Policy(static_embeddings_below=500), examples=3000, deploy="phone")
+    assert (r.architecture, r.embedding) == ("textcnn", "random")
 
 
 # -- TEP602 training-recipe ----------------------------------------------------------------------------
@@ -583,7 +612,7 @@ def test_tep601_threshold_follows_the_policy():
     ("profile", "arch", "source", "expect"),
     [
         (
-            {"examples": 300, "deploy": "phone"},
+            {"examples": 5000, "deploy": "phone"},
             "textcnn",
             "Kim 2014",
             {

@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent(
     from advisor import ConstraintProfile, recommend
 
     r = recommend(ConstraintProfile(examples=300, deploy="phone", latency_ms=5))
-    assert r.architecture == "textcnn", r.architecture
+    assert r.architecture == "ngram-linear", r.architecture
     for args in (["recommend", "--examples", "300", "--deploy", "phone", "--latency-ms", "5", "--format", "json"],
                  ["recommend", "--examples", "300", "--explain"],
                  ["recommend", "--examples", "300", "--format", "markdown"],
@@ -80,7 +80,7 @@ def test_recommend_json_builds_no_pydantic_model_and_loads_no_template(tmp_path,
     )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["architecture"] == "textcnn"
+    assert doc["architecture"] == "ngram-linear"
     heavy, metadata_imported, plugins_possible = json.loads(out.stderr.strip().splitlines()[-1])
     from advisor.engine import DEFAULT_PLUGINS
 
