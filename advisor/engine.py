@@ -37,12 +37,28 @@ import pluggy
 
 from advisor import hookspecs
 from advisor.candidates import estimate
-from advisor.errors import AdvisorError, NoCandidateError, PluginError, close_matches, did_you_mean
+from advisor.errors import (  # raised here; import them from advisor.errors
+    AdvisorError,
+    NoCandidateError,
+    PluginError,
+    UnknownRuleError,
+    close_matches,
+    did_you_mean,
+)
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus
 from advisor.policy import DEFAULT_POLICY, Policy
 from advisor.vocabulary import CANDIDATES, EMBEDDINGS, RECIPE_FIELDS, SEVERITIES, EffectKind
 
-__all__ = ["AdvisorError", "Context", "Effect", "Engine", "NoCandidateError", "PluginError", "Rule"]
+__all__ = [
+    "AdvisorError",
+    "Context",
+    "Effect",
+    "Engine",
+    "NoCandidateError",
+    "PluginError",
+    "Rule",
+    "UnknownRuleError",
+]
 
 if (
     TYPE_CHECKING
@@ -121,10 +137,6 @@ class Rule:
         if docs:
             out["docs"] = self.docs
         return out
-
-
-class UnknownRuleError(AdvisorError, LookupError):
-    """:meth:`Engine.rule` found no rule by that id or name; the message names the closest ones."""
 
 
 @dataclass(frozen=True)

@@ -77,8 +77,8 @@ def build_server(policy: Policy | None = None):
 
     from advisor.answers import CheckInputError, CheckResult, one_line
     from advisor.contracts import NAMES, render_schema
-    from advisor.engine import UnknownRuleError, default_engine
-    from advisor.errors import AdvisorError, did_you_mean
+    from advisor.engine import default_engine
+    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean
     from advisor.profile import ConstraintProfile
     from advisor.recommendation import Recommendation
 

@@ -116,7 +116,7 @@ def rules_explain(rule_id, policy_file):
         advisor rules explain TEP101
         advisor rules explain finetune-needs-plateau
     """
-    from advisor.engine import UnknownRuleError
+    from advisor.errors import UnknownRuleError
 
     engine = _engine()
     try:
