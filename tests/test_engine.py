@@ -732,7 +732,7 @@ def test_same_profile_same_output_and_trace_order():
 def test_trace_follows_the_phase_order():
     r = rec(examples=300, language="de", tokens=600)
     phase_of = {"exclude": 0, "refuse": 1, "prefer": 2, "embedding": 3, "recipe": 3, "monitoring": 3}
-    phases = [phase_of[t.effect.split()[0]] for t in r.trace if t.effect.split()[0] in phase_of]
+    phases = [phase_of[t.kind] for t in r.trace if t.kind in phase_of]
     assert phases == sorted(phases)
     assert r.plugins == list(advisor.engine.DEFAULT_PLUGINS)
 
