@@ -34,14 +34,18 @@ demo: $(VENV)/.installed
 	@echo "== 4. the same profile with the evidence: fine-tuning is allowed, with the floor it must beat"
 	$(BIN)/advisor recommend --data $(DEMO)/train.jsonl --evidence $(DEMO)/evidence.json
 
-test: $(VENV)/.installed-all
+# The whole suite, lint first (so CI, which runs only this, also checks lint and formatting).
+test: $(VENV)/.installed-all lint
 	$(BIN)/python -m pytest -q
 
 check: $(VENV)/.installed-all
 	$(BIN)/python -m pytest -q -m "not slow"
 
+LINTED := advisor rules baselines tests benchmarks examples
+
 lint: $(VENV)/.installed
-	$(BIN)/ruff check advisor rules baselines tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/cold_start.py

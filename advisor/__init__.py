@@ -6,8 +6,7 @@ Users import one namespace::
     from advisor import hookimpl                          # writing a rule plugin
 
 Heavy parts (``advisor.baselines``: PyTorch) are imported only by the commands that need them, and even
-pydantic loads on first use of a model (``ConstraintProfile`` is resolved lazily): the CLI's JSON path never
-builds one.
+pydantic loads on first use of a model (``ConstraintProfile`` is resolved lazily).
 """
 
 __version__ = "0.1.0"

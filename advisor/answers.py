@@ -41,17 +41,49 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from advisor.errors import close_matches
+from advisor.contracts import StrictModel
+from advisor.errors import did_you_mean, error_line
 from advisor.policy import Policy
 from advisor.profile import ConstraintProfile
-from advisor.recommendation import Flag, Recommendation
-from advisor.vocabulary import CANDIDATES, EMBEDDINGS, RECIPE_FIELDS
+from advisor.recommendation import Flag, Recipe, Recommendation
+from advisor.vocabulary import CANDIDATES, EMBEDDINGS, RECIPE_FIELDS, Architecture, Embedding
 
 if TYPE_CHECKING:
     from advisor.engine import Engine
 
 FORMAT_RULE_NAME = "answer-format"  # the rule format violations are reported under (TEP009)
-ANSWER_FIELDS = ("architecture", "embedding", "recipe", "monitoring")
+
+
+class AnswerRecipe(Recipe):
+    """Five lines: how to train the architecture (each a non-empty string)."""
+
+    model_config = ConfigDict(strict=True, str_min_length=1)
+
+
+class AgentAnswer(StrictModel):
+    """The JSON object the prompt asks an agent for (what advisor check reads)."""
+
+    # (a one-line docstring: it is the schema's description) Strict, like every model that reads an agent's
+    # input: each value has its exact type and no other key is allowed. check() reports what breaks this shape
+    # as TEP009 violations: an answer, not an error.
+
+    architecture: Architecture = Field(description="The candidate id to build.")
+    embedding: Embedding = Field(description="The embedding input.")
+    recipe: AnswerRecipe = Field(description="Five-line training recipe.")
+    monitoring: str = Field(min_length=1, description="The one monitoring signal.")
+    rationale: str | None = Field(
+        default=None,
+        description="Why, when the architecture is another allowed one than the engine's choice.",
+    )
+
+
+def answer_schema() -> dict:
+    """The JSON schema of :class:`AgentAnswer`, the recipe inlined (it stands alone inside a tool's input schema)."""
+    schema = AgentAnswer.model_json_schema()
+    defs = schema.pop("$defs")
+    schema["properties"]["recipe"] = {**defs["AnswerRecipe"], **schema["properties"]["recipe"]}
+    del schema["properties"]["recipe"]["$ref"]
+    return schema
 
 
 class CheckInputError(ValueError):
@@ -81,16 +113,6 @@ class CheckResult(BaseModel):
     )
     answer: dict[str, Any] = Field(description="The answer as read.")
     recommendation: Recommendation = Field(description="The engine's own recommendation for the profile.")
-
-
-def one_line(exc: ValidationError, source: str) -> str:
-    """A pydantic ValidationError as one line: ``source: field: message; ...`` (for tool errors)."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "value"
-        got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
-        parts.append(f"{loc}: {err['msg']}{got}")
-    return f"{source}: " + "; ".join(parts)
 
 
 # -- reading an answer ---------------------------------------------------------------------------
@@ -163,41 +185,60 @@ def _text(value: object) -> str | None:
 
 
 def _closest(value: str, valid) -> str:
-    match = close_matches(value.strip().lower().replace("_", "-").replace(" ", "-"), valid)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    return did_you_mean(value.strip().lower().replace("_", "-").replace(" ", "-"), valid)
 
 
 def _format_violations(answer: Mapping[str, Any], format_rule: str) -> list[Violation]:
+    """TEP009 violations: the missing and unknown values in words, then whatever else breaks :class:`AgentAnswer`
+    (a value of the wrong type, an unknown key), one line each."""
     out: list[Violation] = []
 
     def bad(field: str, message: str) -> None:
         out.append(Violation(rule=format_rule, field=field, message=message))
 
+    def missing(value: object) -> bool:  # absent, null or blank (a value of another type: the model says so)
+        return value is None or (isinstance(value, str) and not value.strip())
+
     arch = answer.get("architecture")
-    if _text(arch) is None:
+    if missing(arch):
         bad("architecture", "architecture is missing: name one of " + ", ".join(CANDIDATES))
-    elif arch not in CANDIDATES:
+    elif isinstance(arch, str) and arch not in CANDIDATES:
         bad(
             "architecture",
             f"unknown architecture {arch!r}{_closest(str(arch), CANDIDATES)}; known: {', '.join(CANDIDATES)}",
         )
     emb = answer.get("embedding")
-    if _text(emb) is None:
+    if missing(emb):
         bad("embedding", "embedding is missing: name one of " + ", ".join(EMBEDDINGS))
-    elif emb not in EMBEDDINGS:
+    elif isinstance(emb, str) and emb not in EMBEDDINGS:
         bad(
             "embedding",
             f"unknown embedding {emb!r}{_closest(str(emb), EMBEDDINGS)}; known: {', '.join(EMBEDDINGS)}",
         )
     recipe = answer.get("recipe")
-    if not isinstance(recipe, Mapping):
+    if recipe is None:
         bad("recipe", "recipe is missing: give five lines (" + ", ".join(RECIPE_FIELDS) + ")")
-    else:
+    elif isinstance(recipe, Mapping):
         for name in RECIPE_FIELDS:
-            if _text(recipe.get(name)) is None:
+            if missing(recipe.get(name)):
                 bad(f"recipe.{name}", f"recipe line {name!r} is missing or empty")
-    if _text(answer.get("monitoring")) is None:
+    if missing(answer.get("monitoring")):
         bad("monitoring", "monitoring signal is missing: name the one signal to watch")
+    try:
+        AgentAnswer.model_validate(dict(answer))
+    except ValidationError as exc:
+        said = {v.field for v in out}
+        for err in exc.errors(include_url=False):
+            field = ".".join(str(p) for p in err["loc"])
+            if field in said or field.split(".")[0] in said:
+                continue  # already said in words above
+            if err["type"] == "extra_forbidden":
+                *parent, key = (str(p) for p in err["loc"])
+                known = AnswerRecipe.model_fields if parent == ["recipe"] else AgentAnswer.model_fields
+                hint = did_you_mean(key, known, otherwise=f" (known: {', '.join(known)})")
+                bad(field, f"unknown key {field!r}{hint}")
+            else:
+                bad(field, error_line(err))
     return out
 
 

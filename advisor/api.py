@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from advisor import __version__
 from advisor.candidates import DESCRIPTIONS
-from advisor.engine import DEFAULT_PLUGINS, Engine, Outcome, default_engine
+from advisor.engine import Engine, Outcome, default_engine
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus, verify
-from advisor.fastpath import LightProfile, dump_recommendation
 from advisor.policy import DEFAULT_POLICY, Policy
+from advisor.profile import ConstraintProfile
+from advisor.vocabulary import RECIPE_FIELDS
 
-if TYPE_CHECKING:  # pydantic loads on first use: recommend_json's fast path never needs it
-    from advisor.profile import ConstraintProfile
+if TYPE_CHECKING:  # the Recommendation model is built on the first answer
     from advisor.recommendation import Recommendation
 
 
@@ -35,16 +35,6 @@ def verify_evidence(path: str | Path, profile: ConstraintProfile, policy: Policy
     )
 
 
-def _model_profile(profile: ConstraintProfile | LightProfile | dict) -> ConstraintProfile:
-    from advisor.profile import ConstraintProfile
-
-    if isinstance(profile, ConstraintProfile):
-        return profile
-    if isinstance(profile, LightProfile):
-        profile = profile.as_dict()
-    return ConstraintProfile.model_validate(profile)
-
-
 def recommend(
     profile: ConstraintProfile | dict,
     *,
@@ -55,8 +45,7 @@ def recommend(
 ) -> Recommendation:
     """Apply the picker policy (built-in rules + installed plugins) to ``profile``.
 
-    :param profile: a :class:`ConstraintProfile` or a mapping of its fields (or an
-        :class:`advisor.fastpath.LightProfile`, turned into a ConstraintProfile first).
+    :param profile: a :class:`ConstraintProfile` or a mapping of its fields (validated strictly).
     :param policy: thresholds in force (default: the shipped :class:`Policy`).
     :param evidence: a plateau evidence file; it is verified against the profile, and against the data
         fingerprint when the profile was read from data (``profile.data``).
@@ -65,45 +54,12 @@ def recommend(
     :raises advisor.engine.PluginError: a plugin failed (fail closed: no answer).
     :raises advisor.engine.NoCandidateError: every candidate was excluded.
     """
-    profile = _model_profile(profile)
+    if not isinstance(profile, ConstraintProfile):
+        profile = ConstraintProfile.model_validate(profile)
     policy = policy or DEFAULT_POLICY
     status = NO_EVIDENCE if evidence is None else verify_evidence(evidence, profile, policy)
     engine = engine or default_engine()
     return build_recommendation(engine, engine.evaluate(profile, policy, status, force_winner=force_winner))
-
-
-def recommend_json(
-    profile: ConstraintProfile | LightProfile | dict,
-    *,
-    policy: Policy | None = None,
-    evidence: str | Path | None = None,
-    engine: Engine | None = None,
-) -> str:
-    """The answer as the JSON document: exactly ``recommend(...).model_dump_json(indent=2) + "\\n"``.
-
-    Fast path (what ``advisor recommend --format json`` takes in the common case): with a
-    :class:`~advisor.fastpath.LightProfile`, no evidence and only the built-in rules loaded, the engine
-    evaluates the light profile and the plain answer data is written by
-    :func:`advisor.fastpath.dump_recommendation`, so no pydantic model is ever built. Third-party
-    plugins always see a real :class:`ConstraintProfile`; anything the fast writer is not sure of
-    goes through ``Recommendation.model_validate``. Errors are the same either way.
-    """
-    engine = engine or default_engine()
-    if (
-        isinstance(profile, LightProfile)
-        and evidence is None
-        and tuple(engine.plugin_order) == DEFAULT_PLUGINS
-    ):
-        data = recommendation_data(engine, engine.evaluate(profile, policy or DEFAULT_POLICY, NO_EVIDENCE))
-        text = dump_recommendation(data)
-        if text is not None:
-            return text
-        rec = _validate(data)
-    else:
-        rec = recommend(profile, policy=policy, evidence=evidence, engine=engine)
-    from advisor.render import render_json
-
-    return render_json(rec)
 
 
 def _estimate(ctx, arch: str) -> dict:
@@ -124,8 +80,6 @@ def build_recommendation(engine: Engine, outcome: Outcome) -> Recommendation:
 def _validate(data: dict) -> Recommendation:
     from advisor.recommendation import Recommendation
 
-    if isinstance(data["profile"], LightProfile):
-        data = {**data, "profile": data["profile"].as_dict()}
     return Recommendation.model_validate(data)
 
 
@@ -137,11 +91,7 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
     ctx = outcome.ctx
     rules = engine.rules
     winner = ctx.winner
-    missing = [
-        f
-        for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
-        if f not in ctx.recipe
-    ]
+    missing = [f for f in RECIPE_FIELDS if f not in ctx.recipe]
     if ctx.embedding is None or missing or ctx.monitoring is None:
         from advisor.errors import PluginError
 

@@ -12,23 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-# The fixed ids of the built-in candidates, in tie-break order.
-CANDIDATES: tuple[str, ...] = (
-    "ngram-linear",
-    "textcnn",
-    "bilstm",
-    "lstm",
-    "gru",
-    "bilstm-crf",
-    "frozen-transformer",
-    "transformer-finetune",
-)
+from advisor.vocabulary import CANDIDATES, EMBEDDINGS  # noqa: F401  (the ids, in tie-break order)
+
 TRANSFORMERS: frozenset[str] = frozenset({"frozen-transformer", "transformer-finetune"})
 BIDIRECTIONAL: frozenset[str] = frozenset({"bilstm", "bilstm-crf"})
 # Candidates that can only label whole texts (not tokens), and the one that only tags.
 CLASSIFY_ONLY: frozenset[str] = frozenset({"ngram-linear", "textcnn"})
 TAG_ONLY: frozenset[str] = frozenset({"bilstm-crf"})
-EMBEDDINGS: tuple[str, ...] = ("random", "static", "contextual")
 
 DESCRIPTIONS: dict[str, str] = {
     "ngram-linear": "word 1-2 gram TF-IDF + linear classifier (fastText-style)",

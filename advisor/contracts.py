@@ -1,104 +1,46 @@
-"""JSON schemas of the data contracts (``advisor schema ...``); committed copies live in advisor/schemas/.
+"""The data contracts' shared strictness, and their JSON schemas (``advisor schema ...``).
 
-Regenerate the committed copies with ``make schemas`` (``python -m advisor.contracts``); a test fails
-when they are stale. ``profile.json`` is also read at run time: :mod:`advisor.fastpath` checks the CLI's
-profiles against it without building the pydantic model.
+Every model that reads a file or an agent's input (the profile, the policy, plateau evidence, an agent's
+answer) derives from :class:`StrictModel`: ``strict=True`` (no lax coercion: ``"300"`` is not an integer, ``true``
+is not 1, ``"yes"`` is not a boolean, ``1.0`` is not an integer; an integer is still a number) and
+``extra="forbid"`` (a misspelled key is an error). Versions are exact :func:`exact_literal` values: pydantic's
+own ``Literal[1]`` accepts ``True`` and ``1.0`` even in strict mode. Validation errors reach users as one line
+(:func:`advisor.errors.validation_line`).
+
+The JSON schemas are generated from the models; committed copies live in advisor/schemas/. Regenerate them with
+``make schemas`` (``python -m advisor.contracts``); a test fails when they are stale.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+
+class StrictModel(BaseModel):
+    """Base of every model that reads a file or an agent's input: strict types, unknown keys rejected."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def exact_literal(*values: Any) -> Any:
+    """``Literal[values]`` that also requires the value's exact type (``1`` only: not ``True``, not ``1.0``)."""
+    expected = " or ".join(repr(v) for v in values)
+
+    def exact(value: Any) -> Any:
+        if not any(type(value) is type(v) and value == v for v in values):
+            raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+        return value
+
+    return Annotated[Literal[values], BeforeValidator(exact)]
+
 
 NAMES = ("profile", "recommendation", "answer", "evidence")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-
-
-def evidence_schema() -> dict:
-    number01 = {"type": "number", "minimum": 0, "maximum": 1}
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "PlateauEvidence",
-        "description": "Written by `advisor baseline plateau`; verified by TEP101 (see advisor.evidence).",
-        "type": "object",
-        "required": [
-            "schema_version",
-            "kind",
-            "task",
-            "metric",
-            "data",
-            "plateau",
-            "architectures",
-            "runs",
-            "floor",
-            "versions",
-        ],
-        "properties": {
-            "schema_version": {"const": 1},
-            "kind": {"const": "advisor-plateau-evidence"},
-            "task": {"enum": ["classification", "tagging"]},
-            "metric": {"enum": ["accuracy", "entity_f1"]},
-            "data": {
-                "type": "object",
-                "required": ["fingerprint", "examples", "label_counts"],
-                "properties": {
-                    "path": {"type": "string"},
-                    "fingerprint": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
-                    "examples": {"type": "integer", "minimum": 1},
-                    "label_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-                    "split": {"type": "object"},
-                },
-            },
-            "plateau": {
-                "type": "object",
-                "required": ["patience", "min_delta", "verdict"],
-                "properties": {
-                    "patience": {"type": "integer", "minimum": 2},
-                    "min_delta": {"type": "number", "minimum": 0},
-                    "verdict": {"enum": ["plateaued", "not-plateaued"]},
-                },
-            },
-            "architectures": {"type": "array", "items": {"type": "string"}},
-            "runs": {
-                "type": "array",
-                "minItems": 1,
-                "items": {
-                    "type": "object",
-                    "required": [
-                        "arch",
-                        "seed",
-                        "config",
-                        "dev_curve",
-                        "best_epoch",
-                        "best_dev",
-                        "plateaued",
-                    ],
-                    "properties": {
-                        "arch": {"type": "string"},
-                        "seed": {"type": "integer"},
-                        "config": {"type": "object"},
-                        "dev_curve": {"type": "array", "minItems": 1, "items": number01},
-                        "best_epoch": {"type": "integer", "minimum": 1},
-                        "best_dev": number01,
-                        "plateaued": {"type": "boolean"},
-                        "seconds": {"type": "number"},
-                    },
-                },
-            },
-            "floor": {
-                "type": "object",
-                "required": ["metric", "mean", "std", "runs"],
-                "properties": {
-                    "metric": {"type": "string"},
-                    "mean": number01,
-                    "std": {"type": "number"},
-                    "runs": {"type": "integer"},
-                },
-            },
-            "learning_curve": {"type": "array", "items": {"type": "object"}},
-            "versions": {"type": "object"},
-        },
-    }
 
 
 def schema_for(name: str) -> dict:
@@ -111,7 +53,7 @@ def schema_for(name: str) -> dict:
 
         return Recommendation.model_json_schema()
     if name == "answer":
-        from advisor.render import answer_schema
+        from advisor.answers import answer_schema
 
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -119,7 +61,12 @@ def schema_for(name: str) -> dict:
             **answer_schema(),
         }
     if name == "evidence":
-        return evidence_schema()
+        from advisor.evidence import PlateauEvidence
+
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            **PlateauEvidence.model_json_schema(),
+        }
     raise ValueError(f"unknown schema {name!r} (known: {', '.join(NAMES)})")
 
 

@@ -4,9 +4,7 @@ Built-in rules are registered from ``DEFAULT_PLUGINS`` by the engine itself, so 
 or missing install can switch them off. Third-party plugins come from the ``advisor`` entry-point group,
 sorted by entry-point name; ``ADVISOR_LOAD_PLUGINS`` (comma-separated entry-point names, empty = none)
 narrows them and ``ADVISOR_DISABLE_PLUGINS`` blocks some; both touch entry points only. Tests set
-``ADVISOR_NO_ENTRY_POINTS=1`` so an installed plugin never leaks into them. ``importlib.metadata`` is only
-imported when a cheap scan of ``sys.path`` finds a distribution that could declare an ``advisor`` entry point
-(see ``_entry_points_possible``).
+``ADVISOR_NO_ENTRY_POINTS=1`` so an installed plugin never leaks into them.
 
 pluggy registers the plugins, validates every hook implementation against :mod:`advisor.hookspecs`
 (``check_pending``) and lists them; the engine calls each implementation itself, in registration order, so
@@ -60,9 +58,7 @@ __all__ = [
     "UnknownRuleError",
 ]
 
-if (
-    TYPE_CHECKING
-):  # the engine reads profile attributes only: a ConstraintProfile or an advisor.fastpath.LightProfile
+if TYPE_CHECKING:
     from advisor.profile import ConstraintProfile
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -435,50 +431,8 @@ class Outcome:
 ENTRY_POINT_GROUP = "advisor"
 
 
-def _entry_points_possible(group: str = ENTRY_POINT_GROUP) -> bool:
-    """False only when no distribution that importlib.metadata can see declares an entry point in ``group``.
-
-    ``importlib.metadata`` costs ~25 ms to import and scan (a tenth of a CLI cold start) and almost every
-    user has no third-party rule plugin, so a cheap, conservative pre-scan runs first. It looks where
-    importlib.metadata's own path finder looks (every ``*.dist-info`` / ``*.egg-info`` folder directly
-    in a ``sys.path`` directory) for an ``entry_points.txt`` with a section header that mentions the group,
-    and answers True (do the real scan) on anything it cannot read the same way: a metadata finder on
-    ``sys.meta_path`` other than the standard PathFinder, a zip or egg on ``sys.path``, a non-str entry.
-    """
-    import sys
-    from importlib.machinery import PathFinder
-
-    if any(f is not PathFinder and hasattr(f, "find_distributions") for f in sys.meta_path):
-        return True
-    needle = group.lower()
-    for entry in sys.path:
-        if not isinstance(entry, str) or entry.lower().endswith(".egg"):
-            return True
-        try:
-            children = os.listdir(entry or ".")
-        except OSError:
-            if os.path.isfile(entry):  # importlib.metadata reads zip files on sys.path
-                return True
-            continue
-        for child in children:
-            if not child.lower().endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                with open(os.path.join(entry or ".", child, "entry_points.txt"), encoding="utf-8") as fh:
-                    text = fh.read()
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            except (OSError, UnicodeDecodeError):
-                return True
-            for line in text.splitlines():
-                line = line.strip()
-                if line.startswith("[") and needle in line.lower():
-                    return True
-    return False
-
-
 def _entry_point_plugins() -> list[tuple[str, object]]:
-    if os.environ.get("ADVISOR_NO_ENTRY_POINTS") or not _entry_points_possible():
+    if os.environ.get("ADVISOR_NO_ENTRY_POINTS"):
         return []
     from importlib.metadata import entry_points
 

@@ -32,3 +32,29 @@ def did_you_mean(word: str, choices, *, otherwise: str = "") -> str:
     """`` (did you mean 'x'?)`` for the closest choice, else ``otherwise`` (e.g. `` (valid keys: a, b)``)."""
     match = close_matches(word, choices)
     return f" (did you mean {match[0]!r}?)" if match else otherwise
+
+
+def error_line(err: dict) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) as ``key: what is accepted (got X)``."""
+    loc = ".".join(str(p) for p in err["loc"]) or "value"
+    if err["type"] == "extra_forbidden":
+        return f"{loc}: unknown key"
+    got = ""
+    if "input" in err and not isinstance(err["input"], dict):
+        shown = repr(err["input"])
+        got = f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+    return f"{loc}: {err['msg']}{got}"
+
+
+def validation_line(exc, source: str = "", *, whole: str = "value") -> str:
+    """A pydantic ``ValidationError`` as one line: ``source: key: what is accepted (got X); key: ...``.
+
+    The one flattening of validation errors: the CLI (``advisor.cli.options.validation_message``), the MCP
+    server, the llm tools, ``advisor check`` and the evidence verifier all report through it (each error as
+    :func:`error_line`). ``key`` is the dotted location (``runs.0.dev_curve``; ``whole`` where the error is about
+    the whole object); an unknown key reads ``key: unknown key``; without ``source`` the line starts at the first
+    key. The offending input is shown unless it is an object, shortened past 60 characters.
+    """
+    errors = exc.errors(include_url=False)
+    parts = [error_line({**e, "loc": e["loc"] or (whole,)}) for e in errors]
+    return (f"{source}: " if source else "") + "; ".join(parts)

@@ -4,34 +4,22 @@
 user never sets a flag that says "my baseline plateaued": the verdict is recomputed here from the
 recorded dev curves, and the file is bound to the data by fingerprint.
 
-Schema (version 1; all fields required unless noted)::
+The file's shape is the strict pydantic model :class:`PlateauEvidence` (``advisor schema evidence`` prints its
+JSON schema; ``advisor/schemas/evidence.json`` is the committed copy): ``schema_version`` 1, the kind, the task,
+the dev metric, the data it was made on (path, fingerprint, examples, label counts, split), the plateau
+parameters and verdict, every run's recorded dev curve, the floor, the learning curve (reported only), plots,
+versions and timings. ``baseline plateau`` validates what it writes through the same model.
 
-    {
-      "schema_version": 1,
-      "kind": "advisor-plateau-evidence",
-      "task": "classification" | "tagging",
-      "metric": "accuracy" | "entity_f1",            # the dev metric, a fraction in 0..1
-      "data": {"path": str, "fingerprint": "sha256:<hex>", "examples": int,
-               "label_counts": {label: int}, "split": {...}},
-      "plateau": {"patience": int >= 2, "min_delta": float, "verdict": "plateaued" | "not-plateaued"},
-      "architectures": [str, ...],
-      "runs": [{"arch": str, "seed": int, "config": {...}, "dev_curve": [float, ...],
-                "best_epoch": int (1-based), "best_dev": float, "plateaued": bool, "seconds": float}, ...],
-      "floor": {"metric": str, "mean": float, "std": float, "runs": int},
-      "learning_curve": [{"fraction": float, "examples": int, "arch": str, "dev": float}, ...],   # reported only
-      "learning_curve_note": str,                     # optional
-      "plots": {"curves": str, "learning_curve": str},  # optional file names
-      "versions": {...}, "created": str, "seconds": float
-    }
-
-Acceptance (``verify``) checks, in order, each failure naming itself: the file reads as JSON; the schema
-version is known; the kind is right; the task matches the profile; the example count matches the profile;
-when the data file is given, its fingerprint matches; the plateau parameters are admissible
-(``patience >= 2``, ``min_delta <= policy.plateau_max_min_delta``); every run's curve is a list of numbers
-in 0..1; at least one run of a baseline architecture (TextCNN or an RNN for classification, BiLSTM-CRF or
-an RNN for tagging); and the verdict recomputed from every recorded curve is "plateaued" for every run.
-The floor stated in the recommendation is recomputed from the curves too (mean of each run's best dev
-score), never read from the file.
+Acceptance (:func:`verify`) reads the file and validates it against the model first: a file that is not JSON
+or does not match the schema (an unknown version, a wrong kind, ``"300"`` for a count, a curve value outside
+0..1, an unknown key) is an answer, not a crash: not accepted, the reason one line naming the key. Then it
+checks what a schema cannot say, in order, each failure naming itself: the task and the example count match
+the profile; when the data file is given, its fingerprint matches; the plateau parameters are admissible
+(``patience >= 2``, ``min_delta <= policy.plateau_max_min_delta``); the verdict recomputed from every recorded
+curve is "plateaued" for every run; at least one run is of a baseline architecture
+(:data:`advisor.vocabulary.BASELINE_ARCHS`: TextCNN or an RNN for classification, BiLSTM-CRF or an RNN for
+tagging); and the recorded verdict agrees. The floor stated in the recommendation is recomputed from the
+curves too (mean of each run's best dev score), never read from the file.
 """
 
 from __future__ import annotations
@@ -41,14 +29,119 @@ import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from advisor.contracts import StrictModel, exact_literal
+from advisor.errors import validation_line
+from advisor.vocabulary import BASELINE_ARCHS, NEURAL, Task
 
 SCHEMA_VERSION = 1
-KNOWN_SCHEMA_VERSIONS = (1,)
 KIND = "advisor-plateau-evidence"
-BASELINE_ARCHS = {
-    "classification": {"textcnn", "bilstm", "lstm", "gru", "rnn"},
-    "tagging": {"bilstm-crf", "bilstm", "lstm", "gru", "rnn"},
-}
+Metric = Literal["accuracy", "entity_f1"]
+NeuralArch = Literal[NEURAL]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Part(StrictModel):
+    # built on first validation (evidence given or written), not when the engine imports this module
+    model_config = ConfigDict(defer_build=True, allow_inf_nan=False)
+
+
+class Split(_Part):
+    """The stratified train/dev split of the data."""
+
+    seed: int = Field(description="Seed of the split.")
+    fractions: list[Fraction] = Field(description="Train and dev shares.")
+    sizes: list[int] = Field(description="Examples in train and dev.")
+    stratified: bool = Field(description="Whether every class was split in proportion.")
+    note: str = Field(description="How the split was made, in words.")
+
+
+class EvidenceData(_Part):
+    """The data the baselines were trained on: evidence is bound to it by fingerprint and example count."""
+
+    path: str | None = Field(default=None, description="The data file, as given to `baseline plateau`.")
+    fingerprint: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$", description="sha256 over the normalized examples."
+    )
+    examples: int = Field(ge=1, description="Examples (tagging: sentences) in the data file.")
+    label_counts: dict[str, int] = Field(description="Examples per class (tagging: entities per type).")
+    split: Split | None = Field(default=None, description="How train and dev were carved from the data.")
+
+
+class PlateauSettings(_Part):
+    """The early-stopping rule the curves were judged by, and the verdict the writer recorded."""
+
+    patience: int = Field(
+        ge=1, description="Epochs after the best that must each fail to beat it by min_delta."
+    )
+    min_delta: float = Field(ge=0, description="An improvement must exceed this (metric in 0..1).")
+    verdict: Literal["plateaued", "not-plateaued"] = Field(description="The writer's verdict over all runs.")
+    rule: str | None = Field(default=None, description="The rule in words.")
+
+
+class Run(_Part):
+    """One baseline training run (architecture, seed) with its recorded dev curve."""
+
+    arch: NeuralArch = Field(description="The baseline architecture trained.")
+    seed: int = Field(description="Its seed.")
+    config: dict[str, Any] = Field(description="Model and training configuration.")
+    dev_curve: list[Fraction] = Field(min_length=1, description="Dev metric after each epoch, in 0..1.")
+    train_loss: list[float] | None = Field(default=None, description="Training loss per epoch.")
+    best_epoch: int = Field(ge=1, description="Epoch of the best dev score (1-based).")
+    best_dev: Fraction = Field(description="The best dev score.")
+    plateaued: bool = Field(description="The writer's verdict for this run.")
+    stopped: str | None = Field(default=None, description="Why training stopped.")
+    seconds: float | None = Field(default=None, ge=0, description="Training time.")
+
+
+class Floor(_Part):
+    """The score a fine-tuned model must beat, as the writer computed it (the verifier recomputes it)."""
+
+    metric: Metric = Field(description="The dev metric.")
+    mean: Fraction = Field(description="Mean of the runs' best dev scores.")
+    std: float = Field(ge=0, description="Their standard deviation.")
+    runs: int = Field(ge=1, description="Runs counted.")
+
+
+class LearningCurvePoint(_Part):
+    """Dev score of the first architecture trained on a share of the training data (reported only)."""
+
+    fraction: float = Field(gt=0, le=1, description="Share of the training data.")
+    examples: int = Field(ge=1, description="Training examples at that share.")
+    arch: NeuralArch = Field(description="The architecture trained.")
+    dev: Fraction = Field(description="Its best dev score.")
+
+
+class Plots(_Part):
+    """File names of the plots written beside the evidence."""
+
+    curves: str = Field(description="Dev metric per epoch of every run.")
+    learning_curve: str = Field(description="Dev metric against training examples.")
+
+
+class PlateauEvidence(_Part):
+    """Plateau evidence: written by `advisor baseline plateau`; verified by TEP101 (see advisor.evidence)."""
+
+    schema_version: exact_literal(SCHEMA_VERSION) = Field(description="Version of this file format.")
+    kind: Literal[KIND] = Field(description="What this file is.")
+    task: Task = Field(description="The task of the data.")
+    metric: Metric = Field(description="The dev metric, a fraction in 0..1.")
+    data: EvidenceData = Field(description="The data the evidence was made on.")
+    plateau: PlateauSettings = Field(description="The plateau rule and the recorded verdict.")
+    architectures: list[NeuralArch] = Field(description="Architectures trained.")
+    runs: list[Run] = Field(min_length=1, description="Every run, with its dev curve.")
+    floor: Floor = Field(description="The floor as recorded (recomputed by the verifier).")
+    learning_curve: list[LearningCurvePoint] = Field(
+        default_factory=list, description="Dev score against training examples (reported only)."
+    )
+    learning_curve_note: str | None = Field(default=None, description="The learning curve in words.")
+    plots: Plots | None = Field(default=None, description="Plot files beside the evidence.")
+    versions: dict[str, str] = Field(default_factory=dict, description="Versions of the software used.")
+    created: str | None = Field(default=None, description="When the file was written (ISO 8601, UTC).")
+    seconds: float | None = Field(default=None, ge=0, description="Wall time of the whole run.")
 
 
 def plateau_verdict(curve: list[float], patience: int, min_delta: float) -> tuple[bool, int]:
@@ -104,8 +197,24 @@ def _reject(path: str, reason: str) -> EvidenceStatus:
     return EvidenceStatus(provided=True, accepted=False, reason=reason, path=path)
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+def read_evidence(path: str | Path) -> PlateauEvidence:
+    """The evidence file as a validated :class:`PlateauEvidence`.
+
+    :raises ValueError: one line: the file is missing or unreadable, not JSON, or fails the schema (naming the key).
+    """
+    p = str(path)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"evidence file {p} not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"evidence file {p} is not readable JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ValueError("evidence is not a JSON object")
+    try:
+        return PlateauEvidence.model_validate(doc)
+    except ValidationError as exc:
+        raise ValueError(validation_line(exc, "not plateau evidence (advisor schema evidence)")) from None
 
 
 def verify(
@@ -121,86 +230,61 @@ def verify(
     a file that fails a check is an answer (not accepted, with the failed check as the reason)."""
     p = str(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return _reject(p, f"evidence file {p} not found")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _reject(p, f"evidence file {p} is not readable JSON: {exc}")
-    if not isinstance(doc, dict):
-        return _reject(p, "evidence is not a JSON object")
-    version = doc.get("schema_version")
-    if version not in KNOWN_SCHEMA_VERSIONS:
-        return _reject(
-            p, f"unknown evidence schema_version {version!r} (known: {list(KNOWN_SCHEMA_VERSIONS)})"
-        )
-    if doc.get("kind") != KIND:
-        return _reject(p, f"not a plateau evidence file (kind {doc.get('kind')!r}, expected {KIND!r})")
-    if doc.get("task") != task:
-        return _reject(p, f"task mismatch: evidence is for {doc.get('task')!r}, the profile is {task!r}")
-    data = doc.get("data")
-    if not isinstance(data, dict):
-        return _reject(p, "evidence has no data section")
-    if data.get("examples") != examples:
+        ev = read_evidence(path)
+    except ValueError as exc:
+        return _reject(p, str(exc))
+    if ev.task != task:
+        return _reject(p, f"task mismatch: evidence is for {ev.task!r}, the profile is {task!r}")
+    if ev.data.examples != examples:
         return _reject(
             p,
-            f"example count mismatch: evidence was made on {data.get('examples')!r} examples, the profile has {examples}",
+            f"example count mismatch: evidence was made on {ev.data.examples!r} examples, the profile has {examples}",
         )
-    if fingerprint is not None and data.get("fingerprint") != fingerprint:
+    if fingerprint is not None and ev.data.fingerprint != fingerprint:
         return _reject(p, "data fingerprint mismatch: the evidence was made on other data than --data")
-    plateau = doc.get("plateau")
-    if not isinstance(plateau, dict):
-        return _reject(p, "evidence has no plateau section")
-    patience, min_delta = plateau.get("patience"), plateau.get("min_delta")
-    if not isinstance(patience, int) or isinstance(patience, bool) or patience < min_patience:
+    patience, min_delta = ev.plateau.patience, ev.plateau.min_delta
+    if patience < min_patience:
         return _reject(
             p, f"plateau patience {patience!r} is not admissible (need an integer >= {min_patience})"
         )
-    if not _is_number(min_delta) or not 0 <= min_delta <= max_min_delta:
+    if min_delta > max_min_delta:
         return _reject(
             p, f"plateau min_delta {min_delta!r} is not admissible (need 0 <= min_delta <= {max_min_delta})"
         )
-    runs = doc.get("runs")
-    if not isinstance(runs, list) or not runs:
-        return _reject(p, "evidence records no runs")
     bests: list[float] = []
     archs: list[str] = []
-    for i, run in enumerate(runs, 1):
-        if not isinstance(run, dict):
-            return _reject(p, f"run {i} is not an object")
-        curve = run.get("dev_curve")
-        if not isinstance(curve, list) or not curve or not all(_is_number(x) and 0 <= x <= 1 for x in curve):
-            return _reject(p, f"run {i}: dev_curve must be a non-empty list of numbers in 0..1")
+    for i, run in enumerate(ev.runs, 1):
+        curve = run.dev_curve
         ok, best_epoch = plateau_verdict(curve, patience, min_delta)
         if not ok:
             return _reject(
                 p,
-                f"run {i} ({run.get('arch')}, seed {run.get('seed')}): the recorded dev curve has not plateaued "
+                f"run {i} ({run.arch}, seed {run.seed}): the recorded dev curve has not plateaued "
                 f"(best at epoch {best_epoch} of {len(curve)}, need {patience} more epochs without a gain > {min_delta})",
             )
         bests.append(max(curve))
-        archs.append(str(run.get("arch")))
-    baseline = BASELINE_ARCHS.get(task, set())
-    if not baseline.intersection(archs):
+        archs.append(run.arch)
+    baseline = BASELINE_ARCHS.get(task, ())
+    if not set(baseline).intersection(archs):
         return _reject(
             p,
             f"no run of a baseline architecture ({', '.join(sorted(baseline))}); runs are {sorted(set(archs))}",
         )
-    if plateau.get("verdict") != "plateaued":
+    if ev.plateau.verdict != "plateaued":
         # The recorded verdict disagrees with the curves: do not trust a file that contradicts itself.
         return _reject(
-            p, f"recorded verdict {plateau.get('verdict')!r} disagrees with the curves (which plateaued)"
+            p, f"recorded verdict {ev.plateau.verdict!r} disagrees with the curves (which plateaued)"
         )
-    metric = str(doc.get("metric", "accuracy"))
     mean = statistics.fmean(bests)
     std = statistics.stdev(bests) if len(bests) > 1 else 0.0
     return EvidenceStatus(
         provided=True,
         accepted=True,
-        reason=f"{len(runs)} baseline run(s) plateaued (recomputed from the recorded curves)",
+        reason=f"{len(ev.runs)} baseline run(s) plateaued (recomputed from the recorded curves)",
         path=p,
-        metric=metric,
+        metric=ev.metric,
         floor_mean=round(mean, 4),
         floor_std=round(std, 4),
-        runs=len(runs),
+        runs=len(ev.runs),
         architectures=tuple(sorted(set(archs))),
     )

@@ -9,40 +9,35 @@ recommendation as a TEP100 policy-override flag, so a loosened threshold is neve
 
 from __future__ import annotations
 
-import math
-import operator
 import tomllib
-from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from advisor.contracts import StrictModel
+from advisor.errors import did_you_mean, validation_line
 
 
 class PolicyError(ValueError):
     """A policy file or table that cannot be used (the message is one line)."""
 
 
-def _setting(default: int | float, description: str, **bounds: int | float):
-    """A policy field: its default, its description and its bounds (``ge``, ``gt``, ``le``) in the metadata."""
-    return field(default=default, metadata={"description": description, **bounds})
+def _setting(default: int | float, description: str, **bounds: int | float) -> Any:
+    """A policy field: its default, its description and its bounds (``ge``, ``gt``, ``le``)."""
+    return Field(default, description=description, **bounds)
 
 
-# Messages in pydantic's wording, so that errors read the same as the profile's.
-_BOUNDS = {
-    "ge": (operator.ge, "greater than or equal to"),
-    "gt": (operator.gt, "greater than"),
-    "le": (operator.le, "less than or equal to"),
-}
-
-
-@dataclass(frozen=True)
-class Policy:
+class Policy(StrictModel):
     """Thresholds of the built-in picker policy. Sources: ../shared/research/crossover.md unless noted.
 
-    A frozen dataclass (no pydantic: the CLI's JSON path never builds a pydantic model). Each field's
-    description and bounds live in its ``metadata``; ``__post_init__`` checks types and bounds and raises
-    :class:`PolicyError` with a one-line ``key: problem`` message. Integers given for float fields become
-    floats, and integral floats for int fields become ints (as pydantic's lax mode did); booleans, strings
-    and non-finite numbers are rejected.
+    A frozen, strict pydantic model (:class:`advisor.contracts.StrictModel`): each field's description and
+    bounds are its ``Field``; an integer is accepted for a float field (``10`` reads as ``10.0``), but nothing
+    else is coerced (``"500"``, ``true`` and ``500.0`` are no integer; infinities and NaN are rejected).
+    Invalid values raise :class:`PolicyError` with a one-line ``key: problem (got value)`` message.
     """
+
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     finetune_min_examples: int = _setting(
         500,
@@ -106,23 +101,18 @@ class Policy:
         le=0.1,
     )
 
-    def __post_init__(self) -> None:
-        for name, kind, bounds in _SPECS:
-            value = getattr(self, name)
-            if (
-                type(value) is not kind
-                or (kind is float and not math.isfinite(value))
-                or not all(test(value, limit) for test, limit, _ in bounds)
-            ):
-                object.__setattr__(self, name, _check(name, kind, value, bounds))
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise PolicyError(validation_line(exc)) from None
 
     def as_dict(self) -> dict[str, int | float]:
-        """Field → value in force, in field order (what ``model_dump()`` gave)."""
+        """Field → value in force, in field order."""
         return {name: getattr(self, name) for name in FIELDS}
 
     def overrides(self) -> dict[str, tuple[object, object]]:
         """Field → (shipped default, value in force) for every value that differs from the default."""
-        # the field defaults are the shipped values (no Policy() built per call: TEP100 asks on every recommend)
         return {
             name: (default, value)
             for name, default in DEFAULTS.items()
@@ -132,50 +122,21 @@ class Policy:
     @classmethod
     def describe(cls) -> dict[str, dict[str, object]]:
         """Field → {default, description, bounds}: the documentation of every threshold."""
-        return {f.name: {"default": f.default, **f.metadata} for f in fields(cls)}
+        out: dict[str, dict[str, object]] = {}
+        for name, f in cls.model_fields.items():
+            bounds = {
+                key: getattr(m, key)
+                for m in f.metadata
+                for key in ("ge", "gt", "le", "lt")
+                if hasattr(m, key)
+            }
+            out[name] = {"default": f.default, "description": f.description, **bounds}
+        return out
 
 
-def _check(name: str, kind: type, value: object, bounds) -> int | float:
-    """The value as the field's type (``int`` or ``float``), or PolicyError naming the key and the problem."""
-    if kind is int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, float) and math.isfinite(value):
-            raise PolicyError(f"{name}: Input should be a valid integer, got a number with a fractional part")
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise PolicyError(f"{name}: Input should be a valid integer")
-        value = int(value)
-    else:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise PolicyError(f"{name}: Input should be a valid number")
-        value = float(value)
-        if not math.isfinite(value):
-            raise PolicyError(f"{name}: Input should be a finite number")
-    for test, limit, words in bounds:
-        if not test(value, limit):
-            raise PolicyError(f"{name}: Input should be {words} {limit}")
-    return value
-
-
-# (name, type, ((test, limit, words), ...)) per field: what __post_init__ checks
-_SPECS: tuple[tuple[str, type, tuple], ...] = tuple(
-    (
-        f.name,
-        {"int": int, "float": float}[f.type],
-        tuple((test, f.metadata[key], words) for key, (test, words) in _BOUNDS.items() if key in f.metadata),
-    )
-    for f in fields(Policy)
-)
-FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Policy))
-DEFAULTS: dict[str, int | float] = {f.name: f.default for f in fields(Policy)}
+FIELDS: tuple[str, ...] = tuple(Policy.model_fields)
+DEFAULTS: dict[str, int | float] = {name: f.default for name, f in Policy.model_fields.items()}
 DEFAULT_POLICY = Policy()  # the shipped thresholds (frozen: one shared instance)
-
-
-def _closest(key: str) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(key, FIELDS, n=1)
-    return f" (did you mean {match[0]}?)" if match else ""
 
 
 def policy_from_mapping(values: dict, source: str) -> Policy:
@@ -184,7 +145,7 @@ def policy_from_mapping(values: dict, source: str) -> Policy:
         raise PolicyError(f"{source}: expected a table of policy values, got {type(values).__name__}")
     for key in values:
         if key not in DEFAULTS:
-            raise PolicyError(f"{source}: unknown policy key {key!r}{_closest(str(key))}")
+            raise PolicyError(f"{source}: unknown policy key {key!r}{did_you_mean(str(key), FIELDS)}")
     try:
         return Policy(**values)
     except PolicyError as exc:
@@ -213,5 +174,7 @@ def find_project_policy(start: str | Path | None = None) -> Policy:
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 raise PolicyError(f"{candidate}: cannot read [tool.advisor]: {exc}") from None
             table = data.get("tool", {}).get("advisor")
-            return Policy() if table is None else policy_from_mapping(table, f"{candidate} [tool.advisor]")
-    return Policy()
+            return (
+                DEFAULT_POLICY if table is None else policy_from_mapping(table, f"{candidate} [tool.advisor]")
+            )
+    return DEFAULT_POLICY

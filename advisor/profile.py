@@ -1,39 +1,29 @@
 """The constraint profile: what a team tells the advisor about its task and deployment.
 
 Every field has a description and a default that shows in ``advisor recommend --help`` and in
-``advisor schema profile``; ``examples`` is the only required field. Unknown keys are rejected
-(``extra="forbid"``) so a misspelled key in a profile file is an error, not a silently ignored value.
-The vocabularies (``TASKS``, ``DEPLOYS``, ...) live in :mod:`advisor.fastpath`, which the CLI's JSON path
-uses to check a profile against the committed schema without building this model.
+``advisor schema profile``; ``examples`` is the only required field. The profile is strict
+(:class:`advisor.contracts.StrictModel`): unknown keys are rejected, so a misspelled key in a profile file is
+an error, not a silently ignored value, and no value is coerced (``"300"`` is no integer, ``"yes"`` no boolean;
+an integer is a number, so ``latency_ms = 5`` reads as ``5.0``). The vocabularies (``TASKS``, ``DEPLOYS``, ...)
+live in :mod:`advisor.vocabulary`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from advisor.fastpath import COMPUTES, DEPLOYS, EDGE_TARGETS, TASKS, ProfileFacts
-
-Task = Literal["classification", "tagging"]
-Deploy = Literal["phone", "edge", "browser", "cpu-server", "gpu-server"]
-Compute = Literal["cpu", "gpu"]
+from advisor.contracts import StrictModel
+from advisor.vocabulary import EDGE_TARGETS, Compute, Deploy, Task, is_english
 
 __all__ = [
-    "COMPUTES",
-    "DEPLOYS",
-    "EDGE_TARGETS",
-    "TASKS",
     "ConstraintProfile",
     "DataSummary",
     "profile_defaults",
 ]
 
 
-class DataSummary(BaseModel):
+class DataSummary(StrictModel):
     """What the advisor read off the user's own data file (``--data``); filled by the loaders, not by hand."""
-
-    model_config = ConfigDict(extra="forbid")
 
     path: str = Field(description="The data file the profile was read from.")
     fingerprint: str = Field(
@@ -60,10 +50,13 @@ class DataSummary(BaseModel):
     )
 
 
-class ConstraintProfile(BaseModel, ProfileFacts):
+class ConstraintProfile(StrictModel):
     """A team's constraints: task, data size, deployment target and budgets."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # (a one-line docstring: it is the schema's description) Besides its fields the profile has two derived
+    # facts the rules read, the properties `edge` and `english` below.
+
+    model_config = ConfigDict(frozen=True)
 
     task: Task = Field(
         default="classification", description="classification or tagging (sequence labelling)."
@@ -102,6 +95,16 @@ class ConstraintProfile(BaseModel, ProfileFacts):
     data: DataSummary | None = Field(
         default=None, description="Filled by --data: statistics and fingerprint of the user's data file."
     )
+
+    @property
+    def edge(self) -> bool:
+        """The model runs on the user's device (``deploy`` in :data:`advisor.vocabulary.EDGE_TARGETS`)."""
+        return self.deploy in EDGE_TARGETS
+
+    @property
+    def english(self) -> bool:
+        """The texts are English (``language`` is ``en`` or a regional variant of it)."""
+        return is_english(self.language)
 
 
 def profile_defaults() -> dict[str, object]:

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.profile import ConstraintProfile
-from advisor.vocabulary import EffectKind
+from advisor.vocabulary import AlternativeStatus, EffectKind, Embedding, Severity
 
 SCHEMA_VERSION = 1
 
@@ -33,9 +33,7 @@ class Recipe(_Model):
 class Flag(_Model):
     rule: str = Field(description="Rule id, TEP + 3 digits.")
     name: str = Field(description="The rule's slug name.")
-    severity: Literal["refuse", "exclude", "prefer", "flag", "info"] = Field(
-        description="The rule's severity."
-    )
+    severity: Severity = Field(description="The rule's severity.")
     message: str = Field(description="One line: what to know.")
 
 
@@ -54,7 +52,7 @@ class Estimate(_Model):
 
 class Alternative(_Model):
     architecture: str = Field(description="A candidate that did not win.")
-    status: Literal["ranked", "refused", "excluded"] = Field(description="Why it is not the answer.")
+    status: AlternativeStatus = Field(description="Why it is not the answer.")
     why_not: str = Field(description="The rule id(s) and reason(s) it lost, was refused or was excluded.")
     points: float = Field(default=0.0, description="Preference points it had (ranked candidates).")
     estimate: Estimate = Field(description="Its size and latency estimate.")
@@ -97,7 +95,7 @@ class Recommendation(_Model):
     profile: ConstraintProfile = Field(description="The constraint profile the answer is for.")
     architecture: str = Field(description="The candidate id to build.")
     description: str = Field(description="The architecture in words.")
-    embedding: Literal["random", "static", "contextual"] = Field(description="The embedding input.")
+    embedding: Embedding = Field(description="The embedding input.")
     recipe: Recipe = Field(description="Five-line training recipe.")
     monitoring: str = Field(description="The one monitoring signal.")
     estimate: Estimate = Field(description="Size and latency estimate of the winner.")

@@ -13,11 +13,11 @@ import json
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from advisor.vocabulary import CANDIDATES, RECIPE_FIELDS
+
 if TYPE_CHECKING:  # jinja2 is imported on first render: `--format json` never pays for it
     from jinja2.sandbox import SandboxedEnvironment
 
-FORMATS = ("text", "markdown", "json", "prompt")
-ANSWER_FIELDS = ("architecture", "embedding", "recipe", "monitoring")
 PROMPT_FRONT_MATTER = {
     "name": "text-encoder-picker",
     "description": "Pick a text encoder (architecture, embedding input, five-line recipe, one monitoring signal) "
@@ -72,38 +72,14 @@ def render_recommendation(rec, fmt: str = "text", *, explain: bool = False) -> s
     return render_template(template, rec=rec, explain=explain)
 
 
-def answer_schema() -> dict:
-    """The JSON shape an agent's answer must take (what ``advisor check`` reads)."""
-    from advisor.candidates import CANDIDATES, EMBEDDINGS
-    from advisor.engine import RECIPE_FIELDS
-
-    return {
-        "type": "object",
-        "required": list(ANSWER_FIELDS),
-        "properties": {
-            "architecture": {"enum": list(CANDIDATES)},
-            "embedding": {"enum": list(EMBEDDINGS)},
-            "recipe": {
-                "type": "object",
-                "required": list(RECIPE_FIELDS),
-                "properties": {f: {"type": "string"} for f in RECIPE_FIELDS},
-            },
-            "monitoring": {"type": "string"},
-            "rationale": {"type": "string"},
-        },
-    }
-
-
 def render_prompt(rec=None) -> str:
     """The text-encoder-picker prompt; with a Recommendation, its profile and verdicts become hard constraints."""
-    from advisor.candidates import CANDIDATES, DESCRIPTIONS
+    from advisor.candidates import DESCRIPTIONS
 
     example = {
         "architecture": "frozen-transformer",
         "embedding": "contextual",
-        "recipe": {
-            f: "..." for f in ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
-        },
+        "recipe": dict.fromkeys(RECIPE_FIELDS, "..."),
         "monitoring": "...",
         "rationale": "...",
     }

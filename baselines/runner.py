@@ -26,7 +26,7 @@ from advisor.data import (
     tokenize,
 )
 from advisor.data.files import replace_dir_atomic, write_json_atomic
-from advisor.evidence import KIND, SCHEMA_VERSION, plateau_verdict
+from advisor.evidence import KIND, SCHEMA_VERSION, PlateauEvidence, plateau_verdict
 
 SPLIT_SEED = 12345
 NEURAL = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
@@ -650,6 +650,10 @@ def plateau(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - t0, 2),
     }
+    # the writer holds itself to the schema the verifier reads (as JSON: what the file will hold)
+    import json
+
+    PlateauEvidence.model_validate(json.loads(json.dumps(doc)))
     from advisor.baselines.plots import plot_curves, plot_learning_curve
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -365,6 +365,59 @@ def test_cli_bad_input_exits_2(answer_file, args, message):
     assert r.stderr == message
 
 
+# fmt: off
+STRICT_ANSWERS = [
+    # (id, changes to a clean answer, the TEP009 violation: field and message)
+    ("unknown-key", {"confidence": 0.9},
+     ("confidence", "unknown key 'confidence' (known: architecture, embedding, recipe, monitoring, rationale)")),
+    ("misspelled-key", {"rationle": "small data"},
+     ("rationle", "unknown key 'rationle' (did you mean 'rationale'?)")),
+    ("unknown-recipe-key", {"recipe": {**RECIPE, "momentum": "0.9"}},
+     ("recipe.momentum",
+      "unknown key 'recipe.momentum' (known: optimizer, learning_rate, batch_size, epochs, regularization)")),
+    ("recipe-line-number", {"recipe": {**RECIPE, "batch_size": 32}},
+     ("recipe.batch_size", "recipe.batch_size: Input should be a valid string (got 32)")),
+    ("recipe-text", {"recipe": "AdamW"},
+     ("recipe", "recipe: Input should be a valid dictionary or instance of AnswerRecipe (got 'AdamW')")),
+    ("monitoring-list", {"monitoring": ["dev accuracy"]},
+     ("monitoring", "monitoring: Input should be a valid string (got ['dev accuracy'])")),
+    ("rationale-bool", {"rationale": True}, ("rationale", "rationale: Input should be a valid string (got True)")),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("changes", "violation"), [c[1:] for c in STRICT_ANSWERS], ids=[c[0] for c in STRICT_ANSWERS]
+)
+def test_cli_answer_breaking_the_strict_shape_is_a_tep009_violation(answer_file, changes, violation):
+    path = answer_file({**answer("frozen-transformer", "contextual"), **changes})
+    r = run(["check", path, "--examples", "300", "--json"])
+    assert r.exit_code == 1, r.output
+    doc = json.loads(r.stdout)
+    assert [(v["rule"], v["field"], v["message"]) for v in doc["violations"]] == [("TEP009", *violation)]
+
+
+# fmt: off
+STRICT_PROFILES = [
+    ("examples-string", '{"examples": "300"}', "examples: Input should be a valid integer (got '300')"),
+    ("examples-bool", '{"examples": true}', "examples: Input should be a valid integer (got True)"),
+    ("examples-float", '{"examples": 300.0}', "examples: Input should be a valid integer (got 300.0)"),
+    ("streaming-yes", '{"examples": 300, "streaming": "yes"}', "streaming: Input should be a valid boolean (got 'yes')"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"), [c[1:] for c in STRICT_PROFILES], ids=[c[0] for c in STRICT_PROFILES]
+)
+def test_cli_check_profile_file_is_strict(answer_file, tmp_path, profile, message):
+    (tmp_path / "p.json").write_text(profile, encoding="utf-8")
+    path = answer_file(answer("frozen-transformer", "contextual"))
+    r = run(["check", path, "--profile", str(tmp_path / "p.json")])
+    assert r.exit_code == 2
+    assert r.stderr == f"Error: {tmp_path / 'p.json'}: {message}\n"
+
+
 def test_cli_nothing_meets_the_budgets_exits_1(answer_file):
     r = run(["check", answer_file(answer("textcnn", "static")), "--examples", "300", "--latency-ms", "0.01"])
     assert r.exit_code == 1

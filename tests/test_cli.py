@@ -85,7 +85,30 @@ BAD_INPUT = [
     ("compute-unknown-in-file", {"p.json": '{"examples": 3, "compute": "tpu"}'}, ["--profile", "p.json"], 2,
      "Error: p.json: compute: Input should be 'cpu' or 'gpu' (got 'tpu')"),
     ("examples-text-in-file", {"p.toml": 'examples = "abc"\n'}, ["--profile", "p.toml"], 2,
-     "Error: p.toml: examples: Input should be a valid integer, unable to parse string as an integer (got 'abc')"),
+     "Error: p.toml: examples: Input should be a valid integer (got 'abc')"),
+    # strict: what pydantic's lax mode would coerce is an error (a number for an integer, text for a number or a
+    # boolean, a boolean for a number); an integer for a float field stays a number
+    ("examples-string-in-file", {"p.json": '{"examples": "300"}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: examples: Input should be a valid integer (got '300')"),
+    ("examples-float-in-file", {"p.json": '{"examples": 300.0}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: examples: Input should be a valid integer (got 300.0)"),
+    ("examples-bool-in-file", {"p.json": '{"examples": true}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: examples: Input should be a valid integer (got True)"),
+    ("tokens-string-in-toml", {"p.toml": 'examples = 300\ntokens = "64"\n'}, ["--profile", "p.toml"], 2,
+     "Error: p.toml: tokens: Input should be a valid integer (got '64')"),
+    ("streaming-yes-in-file", {"p.json": '{"examples": 300, "streaming": "yes"}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: streaming: Input should be a valid boolean (got 'yes')"),
+    ("streaming-one-in-file", {"p.json": '{"examples": 300, "streaming": 1}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: streaming: Input should be a valid boolean (got 1)"),
+    ("latency-string-in-file", {"p.json": '{"examples": 300, "latency_ms": "5"}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: latency_ms: Input should be a valid number (got '5')"),
+    ("latency-bool-in-file", {"p.json": '{"examples": 300, "latency_ms": true}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: latency_ms: Input should be a valid number (got True)"),
+    ("language-number-in-file", {"p.json": '{"examples": 300, "language": 7}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: language: Input should be a valid string (got 7)"),
+    ("two-errors-in-file", {"p.json": '{"examples": "300", "classes": 2.0}'}, ["--profile", "p.json"], 2,
+     "Error: p.json: examples: Input should be a valid integer (got '300'); classes: Input should be a valid "
+     "integer (got 2.0)"),
     ("examples-zero-in-file", {"p.json": '{"examples": 0}'}, ["--profile", "p.json"], 2,
      "Error: p.json: examples: Input should be greater than or equal to 1 (got 0)"),
     ("unknown-key-toml", {"p.toml": "examples = 300\nlatncy_ms = 5\n"}, ["--profile", "p.toml"], 2,
@@ -111,9 +134,26 @@ BAD_INPUT = [
     ("policy-missing", {}, ["--examples", "3", "--policy", "nope.toml"], 2,
      "Error: nope.toml: policy file not found"),
     ("policy-unknown-key", {"pol.toml": "finetune_min_example = 100\n"}, ["--examples", "3", "--policy", "pol.toml"], 2,
-     "Error: pol.toml: unknown policy key 'finetune_min_example' (did you mean finetune_min_examples?)"),
+     "Error: pol.toml: unknown policy key 'finetune_min_example' (did you mean 'finetune_min_examples'?)"),
     ("policy-bad-value", {"pol.json": '{"finetune_min_examples": 0}'}, ["--examples", "3", "--policy", "pol.json"], 2,
-     "Error: pol.json: finetune_min_examples: Input should be greater than or equal to 1"),
+     "Error: pol.json: finetune_min_examples: Input should be greater than or equal to 1 (got 0)"),
+    ("policy-string-for-int", {"pol.json": '{"finetune_min_examples": "300"}'},
+     ["--examples", "3", "--policy", "pol.json"], 2,
+     "Error: pol.json: finetune_min_examples: Input should be a valid integer (got '300')"),
+    ("policy-float-for-int", {"pol.toml": "finetune_min_examples = 300.0\n"},
+     ["--examples", "3", "--policy", "pol.toml"], 2,
+     "Error: pol.toml: finetune_min_examples: Input should be a valid integer (got 300.0)"),
+    ("policy-bool-for-int", {"pol.json": '{"plateau_patience": true}'}, ["--examples", "3", "--policy", "pol.json"], 2,
+     "Error: pol.json: plateau_patience: Input should be a valid integer (got True)"),
+    ("policy-bool-for-float", {"pol.toml": "imbalance_flag_ratio = true\n"},
+     ["--examples", "3", "--policy", "pol.toml"], 2,
+     "Error: pol.toml: imbalance_flag_ratio: Input should be a valid number (got True)"),
+    ("policy-string-for-float", {"pol.json": '{"tight_budget_fraction": "0.4"}'},
+     ["--examples", "3", "--policy", "pol.json"], 2,
+     "Error: pol.json: tight_budget_fraction: Input should be a valid number (got '0.4')"),
+    ("policy-table-in-pyproject", {"pol.toml": "[tool.advisor]\nstatic_embeddings_below = \"5000\"\n"},
+     ["--examples", "3", "--policy", "pol.toml"], 2,
+     "Error: pol.toml: static_embeddings_below: Input should be a valid integer (got '5000')"),
     ("policy-malformed-json", {"pol.json": '{"finetune_min_examples": }'}, ["--examples", "3", "--policy", "pol.json"], 2,
      "Error: pol.json:1:27: invalid JSON: Expecting value"),
     ("budgets-exclude-everything", {},
@@ -384,7 +424,7 @@ def test_pyproject_with_a_bad_tool_advisor_key_is_exit_2(runner, write_file, tmp
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {tmp_path / 'pyproject.toml'} [tool.advisor]: unknown policy key 'finetune_min' "
-        "(did you mean finetune_min_examples?)\n"
+        "(did you mean 'finetune_min_examples'?)\n"
     )
 
 
@@ -543,3 +583,25 @@ def test_every_command_has_help_with_an_example(runner, path):
     assert re.search(r"^  Example:\n      advisor ", result.stdout, flags=re.M), result.stdout
     short = invoke(runner, *path, "-h")
     assert short.stdout == result.stdout
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"args": ["--examples", "300", "--deploy", "phone", "--latency-ms", "5", "--max-model-mb", "30"]},
+        {"p.toml": 'examples = 300\ndeploy = "phone"\nlatency_ms = 5\nmax_model_mb = 30\n'},
+        {"p.json": '{"examples": 300, "deploy": "phone", "latency_ms": 5, "max_model_mb": 30}'},
+    ],
+    ids=["flags", "toml", "json"],
+)
+def test_an_integer_budget_is_a_number(runner, write_file, source):
+    """Strict, but an integer is a number: flags (typed by click), TOML and JSON integers all give 5.0 in the JSON."""
+    args = source.get("args")
+    if args is None:
+        ((name, text),) = source.items()
+        write_file(name, text)
+        args = ["--profile", name]
+    result = invoke(runner, "recommend", *args, "--json")
+    assert result.exit_code == 0, result.output
+    assert '"latency_ms": 5.0,' in result.stdout and '"max_model_mb": 30.0,' in result.stdout
+    assert json.loads(result.stdout)["architecture"] == "ngram-linear"

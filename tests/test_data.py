@@ -6,7 +6,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -447,7 +446,8 @@ def test_summarize_tagging():
     assert summarize(Dataset("tagging", "x", bare, "utf-8", []))["label_counts"] == {"DT": 1, "NN": 2}
 
 
-def test_load_and_summarize_10k_lines_is_fast(tmp_path):
+def test_load_and_summarize_10k_lines(tmp_path):
+    """How long this takes is measured by benchmarks/data_loading.py, not asserted here."""
     words = "the quick brown fox jumps over a lazy dog , again and again !".split()
     lines = [
         json.dumps(
@@ -456,13 +456,10 @@ def test_load_and_summarize_10k_lines_is_fast(tmp_path):
         for i in range(10_000)
     ]
     path = write(tmp_path, "big.jsonl", "\n".join(lines) + "\n")
-    start = time.perf_counter()
     summary = summarize(load_dataset(path))
-    elapsed = time.perf_counter() - start
     assert summary["examples"] == 10_000
-    assert elapsed < 2.0, (
-        f"load + summarize of 10k lines took {elapsed:.2f}s"
-    )  # ~0.15 s when the machine is idle
+    assert summary["label_counts"] == {f"c{k}": 2_500 for k in range(4)}
+    assert summary["tokens"]["max"] == 34
 
 
 # --------------------------------------------------------------------------- splits

@@ -184,7 +184,7 @@ def test_tep101_accepted_evidence_lifts_the_refusal(tmp_path):
         (evidence_doc(curve=(0.5, 0.6, 0.7, 0.8)), "has not plateaued"),
         (evidence_doc(examples=301), "example count mismatch"),
         (evidence_doc(task="tagging"), "task mismatch"),
-        (evidence_doc(kind="something-else"), "not a plateau evidence file"),
+        (evidence_doc(kind="something-else"), "kind: Input should be 'advisor-plateau-evidence'"),
     ],
 )
 def test_tep101_rejected_evidence_keeps_the_refusal(tmp_path, doc, why):
@@ -1134,8 +1134,6 @@ def fake_entry_points(monkeypatch):
         monkeypatch.setattr(
             importlib.metadata, "entry_points", lambda group: list(eps) if group == "advisor" else []
         )
-        # the cheap pre-scan of sys.path would find no advisor entry point on disk: ask importlib.metadata
-        monkeypatch.setattr(advisor.engine, "_entry_points_possible", lambda group="advisor": True)
 
     return install
 

@@ -82,7 +82,7 @@ def make_evidence(path, data_file, **changes):
         target = doc
         *parents, last = key.split(".")
         for p in parents:
-            target = target[p]
+            target = target[int(p)] if isinstance(target, list) else target[p]
         target[last] = value
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
@@ -106,24 +106,77 @@ def test_valid_evidence_is_accepted_with_recomputed_floor(tmp_path, data_file):
     assert status.floor_mean == 0.8  # recomputed from the curves, not read from the file
 
 
+SCHEMA = "not plateau evidence (advisor schema evidence)"
+# fmt: off
+STRICT = [
+    # (id, changes, the reason: one line naming the key and what is accepted)
+    ("version-true", {"schema_version": True}, "schema_version: Input should be 1 (got True)"),
+    ("version-float", {"schema_version": 1.0}, "schema_version: Input should be 1 (got 1.0)"),
+    ("version-string", {"schema_version": "1"}, "schema_version: Input should be 1 (got '1')"),
+    ("task-unknown", {"task": "ner"}, "task: Input should be 'classification' or 'tagging' (got 'ner')"),
+    ("examples-string", {"data.examples": "30"}, "data.examples: Input should be a valid integer (got '30')"),
+    ("examples-bool", {"data.examples": True}, "data.examples: Input should be a valid integer (got True)"),
+    ("examples-float", {"data.examples": 30.0}, "data.examples: Input should be a valid integer (got 30.0)"),
+    ("patience-string", {"plateau.patience": "3"}, "plateau.patience: Input should be a valid integer (got '3')"),
+    ("min-delta-string", {"plateau.min_delta": "0.001"},
+     "plateau.min_delta: Input should be a valid number (got '0.001')"),
+    ("plateaued-yes", {"runs.0.plateaued": "yes"}, "runs.0.plateaued: Input should be a valid boolean (got 'yes')"),
+    ("curve-out-of-range", {"runs.1.dev_curve": [0.5, 80.0]},
+     "runs.1.dev_curve.1: Input should be less than or equal to 1 (got 80.0)"),
+    ("curve-string", {"runs.0.dev_curve": ["0.5"]}, "runs.0.dev_curve.0: Input should be a valid number (got '0.5')"),
+    ("unknown-key", {"verdict": "plateaued"}, "verdict: unknown key"),
+    ("unknown-nested-key", {"data.rows": 30}, "data.rows: unknown key"),
+    ("null-section", {"floor": None}, "floor: Input should be a valid dictionary or instance of Floor (got None)"),
+    ("unknown-arch", {"runs.0.arch": "bert"},
+     "runs.0.arch: Input should be 'textcnn', 'bilstm', 'lstm', 'gru', 'rnn' or 'bilstm-crf' (got 'bert')"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("changes", "reason"), [c[1:] for c in STRICT], ids=[c[0] for c in STRICT])
+def test_evidence_failing_the_schema_is_refused_with_one_line_naming_the_key(
+    tmp_path, data_file, changes, reason
+):
+    status = check(make_evidence(tmp_path / "e.json", data_file, **changes), data_file)
+    assert (status.provided, status.accepted) == (True, False)
+    assert status.reason == f"{SCHEMA}: {reason}"
+
+
+def test_schema_errors_reach_the_cli_as_an_answer(tmp_path, data_file):
+    bad = make_evidence(tmp_path / "e.json", data_file, schema_version=True)
+    res = CliRunner().invoke(cli, ["recommend", "--data", str(data_file), "--evidence", str(bad), "--json"])
+    assert res.exit_code == 0, res.output  # a refused evidence file is an answer, not a crash
+    doc = json.loads(res.output)
+    assert doc["evidence"]["reason"] == f"{SCHEMA}: schema_version: Input should be 1 (got True)"
+    assert doc["refusals"][0]["architecture"] == "transformer-finetune"
+
+
 @pytest.mark.parametrize(
     ("changes", "kw", "reason"),
     [
-        ({"schema_version": 7}, {}, "unknown evidence schema_version 7"),
-        ({"kind": "something"}, {}, "not a plateau evidence file"),
+        ({"schema_version": 7}, {}, f"{SCHEMA}: schema_version: Input should be 1 (got 7)"),
+        (
+            {"kind": "something"},
+            {},
+            f"{SCHEMA}: kind: Input should be 'advisor-plateau-evidence' (got 'something')",
+        ),
         ({"task": "tagging"}, {}, "task mismatch"),
         ({}, {"examples": 31}, "example count mismatch"),
         ({}, {"fingerprint": "sha256:" + "0" * 64}, "data fingerprint mismatch"),
         ({"plateau.patience": 1}, {}, "plateau patience 1 is not admissible"),
         ({"plateau.min_delta": 0.5}, {}, "plateau min_delta 0.5 is not admissible"),
         ({"plateau.verdict": "not-plateaued"}, {}, "disagrees with the curves"),
-        ({"runs": []}, {}, "evidence records no runs"),
+        (
+            {"runs": []},
+            {},
+            f"{SCHEMA}: runs: List should have at least 1 item after validation, not 0 (got [])",
+        ),
         (
             {
-                "architectures": ["ngram-linear"],
+                "architectures": ["bilstm-crf"],
                 "runs": [
                     {
-                        "arch": "ngram-linear",
+                        "arch": "bilstm-crf",  # a tagger: no baseline for classification
                         "seed": 0,
                         "config": {},
                         "dev_curve": [0.5, 0.5, 0.5, 0.5],

@@ -9,7 +9,7 @@ import pytest
 from advisor import ConstraintProfile, recommend
 from advisor.contracts import NAMES, SCHEMA_DIR, render_schema
 from advisor.engine import Engine
-from advisor.render import PROMPT_FRONT_MATTER, render_prompt
+from advisor.render import render_prompt
 
 REPO = Path(__file__).resolve().parent.parent
 PROMPT = REPO / "outputs" / "prompt-text-encoder-picker.md"
@@ -30,13 +30,19 @@ def test_committed_prompt_is_fresh():
     )
 
 
-def test_committed_prompt_front_matter():
-    head = PROMPT.read_text(encoding="utf-8").split("---\n")[1]
-    assert head == (
-        f"name: {PROMPT_FRONT_MATTER['name']}\ndescription: {PROMPT_FRONT_MATTER['description']}\n"
-        'phase: 5\nlesson: "08"\n'
-    )
-    assert PROMPT_FRONT_MATTER["name"] == "text-encoder-picker"
+def test_committed_prompt_front_matter_is_what_agent_loaders_read():
+    """Agent loaders read the front matter as YAML: one ``key: value`` per line between the first two ``---``,
+    a ``name`` that is the file's stem without ``prompt-`` (how the prompt is installed and called), and a
+    one-line description. A string that YAML would read as a number (the lesson ``08``) is quoted."""
+    text = PROMPT.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    head = text.split("---\n")[1]
+    pairs = dict(line.split(": ", 1) for line in head.splitlines())
+    assert list(pairs) == ["name", "description", "phase", "lesson"]
+    assert pairs["name"] == PROMPT.stem.removeprefix("prompt-")
+    assert pairs["description"] and not pairs["description"].startswith(("'", '"', "|", ">"))
+    assert pairs["phase"].isdigit()
+    assert pairs["lesson"] == '"08"'
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -86,6 +86,21 @@ def test_explain_rule_by_id_or_name(tools, given):
             ['{"examples": 0}'],
             "profile_json: examples: Input should be greater than or equal to 1",
         ),
+        (
+            "advisor_recommend",
+            ['{"examples": "300"}'],
+            "profile_json: examples: Input should be a valid integer (got '300')",
+        ),
+        (
+            "advisor_recommend",
+            ['{"examples": 300, "latency_ms": true}'],
+            "profile_json: latency_ms: Input should be a valid number (got True)",
+        ),
+        (
+            "advisor_check",
+            ['{"architecture": "textcnn"}', '{"examples": 300.0}'],
+            "profile_json: examples: Input should be a valid integer (got 300.0)",
+        ),
         ("advisor_check", ['"textcnn"', '{"examples": 3}'], "answer_json must be a JSON object, got str"),
         ("advisor_explain_rule", ["TEP999"], "unknown rule 'TEP999'; closest: TEP009"),
     ],

@@ -143,6 +143,27 @@ BAD_INPUT = [
         "or 'gpu-server' (got 'moon')",
     ),
     ("recommend", {"profile": 300}, "Error executing tool recommend: profile must be an object, got int"),
+    # strict: an agent's "300", true and 300.0 are no integer, "yes" is no boolean
+    (
+        "recommend",
+        {"profile": {"examples": "300"}},
+        "Error executing tool recommend: profile: examples: Input should be a valid integer (got '300')",
+    ),
+    (
+        "recommend",
+        {"profile": {"examples": True}},
+        "Error executing tool recommend: profile: examples: Input should be a valid integer (got True)",
+    ),
+    (
+        "recommend",
+        {"profile": {"examples": 300.0}},
+        "Error executing tool recommend: profile: examples: Input should be a valid integer (got 300.0)",
+    ),
+    (
+        "check",
+        {"answer": "{}", "profile": {"examples": 300, "streaming": "yes"}},
+        "Error executing tool check: profile: streaming: Input should be a valid boolean (got 'yes')",
+    ),
     (
         "recommend",
         {"profile": {"examples": 300, "latency_ms": 0.01}},

@@ -15,7 +15,7 @@ from advisor.contracts import schema_for
 from advisor.engine import Engine
 from advisor.errors import NoCandidateError
 from advisor.policy import Policy
-from advisor.profile import COMPUTES, DEPLOYS, EDGE_TARGETS, TASKS
+from advisor.vocabulary import COMPUTES, DEPLOYS, EDGE_TARGETS, TASKS
 
 SETTINGS = settings(max_examples=200, deadline=None)
 VALIDATOR = jsonschema.Draft202012Validator(schema_for("recommendation"))

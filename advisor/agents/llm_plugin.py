@@ -17,6 +17,8 @@ from typing import Any
 
 import llm
 
+from advisor.vocabulary import COMPUTES, DEPLOYS, TASKS
+
 
 def _object(text: str, what: str) -> dict[str, Any]:
     try:
@@ -33,13 +35,13 @@ def _object(text: str, what: str) -> dict[str, Any]:
 def _profile(profile_json: str):
     from pydantic import ValidationError
 
-    from advisor.answers import one_line
+    from advisor.errors import validation_line
     from advisor.profile import ConstraintProfile
 
     try:
         return ConstraintProfile.model_validate(_object(profile_json, "profile_json"))
     except ValidationError as exc:
-        raise ValueError(one_line(exc, "profile_json")) from None
+        raise ValueError(validation_line(exc, "profile_json", whole="profile")) from None
 
 
 def _answer_or_error(fn):
@@ -55,8 +57,8 @@ def advisor_recommend(profile_json: str) -> str:
     """Recommend a text encoder for a team's constraints, from a deterministic policy engine.
 
     profile_json: a JSON object with the constraint profile. Only "examples" (labeled examples; tagging:
-    labeled sentences) is required; optional: "task" (classification|tagging), "classes", "tokens" (p95
-    words), "latency_ms", "deploy" (phone|edge|browser|cpu-server|gpu-server), "compute" (cpu|gpu),
+    labeled sentences) is required; optional: "task" ({tasks}), "classes", "tokens" (p95
+    words), "latency_ms", "deploy" ({deploys}), "compute" ({computes}),
     "streaming" (bool), "max_model_mb", "language", "description".
     Returns the recommendation as JSON: architecture, embedding, recipe, monitoring, flags and refusals with
     rule ids, alternatives with why each lost.
@@ -106,6 +108,11 @@ def advisor_explain_rule(rule_id: str) -> str:
 
     engine = _answer_or_error(default_engine)
     return json.dumps(_answer_or_error(lambda: engine.rule(rule_id)).rendered().as_dict())
+
+
+advisor_recommend.__doc__ = advisor_recommend.__doc__.format(  # the vocabularies, spelled once
+    tasks="|".join(TASKS), deploys="|".join(DEPLOYS), computes="|".join(COMPUTES)
+)
 
 
 @llm.hookimpl

@@ -57,7 +57,7 @@ def _profile_schema() -> dict[str, Any]:
 
 
 def _answer_schema() -> dict[str, Any]:
-    from advisor.render import answer_schema
+    from advisor.answers import answer_schema
 
     return {
         "anyOf": [
@@ -75,10 +75,10 @@ def build_server(policy: Policy | None = None):
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    from advisor.answers import CheckInputError, CheckResult, one_line
+    from advisor.answers import CheckInputError, CheckResult
     from advisor.contracts import NAMES, render_schema
     from advisor.engine import default_engine
-    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean
+    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean, validation_line
     from advisor.profile import ConstraintProfile
     from advisor.recommendation import Recommendation
 
@@ -99,7 +99,7 @@ def build_server(policy: Policy | None = None):
         try:
             return ConstraintProfile.model_validate(value)
         except ValidationError as exc:
-            raise ToolError(one_line(exc, "profile")) from None
+            raise ToolError(validation_line(exc, "profile", whole="profile")) from None
 
     def engine():
         try:

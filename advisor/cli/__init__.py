@@ -5,8 +5,9 @@ nothing meets the budgets, an answer that ``check`` found in violation); 2 anyth
 user passed (option values, profile, policy, data and evidence arguments). Errors are one clear message
 on stderr, never a traceback. With ``--json`` stdout holds only the JSON document.
 
-Imports stay light: torch, numpy and the rules engine are imported inside the commands that need them,
-and ``recommend --format json`` on a plain profile builds no pydantic model at all (see advisor.fastpath).
+Imports stay light: torch, numpy and the rules engine are imported inside the commands that need them, and
+jinja2 only by the formats that render a template. Every format takes the one validation path: the profile and
+the answer are pydantic models (advisor.profile, advisor.recommendation).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from advisor.cli.options import BadInput, NoAnswer, _policy, build_profile, profile_options
+from advisor.vocabulary import TASKS
 
 
 def _evidence_option(f):
@@ -158,9 +159,7 @@ def mcp_command(policy_file):
 
 @click.command("profile")
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--task", type=click.Choice(("classification", "tagging")), help="Task (default: sniffed from the file)."
-)
+@click.option("--task", type=click.Choice(TASKS), help="Task (default: sniffed from the file).")
 @click.option(
     "--embeddings",
     type=click.Path(dir_okay=False, path_type=Path),

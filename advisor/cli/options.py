@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from advisor.fastpath import COMPUTES, DEPLOYS, PROFILE_FIELDS, TASKS
+from advisor.errors import did_you_mean
+from advisor.vocabulary import COMPUTES, DEPLOYS, FORMATS, TASKS  # noqa: F401  (FORMATS: for the commands)
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
-FORMATS = ("text", "markdown", "json", "prompt")
 
 
 class BadInput(click.ClickException):
@@ -26,26 +26,11 @@ class NoAnswer(click.ClickException):
 
 
 # -- profile options -----------------------------------------------------------------------------
-def _default(name: str) -> str:
+def profile_keys() -> tuple[str, ...]:
+    """The profile's fields a user sets (flags, --profile keys): every field but ``data`` (filled by --data)."""
     from advisor.profile import ConstraintProfile
 
-    value = ConstraintProfile.model_fields[name].default
-    return "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
-PROFILE_FLAGS = (
-    "task",
-    "examples",
-    "classes",
-    "tokens",
-    "latency_ms",
-    "deploy",
-    "compute",
-    "streaming",
-    "max_model_mb",
-    "language",
-    "description",
-)
+    return tuple(k for k in ConstraintProfile.model_fields if k != "data")
 
 
 def profile_options(f):
@@ -117,13 +102,6 @@ def profile_options(f):
     return f
 
 
-def _closest(key: str, valid) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(key, list(valid), n=1)
-    return f" (did you mean {match[0]!r}?)" if match else f" (valid keys: {', '.join(valid)})"
-
-
 def read_profile_file(path: Path) -> dict:
     """A profile file as a dict, with one-line errors naming the file, line and what was expected."""
     from advisor.data.files import parse_json_or_toml, read_text_file
@@ -132,31 +110,26 @@ def read_profile_file(path: Path) -> dict:
     data = parse_json_or_toml(text, path, BadInput, default="json")
     if not isinstance(data, dict):
         raise BadInput(f"{path}: a profile must be a JSON object or TOML table, got {type(data).__name__}")
-    valid = [k for k in PROFILE_FIELDS if k != "data"]
+    valid = profile_keys()
     for key in data:
         if key not in valid:
-            raise BadInput(f"{path}: unknown profile key {key!r}{_closest(key, valid)}")
+            hint = did_you_mean(key, valid, otherwise=f" (valid keys: {', '.join(valid)})")
+            raise BadInput(f"{path}: unknown profile key {key!r}{hint}")
     return data
 
 
 def validation_message(exc, source: str) -> str:
-    """A pydantic ValidationError as one line: ``source: field: message``."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "profile"
-        parts.append(
-            f"{loc}: {err['msg']}"
-            + (f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else "")
-        )
-    return f"{source}: " + "; ".join(parts)
+    """A pydantic ValidationError as one line: ``source: field: message (got value)`` (advisor.errors.validation_line)."""
+    from advisor.errors import validation_line
+
+    return validation_line(exc, source, whole="profile")
 
 
-def build_profile(params: dict, *, light: bool = False):
+def build_profile(params: dict):
     """(profile, policy) from the profile options, with the checks every profile command shares.
 
-    With ``light``, a plain profile (no --data) that the committed schema certainly accepts comes back as an
-    :class:`advisor.fastpath.LightProfile` (no pydantic model built); anything else, invalid input included,
-    is validated by ConstraintProfile as always, so every error message is pydantic's.
+    Click has already typed the flags (``--latency-ms 5`` is ``5.0``); the profile file's values and the flags are
+    then validated strictly by :class:`advisor.profile.ConstraintProfile` (one-line errors, exit 2).
     """
     from advisor.policy import PolicyError, find_project_policy, load_policy_file
 
@@ -165,7 +138,7 @@ def build_profile(params: dict, *, light: bool = False):
     if params.get("profile_file") is not None:
         file_values = read_profile_file(params["profile_file"])
         source = str(params["profile_file"])
-    flags = {k: params[k] for k in PROFILE_FLAGS if params.get(k) is not None}
+    flags = {k: params[k] for k in profile_keys() if params.get(k) is not None}
     values: dict = {}
     data_file = params.get("data_file")
     if params.get("embeddings_file") is not None and data_file is None:
@@ -195,20 +168,14 @@ def build_profile(params: dict, *, light: bool = False):
     values.update(flags)
     if "examples" not in values:
         raise BadInput("missing --examples (or an 'examples' key in --profile, or --data FILE)")
-    profile = None
-    if light and data_file is None:
-        from advisor.fastpath import light_profile
+    from pydantic import ValidationError
 
-        profile = light_profile(values)
-    if profile is None:
-        from pydantic import ValidationError
+    from advisor.profile import ConstraintProfile
 
-        from advisor.profile import ConstraintProfile
-
-        try:
-            profile = ConstraintProfile.model_validate(values)
-        except ValidationError as exc:
-            raise BadInput(validation_message(exc, source if not flags else "profile")) from None
+    try:
+        profile = ConstraintProfile.model_validate(values)
+    except ValidationError as exc:
+        raise BadInput(validation_message(exc, source if not flags else "profile")) from None
     try:
         policy = (
             load_policy_file(params["policy_file"]) if params.get("policy_file") else find_project_policy()
@@ -218,13 +185,13 @@ def build_profile(params: dict, *, light: bool = False):
     return profile, policy
 
 
-def run_recommend(profile, policy, evidence=None, *, as_json: bool = False):
-    """recommend() (``as_json``: recommend_json()) with the engine's errors mapped to exit codes."""
-    from advisor import api
+def run_recommend(profile, policy, evidence=None):
+    """recommend() with the engine's errors mapped to exit codes."""
+    from advisor.api import recommend
     from advisor.errors import AdvisorError
 
     try:
-        return (api.recommend_json if as_json else api.recommend)(profile, policy=policy, evidence=evidence)
+        return recommend(profile, policy=policy, evidence=evidence)
     except AdvisorError as exc:
         raise NoAnswer(str(exc)) from None
 

@@ -9,14 +9,15 @@ import click
 
 from advisor.cli.options import (
     FORMATS,
-    PROFILE_FLAGS,
     BadInput,
     _engine,
     _policy,
     build_profile,
+    profile_keys,
     profile_options,
     run_recommend,
 )
+from advisor.contracts import NAMES as SCHEMA_NAMES
 from advisor.data.files import write_text_atomic
 
 
@@ -50,10 +51,6 @@ def recommend(evidence, fmt, json_, explain, **params):
         )
     if evidence is not None and not evidence.is_file():
         raise BadInput(f"{evidence}: evidence file not found")
-    if fmt == "json":  # the JSON document without building a pydantic model where the profile allows
-        profile, policy = build_profile(params, light=True)
-        click.echo(run_recommend(profile, policy, evidence, as_json=True), nl=False)
-        return
     profile, policy = build_profile(params)
     rec = run_recommend(profile, policy, evidence)
     from advisor.render import render_recommendation
@@ -129,7 +126,7 @@ def rules_explain(rule_id, policy_file):
 
 
 @click.command()
-@click.argument("which", type=click.Choice(("profile", "recommendation", "answer", "evidence")))
+@click.argument("which", type=click.Choice(SCHEMA_NAMES))
 def schema(which):
     """Print the JSON schema of a data contract.
 
@@ -162,7 +159,7 @@ def prompt(out, **params):
     has_profile = (
         params.get("profile_file") is not None
         or params.get("data_file") is not None
-        or any(params.get(k) is not None for k in PROFILE_FLAGS)
+        or any(params.get(k) is not None for k in profile_keys())
     )
     rec = None
     if has_profile:
