@@ -1258,6 +1258,7 @@ TAMPERING = {
     "recipe rules": lambda ctx: ctx.recipe_rules.clear(),
     "an effect": lambda ctx: setattr(ctx.trace[0], "rule", "TEP001"),
     "the profile": lambda ctx: setattr(ctx.profile, "examples", 10_000),
+    "the data summary": lambda ctx: setattr(ctx.profile.data, "imbalance_ratio", 1.0),
     "the policy": lambda ctx: setattr(ctx.policy, "finetune_min_examples", 1),
     "the evidence": lambda ctx: setattr(ctx.evidence, "accepted", True),
 }
@@ -1274,8 +1275,9 @@ def test_a_plugin_cannot_change_what_ctx_shows(make_engine, tamper):
         def describe_winner(self, ctx):
             tamper(ctx)
 
+    data = DataSummary(path="d.jsonl", fingerprint="sha256:" + "0" * 64, imbalance_ratio=20.0)
     with pytest.raises(PluginError, match=r"^plugin 'Tampers' \(rules TEP971\) failed in describe_winner: "):
-        rec(engine=make_engine(Tampers()), examples=300, task="tagging")
+        rec(engine=make_engine(Tampers()), examples=300, task="tagging", data=data)
 
 
 def test_a_context_kept_after_the_evaluation_records_nothing(make_engine):
