@@ -451,7 +451,9 @@ ARCHS: dict[str, tuple[type, type[nn.Module], dict[str, Any]]] = {
     "rnn": (RNNClassifierConfig, RNNClassifier, {"cell": "rnn", "bidirectional": False}),
     "bilstm-crf": (BiLSTMCRFConfig, BiLSTMCRF, {}),
 }
-TAGGER_ARCHS = ("bilstm-crf",)
+# Taggers (one tag per token) and the recurrent classifiers (they take a ``pooling``), among ``ARCHS``.
+TAGGER_ARCHS: tuple[str, ...] = tuple(a for a, (cls, _, _) in ARCHS.items() if cls is BiLSTMCRFConfig)
+RNN_CLASSIFIERS: tuple[str, ...] = tuple(a for a, (cls, _, _) in ARCHS.items() if cls is RNNClassifierConfig)
 
 
 def _arch(arch: str) -> tuple[type, type[nn.Module], dict[str, Any]]:

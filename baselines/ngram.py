@@ -4,9 +4,9 @@ Also home of the pieces the frozen-transformer baseline shares with it: :class:`
 scores from stored coefficients, so a saved model needs no pickled sklearn object) and :func:`select_logreg` (C picked
 on a dev split).
 
-Saved layout (no pickle anywhere): ``config.json`` (settings, chosen C, dev scores, classes, library versions),
-``vocab.json`` (the n-gram terms in feature order) and ``arrays.npz`` (idf, coef, intercept; loaded with
-``allow_pickle=False``).
+Saved layout (no pickle anywhere): ``manifest.json`` (:mod:`advisor.baselines.manifest`: the vectorizer's
+settings, the chosen C and dev scores, the classes, library versions), ``vocab.json`` (the n-gram terms in
+feature order) and ``arrays.npz`` (idf, coef, intercept; loaded with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -14,16 +14,19 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
+
 C_GRID: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
 NGRAM_C_GRID: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
 TOKEN_PATTERN = r"(?u)\b\w+\b"  # keeps one-character words ("a", "i", digits), unlike sklearn's default
-FORMAT_VERSION = 1
+VOCAB = "vocab.json"
+ARRAYS = "arrays.npz"
+LIBRARIES = ("scikit-learn", "numpy")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -131,6 +134,17 @@ def select_logreg(
     return best[1], best[2], scores
 
 
+def head_config(C: float | None, c_grid: Sequence[float], dev_scores: dict[str, dict[str, float]]) -> dict:
+    """How a :func:`select_logreg` head was trained (the ``train`` part of its model's manifest)."""
+    return {
+        "head": "LogisticRegression(lbfgs)",
+        "C": C,
+        "c_grid": list(c_grid),
+        "dev_selection": "macro_f1, then accuracy, then smaller C",
+        "dev_scores": dev_scores,
+    }
+
+
 def check_xy(texts: Sequence[str], labels: Sequence[Any], name: str) -> None:
     if isinstance(texts, str):
         raise TypeError(f"{name}_texts must be a sequence of strings, not one string")
@@ -138,13 +152,6 @@ def check_xy(texts: Sequence[str], labels: Sequence[Any], name: str) -> None:
         raise ValueError(f"{name}: {len(texts)} texts but {len(labels)} labels")
     if len(texts) == 0:
         raise ValueError(f"{name}: no examples")
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -273,15 +280,15 @@ class NgramLinearClassifier:
     def n_features(self) -> int:
         return len(self._require_fit()[0].terms)
 
-    def save(self, directory: str | Path) -> Path:
+    def manifest(self, **provenance: Any) -> Manifest:
+        """The checkpoint manifest (``advisor.baselines.manifest``) of this fitted classifier; ``provenance``
+        sets its ``data_fingerprint`` and ``run``."""
         feats, head = self._require_fit()
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        config = {
-            "kind": self.kind,
-            "format_version": FORMAT_VERSION,
-            "vectorizer": {
-                "type": "tfidf",
+        return Manifest(
+            architecture=self.kind,
+            task="classification",
+            model={
+                "vectorizer": "tfidf",
                 "ngram_range": list(self.ngram_range),
                 "min_df": self.min_df,
                 "min_df_used": self.min_df_used,
@@ -293,32 +300,32 @@ class NgramLinearClassifier:
                 "token_pattern": TOKEN_PATTERN,
                 "n_features": len(feats.terms),
             },
-            "head": {
-                "type": "LogisticRegression(lbfgs)",
-                "C": self.C,
-                "c_grid": list(self.c_grid),
-                "dev_selection": "macro_f1, then accuracy, then smaller C",
-                "dev_scores": self.dev_scores,
-                "classes": head.classes,
-            },
-            "versions": {d_: _version(d_) for d_ in ("scikit-learn", "numpy")},
-        }
-        (d / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-        (d / "vocab.json").write_text(json.dumps(feats.terms, ensure_ascii=False) + "\n", encoding="utf-8")
-        np.savez(d / "arrays.npz", idf=feats.idf, coef=head.coef, intercept=head.intercept)
-        return d
+            train=head_config(self.C, self.c_grid, self.dev_scores),
+            labels=list(head.classes),
+            vocabulary=VocabularyRef(
+                file=VOCAB, size=len(feats.terms), source="training texts (word n-grams)"
+            ),
+            versions=versions(*LIBRARIES),
+            files=[VOCAB, ARRAYS],
+            **provenance,
+        )
+
+    def save(self, directory: str | Path, **provenance: Any) -> Path:
+        """Write the model folder atomically: manifest, the n-gram terms and the arrays (no pickle)."""
+        feats, head = self._require_fit()
+        manifest = self.manifest(**provenance)
+
+        def fill(d: Path) -> None:
+            (d / VOCAB).write_text(json.dumps(feats.terms, ensure_ascii=False) + "\n", encoding="utf-8")
+            np.savez(d / ARRAYS, idf=feats.idf, coef=head.coef, intercept=head.intercept)
+
+        return write_model_folder(directory, manifest, fill)
 
     @classmethod
     def load(cls, directory: str | Path) -> NgramLinearClassifier:
         d = Path(directory)
-        config = json.loads((d / "config.json").read_text())
-        if config.get("kind") != cls.kind:
-            raise ValueError(f"{d} holds a {config.get('kind')!r} model, not {cls.kind!r}")
-        if config.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(
-                f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})"
-            )
-        v, h = config["vectorizer"], config["head"]
+        manifest = read_manifest(d, (cls.kind,))
+        v, h = manifest.model, manifest.train
         obj = cls(
             ngram_range=tuple(v["ngram_range"]),
             min_df=v["min_df"],
@@ -326,12 +333,10 @@ class NgramLinearClassifier:
             lowercase=v["lowercase"],
             c_grid=h["c_grid"],
         )
-        obj.min_df_used, obj.C, obj.dev_scores = v["min_df_used"], h["C"], h.get("dev_scores", {})
-        terms = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
-        with np.load(d / "arrays.npz", allow_pickle=False) as arr:
+        obj.min_df_used, obj.C, obj.dev_scores = v["min_df_used"], h["C"], h["dev_scores"]
+        terms = json.loads((d / VOCAB).read_text(encoding="utf-8"))
+        with np.load(d / ARRAYS, allow_pickle=False) as arr:
             idf, coef, intercept = arr["idf"], arr["coef"], arr["intercept"]
-        obj.features = _TfidfFeatures(
-            terms, idf, v["lowercase"], obj.ngram_range, v.get("token_pattern", TOKEN_PATTERN)
-        )
-        obj.head = LinearHead(h["classes"], coef, intercept)
+        obj.features = _TfidfFeatures(terms, idf, v["lowercase"], obj.ngram_range, v["token_pattern"])
+        obj.head = LinearHead(manifest.labels, coef, intercept)
         return obj

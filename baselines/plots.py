@@ -1,17 +1,18 @@
 """PNG plots for baseline reports: accuracy per length bucket, dev curves, learning curve.
 
 matplotlib is imported inside the functions, and only its object API is used (``matplotlib.figure.Figure``
-rendered by the Agg canvas), so no pyplot state or GUI backend is involved. Every file is written atomically: to
-a temporary file in the same folder, then ``os.replace``.
+rendered by the Agg canvas), so no pyplot state or GUI backend is involved. Every file is written atomically
+(``advisor.data.files.write_atomic``: a temporary file in the same folder, then ``os.replace``).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from advisor.data.files import write_atomic
 
 __all__ = ["plot_curves", "plot_learning_curve", "plot_length_buckets"]
 
@@ -26,17 +27,7 @@ def _figure(width: float = 6.0, height: float = 4.0) -> Any:
 
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", metadata={"Software": None})
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(path, lambda f: fig.savefig(f, format="png", metadata={"Software": None}))
 
 
 def plot_length_buckets(

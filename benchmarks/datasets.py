@@ -11,7 +11,7 @@ Records to beat (issue 3): Kim 2014 CNN-rand (TREC 91.2, MR 76.1, SST-2 82.7) an
 without pretrained embeddings (CoNLL-2003 English 84.3 entity F1, trained in <= 20 minutes on this CPU).
 
 What "default settings" means here: exactly what ``advisor baseline train`` does (``advisor.baselines.runner.
-_train_neural``): the model configs of ``advisor.baselines.models`` and ``TrainConfig()`` / ``tagger_train_config()``
+train_neural``): the model configs of ``advisor.baselines.models`` and ``TrainConfig()`` / ``tagger_train_config()``
 as they are, early stopping on a dev set with the runner's patience (3; the same for the tagger) and
 ``min_delta`` 0. Nothing is tuned, and the test sets are read only to score the model that dev picked.
 
@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
 import statistics
 import sys
@@ -290,30 +289,29 @@ def run_neural(
 
     import torch
 
-    from advisor.baselines import runner
+    from advisor.baselines import io, report, runner
 
     epochs = 2 if quick else None  # None: the default max_epochs
     load_before = loadavg()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     with _Budget(budget_s) as budget:
         # patience, min_delta, batch size, clipping: whatever `advisor baseline train` uses
-        bundle = runner._train_neural(
+        bundle = runner.train_neural(
             arch, data["train"], data["dev"], task, seed=seed, device="cpu", epochs=epochs, progress=False
         )
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     load_after = loadavg()
     fit = bundle.fit
-    model = runner._NeuralModel(bundle)
     t0 = time.perf_counter()
-    pred = model.predict(data["test"], task)
+    pred = io.predict_items(bundle, data["test"])
     predict_s = time.perf_counter() - t0
     if task == "tagging":
-        rep = runner.tagging_report([list(s.tags) for s in data["test"]], pred)
+        rep = report.tagging_report([list(s.tags) for s in data["test"]], pred)
         test = {"f1": pct(rep["f1"]), "precision": pct(rep["precision"]), "recall": pct(rep["recall"])}
         score = test["f1"]
     else:
-        rep = runner.classification_report(
+        rep = report.classification_report(
             [x.label for x in data["test"]], pred, [x.text for x in data["test"]]
         )
         test = {"accuracy": pct(rep["accuracy"]), "macro_f1": pct(rep["macro_f1"])}
@@ -373,7 +371,7 @@ def _entity_report(test, pred):
 
 
 def run_ngram(data: dict[str, Any]) -> dict[str, Any]:
-    from advisor.baselines import runner
+    from advisor.baselines import report
     from advisor.baselines.ngram import NgramLinearClassifier
 
     load_before = loadavg()
@@ -388,7 +386,7 @@ def run_ngram(data: dict[str, Any]) -> dict[str, Any]:
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     pred = model.predict([x.text for x in data["test"]])
-    rep = runner.classification_report([x.label for x in data["test"]], pred, [x.text for x in data["test"]])
+    rep = report.classification_report([x.label for x in data["test"]], pred, [x.text for x in data["test"]])
     score = pct(rep["accuracy"])
     note(f"  ngram-linear: test {score:.2f}, C={model.C}, fit {wall:.1f} s")
     return {
@@ -486,10 +484,11 @@ def finish(name: str, data: dict[str, Any], models: dict[str, Any], main_arch: s
 
 
 def versions() -> dict[str, Any]:
-    import numpy
+    """The library versions (``advisor.baselines.manifest.versions``) and this machine: commit, CPU, threads."""
     import torch
 
-    from advisor import __version__
+    from advisor.baselines.manifest import TORCH_LIBRARIES
+    from advisor.baselines.manifest import versions as library_versions
 
     cpu = ""
     try:
@@ -518,12 +517,8 @@ def versions() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         pass
     return {
-        "advisor": __version__,
+        **library_versions(*TORCH_LIBRARIES),
         "git_commit": commit,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "platform": platform.platform(),
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),

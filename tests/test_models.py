@@ -257,3 +257,43 @@ def test_load_embeddings_formats(tmp_path, fmt):
     assert (again == matrix).all()  # seeded random rows
     with pytest.raises(ValueError, match="expected dim=5"):
         load_embeddings(path, vocab, dim=5)
+
+
+# The profile's OOV rate (advisor.data.embeddings_vocab, looked up as the token or its lowercase form) and
+# training's embeddings_found (load_embeddings) read the file through one reader, so they agree.
+AGREE = {
+    "header, case, duplicates, a word with spaces, BOM, CRLF": (
+        "\ufeff5 2\r\nThe 1 2\r\nthe 3 4\r\nnew york 5 6\r\ncat 7 8\r\ncat 9 9  \r\n",
+        {"The", "the", "new york", "cat"},
+    ),
+    # training used to stop here ("no vectors read and no dim given") while the profile said OOV 1.0
+    "no word of the vocabulary": ("zebra 1 2\n", {"zebra"}),
+    "json with a repeated word": ('{"the": [1, 2], "the": [3, 4], "Dog": [5, 6]}', {"the", "Dog"}),
+}
+
+
+@pytest.mark.parametrize("case", list(AGREE))
+def test_the_profile_and_training_read_the_same_words(tmp_path, case):
+    from advisor.data import embeddings_vocab
+
+    text, words = AGREE[case]
+    path = tmp_path / ("e.json" if text.startswith("{") else "e.vec")
+    path.write_text(text, encoding="utf-8", newline="")
+    tokens = ["the", "new york", "cat", "dog", "CAT", "york"]
+    known = embeddings_vocab(path)
+    assert known == words
+    _, found = load_embeddings(path, Vocab(["<pad>", "<unk>", *tokens]))
+    assert found == sum(t in known or t.lower() in known for t in tokens)
+
+
+def test_a_truncated_embeddings_line_is_the_same_error_for_the_profile_and_training(tmp_path):
+    """The profile used to count "cat" as known while training skipped it silently."""
+    from advisor.data import DataError, embeddings_vocab
+
+    path = tmp_path / "e.vec"
+    path.write_text("the 1 2\ncat 3\n", encoding="utf-8")
+    message = r"e.vec:2: 2 fields, expected a word and 2 numbers \(a truncated file\?\)"
+    with pytest.raises(DataError, match=message):
+        embeddings_vocab(path)
+    with pytest.raises(DataError, match=message):
+        load_embeddings(path, Vocab(["<pad>", "<unk>", "cat"]))

@@ -92,9 +92,10 @@ def test_matches_sklearn_tfidf_and_logreg(fitted):
 
 def test_save_load_round_trip(fitted, tmp_path):
     fitted.save(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["arrays.npz", "config.json", "vocab.json"]
-    config = json.loads((tmp_path / "config.json").read_text())
-    assert config["kind"] == "ngram-linear" and config["vectorizer"]["sublinear_tf"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arrays.npz", "manifest.json", "vocab.json"]
+    config = json.loads((tmp_path / "manifest.json").read_text())
+    assert config["architecture"] == "ngram-linear" and config["model"]["sublinear_tf"] is True
+    assert config["labels"] == ["billing", "bug", "shipping"] and config["train"]["C"] == fitted.C
     again = NgramLinearClassifier.load(tmp_path)
     probe = [t for t, _ in TEST + DEV + TRAIN] + ["unseen words only", ""]
     assert again.predict(probe) == fitted.predict(probe)

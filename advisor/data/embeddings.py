@@ -1,24 +1,35 @@
-"""Static embedding files: their vocabulary, read without loading the vectors (standard library only)."""
+"""Static embedding files: the one reader of their words and vectors (standard library only).
+
+:func:`read_vectors` is the only code that parses an embeddings file: the profile's OOV rate
+(:func:`embeddings_vocab`) and the baselines' ``load_embeddings`` (``embeddings_found``) both go through it,
+so the words one counts are the words the other finds. Formats:
+
+- GloVe text: ``word v1 v2 ... vdim`` per line, fields separated by single spaces. The vector is the last
+  ``dim`` fields and the word everything before them, spaces included (GloVe 840B has words with spaces).
+- word2vec/fastText ``.vec``: the same after a first line ``count dim``.
+- JSON: ``{word: [floats], ...}`` (a file whose first non-blank character is ``{``).
+
+Text files are UTF-8 (undecodable bytes become U+FFFD; a leading byte-order mark is dropped); line ends
+(``\\n``, ``\\r\\n``) and trailing spaces are ignored, blank lines skipped. ``dim`` comes from the header, else
+from the first line. A line with fewer than ``dim + 1`` fields (a truncated download, a line without its
+vector) is a ``DataError`` naming the file and line, for the profile and for training alike. Words are kept
+as written (case, duplicates): where a file lists a word twice, the first vector is used.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from advisor.data.formats import DataError
 
-_JSON_KEY_RE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
 
-
-def embeddings_vocab(path: str | os.PathLike[str]) -> set[str]:
-    """The words of an embeddings file, without parsing the vectors.
-
-    Accepts GloVe text (``word v1 v2 ...`` per line), word2vec/fastText ``.vec`` (the same after a first line
-    ``count dim``) and JSON ``{word: [floats], ...}``. In text files the word is everything before the last
-    ``dim`` fields (GloVe 840B has words with spaces), where ``dim`` comes from the header or the first line.
-    """
+def read_vectors(path: str | os.PathLike[str]) -> Iterator[tuple[str, Sequence[str] | Sequence[float]]]:
+    """``(word, vector)`` for each entry of an embeddings file, in file order (the formats are in the module
+    docstring). Text vectors are the ``dim`` fields as strings, unparsed (the profile never needs the numbers);
+    JSON vectors are as the file has them. ``DataError`` (one line) for a missing, empty or malformed file."""
     name = os.fspath(path)
     p = Path(path)
     if not p.is_file():
@@ -26,19 +37,13 @@ def embeddings_vocab(path: str | os.PathLike[str]) -> set[str]:
     with p.open("rb") as f:
         head = f.read(64).lstrip()
     if head.startswith(b"{"):
-        text = p.read_text("utf-8", errors="replace")
-        words = set()
-        for m in _JSON_KEY_RE.finditer(text):
-            key = m.group(1)
-            words.add(json.loads(f'"{key}"') if "\\" in key else key)
-        if not words:
-            raise DataError(f"{name}: no words found (expected a JSON object {{word: [floats], ...}})")
-        return words
-    words = set()
+        yield from _read_json(p, name)
+        return
     dim = 0
+    empty = True
     with p.open("rb") as f:
         for i, raw in enumerate(f, 1):
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n").rstrip(" ")
+            line = raw.decode("utf-8-sig" if i == 1 else "utf-8", errors="replace").rstrip("\r\n").rstrip(" ")
             if not line:
                 continue
             parts = line.split(" ")
@@ -51,7 +56,29 @@ def embeddings_vocab(path: str | os.PathLike[str]) -> set[str]:
                     raise DataError(
                         f"{name}:{i}: one field (expected 'word v1 v2 ...' or a 'count dim' header)"
                     )
-            words.add(" ".join(parts[:-dim]) if len(parts) > dim else parts[0])
-    if not words:
+            if len(parts) <= dim:
+                raise DataError(
+                    f"{name}:{i}: {len(parts)} fields, expected a word and {dim} numbers (a truncated file?)"
+                )
+            empty = False
+            yield " ".join(parts[:-dim]), parts[-dim:]
+    if empty:
         raise DataError(f"{name}: empty file (expected 'word v1 v2 ...' lines)")
-    return words
+
+
+def _read_json(p: Path, name: str) -> Iterator[tuple[str, Sequence[float]]]:
+    try:  # pairs, not a dict: a word listed twice keeps its first vector, as in text files
+        pairs = json.loads(p.read_text("utf-8-sig", errors="replace"), object_pairs_hook=list)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not pairs:
+        raise DataError(f"{name}: no words found (expected a JSON object {{word: [floats], ...}})")
+    for word, vector in pairs:
+        if not isinstance(vector, list):
+            raise DataError(f"{name}: the value of {word!r} is not a list of numbers")
+        yield word, vector
+
+
+def embeddings_vocab(path: str | os.PathLike[str]) -> set[str]:
+    """The words of an embeddings file (see :func:`read_vectors`), as written."""
+    return {word for word, _ in read_vectors(path)}

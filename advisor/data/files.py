@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def read_text_file(path: str | Path, what: str, error: type[Exception]) -> str:
@@ -40,18 +41,44 @@ def parse_json_or_toml(text: str, path: str | Path, error: type[Exception], defa
         raise error(f"{path}: invalid TOML: {exc}") from None
 
 
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``."""
+def _umask() -> int:
+    """The process umask: from /proc on Linux, else by setting it and putting it straight back (the only
+    portable way to read it, racy only against another thread creating files at that instant)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write ``path`` through ``write(binary_file)`` into a temp file in the same folder, then ``os.replace``:
+    readers see the old file or the new one, never half of one; on failure the old file stays.
+
+    The file gets the mode a plain ``open(path, "w")`` would give a new file (``0o666`` less the umask), not
+    ``mkstemp``'s ``0o600``. Returns ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`write_atomic`)."""
+    write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def write_json_atomic(path: str | Path, doc: object) -> None:
@@ -60,10 +87,11 @@ def write_json_atomic(path: str | Path, doc: object) -> None:
 
 def replace_dir_atomic(out_dir: str | Path, fill: Callable[[Path], None]) -> Path:
     """Fill a temp folder beside ``out_dir``, then swap it in: never a half-written folder; on failure the
-    previous folder (if any) stays."""
+    previous folder (if any) stays. The folder gets the mode a plain ``mkdir`` gives (``0o777`` less the umask)."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    tmp.chmod(0o777 & ~_umask())  # as a plain mkdir would make it, not mkdtemp's 0o700
     old = None
     try:
         fill(tmp)

@@ -64,12 +64,29 @@ def _percentile(sorted_values: Sequence[int], q: float) -> int:
     return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
 
 
+def label_counts(dataset: Dataset) -> dict[str, int]:
+    """Examples per label, sorted by label; tagging: entity spans per type, counted as IOB2 ``B-``/``S-`` tags
+    (for bare tags such as POS, tokens per tag other than ``O``).
+
+    The one label counter: the profile's ``label_counts`` and the plateau evidence's both come from here.
+    """
+    counts: Counter[str] = Counter()
+    if dataset.task == "classification":
+        counts.update(dataset.labels())
+    else:
+        for s in dataset.items:
+            for tag in s.tags:  # type: ignore[union-attr]
+                etype = entity_type(tag)
+                if etype is not None and (tag[:2] in ("B-", "S-") or etype == tag):
+                    counts[etype] += 1
+    return dict(sorted(counts.items()))
+
+
 def summarize(dataset: Dataset, embeddings_vocab: set[str] | None = None) -> dict:
     """Statistics for the profile: counts, classes, imbalance, length percentiles, S/W ratio, OOV rate, fingerprint.
 
     - ``examples``: examples (tagging: sentences). ``classes``: distinct labels (tagging: entity types).
-    - ``label_counts``: examples per label, sorted by label (tagging: entity spans per type, counted as IOB2
-      ``B-``/``S-`` tags; for bare tags such as POS, tokens per tag other than ``O``).
+    - ``label_counts``: :func:`label_counts`.
     - ``imbalance_ratio``: largest / smallest count in ``label_counts`` (None with fewer than 2 entries).
     - ``tokens``: ``median``, ``p95`` (nearest rank) and ``max`` of words per example (``tokenize``; tagging:
       tokens per sentence). ``sw_ratio``: examples / median words per example (Google's S/W ratio).
@@ -78,18 +95,11 @@ def summarize(dataset: Dataset, embeddings_vocab: set[str] | None = None) -> dic
     """
     if dataset.task == "classification":
         token_lists = [tokenize(x.text) for x in dataset.items]  # type: ignore[union-attr]
-        counts = Counter(dataset.labels())
     else:
         token_lists = [[t.lower() for t in s.tokens] for s in dataset.items]  # type: ignore[union-attr]
-        counts = Counter()
-        for s in dataset.items:
-            for tag in s.tags:  # type: ignore[union-attr]
-                etype = entity_type(tag)
-                if etype is not None and (tag[:2] in ("B-", "S-") or etype == tag):
-                    counts[etype] += 1
+    counts = label_counts(dataset)
     lengths = sorted(len(t) for t in token_lists)
     median = statistics.median(lengths) if lengths else 0
-    label_counts = dict(sorted(counts.items()))
     imbalance = max(counts.values()) / min(counts.values()) if len(counts) >= 2 else None
     oov = None
     if embeddings_vocab is not None:
@@ -104,7 +114,7 @@ def summarize(dataset: Dataset, embeddings_vocab: set[str] | None = None) -> dic
         "task": dataset.task,
         "examples": len(dataset.items),
         "classes": len(counts),
-        "label_counts": label_counts,
+        "label_counts": counts,
         "imbalance_ratio": round(imbalance, 4) if imbalance is not None else None,
         "tokens": {
             "median": median,

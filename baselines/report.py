@@ -1,0 +1,84 @@
+"""What a trained baseline reports: the test-report dicts and the human-readable forms of the commands' results.
+
+``classification_report`` and ``tagging_report`` turn gold and predicted labels into the ``test`` and
+``length_buckets`` parts of the ``advisor baseline train``/``evaluate`` documents (and the benchmarks' tables);
+``format_train``, ``format_evaluate`` and ``format_plateau`` print those documents for a terminal.
+"""
+
+from __future__ import annotations
+
+from advisor.data import tokenize
+
+
+def classification_report(gold: list[str], pred: list[str], texts: list[str]) -> dict:
+    from advisor.baselines import metrics
+
+    return {
+        "accuracy": metrics.accuracy(gold, pred),
+        "macro_f1": metrics.macro_f1(gold, pred),
+        "per_class": metrics.per_class_report(gold, pred),
+        "length_buckets": metrics.length_bucket_accuracy(gold, pred, [len(tokenize(t)) for t in texts]),
+    }
+
+
+def tagging_report(gold: list[list[str]], pred: list[list[str]]) -> dict:
+    from advisor.baselines import metrics
+
+    p, r, f = metrics.entity_prf(gold, pred)
+    lengths = [len(g) for g in gold]
+    return {
+        "f1": f,
+        "precision": p,
+        "recall": r,
+        "length_buckets": metrics.length_bucket_entity_f1(gold, pred, lengths),
+    }
+
+
+# -- human-readable forms ----------------------------------------------------------------------------
+def _buckets_table(buckets) -> str:
+    lines = ["  length       n   score"]
+    for b in buckets:
+        score = b.get("accuracy", b.get("f1"))
+        lines.append(f"  {b['bucket']:<10} {b['n']:>5}   " + ("   -" if score is None else f"{score:.3f}"))
+    return "\n".join(lines)
+
+
+def _score(t: dict) -> str:
+    if "accuracy" in t:
+        return f"accuracy {t['accuracy']:.4f}, macro-F1 {t['macro_f1']:.4f}"
+    return f"entity F1 {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
+
+
+def format_train(r: dict) -> str:
+    score = f"test {_score(r['test'])}"
+    dev = r["dev"]
+    curve = (
+        ""
+        if not dev.get("curve")
+        else f"\ndev curve: {', '.join(f'{x:.3f}' for x in dev['curve'])} (best epoch {dev['best_epoch']}, {dev['stopped']})"
+    )
+    return (
+        f"{r['arch']} on {r['examples']['train']} examples: {score}{curve}\n"
+        f"trained in {r['seconds']['train']} s; {r['seconds']['per_example_ms']} ms per test example\n"
+        f"per-length accuracy (monitoring signal):\n{_buckets_table(r['length_buckets'])}\n"
+        f"model: {r['model']}   plot: {r['plot']}"
+    )
+
+
+def format_evaluate(r: dict) -> str:
+    return (
+        f"{r['arch']} on {r['examples']} examples of {r['data']}: {_score(r['test'])}\n"
+        f"{_buckets_table(r['length_buckets'])}"
+    )
+
+
+def format_plateau(r: dict) -> str:
+    f = r["floor"]
+    lc = ", ".join(f"{p['examples']}: {p['dev']:.3f}" for p in r["learning_curve"])
+    return (
+        f"verdict: {r['verdict']} ({r['runs']} runs on {r['examples']} examples)\n"
+        f"floor: dev {f['metric']} {f['mean']:.4f} ± {f['std']:.4f}\n"
+        f"learning curve: {lc}\n{r['learning_curve_note']}\n"
+        f"evidence: {r['evidence']}   plots: {r['plots']['curves']}, {r['plots']['learning_curve']}\n"
+        f"next: advisor recommend --data DATA --evidence {r['evidence']}"
+    )
