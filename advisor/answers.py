@@ -330,9 +330,7 @@ def check(
                         "rationale (another allowed architecture needs a reason)",
                     )
                 )
-    order = {
-        name: i for i, name in enumerate(("architecture", "embedding", "recipe", "monitoring", "rationale"))
-    }
+    order = {name: i for i, name in enumerate(AgentAnswer.model_fields)}  # the answer's own field order
     violations.sort(key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
     return CheckResult(
         ok=not violations,
