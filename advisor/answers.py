@@ -17,16 +17,17 @@ force, each with the rule id that says so:
   budgets, TEP301 streaming, or a plugin's rule) or refused (TEP101 fine-tuning under the threshold
   without accepted evidence);
 - an embedding input other than the one the policy gives that architecture (TEP601, or whichever rule
-  set it): the engine is asked "what if the winner were X?" with a what-if plugin, so plugins count too;
-- format problems (TEP009 answer-format): an unknown architecture or embedding value, a missing or
-  empty recipe line, a missing monitoring signal, or another allowed architecture than the engine's
-  chosen without a ``rationale`` (the prompt allows that only with a reason).
+  set it): the engine is asked what the policy gives the answer's architecture if it wins
+  (``force_winner``, see :meth:`advisor.engine.Engine.evaluate`), so plugins count too;
+- format problems (the ``answer-format`` rule, TEP009): an unknown architecture or embedding value, a
+  missing or empty recipe line, a missing monitoring signal, or another allowed architecture than the
+  engine's chosen without a ``rationale`` (the prompt allows that only with a reason).
 
 A malformed answer (not JSON, not an object) raises :class:`CheckInputError` with a one-line message.
 
-This module is also the plugin that registers TEP009 (``register_rules`` only: it never acts during
-``recommend``), so that ``advisor rules explain TEP009`` documents the format rule: it belongs in
-``advisor.engine.DEFAULT_PLUGINS`` as ``"advisor.answers"``.
+The violations read the trace's structured fields (``kind``, ``architecture``), never its wording. The
+format rule is looked up by its name (``FORMAT_RULE_NAME``) in the engine, like any rule: this module
+imports no rule module.
 """
 
 from __future__ import annotations
@@ -36,20 +37,21 @@ import re
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.contracts import StrictModel
 from advisor.errors import did_you_mean, error_line
-from advisor.hookspecs import hookimpl
 from advisor.policy import Policy
 from advisor.profile import ConstraintProfile
 from advisor.recommendation import Flag, Recipe, Recommendation
-from advisor.rules.answer_format import FORMAT_RULE
 from advisor.vocabulary import CANDIDATES, EMBEDDINGS, RECIPE_FIELDS, Architecture, Embedding
 
-WHAT_IF_RULE = "TEP901"
+if TYPE_CHECKING:
+    from advisor.engine import Engine
+
+FORMAT_RULE_NAME = "answer-format"  # the rule format violations are reported under (TEP009)
 
 
 class AnswerRecipe(Recipe):
@@ -177,42 +179,6 @@ def read_answer(source: str | Path) -> dict:
         raise CheckInputError(f"{source}: {exc}") from None
 
 
-# -- the what-if plugin: what the policy says for the answer's architecture -----------------------
-class _WhatIf:
-    """Adds enough points to one candidate to make it the winner, so describe_winner speaks for it."""
-
-    __name__ = "advisor.answers.what-if"
-
-    def __init__(self, architecture: str):
-        self.architecture = architecture
-
-    @hookimpl
-    def register_rules(self, register):
-        register(
-            id=WHAT_IF_RULE,
-            name="check-what-if",
-            severity="prefer",
-            summary="advisor check only: makes the answer's architecture win, to read what the policy gives it.",
-            docs="Used by advisor check in a private engine; never loaded by recommend.",
-        )
-
-    @hookimpl
-    def rank_candidates(self, ctx):
-        ctx.prefer(
-            self.architecture,
-            1_000_000,
-            rule=WHAT_IF_RULE,
-            reason="what the policy gives the answer's choice",
-        )
-
-
-def _what_if(architecture: str, profile: ConstraintProfile, policy: Policy, evidence) -> Recommendation:
-    from advisor.api import recommend
-    from advisor.engine import Engine
-
-    return recommend(profile, policy=policy, evidence=evidence, engine=Engine([_WhatIf(architecture)]))
-
-
 # -- the check -----------------------------------------------------------------------------------
 def _text(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
@@ -222,13 +188,13 @@ def _closest(value: str, valid) -> str:
     return did_you_mean(value.strip().lower().replace("_", "-").replace(" ", "-"), valid)
 
 
-def _format_violations(answer: Mapping[str, Any]) -> list[Violation]:
+def _format_violations(answer: Mapping[str, Any], format_rule: str) -> list[Violation]:
     """TEP009 violations: the missing and unknown values in words, then whatever else breaks :class:`AgentAnswer`
     (a value of the wrong type, an unknown key), one line each."""
     out: list[Violation] = []
 
     def bad(field: str, message: str) -> None:
-        out.append(Violation(rule=FORMAT_RULE, field=field, message=message))
+        out.append(Violation(rule=format_rule, field=field, message=message))
 
     def missing(value: object) -> bool:  # absent, null or blank (a value of another type: the model says so)
         return value is None or (isinstance(value, str) and not value.strip())
@@ -286,6 +252,7 @@ def check(
     *,
     policy: Policy | None = None,
     evidence: str | Path | None = None,
+    engine: Engine | None = None,
 ) -> CheckResult:
     """Check an agent's answer against the policy for ``profile``.
 
@@ -294,6 +261,7 @@ def check(
     :param policy: thresholds in force (default: the shipped :class:`Policy`).
     :param evidence: a plateau evidence file, verified as ``recommend`` verifies it (accepted evidence
         lifts TEP101, and then fine-tuning is no violation).
+    :param engine: the engine to ask (default: the process-wide one, with the installed plugins).
     :returns: a :class:`CheckResult`; ``ok`` is False when there is any violation.
     :raises CheckInputError: the answer is not a JSON object.
     :raises pydantic.ValidationError: the profile mapping is invalid.
@@ -301,6 +269,7 @@ def check(
         nothing meets the budgets).
     """
     from advisor.api import recommend
+    from advisor.engine import default_engine
 
     if isinstance(answer, str):
         answer = parse_answer(answer)
@@ -309,12 +278,14 @@ def check(
     if not isinstance(profile, ConstraintProfile):
         profile = ConstraintProfile.model_validate(profile)
     policy = policy or Policy()
-    rec = recommend(profile, policy=policy, evidence=evidence)
-    violations = _format_violations(answer)
+    engine = engine or default_engine()
+    format_rule = engine.rule(FORMAT_RULE_NAME).id
+    rec = recommend(profile, policy=policy, evidence=evidence, engine=engine)
+    violations = _format_violations(answer, format_rule)
     notes: list[Flag] = []
     arch = answer.get("architecture")
     if _known(arch, CANDIDATES):
-        excluded = [t for t in rec.trace if t.effect == f"exclude {arch}"]
+        excluded = [t for t in rec.trace if t.kind == "exclude" and t.architecture == arch]
         refused = [r for r in rec.refusals if r.architecture == arch]
         for t in excluded:
             violations.append(
@@ -330,13 +301,16 @@ def check(
                 )
             )
         if not excluded and not refused:
-            chosen = rec if arch == rec.architecture else _what_if(arch, profile, policy, evidence)
+            chosen = (
+                rec
+                if arch == rec.architecture
+                else recommend(profile, policy=policy, evidence=evidence, engine=engine, force_winner=arch)
+            )
             emb = answer.get("embedding")
             if _known(emb, EMBEDDINGS) and emb != chosen.embedding:
-                setter = next(
-                    (t for t in reversed(chosen.trace) if t.effect == f"embedding {chosen.embedding}"), None
-                )
-                rule = setter.rule if setter is not None else FORMAT_RULE
+                # the last embedding effect set the value in force
+                setter = next((t for t in reversed(chosen.trace) if t.kind == "embedding"), None)
+                rule = setter.rule if setter is not None else format_rule
                 why = f": {setter.reason}" if setter is not None else ""
                 violations.append(
                     Violation(
@@ -346,19 +320,17 @@ def check(
                     )
                 )
             own = {(f.rule, f.message) for f in rec.flags}
-            notes = [f for f in chosen.flags if (f.rule, f.message) not in own and f.rule != WHAT_IF_RULE]
+            notes = [f for f in chosen.flags if (f.rule, f.message) not in own]
             if arch != rec.architecture and _text(answer.get("rationale")) is None:
                 violations.append(
                     Violation(
-                        rule=FORMAT_RULE,
+                        rule=format_rule,
                         field="rationale",
                         message=f"{arch} differs from the engine's choice {rec.architecture} and the answer gives no "
                         "rationale (another allowed architecture needs a reason)",
                     )
                 )
-    order = {
-        name: i for i, name in enumerate(("architecture", "embedding", "recipe", "monitoring", "rationale"))
-    }
+    order = {name: i for i, name in enumerate(AgentAnswer.model_fields)}  # the answer's own field order
     violations.sort(key=lambda v: order.get((v.field or "").split(".")[0], len(order)))
     return CheckResult(
         ok=not violations,

@@ -3,7 +3,7 @@
 >>> from advisor import ConstraintProfile, recommend
 >>> rec = recommend(ConstraintProfile(examples=300, deploy="phone", latency_ms=5))
 >>> rec.architecture
-'textcnn'
+'ngram-linear'
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def recommend(
     policy: Policy | None = None,
     evidence: str | Path | None = None,
     engine: Engine | None = None,
+    force_winner: str | None = None,
 ) -> Recommendation:
     """Apply the picker policy (built-in rules + installed plugins) to ``profile``.
 
@@ -48,6 +49,8 @@ def recommend(
     :param policy: thresholds in force (default: the shipped :class:`Policy`).
     :param evidence: a plateau evidence file; it is verified against the profile, and against the data
         fingerprint when the profile was read from data (``profile.data``).
+    :param force_winner: what the policy gives this candidate if it wins (``advisor check``): see
+        :meth:`advisor.engine.Engine.evaluate`.
     :raises advisor.engine.PluginError: a plugin failed (fail closed: no answer).
     :raises advisor.engine.NoCandidateError: every candidate was excluded.
     """
@@ -56,7 +59,7 @@ def recommend(
     policy = policy or DEFAULT_POLICY
     status = NO_EVIDENCE if evidence is None else verify_evidence(evidence, profile, policy)
     engine = engine or default_engine()
-    return build_recommendation(engine, engine.evaluate(profile, policy, status))
+    return build_recommendation(engine, engine.evaluate(profile, policy, status, force_winner=force_winner))
 
 
 def _estimate(ctx, arch: str) -> dict:
@@ -135,7 +138,7 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
         "architecture": winner,
         "description": DESCRIPTIONS.get(winner, winner),
         "embedding": ctx.embedding,
-        "recipe": ctx.recipe,
+        "recipe": dict(ctx.recipe),
         "monitoring": ctx.monitoring,
         "estimate": _estimate(ctx, winner),
         "flags": [
@@ -155,7 +158,15 @@ def recommendation_data(engine: Engine, outcome: Outcome) -> dict:
         "evidence": ev.as_dict() if ev.provided else None,
         "policy": ctx.policy.as_dict(),
         "trace": [
-            {"rule": t.rule, "plugin": t.plugin, "effect": t.effect, "reason": t.reason} for t in ctx.trace
+            {
+                "rule": t.rule,
+                "plugin": t.plugin,
+                "effect": t.effect,
+                "reason": t.reason,
+                "kind": t.kind,
+                "architecture": t.architecture,
+            }
+            for t in ctx.trace
         ],
         "plugins": list(engine.plugin_order),
         "advisor_version": __version__,

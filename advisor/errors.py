@@ -17,6 +17,10 @@ class NoCandidateError(AdvisorError):
     """Every candidate was excluded or refused; the message lists why and the budget that would admit one."""
 
 
+class UnknownRuleError(AdvisorError, LookupError):
+    """No rule has that id or name (``Engine.rule``); the message names the closest ids."""
+
+
 def close_matches(word: str, choices, n: int = 1, cutoff: float = 0.6) -> list[str]:
     """The ``n`` choices closest to ``word`` (difflib), best first: the one "did you mean" lookup."""
     import difflib

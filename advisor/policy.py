@@ -56,6 +56,13 @@ class Policy(StrictModel):
         "Non-transformer models take frozen static vectors below this many examples, random init above.",
         ge=1,
     )
+    ngram_first_max_examples: int = _setting(
+        2_500,
+        "TEP401: up to this many examples ngram-linear ranks above TextCNN (first where transformers are "
+        "excluded): TF-IDF n-grams beat TextCNN, random-init or on the GloVe subset, at every size measured "
+        "from 250 to 2,500 (shared/research/crossover.md, edge.md); 0 = TextCNN first at every size.",
+        ge=0,
+    )
     tagging_bilstm_crf_min: int = _setting(
         1_000,
         "Tagging: from this many sentences BiLSTM-CRF is the default (below: frozen transformer + CRF).",

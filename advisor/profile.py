@@ -25,6 +25,8 @@ __all__ = [
 class DataSummary(StrictModel):
     """What the advisor read off the user's own data file (``--data``); filled by the loaders, not by hand."""
 
+    model_config = ConfigDict(frozen=True)  # rule plugins read it through ctx.profile: read-only
+
     path: str = Field(description="The data file the profile was read from.")
     fingerprint: str = Field(
         pattern=r"^sha256:[0-9a-f]{64}$",

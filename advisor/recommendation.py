@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.profile import ConstraintProfile
-from advisor.vocabulary import AlternativeStatus, Embedding, Severity
+from advisor.vocabulary import AlternativeStatus, EffectKind, Embedding, Severity
 
 SCHEMA_VERSION = 1
 
@@ -65,6 +65,13 @@ class TraceEntry(_Model):
         description="What it did (exclude X, refuse X, prefer X +N, flag, recipe field, ...)."
     )
     reason: str = Field(description="One line: why.")
+    kind: EffectKind = Field(
+        description="The kind of effect: the Context method that made it (exclude, refuse, prefer, flag, info, "
+        "embedding, recipe, monitoring). `effect` says it in words, including where a call changed nothing."
+    )
+    architecture: str | None = Field(
+        default=None, description="The candidate an exclude, refuse or prefer effect is about; else null."
+    )
 
 
 class EvidenceReport(_Model):

@@ -83,9 +83,12 @@ def render_prompt(rec=None) -> str:
         "monitoring": "...",
         "rationale": "...",
     }
+    from advisor.policy import DEFAULT_POLICY
+
     return render_template(
         "prompt.md.j2",
         rec=rec,
+        policy=rec.policy if rec is not None else DEFAULT_POLICY.as_dict(),  # the thresholds the rules state
         front=PROMPT_FRONT_MATTER,
         candidates=[(c, DESCRIPTIONS[c]) for c in CANDIDATES],
         example=example,

@@ -21,6 +21,8 @@ AlternativeStatus = Literal["ranked", "refused", "excluded"]
 # The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS
 # for the convex logistic-regression heads (scikit-learn's default solver).
 Optimizer = Literal["adam", "adamw", "adadelta", "sgd", "lbfgs"]
+# What a trace entry records: the advisor.engine.Context method that made it.
+EffectKind = Literal["exclude", "refuse", "prefer", "flag", "info", "embedding", "recipe", "monitoring"]
 # The built-in candidates, in tie-break order.
 Architecture = Literal[
     "ngram-linear",
@@ -43,6 +45,7 @@ FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
 TORCH_OPTIMIZERS: tuple[str, ...] = tuple(o for o in OPTIMIZERS if o != "lbfgs")  # what fit() steps with
+EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)
 CANDIDATES: tuple[str, ...] = get_args(Architecture)
 
 # Deploy targets where the model runs on the user's device.

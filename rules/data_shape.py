@@ -5,9 +5,10 @@ from advisor.hookspecs import hookimpl
 
 TEP501_DOCS = """Transformer encoders have a fixed maximum input (512 word pieces for BERT-style models;
 all-MiniLM-L6-v2 was trained with 128 and truncates at 256 by default). When the profile's p95 length
-(tokens, in words; from --data: the measured p95) exceeds policy.max_transformer_tokens, transformer
-candidates need truncation (keep the head, or head + tail: Sun et al. 2019 found head+tail best for long
-reviews) or chunking with pooled chunk vectors; the flag says so whenever a transformer is still a candidate."""
+(tokens, in words; from --data: the measured p95) exceeds {policy.max_transformer_tokens:,}
+(policy.max_transformer_tokens), transformer candidates need truncation (keep the head, or head + tail: Sun
+et al. 2019 found head+tail best for long reviews) or chunking with pooled chunk vectors; the flag says so
+whenever a transformer is still a candidate."""
 
 TEP502_DOCS = """The bundled pretrained choices (all-MiniLM-L6-v2 and the GloVe/fastText English vectors) are
 English-only. For another language the recipe names a multilingual encoder in their place
@@ -16,10 +17,10 @@ fine-tuning) and fastText's per-language vectors (cc.<lang>.300.vec, Grave et al
 Estimates stay those of MiniLM-L6; a 12-layer multilingual encoder is about 2x slower and 5x larger
 (its 250k-token vocabulary), so check budgets again."""
 
-TEP503_DOCS = """When the data (--data) shows a largest-to-smallest class ratio above policy.imbalance_flag_ratio
-(10:1), accuracy hides the minority classes: a model that always answers the majority class scores well.
-The monitoring signal becomes macro-F1 with per-class recall, and the flag names the ratio and the
-smallest class."""
+TEP503_DOCS = """When the data (--data) shows a largest-to-smallest class ratio above
+{policy.imbalance_flag_ratio:g}:1 (policy.imbalance_flag_ratio), accuracy hides the minority classes: a
+model that always answers the majority class scores well. The monitoring signal becomes macro-F1 with
+per-class recall, and the flag names the ratio and the smallest class."""
 
 
 @hookimpl
@@ -28,7 +29,8 @@ def register_rules(register):
         id="TEP501",
         name="long-text-truncation",
         severity="flag",
-        summary="Texts longer than 512 words (p95) need truncation or chunking for transformer candidates.",
+        summary="Texts longer than {policy.max_transformer_tokens:,} words (p95) need truncation or chunking for "
+        "transformer candidates.",
         docs=TEP501_DOCS,
     )
     register(
@@ -42,7 +44,8 @@ def register_rules(register):
         id="TEP503",
         name="class-imbalance",
         severity="flag",
-        summary="Class imbalance above 10:1 makes the monitoring signal macro-F1 with per-class recall.",
+        summary="Class imbalance above {policy.imbalance_flag_ratio:g}:1 makes the monitoring signal macro-F1 with "
+        "per-class recall.",
         docs=TEP503_DOCS,
     )
 

@@ -4,11 +4,12 @@ from advisor.candidates import TRANSFORMERS
 from advisor.hookspecs import hookimpl
 
 DOCS = """Transformers read contextual embeddings (their own). Other models read frozen static vectors
-(GloVe or fastText, 300-d) under policy.static_embeddings_below (10,000) examples and random-init
-embeddings above, for tagging and classification alike. Kim (2014): static word2vec vectors beat random
-init on every small set (e.g. MR 81.0 vs 76.1; TREC 92.8 vs 91.2); with tens of thousands of examples
-embeddings trained on the task catch up and the pretrained vocabulary's gaps cost more than they give.
-The n-gram linear model learns its sparse n-gram weights from scratch (fastText-style): random init."""
+(GloVe or fastText, 300-d) under {policy.static_embeddings_below:,} (policy.static_embeddings_below)
+examples and random-init embeddings above, for tagging and classification alike. Kim (2014): static word2vec
+vectors beat random init on every small set (e.g. MR 81.0 vs 76.1; TREC 92.8 vs 91.2); with tens of
+thousands of examples embeddings trained on the task catch up and the pretrained vocabulary's gaps cost more
+than they give. The n-gram linear model learns its sparse n-gram weights from scratch (fastText-style):
+random init."""
 
 
 @hookimpl
@@ -17,7 +18,8 @@ def register_rules(register):
         id="TEP601",
         name="embedding-input",
         severity="info",
-        summary="Transformers: contextual; other models: static vectors under 10k examples, random init above.",
+        summary="Transformers: contextual; other models: static vectors under {policy.static_embeddings_below:,} examples, "
+        "random init above.",
         docs=DOCS,
     )
 

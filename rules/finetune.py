@@ -5,12 +5,12 @@ import shlex
 from advisor.hookspecs import hookimpl
 
 TEP101_DOCS = """Transformer fine-tuning is refused when the profile has fewer labeled examples (tagging:
-labeled sentences) than policy.finetune_min_examples (default 500), unless valid plateau evidence for
-this data is attached: a file written by `advisor baseline plateau DATA --out evidence.json`, passed as
-`advisor recommend --data DATA --evidence evidence.json`. The advisor verifies the file itself: known
-schema version, same task, same example count, same data fingerprint, admissible plateau parameters,
-and the plateau verdict recomputed from the recorded per-epoch dev curves (a hand-edited verdict or
-curves that still rise leave the refusal in place, with the failed check as the reason).
+labeled sentences) than {policy.finetune_min_examples:,} (policy.finetune_min_examples), unless valid
+plateau evidence for this data is attached: a file written by `advisor baseline plateau DATA --out
+evidence.json`, passed as `advisor recommend --data DATA --evidence evidence.json`. The advisor verifies the
+file itself: known schema version, same task, same example count, same data fingerprint, admissible plateau
+parameters, and the plateau verdict recomputed from the recorded per-epoch dev curves (a hand-edited verdict
+or curves that still rise leave the refusal in place, with the failed check as the reason).
 
 Why: in our crossover study (shared/research/crossover.md; all-MiniLM-L6-v2 vs random-init TextCNN/BiLSTM
 on five public sentence-classification sets, 50-2,500 examples) fine-tuning was unstable at 100 examples
@@ -20,12 +20,13 @@ encoder plus a small head (median +17 points over random-init TextCNN/BiLSTM). A
 the control that unlocks fine-tuning: it shows the data has been looked at, and its dev score is the
 floor a fine-tuned model must beat (majority-class collapse shows up as falling below it)."""
 
-TEP102_DOCS = """When fine-tuning is chosen with fewer than policy.finetune_variance_below (default 250)
-examples - possible with accepted evidence or a lowered threshold - its accuracy varies by several
-points between seeds at that size: measured std up to 8.4 points (SST-2, 100 examples) and 7.2 (TREC, 50)
-in the crossover study (shared/research/crossover.md). Run three seeds and compare their mean against
-frozen features + logistic regression before trusting one fine-tuned run (Mosbach et al. 2021,
-"On the Stability of Fine-tuning BERT"; Zhang et al. 2021, "Revisiting Few-sample BERT Fine-tuning")."""
+TEP102_DOCS = """When fine-tuning is chosen with fewer than {policy.finetune_variance_below:,}
+(policy.finetune_variance_below) examples - possible with accepted evidence or a lowered threshold - its
+accuracy varies by several points between seeds at that size: measured std up to 8.4 points (SST-2, 100
+examples) and 7.2 (TREC, 50) in the crossover study (shared/research/crossover.md). Run three seeds and
+compare their mean against frozen features + logistic regression before trusting one fine-tuned run (Mosbach
+et al. 2021, "On the Stability of Fine-tuning BERT"; Zhang et al. 2021, "Revisiting Few-sample BERT
+Fine-tuning")."""
 
 
 @hookimpl
@@ -34,14 +35,14 @@ def register_rules(register):
         id="TEP101",
         name="finetune-needs-plateau",
         severity="refuse",
-        summary="Refuses transformer fine-tuning under the example threshold until a baseline on the data has plateaued.",
+        summary="Refuses transformer fine-tuning under {policy.finetune_min_examples:,} examples until a baseline on the data has plateaued.",
         docs=TEP101_DOCS,
     )
     register(
         id="TEP102",
         name="small-data-finetune-variance",
         severity="flag",
-        summary="Fine-tuning under ~250 examples varies by several points between seeds: compare three seeds.",
+        summary="Fine-tuning under {policy.finetune_variance_below:,} examples varies by several points between seeds: compare three seeds.",
         docs=TEP102_DOCS,
     )
 

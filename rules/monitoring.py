@@ -4,15 +4,16 @@ from advisor.hookspecs import hookimpl
 
 DOCS = """One monitoring signal per winner:
 - CNN/RNN models (textcnn, bilstm, lstm, gru, bilstm-crf) and ngram-linear: accuracy per length bucket
-  (tagging: entity F1 per sentence-length bucket). Convolutions see 3-5 word windows and recurrent
-  encoders forget over long spans, so their errors concentrate on long texts; a falling long-text
-  bucket is the first sign (`advisor baseline evaluate` prints the table and a PNG).
+  (tagging: entity F1 per sentence-length bucket). Convolutions see 3-5 word windows and recurrent encoders
+  forget over long spans, so their errors concentrate on long texts; a falling long-text bucket is the first
+  sign (`advisor baseline evaluate` prints the table and a PNG).
 - frozen-transformer: the same per-length table: mean pooling dilutes long texts and the encoder truncates.
-- transformer-finetune: the training loss (a loss that stops falling or jumps means the learning rate is
-  too high; collapse) and majority-class collapse: dev accuracy falling to the majority-class rate or below
-  the plateaued baseline's floor. With accepted evidence the floor is stated: a fine-tuned model that does
-  not beat it is not better than the baseline.
-TEP503 replaces the signal by macro-F1 with per-class recall when classes are imbalanced above 10:1."""
+- transformer-finetune: the training loss (a loss that stops falling or jumps means the learning rate is too
+  high; collapse) and majority-class collapse: dev accuracy falling to the majority-class rate or below the
+  plateaued baseline's floor. With accepted evidence the floor is stated: a fine-tuned model that does not
+  beat it is not better than the baseline.
+TEP503 replaces the signal by macro-F1 with per-class recall when classes are imbalanced above
+{policy.imbalance_flag_ratio:g}:1 (policy.imbalance_flag_ratio)."""
 
 
 @hookimpl

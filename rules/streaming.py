@@ -7,10 +7,10 @@ DOCS = """With streaming input the encoder must produce its state as tokens arri
 Bidirectional encoders (BiLSTM, and the BiLSTM-CRF whose CRF also decodes over the whole sentence) need
 the whole sequence, and so do transformers (every position attends to every other). They are excluded.
 
-Among what remains an LSTM is preferred; a GRU is preferred instead where a size or latency budget is
-tight (the LSTM's estimate uses more than policy.tight_budget_fraction of it): a GRU has three gates to
-the LSTM's four, so about 25% fewer recurrent parameters and fewer operations per token, usually at a
-small cost in accuracy (Chung et al. 2014).
+Among what remains an LSTM is preferred; a GRU is preferred instead where a size or latency budget is tight
+(the LSTM's estimate uses more than {policy.tight_budget_fraction:.0%} of it, policy.tight_budget_fraction):
+a GRU has three gates to the LSTM's four, so about 25% fewer recurrent parameters and fewer operations per
+token, usually at a small cost in accuracy (Chung et al. 2014).
 
 Measured caveat: on our development CPU (PyTorch 2.13, batch 1, one thread; benchmarks/latency.py) the
 GRU was SLOWER than the LSTM (p95 3.2 vs 1.6 ms at 128 tokens): PyTorch's fused LSTM kernel is better

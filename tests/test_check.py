@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from advisor import hookimpl
 from advisor.answers import CheckInputError, check, parse_answer, render_check
 from advisor.cli import cli
 from advisor.engine import DEFAULT_PLUGINS, Engine
@@ -91,7 +92,7 @@ CASES = [
     ),
     pytest.param(
         {"examples": 300, "deploy": "phone", "latency_ms": 5},
-        answer("textcnn", "random"),
+        answer("ngram-linear", "static"),
         ["TEP601"],
         id="wrong-embedding-for-winner",
     ),
@@ -132,6 +133,47 @@ def test_refusal_carries_reason_and_unlock_command():
 def test_embedding_violation_names_the_rule_that_decided_it():
     (v,) = check(answer("lstm", "contextual", rationale="r"), {"examples": 300}).violations
     assert v.message.startswith("lstm takes 'static' input under the policy, not 'contextual'")
+
+
+class DecidesEmbeddings:
+    """A third party that registers TEP901 (the id the old what-if plugin took) and sets the embedding input."""
+
+    @hookimpl
+    def register_rules(self, register):
+        register(id="TEP901", name="team-vectors", severity="info", summary="s", docs="d")
+
+    @hookimpl
+    def describe_winner(self, ctx):
+        if ctx.winner == "lstm":
+            ctx.set_embedding("random", rule="TEP901", reason="our LSTMs learn their own vectors")
+
+
+def test_check_asks_the_same_engine_what_the_policy_gives_the_answers_choice(make_engine, cli_plugins):
+    engine = make_engine(DecidesEmbeddings())
+    result = check(answer("lstm", "static", rationale="r"), {"examples": 300}, engine=engine)
+    assert [(v.rule, v.field) for v in result.violations] == [("TEP901", "embedding")]
+    assert result.violations[0].message == (
+        "lstm takes 'random' input under the policy, not 'static': our LSTMs learn their own vectors"
+    )
+    assert result.recommendation.plugins[-1] == "DecidesEmbeddings"
+    cli_plugins(DecidesEmbeddings())  # installed: the default engine has it, and check uses no other
+    assert rules_of(check(answer("lstm", "static", rationale="r"), {"examples": 300})) == ["TEP901"]
+
+
+def test_check_reports_a_third_party_exclusion_under_its_rule(make_engine):
+    class Vetoes:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP902", name="no-gru", severity="exclude", summary="s", docs="d")
+
+        @hookimpl
+        def exclude_candidates(self, ctx):
+            ctx.exclude("gru", rule="TEP902", reason="no GRU kernels on our runtime")
+
+    engine = make_engine(Vetoes())
+    assert check(answer("lstm", "static", rationale="r"), {"examples": 300}, engine=engine).ok
+    (v,) = check(answer("gru", "static", rationale="r"), {"examples": 300}, engine=engine).violations
+    assert (v.rule, v.message) == ("TEP902", "gru is excluded: no GRU kernels on our runtime")
 
 
 @pytest.mark.parametrize(
@@ -280,7 +322,7 @@ def test_cli_json_and_stdin():
     doc = json.loads(r.stdout)
     assert doc["ok"] is False
     assert [v["rule"] for v in doc["violations"]] == ["TEP201"]
-    assert doc["recommendation"]["architecture"] == "textcnn"
+    assert doc["recommendation"]["architecture"] == "ngram-linear"
 
 
 @pytest.mark.parametrize(

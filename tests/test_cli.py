@@ -13,6 +13,7 @@ from advisor import hookimpl
 from advisor.candidates import CANDIDATES, TAG_ONLY, TRANSFORMERS, estimate, round_up
 from advisor.cli import cli
 from advisor.contracts import NAMES, schema_for
+from advisor.engine import Engine
 from advisor.profile import ConstraintProfile, profile_defaults
 from advisor.render import render_prompt
 
@@ -264,12 +265,12 @@ def test_recommend_json_validates_against_the_published_schema(runner):
     doc = json.loads(result.stdout)
     jsonschema.Draft202012Validator(schema).validate(doc)
     assert doc["schema_version"] == 1
-    assert doc["architecture"] == "textcnn" and doc["embedding"] == "static"
+    assert doc["architecture"] == "ngram-linear" and doc["embedding"] == "random"
     assert list(doc["recipe"]) == ["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
     assert {"rule": "TEP201", "name": "edge-architecture-first", "severity": "flag"}.items() <= doc["flags"][
         0
     ].items()
-    assert set(doc["trace"][0]) == {"rule", "plugin", "effect", "reason"}
+    assert set(doc["trace"][0]) == {"rule", "plugin", "effect", "reason", "kind", "architecture"}
     assert invoke(runner, "recommend", *PHONE, "--json").stdout == result.stdout
 
 
@@ -288,10 +289,10 @@ def test_recommend_json_refusal_contract(runner):
 
 def test_recommend_text(runner):
     out = invoke(runner, "recommend", *PHONE).stdout
-    assert out.startswith("Build: textcnn (TextCNN (Kim 2014)")
-    assert "\nEmbedding input: static\n" in out
+    assert out.startswith("Build: ngram-linear (word 1-2 gram TF-IDF + linear classifier")
+    assert "\nEmbedding input: random\n" in out
     assert "\n  [TEP201 edge-architecture-first] deploy=phone: architecture before everything" in out
-    assert "\nAlternatives:\n  ngram-linear " in out
+    assert "\nAlternatives:\n  textcnn " in out
     assert "Trace:" not in out
 
 
@@ -314,7 +315,7 @@ def test_recommend_explain_prints_the_trace(runner):
 
 def test_recommend_markdown(runner):
     out = invoke(runner, "recommend", *PHONE, "--format", "markdown").stdout
-    assert out.startswith("# Text encoder recommendation: `textcnn`\n")
+    assert out.startswith("# Text encoder recommendation: `ngram-linear`\n")
     for heading in ("## Recipe", "## Monitoring", "## Flags", "## Alternatives"):
         assert f"\n{heading}\n" in out
     assert "## Trace" not in out
@@ -352,7 +353,7 @@ def test_profile_file_with_flags_overriding(runner, write_file, name, text):
     assert (doc["profile"]["examples"], doc["profile"]["deploy"], doc["architecture"]) == (
         300,
         "phone",
-        "textcnn",
+        "ngram-linear",
     )
     doc = recommend_json(runner, "--profile", name, "--deploy", "cpu-server", "--examples", "800")
     assert (doc["profile"]["examples"], doc["profile"]["deploy"]) == (800, "cpu-server")
@@ -364,7 +365,8 @@ def test_profile_file_with_flags_overriding(runner, write_file, name, text):
     doc = recommend_json(
         runner, "--profile", name, "--deploy", "cpu-server", "--latency-ms", f"{textcnn_ms:g}"
     )
-    assert doc["architecture"] == "textcnn"
+    assert doc["architecture"] == "ngram-linear"  # first where transformers are excluded, at 300 examples
+    assert [a["architecture"] for a in doc["alternatives"]][0] == "textcnn"
 
 
 def test_streaming_flag_overrides_the_file(runner, write_file):
@@ -457,10 +459,8 @@ def test_every_default_appears_in_the_profile_schema(runner):
 
 # -- rules ---------------------------------------------------------------------------------------------
 def test_rules_lists_every_rule_and_the_policy(runner):
-    from advisor.engine import Engine
-
     out = invoke(runner, "rules").stdout
-    for rule in Engine(entry_points=False).rules.values():
+    for rule in (r.rendered() for r in Engine(entry_points=False).rules.values()):
         assert re.search(
             rf"^{rule.id}  {rule.name} +{rule.severity} +{re.escape(rule.plugin)} +{re.escape(rule.summary)}$",
             out,
@@ -482,13 +482,26 @@ def test_rules_json_and_policy_overrides(runner, write_file):
 def test_rules_explain(runner, given):
     result = invoke(runner, "rules", "explain", given)
     assert result.exit_code == 0
-    from advisor.rules.finetune import TEP101_DOCS
-
+    docs = Engine(entry_points=False).rule("TEP101").rendered().docs
     assert result.stdout == (
         "TEP101 finetune-needs-plateau (refuse, plugin advisor.rules.finetune)\n"
-        "Refuses transformer fine-tuning under the example threshold until a baseline on the data has plateaued.\n\n"
-        f"{TEP101_DOCS.strip()}\n"
+        "Refuses transformer fine-tuning under 500 examples until a baseline on the data has plateaued.\n\n"
+        f"{docs}\n"
     )
+    assert docs.startswith(
+        "Transformer fine-tuning is refused when the profile has fewer labeled examples (tagging:\n"
+        "labeled sentences) than 500 (policy.finetune_min_examples), unless"
+    )
+
+
+def test_rules_and_their_docs_show_the_policy_in_force(runner, write_file):
+    write_file("pol.toml", "finetune_min_examples = 200\n")
+    explained = invoke(runner, "rules", "explain", "TEP101", "--policy", "pol.toml").stdout
+    assert explained.splitlines()[1].startswith("Refuses transformer fine-tuning under 200 examples")
+    assert "than 200 (policy.finetune_min_examples)" in explained
+    listed = invoke(runner, "rules", "--policy", "pol.toml").stdout
+    assert "Refuses transformer fine-tuning under 200 examples" in listed
+    assert "Classification: fine-tune at >= 200 examples" in listed
 
 
 @pytest.mark.parametrize(
@@ -591,4 +604,4 @@ def test_an_integer_budget_is_a_number(runner, write_file, source):
     result = invoke(runner, "recommend", *args, "--json")
     assert result.exit_code == 0, result.output
     assert '"latency_ms": 5.0,' in result.stdout and '"max_model_mb": 30.0,' in result.stdout
-    assert json.loads(result.stdout)["architecture"] == "textcnn"
+    assert json.loads(result.stdout)["architecture"] == "ngram-linear"

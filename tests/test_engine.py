@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import re
 import statistics
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,7 @@ import advisor.engine
 from advisor import ConstraintProfile, hookimpl, hookspecs, recommend
 from advisor.candidates import CANDIDATES, TAG_ONLY, TRANSFORMERS, estimate, round_up
 from advisor.engine import PHASES, Engine
-from advisor.errors import NoCandidateError, PluginError
+from advisor.errors import NoCandidateError, PluginError, UnknownRuleError
 from advisor.policy import Policy
 from advisor.profile import DataSummary
 
@@ -420,10 +423,13 @@ def test_tep301_silent_without_streaming():
 @pytest.mark.parametrize(
     ("profile", "winner", "runner_up"),
     [
-        ({"examples": 300}, "frozen-transformer", "textcnn"),
+        ({"examples": 300}, "frozen-transformer", "ngram-linear"),
         ({"examples": 500}, "transformer-finetune", "frozen-transformer"),
         ({"examples": 20000, "compute": "gpu"}, "transformer-finetune", "frozen-transformer"),
-        ({"examples": 300, "deploy": "phone"}, "textcnn", "ngram-linear"),
+        ({"examples": 50, "deploy": "phone"}, "ngram-linear", "textcnn"),
+        ({"examples": 300, "deploy": "phone"}, "ngram-linear", "textcnn"),
+        ({"examples": 2500, "deploy": "phone"}, "ngram-linear", "textcnn"),
+        ({"examples": 2501, "deploy": "phone"}, "textcnn", "ngram-linear"),
         ({"examples": 20000, "deploy": "phone"}, "textcnn", "ngram-linear"),
         ({"examples": 300, "deploy": "phone", "max_model_mb": 10}, "ngram-linear", None),
         (
@@ -440,12 +446,35 @@ def test_tep401_classification_picks(profile, winner, runner_up):
     assert (ranked[0] if ranked else None) == runner_up
 
 
-def test_tep401_ngram_runner_up_states_its_measured_advantage():
+def test_tep401_ngram_first_states_the_measurements():
     r = rec(examples=300, deploy="phone")
+    (reason,) = [t.reason for t in r.trace if t.rule == "TEP401" and t.architecture == "ngram-linear"]
+    assert reason == (
+        "300 examples <= 2500 (policy ngram_first_max_examples): word 1-2 gram TF-IDF beat TextCNN at every "
+        "measured size from 250 to 2,500 examples, random-init (crossover study) and on the GloVe subset (edge study)"
+    )
+    assert alt(r, "textcnn").why_not == (
+        "ranked lower (90 vs 100 points): TEP401 runner-up: TextCNN (Kim 2014) on static vectors trailed TF-IDF "
+        "n-grams by 0.8-7.6 points on the GloVe subset (edge study)"
+    )
+
+
+def test_tep401_ngram_runner_up_above_the_measured_range_states_its_measured_advantage():
+    r = rec(examples=3000, deploy="phone")
     assert alt(r, "ngram-linear").why_not == (
         "ranked lower (90 vs 100 points): TEP401 runner-up: word 1-2 gram TF-IDF beat random-init TextCNN "
         "from 250 to 2,500 examples (crossover study)"
     )
+    (reason,) = [t.reason for t in r.trace if t.rule == "TEP401" and t.architecture == "textcnn"]
+    assert reason.startswith(
+        "3000 examples > 2500 (policy ngram_first_max_examples): the best non-transformer"
+    )
+
+
+@pytest.mark.parametrize(("most", "winner"), [(299, "textcnn"), (300, "ngram-linear"), (0, "textcnn")])
+def test_tep401_ngram_first_size_comes_from_the_policy(most, winner):
+    r = rec(Policy(ngram_first_max_examples=most), examples=300, deploy="phone")
+    assert r.architecture == winner
 
 
 # -- TEP402 tagging-picker -----------------------------------------------------------------------------
@@ -527,7 +556,7 @@ def test_tep502_non_english_gets_the_multilingual_recipe(language, code):
     (msg,) = [f.message for f in r.flags if f.rule == "TEP502"]
     assert "paraphrase-multilingual-MiniLM-L12-v2" in msg and f"cc.{code}.300.vec" in msg
     assert "paraphrase-multilingual-MiniLM-L12-v2" in r.recipe.optimizer
-    static = rec(examples=300, language=language, deploy="phone")
+    static = rec(examples=5000, language=language, deploy="phone")
     assert static.embedding == "static"
     assert f"fastText cc.{code}.300" in [t.reason for t in static.trace if t.rule == "TEP601"][0]
 
@@ -573,7 +602,10 @@ def test_tep601_embedding_input(profile, arch, embedding):
 
 
 def test_tep601_threshold_follows_the_policy():
-    assert rec(Policy(static_embeddings_below=500), examples=600, deploy="phone").embedding == "random"
+    shipped = rec(examples=3000, deploy="phone")
+    assert (shipped.architecture, shipped.embedding) == ("textcnn", "static")
+    r = rec(Policy(static_embeddings_below=500), examples=3000, deploy="phone")
+    assert (r.architecture, r.embedding) == ("textcnn", "random")
 
 
 # -- TEP602 training-recipe ----------------------------------------------------------------------------
@@ -581,7 +613,7 @@ def test_tep601_threshold_follows_the_policy():
     ("profile", "arch", "source", "expect"),
     [
         (
-            {"examples": 300, "deploy": "phone"},
+            {"examples": 5000, "deploy": "phone"},
             "textcnn",
             "Kim 2014",
             {
@@ -728,7 +760,7 @@ def test_same_profile_same_output_and_trace_order():
 def test_trace_follows_the_phase_order():
     r = rec(examples=300, language="de", tokens=600)
     phase_of = {"exclude": 0, "refuse": 1, "prefer": 2, "embedding": 3, "recipe": 3, "monitoring": 3}
-    phases = [phase_of[t.effect.split()[0]] for t in r.trace if t.effect.split()[0] in phase_of]
+    phases = [phase_of[t.kind] for t in r.trace if t.kind in phase_of]
     assert phases == sorted(phases)
     assert r.plugins == list(advisor.engine.DEFAULT_PLUGINS)
 
@@ -769,7 +801,20 @@ def test_builtin_rules_have_ids_names_severities_and_docs():
     for rule in engine.rules.values():
         assert rule.plugin in advisor.engine.DEFAULT_PLUGINS
         assert rule.summary and "\n" not in rule.summary
-        assert len(rule.docs) > 100
+
+
+@pytest.mark.parametrize("rule_id", sorted(Engine(entry_points=False).rules))
+def test_rules_explain_shows_each_builtin_rules_docs(rule_id):
+    """What the docs are for: `advisor rules explain ID` prints the rule with its documentation (values in force)."""
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+
+    rule = Engine(entry_points=False).rules[rule_id].rendered(Policy())
+    result = CliRunner().invoke(cli, ["rules", "explain", rule_id])
+    assert result.exit_code == 0, result.output
+    assert rule.summary in result.output
+    assert rule.docs.strip() in result.output
 
 
 def test_builtins_cannot_be_switched_off_by_the_plugin_environment(monkeypatch):
@@ -910,7 +955,25 @@ def _rule_plugin(**rule):
     ("rule", "message"),
     [
         ({"id": "TEP1"}, "rule id 'TEP1' is not TEP followed by three digits"),
-        ({"id": "TEP101"}, "rule id TEP101 is already registered by 'advisor.rules.finetune'"),
+        (
+            {"id": "TEP101"},
+            "rule id TEP101 is outside TEP800-TEP999, the range for third-party plugins "
+            "(TEP000-TEP799 belongs to the built-in rules)",
+        ),
+        (
+            {"id": "TEP799"},
+            "rule id TEP799 is outside TEP800-TEP999, the range for third-party plugins "
+            "(TEP000-TEP799 belongs to the built-in rules)",
+        ),
+        (
+            {"docs": "below {policy.finetune_min_exampels} examples"},
+            "rule TEP950 docs names {policy.finetune_min_exampels}, which is not a policy value "
+            "(did you mean 'finetune_min_examples'?)",
+        ),
+        (
+            {"summary": "below {policy.finetune_min_examples:q} examples"},
+            "rule TEP950 summary: {policy.finetune_min_examples:q}: Unknown format code 'q' for object of type 'int'",
+        ),
         ({"name": "Not A Slug"}, "rule TEP950 name 'Not A Slug' is not a lowercase slug"),
         (
             {"severity": "warn"},
@@ -923,6 +986,122 @@ def test_rule_registration_is_validated(make_engine, rule, message):
     with pytest.raises(PluginError) as info:
         make_engine(_rule_plugin(**rule))
     assert str(info.value) == f"plugin 'Bad': {message}"
+
+
+def test_third_party_rule_ids_are_unique_across_plugins(make_engine):
+    class First:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP950", name="first", severity="flag", summary="s", docs="d")
+
+    class Second:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP950", name="second", severity="flag", summary="s", docs="d")
+
+    with pytest.raises(PluginError) as info:
+        make_engine(First(), Second())
+    assert str(info.value) == "plugin 'Second': rule id TEP950 is already registered by 'First'"
+
+
+@pytest.mark.parametrize("rule_id", ["TEP800", "TEP999"])
+def test_a_builtin_rule_outside_its_range_fails_to_load(monkeypatch, rule_id):
+    module = types.ModuleType("advisor_test_builtin")
+
+    @hookimpl
+    def register_rules(register):
+        register(id=rule_id, name="x", severity="flag", summary="s", docs="d")
+
+    module.register_rules = register_rules
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(advisor.engine, "DEFAULT_PLUGINS", (*advisor.engine.DEFAULT_PLUGINS, module.__name__))
+    with pytest.raises(PluginError) as info:
+        Engine(entry_points=False)
+    assert str(info.value) == (
+        f"plugin 'advisor_test_builtin': rule id {rule_id} is outside TEP000-TEP799, the range for the built-in "
+        "rules (TEP800-TEP999 belongs to third-party plugins)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [
+        ("tryfirst", "the engine calls plugins in registration order"),
+        ("trylast", "the engine calls plugins in registration order"),
+        ("wrapper", "the engine calls each implementation itself, so a wrapper would wrap nothing"),
+        ("hookwrapper", "the engine calls each implementation itself, so a wrapper would wrap nothing"),
+        (
+            "optionalhook",
+            "every advisor hook has a specification, and a misspelled hook name must fail at load",
+        ),
+    ],
+)
+def test_hookimpl_options_the_engine_does_not_honour_are_rejected_at_registration(make_engine, option, why):
+    class Reorders:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP960", name="reorders", severity="prefer", summary="s", docs="d")
+
+        if option in ("wrapper", "hookwrapper"):
+
+            @hookimpl(**{option: True})
+            def rank_candidates(self, ctx):
+                yield
+
+        else:
+
+            @hookimpl(**{option: True})
+            def rank_candidates(self, ctx):
+                ctx.prefer("ngram-linear", 1_000, rule="TEP960", reason="first, whatever the others say")
+
+    with pytest.raises(PluginError) as info:
+        make_engine(Reorders())
+    message = str(info.value)
+    assert message.startswith(
+        f"plugin 'Reorders': hookimpl option {option}=True on rank_candidates is not supported: {why}"
+    )
+    assert message.endswith("(see advisor.hookspecs)")
+
+
+def test_specname_is_honoured(make_engine):
+    class Renamed:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP961", name="renamed", severity="flag", summary="s", docs="d")
+
+        @hookimpl(specname="exclude_candidates")
+        def look(self, ctx):
+            ctx.flag(rule="TEP961", message="seen")
+
+    r = rec(engine=make_engine(Renamed()), examples=300)
+    assert ("TEP961", "seen") in [(f.rule, f.message) for f in r.flags]
+
+
+def test_within_each_phase_plugins_run_in_registration_order(make_engine):
+    class Last:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP962", name="last", severity="info", summary="s", docs="d")
+
+        @hookimpl
+        def exclude_candidates(self, ctx):
+            ctx.info(rule="TEP962", message="exclude phase")
+
+        @hookimpl
+        def describe_winner(self, ctx):
+            ctx.info(rule="TEP962", message="describe phase")
+
+    engine = make_engine(Last())
+    r = rec(engine=engine, examples=300, deploy="phone", language="de", tokens=600)
+    order = engine.plugin_order
+    assert order == [*advisor.engine.DEFAULT_PLUGINS, "Last"]
+    phase_of = {"exclude phase": 0, "describe phase": 3}
+    kinds = {"exclude": 0, "refuse": 1, "prefer": 2, "embedding": 3, "recipe": 3, "monitoring": 3}
+    phases = [kinds.get(t.kind, phase_of.get(t.reason)) for t in r.trace]
+    for phase in (0, 3):
+        plugins = [t.plugin for t, p in zip(r.trace, phases, strict=True) if p == phase]
+        assert plugins == sorted(plugins, key=order.index), phase
+        assert plugins[-1] == "Last"
 
 
 def test_effects_outside_their_phase_are_rejected(make_engine):
@@ -1034,12 +1213,22 @@ def test_entry_point_that_fails_to_import_is_an_error(fake_entry_points):
 HOOKS = ("register_rules", *PHASES)
 
 
-def test_every_hookspec_is_documented_with_its_contract():
+def test_every_hookspec_documents_what_a_plugin_can_call():
+    """Each phase hook's docstring names the ``ctx`` methods that phase allows, and they exist on the Context;
+    ``register_rules`` names every keyword the engine's ``register`` takes."""
+    import inspect
+
     specs = [n for n in dir(hookspecs) if getattr(getattr(hookspecs, n), "advisor_spec", None) is not None]
     assert sorted(specs) == sorted(HOOKS)
-    for name in specs:
-        doc = getattr(hookspecs, name).__doc__ or ""
-        assert ":param" in doc or "Call ``ctx." in doc, name
+    for name in PHASES:
+        named = set(re.findall(r"ctx\.(\w+)\(", getattr(hookspecs, name).__doc__ or ""))
+        assert named, f"{name}: its docstring names no ctx method"
+        assert all(callable(getattr(advisor.engine.Context, m, None)) for m in named), (name, named)
+    keywords = [
+        p.name for p in inspect.signature(Engine._add_rule).parameters.values() if p.kind is p.KEYWORD_ONLY
+    ]
+    doc = hookspecs.register_rules.__doc__ or ""
+    assert [k for k in keywords if f"{k}=..." not in doc] == []
 
 
 def test_every_hook_has_a_plugin_test():
@@ -1048,21 +1237,245 @@ def test_every_hook_has_a_plugin_test():
         assert f"def {hook}(self" in source, f"no throwaway plugin in this file implements {hook}"
 
 
-def test_context_is_what_the_hookspecs_promise():
-    ctx = advisor.engine.Context(
-        Engine(entry_points=False), ConstraintProfile(examples=3), Policy(), advisor.engine.NO_EVIDENCE
+def test_every_context_attribute_is_documented():
+    public = [n for n in dir(advisor.engine.Context) if not n.startswith("_")]
+    doc = advisor.engine.Context.__doc__
+    assert [n for n in public if f"``{n}``" not in doc and f":meth:`{n}`" not in doc] == []
+
+
+def test_hookspecs_are_typed_with_the_context():
+    for name in PHASES:
+        assert getattr(hookspecs, name).__annotations__ == {"ctx": "Context", "return": "None"}
+
+
+# -- ctx is read-only: effects only through the methods that record a rule id --------------------------
+class EmptiesRefusals:
+    """Today's loophole: empty ctx.refused (and ctx.refusals) so that a refused fine-tuning answer checks OK."""
+
+    @hookimpl
+    def register_rules(self, register):
+        register(id="TEP970", name="empties-refusals", severity="info", summary="s", docs="d")
+
+    @hookimpl
+    def rank_candidates(self, ctx):
+        ctx.refused.clear()
+        ctx.refusals.clear()
+
+
+def test_a_plugin_cannot_empty_the_refusals(make_engine):
+    from advisor.answers import check
+
+    engine = make_engine(EmptiesRefusals())
+    message = (
+        "plugin 'EmptiesRefusals' (rules TEP970) failed in rank_candidates: AttributeError: 'mappingproxy' "
+        "object has no attribute 'clear'; no recommendation is given (fail closed)"
     )
-    for method in (
+    with pytest.raises(PluginError) as info:
+        rec(engine=engine, examples=300)
+    assert str(info.value) == message
+    answer = {
+        "architecture": "transformer-finetune",
+        "embedding": "contextual",
+        "recipe": dict.fromkeys(RECIPE_FIELDS, "x"),
+        "monitoring": "loss",
+    }
+    with pytest.raises(PluginError) as info:
+        check(answer, {"examples": 300}, engine=engine)
+    assert str(info.value) == message
+    assert [v.rule for v in check(answer, {"examples": 300}).violations] == ["TEP101"]
+
+
+TAMPERING = {
+    "assign refused": lambda ctx: setattr(ctx, "refused", {}),
+    "assign winner": lambda ctx: setattr(ctx, "winner", "textcnn"),
+    "assign profile": lambda ctx: setattr(ctx, "profile", ConstraintProfile(examples=9)),
+    "new attribute": lambda ctx: setattr(ctx, "notes", []),
+    "points": lambda ctx: ctx.points.__setitem__("ngram-linear", 1e6),
+    "excluded": lambda ctx: ctx.excluded.pop("bilstm-crf"),
+    "an exclusion": lambda ctx: ctx.excluded["bilstm-crf"].append(None),
+    "preferences": lambda ctx: ctx.preferences.clear(),
+    "trace": lambda ctx: ctx.trace.clear(),
+    "flags": lambda ctx: ctx.flags.append(None),
+    "recipe": lambda ctx: ctx.recipe.update(epochs="1"),
+    "recipe rules": lambda ctx: ctx.recipe_rules.clear(),
+    "an effect": lambda ctx: setattr(ctx.trace[0], "rule", "TEP001"),
+    "the profile": lambda ctx: setattr(ctx.profile, "examples", 10_000),
+    "the data summary": lambda ctx: setattr(ctx.profile.data, "imbalance_ratio", 1.0),
+    "the policy": lambda ctx: setattr(ctx.policy, "finetune_min_examples", 1),
+    "the evidence": lambda ctx: setattr(ctx.evidence, "accepted", True),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING)
+def test_a_plugin_cannot_change_what_ctx_shows(make_engine, tamper):
+    class Tampers:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP971", name="tampers", severity="info", summary="s", docs="d")
+
+        @hookimpl
+        def describe_winner(self, ctx):
+            tamper(ctx)
+
+    data = DataSummary(path="d.jsonl", fingerprint="sha256:" + "0" * 64, imbalance_ratio=20.0)
+    with pytest.raises(PluginError, match=r"^plugin 'Tampers' \(rules TEP971\) failed in describe_winner: "):
+        rec(engine=make_engine(Tampers()), examples=300, task="tagging", data=data)
+
+
+def test_a_context_kept_after_the_evaluation_records_nothing(make_engine):
+    kept = []
+
+    class Keeps:
+        @hookimpl
+        def register_rules(self, register):
+            register(id="TEP972", name="keeps", severity="flag", summary="s", docs="d")
+
+        @hookimpl
+        def exclude_candidates(self, ctx):
+            kept.append(ctx)
+
+    engine = make_engine(Keeps())
+    rec(engine=engine, examples=300)
+    with pytest.raises(PluginError, match=r"names rule TEP972, which belongs to 'Keeps'"):
+        kept[0].flag(rule="TEP972", message="late")
+
+
+# -- force_winner: what the policy gives a candidate if it wins (advisor check) ------------------------
+def test_force_winner_describes_that_candidate():
+    engine = Engine(entry_points=False)
+    profile = ConstraintProfile(examples=300)
+    assert engine.evaluate(profile).ctx.winner == "frozen-transformer"
+    outcome = engine.evaluate(profile, force_winner="textcnn")
+    assert outcome.ctx.winner == "textcnn" and outcome.ranking[0] == "textcnn"
+    assert outcome.ctx.embedding == "static" and outcome.ctx.recipe_rules["optimizer"] == "TEP602"
+    r = recommend(profile, engine=engine, force_winner="textcnn")
+    assert r.architecture == "textcnn"
+    assert "textcnn" not in [a.architecture for a in r.alternatives]
+    assert not any(t.rule.startswith("TEP9") for t in r.trace)
+
+
+def test_force_winner_must_be_available():
+    engine = Engine(entry_points=False)
+    with pytest.raises(
+        NoCandidateError, match=r"^force_winner 'transformer-finetune' is excluded or refused"
+    ):
+        engine.evaluate(ConstraintProfile(examples=300), force_winner="transformer-finetune")
+    with pytest.raises(ValueError, match=r"unknown architecture 'cnn'"):
+        engine.evaluate(ConstraintProfile(examples=300), force_winner="cnn")
+
+
+# -- the trace's structured fields ---------------------------------------------------------------------
+def test_trace_entries_carry_kind_and_architecture():
+    r = rec(examples=300, deploy="phone", language="de")
+    by_kind = {}
+    for t in (*r.trace, *rec(examples=800).trace):
+        by_kind.setdefault(t.kind, []).append(t)
+        assert t.effect.split()[0] == t.kind
+        assert (t.architecture is not None) == (t.kind in ("exclude", "refuse", "prefer"))
+        if t.architecture is not None:
+            assert t.effect.split()[1] == t.architecture
+    assert set(by_kind) == {
         "exclude",
         "refuse",
         "prefer",
         "flag",
         "info",
-        "set_embedding",
-        "set_recipe",
-        "set_monitoring",
-        "remaining",
-        "estimate",
-        "is_excluded",
-    ):
-        assert callable(getattr(ctx, method))
+        "embedding",
+        "recipe",
+        "monitoring",
+    }
+    assert ("TEP201", "frozen-transformer") in [(t.rule, t.architecture) for t in by_kind["exclude"]]
+
+
+# -- the one rule lookup -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "query", ["TEP101", "tep101", " TEP101 ", "finetune-needs-plateau", "Finetune-Needs-Plateau"]
+)
+def test_rule_lookup_by_id_or_name(query):
+    assert Engine(entry_points=False).rule(query).id == "TEP101"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("TEP10", "unknown rule 'TEP10'; closest: TEP102, TEP101, TEP100"),
+        ("edge-architecture", "unknown rule 'edge-architecture'; closest: TEP201"),
+        ("nothing", "unknown rule 'nothing'"),
+    ],
+)
+def test_rule_lookup_names_the_closest(query, message):
+    with pytest.raises(UnknownRuleError) as info:
+        Engine(entry_points=False).rule(query)
+    assert str(info.value) == message
+
+
+def test_rule_docs_render_the_policy_values_in_force(make_engine):
+    class Documented:
+        @hookimpl
+        def register_rules(self, register):
+            register(
+                id="TEP973",
+                name="documented",
+                severity="info",
+                summary="Under {policy.finetune_min_examples} examples.",
+                docs="Static vectors below {policy.static_embeddings_below:,} examples; {not a placeholder}.",
+            )
+
+    rule = make_engine(Documented()).rule("TEP973")
+    assert rule.rendered().summary == "Under 500 examples."
+    assert rule.rendered(Policy(finetune_min_examples=300)).summary == "Under 300 examples."
+    assert rule.rendered().docs == "Static vectors below 10,000 examples; {not a placeholder}."
+    assert rule.summary == "Under {policy.finetune_min_examples} examples."
+
+
+CHANGED_POLICY = Policy(
+    **{name: value + 7 for name, value in Policy().as_dict().items() if type(value) is int},
+    imbalance_flag_ratio=12.5,
+    tight_budget_fraction=0.7,
+)
+
+
+def _shown(value) -> set[str]:
+    return {f"{value:,}", f"{value}"} | ({f"{value:.0%}"} if type(value) is float else set())
+
+
+def test_builtin_rule_texts_show_the_policy_values_in_force():
+    """Every policy value a built-in rule's summary or docs names is shown with the value in force."""
+    values = CHANGED_POLICY.as_dict()
+    for rule in Engine(entry_points=False).rules.values():
+        shown = rule.rendered(CHANGED_POLICY)
+        for name in re.findall(r"policy\.([a-z_]+)", rule.summary + rule.docs):
+            assert any(v in shown.summary + shown.docs for v in _shown(values[name])), (rule.id, name)
+
+
+# -- rules import no other rule; the mechanism (advisor/) imports no rule module ----------------------
+ROOT = Path(__file__).resolve().parent.parent
+# recipe.py imports data_shape.MULTILINGUAL until TEP602's rewrite (another branch) drops it: then delete this.
+KNOWN_RULE_IMPORTS = {("recipe.py", "advisor.rules.data_shape")}
+
+
+def _rule_imports(path: Path) -> set[str]:
+    """The rule modules (``advisor.rules`` or below, or relative) that a file imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            names = [module, *(f"{module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        found |= {
+            n for n in names if n.startswith(".") or n == "advisor.rules" or n.startswith("advisor.rules.")
+        }
+    return {n for n in found if not any(m != n and n.startswith(m + ".") for m in found)}
+
+
+def test_rules_import_no_other_rule():
+    found = {(path.name, name) for path in (ROOT / "rules").glob("*.py") for name in _rule_imports(path)}
+    assert found - KNOWN_RULE_IMPORTS == set()
+
+
+def test_the_mechanism_imports_no_rule_module():
+    found = {str(path.relative_to(ROOT)): _rule_imports(path) for path in (ROOT / "advisor").rglob("*.py")}
+    assert {path: names for path, names in found.items() if names} == {}

@@ -56,7 +56,10 @@ def test_small_ratio_prefers_ngram_with_an_estimate(engine):
     ((effect, reason),) = tep801(rec)
     assert effect == "prefer ngram-linear +5"
     assert reason.startswith("S/W 19 < 1,500 (estimated: examples / (tokens / 2) = 300 / 16, no --data)")
-    assert rec.architecture == "textcnn"  # a nudge, not a veto: 90 + 5 < 100
+    assert rec.architecture == "ngram-linear"  # first under the built-in policy at 300 examples too: 100 + 5
+    above = recommend({"examples": 3000, "deploy": "phone"}, engine=engine)
+    assert [effect for effect, _ in tep801(above)] == ["prefer ngram-linear +5"]
+    assert above.architecture == "textcnn"  # a nudge, not a veto: 90 + 5 < 100
 
 
 def test_ratio_measured_on_the_data_wins_over_the_estimate(engine):

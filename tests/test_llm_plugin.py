@@ -9,6 +9,7 @@ import pytest
 llm = pytest.importorskip("llm")
 
 from advisor.agents import llm_plugin  # noqa: E402
+from advisor.engine import Engine  # noqa: E402
 
 TOOLS = ("advisor_recommend", "advisor_check", "advisor_explain_rule")
 FINETUNE = {
@@ -56,7 +57,7 @@ def test_recommend_returns_json(tools):
         json.dumps({"examples": 300, "deploy": "phone", "latency_ms": 5})
     )
     doc = json.loads(out)
-    assert doc["architecture"] == "textcnn"
+    assert doc["architecture"] == "ngram-linear"
     assert [f["rule"] for f in doc["flags"]] == ["TEP201"]
 
 
@@ -68,9 +69,11 @@ def test_check_returns_violations_and_the_engines_choice(tools):
     assert doc["engine_choice"]["architecture"] == "frozen-transformer"
 
 
-def test_explain_rule(tools):
-    doc = json.loads(tools["advisor_explain_rule"].implementation("tep201"))
-    assert doc["name"] == "edge-architecture-first"
+@pytest.mark.parametrize("given", ["tep201", "TEP201", "edge-architecture-first"])
+def test_explain_rule_by_id_or_name(tools, given):
+    doc = json.loads(tools["advisor_explain_rule"].implementation(given))
+    assert doc == Engine(entry_points=False).rule("TEP201").rendered().as_dict()
+    assert doc["name"] == "edge-architecture-first" and doc["plugin"] == "advisor.rules.edge"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +102,7 @@ def test_explain_rule(tools):
             "profile_json: examples: Input should be a valid integer (got 300.0)",
         ),
         ("advisor_check", ['"textcnn"', '{"examples": 3}'], "answer_json must be a JSON object, got str"),
-        ("advisor_explain_rule", ["TEP999"], "unknown rule 'TEP999'; known: TEP001"),
+        ("advisor_explain_rule", ["TEP999"], "unknown rule 'TEP999'; closest: TEP009"),
     ],
 )
 def test_bad_arguments_raise_one_line_value_errors(tools, tool, args, message):

@@ -13,6 +13,7 @@ anyio = pytest.importorskip("anyio")
 from mcp import Client, StdioServerParameters  # noqa: E402
 
 from advisor.agents.mcp_server import tool_result_json  # noqa: E402
+from advisor.engine import Engine  # noqa: E402
 
 TOOLS = {"recommend", "check", "list_rules", "explain_rule", "render_prompt"}
 PHONE = {"examples": 300, "deploy": "phone", "latency_ms": 5}
@@ -80,10 +81,10 @@ def test_recommend_for_a_phone_and_check_a_violating_answer(tmp_path):
     assert not rec.is_error
     doc = tool_result_json(rec)
     assert doc["architecture"] not in ("frozen-transformer", "transformer-finetune")
-    assert doc["architecture"] == "textcnn"
+    assert doc["architecture"] == "ngram-linear"
     assert "TEP201" in [f["rule"] for f in doc["flags"]]
     assert (
-        json.loads(rec.content[0].text)["architecture"] == "textcnn"
+        json.loads(rec.content[0].text)["architecture"] == "ngram-linear"
     )  # the text block carries the same JSON
 
     assert not verdict.is_error  # a violation is a result, not an error
@@ -114,6 +115,9 @@ def test_rules_prompt_and_schema_resources(tmp_path):
     assert {"TEP101", "TEP201", "TEP301"} <= set(ids) and ids == sorted(ids)
     assert tool_result_json(rules)["policy"]["finetune_min_examples"] == 500
     assert tool_result_json(explained)["name"] == "finetune-needs-plateau"
+    # the one rule lookup, with the docs showing the policy in force (the server's: the shipped one here)
+    assert tool_result_json(explained) == Engine(entry_points=False).rule("TEP101").rendered().as_dict()
+    assert "than 500 (policy.finetune_min_examples)" in tool_result_json(explained)["docs"]
     text = prompt.content[0].text
     assert '<user-data name="description">\n{{ 7*7 }}\n</user-data>' in text and "49" not in text
     assert "## Hard constraints from the policy engine" in text

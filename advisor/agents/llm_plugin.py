@@ -102,22 +102,12 @@ def advisor_check(answer_json: str, profile_json: str) -> str:
 
 
 def advisor_explain_rule(rule_id: str) -> str:
-    """The full documentation of one policy rule (e.g. TEP101, TEP201): what it does, why, and its sources."""
+    """The full documentation of one policy rule, by id or name (e.g. TEP101, edge-architecture-first): what it
+    does, why, and its sources, with the shipped policy's values (the policy these tools use)."""
     from advisor.engine import default_engine
 
-    rules = _answer_or_error(default_engine).rules
-    rule = rules.get(rule_id.strip().upper())
-    if rule is None:
-        raise ValueError(f"unknown rule {rule_id!r}; known: {', '.join(sorted(rules))}")
-    return json.dumps(
-        {
-            "id": rule.id,
-            "name": rule.name,
-            "severity": rule.severity,
-            "summary": rule.summary,
-            "docs": rule.docs,
-        }
-    )
+    engine = _answer_or_error(default_engine)
+    return json.dumps(_answer_or_error(lambda: engine.rule(rule_id)).rendered().as_dict())
 
 
 advisor_recommend.__doc__ = advisor_recommend.__doc__.format(  # the vocabularies, spelled once

@@ -78,7 +78,7 @@ def build_server(policy: Policy | None = None):
     from advisor.answers import CheckInputError, CheckResult
     from advisor.contracts import NAMES, render_schema
     from advisor.engine import default_engine
-    from advisor.errors import AdvisorError, close_matches, did_you_mean, validation_line
+    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean, validation_line
     from advisor.profile import ConstraintProfile
     from advisor.recommendation import Recommendation
 
@@ -157,36 +157,18 @@ def build_server(policy: Policy | None = None):
     def list_rules_tool() -> dict[str, Any]:
         """List every rule of the policy (id, name, severity, plugin, one-line summary) and the thresholds in force."""
         rules = sorted(engine().rules.values(), key=lambda r: r.id)
-        return {
-            "rules": [
-                {"id": r.id, "name": r.name, "severity": r.severity, "plugin": r.plugin, "summary": r.summary}
-                for r in rules
-            ],
-            "policy": policy.as_dict(),
-        }
+        return {"rules": [r.rendered(policy).as_dict(docs=False) for r in rules], "policy": policy.as_dict()}
 
     @tool("explain_rule")
     def explain_rule_tool(
         rule_id: Annotated[str, Field(description="A rule id (e.g. TEP101) or name.")],
     ) -> dict[str, Any]:
-        """A rule's full documentation: what it does, its rationale and sources."""
-        rules = engine().rules
-        rule = rules.get(rule_id.strip().upper())
-        if rule is None:
-            by_name = {r.name: r for r in rules.values()}
-            rule = by_name.get(rule_id.strip().lower())
-        if rule is None:
-            close = close_matches(rule_id.upper(), rules, n=3, cutoff=0.5)
-            hint = f"; closest: {', '.join(close)}" if close else ""
-            raise ToolError(f"unknown rule {rule_id!r}{hint} (list_rules lists them)")
-        return {
-            "id": rule.id,
-            "name": rule.name,
-            "severity": rule.severity,
-            "plugin": rule.plugin,
-            "summary": rule.summary,
-            "docs": rule.docs,
-        }
+        """A rule's full documentation (by id or name): what it does, its rationale and sources, with the
+        policy values in force."""
+        try:
+            return engine().rule(rule_id).rendered(policy).as_dict()
+        except UnknownRuleError as exc:
+            raise ToolError(f"{exc} (list_rules lists them)") from None
 
     @tool("render_prompt")
     def render_prompt_tool(profile: ProfileArg | None = None) -> str:

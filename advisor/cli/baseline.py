@@ -193,13 +193,13 @@ def advice(arch: str, params: dict) -> dict:
     """What ``advisor recommend`` gives the profile of ``params`` (the profile options) for ``arch``.
 
     ``{"architecture", "recommended", "embedding", "why", "recipe"}``: the embedding input, the reason
-    its rule gives, and the five recipe lines, as recommend prints them when ``arch`` wins (the engine is
-    asked "what if it won?" otherwise, as ``advisor check`` asks it). The plain RNN baseline is no
+    its rule gives, and the five recipe lines, as recommend prints them when ``arch`` wins (otherwise the
+    engine is asked with ``force_winner``, as ``advisor check`` asks it). The plain RNN baseline is no
     candidate: it reads the LSTM's advice (the same recipe row). An architecture the profile excludes or
     refuses gets ``embedding`` None and a note naming the rule; it still trains, as asked. Training always
     follows the recipe table: a line a plugin's rule printed instead is named in a note.
     """
-    from advisor.answers import _what_if  # issue 7 §3: becomes recommend(..., force_winner=)
+    from advisor.api import recommend
     from advisor.candidates import MULTILINGUAL, TRANSFORMERS
     from advisor.cli.options import build_profile, run_recommend
     from advisor.recipes import recipe_for
@@ -218,8 +218,8 @@ def advice(arch: str, params: dict) -> dict:
                 f"note: recommend {blocked.status} {arch} for this profile ({blocked.why_not}); training it anyway"
             )
             return {**out, "embedding": None, "why": blocked.why_not, "recipe": None}
-        rec = _what_if(asked, profile, policy, None)
-    why = next(t.reason for t in reversed(rec.trace) if t.effect == f"embedding {rec.embedding}")
+        rec = recommend(profile, policy=policy, force_winner=asked)
+    why = next(t.reason for t in reversed(rec.trace) if t.kind == "embedding")  # the last one set it
     if arch in TRANSFORMERS and not profile.english:
         _note(
             f"note: the recipe names {MULTILINGUAL} for language {profile.language}; "

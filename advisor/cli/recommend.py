@@ -79,13 +79,10 @@ def rules(ctx, json_, policy_file):
         return
     engine = _engine()
     policy = _policy(policy_file)
-    rows = sorted(engine.rules.values(), key=lambda r: r.id)
+    rows = [r.rendered(policy) for r in sorted(engine.rules.values(), key=lambda r: r.id)]
     if json_:
         doc = {
-            "rules": [
-                {"id": r.id, "name": r.name, "severity": r.severity, "plugin": r.plugin, "summary": r.summary}
-                for r in rows
-            ],
+            "rules": [r.as_dict(docs=False) for r in rows],
             "policy": policy.as_dict(),
             "overrides": {k: {"default": d, "value": v} for k, (d, v) in policy.overrides().items()},
         }
@@ -102,26 +99,27 @@ def rules(ctx, json_, policy_file):
 
 @rules.command("explain")
 @click.argument("rule_id")
-def rules_explain(rule_id):
-    """Show a rule's full documentation, rationale and sources.
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Show this policy's values in the docs.",
+)
+def rules_explain(rule_id, policy_file):
+    """Show a rule's full documentation, rationale and sources (by id or name), with the policy values in force.
 
     \b
     Example:
         advisor rules explain TEP101
+        advisor rules explain finetune-needs-plateau
     """
-    engine = _engine()
-    rule = engine.rules.get(rule_id.upper())
-    if rule is None:
-        names = {r.name: r.id for r in engine.rules.values()}
-        if rule_id.lower() in names:
-            rule = engine.rules[names[rule_id.lower()]]
-        else:
-            from advisor.errors import close_matches
+    from advisor.errors import UnknownRuleError
 
-            close = close_matches(rule_id.upper(), engine.rules, n=3, cutoff=0.5)
-            close += [names[n] for n in close_matches(rule_id.lower(), names, n=2)]
-            hint = f"; closest: {', '.join(dict.fromkeys(close))}" if close else ""
-            raise BadInput(f"unknown rule {rule_id!r}{hint} (see `advisor rules`)")
+    engine = _engine()
+    try:
+        rule = engine.rule(rule_id).rendered(_policy(policy_file))
+    except UnknownRuleError as exc:
+        raise BadInput(f"{exc} (see `advisor rules`)") from None
     click.echo(
         f"{rule.id} {rule.name} ({rule.severity}, plugin {rule.plugin})\n{rule.summary}\n\n{rule.docs}"
     )

@@ -49,7 +49,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+
+from advisor.vocabulary import TASKS, Task
 
 __all__ = [
     "DataError",
@@ -63,7 +64,6 @@ __all__ = [
     "to_iob2",
 ]
 
-Task = Literal["classification", "tagging"]
 
 MAX_LABEL_CODES = 100  # rule 6: at most this many distinct first fields make a "label text" file
 CONLL_SNIFF_LINES = 50  # rule 3: token lines looked at when sniffing CoNLL
@@ -202,8 +202,8 @@ def load_dataset(
     :param training: training data must hold at least two classes; a test or dev file (False) need not.
     :raises DataError: with a one-line message naming the file and line.
     """
-    if task not in (None, "classification", "tagging"):
-        raise ValueError(f"task must be 'classification', 'tagging' or None, got {task!r}")
+    if task is not None and task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)} or None, got {task!r}")
     name = os.fspath(path)
     text, encoding, notes = _read_text(path)
     lines = _lines(text)
