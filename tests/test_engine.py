@@ -1450,8 +1450,6 @@ def test_builtin_rule_texts_show_the_policy_values_in_force():
 
 # -- rules import no other rule; the mechanism (advisor/) imports no rule module ----------------------
 ROOT = Path(__file__).resolve().parent.parent
-# recipe.py imports data_shape.MULTILINGUAL until TEP602's rewrite (another branch) drops it: then delete this.
-KNOWN_RULE_IMPORTS = {("recipe.py", "advisor.rules.data_shape")}
 
 
 def _rule_imports(path: Path) -> set[str]:
@@ -1473,7 +1471,7 @@ def _rule_imports(path: Path) -> set[str]:
 
 def test_rules_import_no_other_rule():
     found = {(path.name, name) for path in (ROOT / "rules").glob("*.py") for name in _rule_imports(path)}
-    assert found - KNOWN_RULE_IMPORTS == set()
+    assert found == set()
 
 
 def test_the_mechanism_imports_no_rule_module():
