@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import re
@@ -1446,34 +1445,3 @@ def test_builtin_rule_texts_show_the_policy_values_in_force():
         shown = rule.rendered(CHANGED_POLICY)
         for name in re.findall(r"policy\.([a-z_]+)", rule.summary + rule.docs):
             assert any(v in shown.summary + shown.docs for v in _shown(values[name])), (rule.id, name)
-
-
-# -- rules import no other rule; the mechanism (advisor/) imports no rule module ----------------------
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _rule_imports(path: Path) -> set[str]:
-    """The rule modules (``advisor.rules`` or below, or relative) that a file imports."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            module = "." * node.level + (node.module or "")
-            names = [module, *(f"{module}.{a.name}" for a in node.names)]
-        else:
-            continue
-        found |= {
-            n for n in names if n.startswith(".") or n == "advisor.rules" or n.startswith("advisor.rules.")
-        }
-    return {n for n in found if not any(m != n and n.startswith(m + ".") for m in found)}
-
-
-def test_rules_import_no_other_rule():
-    found = {(path.name, name) for path in (ROOT / "rules").glob("*.py") for name in _rule_imports(path)}
-    assert found == set()
-
-
-def test_the_mechanism_imports_no_rule_module():
-    found = {str(path.relative_to(ROOT)): _rule_imports(path) for path in (ROOT / "advisor").rglob("*.py")}
-    assert {path: names for path, names in found.items() if names} == {}
