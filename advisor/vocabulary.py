@@ -18,6 +18,10 @@ Embedding = Literal["random", "static", "contextual"]
 RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
 OutputFormat = Literal["text", "markdown", "json", "prompt"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
+# `advisor study NAME` (advisor.baselines.studies); "ner" waits for transformer fine-tuning.
+StudyName = Literal["widths", "pooling", "vanishing-gradient"]
+# Where a study's runs execute; "ray" belongs to the distributed-executor issue.
+Executor = Literal["local"]
 # The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS
 # for the convex logistic-regression heads (scikit-learn's default solver).
 Optimizer = Literal["adam", "adamw", "adadelta", "sgd", "lbfgs"]
@@ -43,6 +47,8 @@ EMBEDDINGS: tuple[str, ...] = get_args(Embedding)
 RECIPE_FIELDS: tuple[str, ...] = get_args(RecipeField)
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
+STUDIES: tuple[str, ...] = get_args(StudyName)
+EXECUTORS: tuple[str, ...] = get_args(Executor)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
 TORCH_OPTIMIZERS: tuple[str, ...] = tuple(o for o in OPTIMIZERS if o != "lbfgs")  # what fit() steps with
 EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)

@@ -14,10 +14,11 @@ from typing import Any
 
 from advisor.data.files import write_atomic
 
-__all__ = ["plot_curves", "plot_learning_curve", "plot_length_buckets"]
+__all__ = ["figure", "plot_curves", "plot_learning_curve", "plot_length_buckets", "save_figure"]
 
 
-def _figure(width: float = 6.0, height: float = 4.0) -> Any:
+def figure(width: float = 6.0, height: float = 4.0) -> Any:
+    """A matplotlib ``Figure`` on the Agg canvas (no pyplot state), ``width`` x ``height`` inches at 100 dpi."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -26,7 +27,8 @@ def _figure(width: float = 6.0, height: float = 4.0) -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
+def save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` as a PNG to ``path`` atomically (no timestamp metadata: the same figure, the same bytes)."""
     return write_atomic(path, lambda f: fig.savefig(f, format="png", metadata={"Software": None}))
 
 
@@ -38,7 +40,7 @@ def plot_length_buckets(
     The score is the bucket's ``accuracy`` key, else its ``f1`` key; an empty bucket (score None) has no bar.
     """
     key = "accuracy" if any("accuracy" in b for b in buckets) else "f1"
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     names = [str(b["bucket"]) for b in buckets]
     scores = [b.get(key) for b in buckets]
@@ -58,7 +60,7 @@ def plot_length_buckets(
     ax.set_ylabel("accuracy" if key == "accuracy" else "entity F1")
     ax.set_title(title or ("Accuracy by length" if key == "accuracy" else "Entity F1 by length"))
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_curves(
@@ -79,7 +81,7 @@ def plot_curves(
             (f"{r.get('arch', 'run')} seed {r.get('seed', i)}", list(r["dev_curve"]), r.get("best_epoch"))
             for i, r in enumerate(runs)
         ]
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     for name, curve, best in lines:
         (line,) = ax.plot(range(1, len(curve) + 1), curve, marker="o", markersize=3, label=name)
@@ -92,7 +94,7 @@ def plot_curves(
     if lines:
         ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_learning_curve(
@@ -115,7 +117,7 @@ def plot_learning_curve(
         else:
             x, y = pt
             series.setdefault("", []).append((float(x), float(y)))
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     for name, pts in series.items():
         pts.sort()
@@ -131,4 +133,4 @@ def plot_learning_curve(
     if any(series):
         ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +148,7 @@ def train_neural(
     embeddings: str | Path | None = None,
     freeze_embeddings: bool = False,
     progress: bool = True,
+    model_config: Mapping[str, Any] | None = None,
 ) -> Bundle:
     """Train one neural baseline (``advisor.vocabulary.NEURAL``) with its recipe, as ``advisor baseline train`` does.
 
@@ -155,7 +156,8 @@ def train_neural(
     optimizer, learning rate, batch size, max epochs, patience, gradient clipping, dropout, the TextCNN's
     max-norm and the tagger's ``<unk>`` replacement. ``epochs`` caps the epochs and ``patience`` replaces the
     recipe's (None: the recipe's); early stopping on ``dev_items`` with ``min_delta``. ``pooling`` applies to
-    the recurrent classifiers; ``freeze_embeddings`` needs ``embeddings``. Raises ``DataError`` for an
+    the recurrent classifiers; ``freeze_embeddings`` needs ``embeddings``. ``model_config`` sets model config
+    fields on top of the recipe's (the studies vary the TextCNN's filter widths and counts). Raises ``DataError`` for an
     impossible option and ``BaselineError`` when training fails. The benchmarks call this, so that "the
     defaults" means one thing.
     """
@@ -163,17 +165,17 @@ def train_neural(
     from advisor.baselines.train import TrainConfig, TrainingError, train_classifier, train_tagger
 
     recipe = recipe_for(arch, task)
-    model_config: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
     if recipe.dropout is not None:
-        model_config["dropout"] = recipe.dropout
+        fields["dropout"] = recipe.dropout
     if recipe.max_norm is not None:
-        model_config["max_norm"] = recipe.max_norm
+        fields["max_norm"] = recipe.max_norm
     if arch in RNN_CLASSIFIERS:
-        model_config["pooling"] = pooling
+        fields["pooling"] = pooling
     if freeze_embeddings:
         if embeddings is None:
             raise DataError("--freeze-embeddings needs --embeddings FILE (random-init embeddings must train)")
-        model_config["freeze_embeddings"] = True
+        fields["freeze_embeddings"] = True
     overrides: dict[str, Any] = {"seed": seed, "device": device, "min_delta": min_delta}
     if patience is not None:
         overrides["patience"] = patience
@@ -185,7 +187,7 @@ def train_neural(
             train_items,
             dev_items,
             arch,
-            model_config=model_config,
+            model_config={**fields, **(model_config or {})},
             train_config=TrainConfig.from_recipe(recipe, **overrides),
             embeddings=embeddings,
             unk_replace=recipe.unk_replace or 0.0,

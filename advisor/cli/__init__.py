@@ -28,6 +28,7 @@ LAZY_COMMANDS = {
     "ask": "advisor.cli.agent:ask_command",
     "mcp": "advisor.cli.agent:mcp_command",
     "profile": "advisor.cli.agent:profile_command",
+    "study": "advisor.cli.study:study",
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, NoAnswer, profile_options
+from advisor.cli.options import BadInput, NoAnswer, profile_options, threads_option
 from advisor.vocabulary import TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
@@ -135,13 +135,7 @@ def baseline():
     default=None,
     help="Model directory.  [default: runs/<arch>-seed<N>]",
 )
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 256),
-    default=1,
-    show_default=True,
-    help="CPU threads for torch (1 is fastest for these small models on a shared CPU).",
-)
+@threads_option
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
 @profile_options(omit=("task", "data_file", "embeddings_file", "text_column", "label_column"))
 def train(data, json_, task, text_column, label_column, **opts):
@@ -317,13 +311,7 @@ def predict(model, texts, json_):
 @click.option(
     "--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Static vectors for the baselines."
 )
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 256),
-    default=1,
-    show_default=True,
-    help="CPU threads for torch (1 is fastest for these small models on a shared CPU).",
-)
+@threads_option
 @click.option(
     "--device",
     type=click.Choice(("auto", "cpu", "cuda")),

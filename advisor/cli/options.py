@@ -26,6 +26,16 @@ class NoAnswer(click.ClickException):
 
 
 # -- profile options -----------------------------------------------------------------------------
+# The torch commands' CPU threads (advisor baseline train / plateau, advisor study).
+threads_option = click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="CPU threads for torch (1 is fastest for these small models on a shared CPU).",
+)
+
+
 def profile_keys() -> tuple[str, ...]:
     """The profile's fields a user sets (flags, --profile keys): every field but ``data`` (filled by --data)."""
     from advisor.profile import ConstraintProfile

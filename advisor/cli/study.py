@@ -1,0 +1,99 @@
+"""``advisor study``: the lesson's experiments as reproducible studies (needs the ``baselines`` extra).
+
+This module imports only click at load time; the studies (torch, numpy, scipy, matplotlib) are imported
+when the command runs. The Python API beside it is ``advisor.baselines.studies.run_study``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from advisor.cli.baseline import _runner
+from advisor.cli.options import CONTEXT_SETTINGS, BadInput, NoAnswer, threads_option
+from advisor.vocabulary import EXECUTORS, STUDIES
+
+
+@click.command("study", context_settings=CONTEXT_SETTINGS)
+@click.argument("name", type=click.Choice(STUDIES))
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A classification file (widths: the real set beside the invented one; pooling: the set, "
+    "default the invented one). vanishing-gradient generates its own sequences.",
+)
+@click.option(
+    "--test",
+    "test_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Test file for --data (default: a stratified 80/10/10 split of --data).",
+)
+@click.option(
+    "--seeds", type=click.IntRange(1, 1000), default=None, help="Seeds per model.  [default: the study's]"
+)
+@click.option("--quick", is_flag=True, help="CI-sized settings (seconds, not a result).")
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    default="local",
+    show_default=True,
+    help="Where runs execute (only local today).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder.  [default: outputs/studies/NAME; with --quick runs/studies/NAME-quick]",
+)
+@threads_option
+@click.option("json_", "--json", is_flag=True, help="Print results.json's document (stdout only).")
+def study(name, data, test_file, seeds, quick, executor, out, threads, json_):
+    """Run study NAME and write report.md, results.json and PNGs into --out, atomically.
+
+    \b
+    widths              TextCNN filter widths (2,3,4) against (3), both filter budgets, >= 10 seeds
+    pooling             LSTM max / mean / last-state pooling, overall and per length bucket
+    vanishing-gradient  gradient to the first hidden state against length, RNN / LSTM / GRU
+
+    Finished runs are kept beside --out until the study is written: the same command resumes.
+
+    \b
+    Example:
+        advisor study widths --data ../shared/datasets/trec/train.jsonl --test ../shared/datasets/trec/test.jsonl
+        advisor study vanishing-gradient --quick
+    """
+    _runner()  # the baselines extra, or a one-line NoAnswer
+    from advisor.baselines.studies import StudyError, default_out, run_study
+    from advisor.data import DataError
+
+    out = out or default_out(name, quick)
+    command = shlex.join(["advisor", *sys.argv[1:]]) if _from_console(name) else None
+    try:
+        results = run_study(
+            name,
+            data=data,
+            test=test_file,
+            seeds=seeds,
+            quick=quick,
+            executor=executor,
+            out=out,
+            threads=threads,
+            command=command,
+        )
+    except DataError as exc:
+        raise BadInput(str(exc)) from None
+    except StudyError as exc:
+        raise NoAnswer(str(exc)) from None
+    if json_:
+        click.echo(json.dumps(json.loads(results.model_dump_json()), indent=2))
+    else:
+        click.echo(f"wrote {out}/report.md, results.json and plots ({results.seconds:.0f} s)")
+
+
+def _from_console(name: str) -> bool:
+    """Whether sys.argv is this very command line (``advisor study NAME ...``), not a test runner's."""
+    return len(sys.argv) >= 3 and Path(sys.argv[0]).name == "advisor" and sys.argv[1:3] == ["study", name]

@@ -1,0 +1,286 @@
+"""What every study shares: the ``results.json`` envelope (strict pydantic), resumable runs, the atomic output
+folder, data loading, and the report's table and number formatting.
+
+A study's output folder holds ``report.md``, ``results.json`` and PNGs; it is filled in a temporary folder and
+swapped in whole on success (``advisor.data.files.replace_dir_atomic``), so a failed or interrupted study leaves
+the previous folder as it was. Finished runs are kept meanwhile in ``<out>.partial/`` (one JSON file per run,
+keyed by the run's settings): run the same command again and it resumes where it stopped; the folder is removed
+once the study is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.data import DataError, Dataset, fingerprint, load_dataset
+from advisor.data.files import replace_dir_atomic, write_text_atomic
+from advisor.vocabulary import EXECUTORS, STUDIES, Executor, StudyName
+
+from ..manifest import TORCH_LIBRARIES, versions
+
+FORMAT_VERSION = 1
+
+
+class StudyError(RuntimeError):
+    """A study cannot produce a result (exit 1)."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class DataRef(Strict):
+    """One dataset a study ran on."""
+
+    role: Literal["real", "invented", "synthetic"] = Field(
+        description="real: a user's or a public set; invented: the project's generator (advisor.data.toy); "
+        "synthetic: generated token sequences (vanishing-gradient)"
+    )
+    name: str = Field(description="what the report calls it, e.g. 'TREC' or 'invented support messages'")
+    train: str = Field(description="the training file, or the generator and its settings")
+    test: str | None = Field(description="the test file (None: a split of train, or generated)")
+    fingerprint: str = Field(description="advisor.data.fingerprint of the training data (sha256)")
+    test_fingerprint: str | None = None
+    examples: dict[str, int] = Field(description="examples per part: train, dev, test")
+    split: dict[str, Any] = Field(default_factory=dict, description="how train, dev and test were made")
+
+
+class StudyResults(Strict):
+    """``results.json``: everything a study's report is computed from, and what reproduces it."""
+
+    format_version: Literal[1] = FORMAT_VERSION
+    study: StudyName
+    quick: bool = Field(description="the --quick settings (small, for CI) rather than the full ones")
+    executor: Executor
+    command: str = Field(description="the command line that reproduces this folder")
+    versions: dict[str, str | None]
+    seeds: list[int]
+    data: list[DataRef]
+    config: dict[str, Any] = Field(description="the study's settings: models, training, sizes")
+    seconds: float = Field(description="wall-clock time of the whole study")
+    created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def study_versions() -> dict[str, str | None]:
+    return versions(*TORCH_LIBRARIES, "scipy", "matplotlib")
+
+
+# -- data ------------------------------------------------------------------------------------------
+def load_classification(path: str | os.PathLike[str], training: bool = True) -> Dataset:
+    ds = load_dataset(path, "classification", training=training)
+    for n in ds.notes:
+        note(f"{path}: {n}")
+    return ds
+
+
+def data_name(path: str | os.PathLike[str]) -> str:
+    """A readable name for a data file: its folder for ``trec/train.jsonl``-style paths, else its stem."""
+    p = Path(path)
+    generic = {"train", "test", "dev", "data", "all"}
+    return (p.parent.name if p.stem.lower() in generic and p.parent.name else p.stem) or str(p)
+
+
+def toy_dataset(per_class_train: int, per_class_test: int, seed: int) -> tuple[Dataset, Dataset]:
+    """The project's invented 3-class set (``advisor.data.toy``) at the given sizes; test texts disjoint."""
+    from advisor.data import Example
+    from advisor.data.toy import toy_examples
+
+    train = toy_examples(per_class_train, seed)
+    test = toy_examples(per_class_test, seed + 1, exclude={x["text"] for x in train})
+
+    def ds(rows: list[dict[str, str]], part: str) -> Dataset:
+        items = [Example(r["text"], r["label"]) for r in rows]
+        return Dataset("classification", f"advisor.data.toy:{part}", items, "utf-8", [], "generated")
+
+    return ds(train, "train"), ds(test, "test")
+
+
+def train_dev_test(train: Dataset, test: Dataset | None, max_train: int | None = None):
+    """(train, dev, test) items and the split's record: dev is 10% of train (stratified, the runner's split
+    seed); without a test set, 80/10/10 of train. ``max_train`` caps the training part (a stratified subset)."""
+    from advisor.data import check_labels_seen
+
+    from ..runner import split_data
+
+    if test is not None:
+        check_labels_seen(train, test)
+        (tr, dev), split = split_data(train, (0.9, 0.1))
+        te = list(test.items)
+    else:
+        (tr, dev, te), split = split_data(train, (0.8, 0.1, 0.1))
+    if max_train is not None and len(tr) > max_train:
+        from advisor.data import stratified_split
+
+        keep = stratified_split([x.label for x in tr], (max_train / len(tr), 1 - max_train / len(tr)), 1)
+        tr = [tr[i] for i in sorted(keep.indices[0])]
+        split = {**split, "train_capped_at": max_train}
+    split = {**split, "sizes": [len(tr), len(dev), len(te)]}
+    return tr, dev, te, split
+
+
+Prepared = tuple[DataRef, list, list, list]  # the record, then train, dev and test items
+
+
+def real_set(data: str, test: str | None, max_train: int | None) -> Prepared:
+    """A user's (or a public) classification file, split as :func:`train_dev_test` says."""
+    train_ds = load_classification(data)
+    test_ds = load_classification(test, training=False) if test else None
+    tr, dev, te, split = train_dev_test(train_ds, test_ds, max_train)
+    ref = DataRef(
+        role="real",
+        name=data_name(data),
+        train=str(data),
+        test=None if test is None else str(test),
+        fingerprint=fingerprint(train_ds),
+        test_fingerprint=None if test_ds is None else fingerprint(test_ds),
+        examples={"train": len(tr), "dev": len(dev), "test": len(te)},
+        split=split,
+    )
+    return ref, tr, dev, te
+
+
+def invented_set(per_class: tuple[int, int], seed: int) -> Prepared:
+    """The project's invented set at ``per_class`` (train, test) messages per class; dev is 10% of train."""
+    train_ds, test_ds = toy_dataset(*per_class, seed)
+    tr, dev, te, split = train_dev_test(train_ds, test_ds)
+    ref = DataRef(
+        role="invented",
+        name="invented support messages",
+        train=f"advisor.data.toy.toy_examples({per_class[0]}, seed={seed})",
+        test=f"advisor.data.toy.toy_examples({per_class[1]}, seed={seed + 1}, excluding train)",
+        fingerprint=fingerprint(train_ds),
+        test_fingerprint=fingerprint(test_ds),
+        examples={"train": len(tr), "dev": len(dev), "test": len(te)},
+        split=split,
+    )
+    return ref, tr, dev, te
+
+
+def predict_labels(bundle, items) -> list[str]:
+    """A trained classifier bundle's predicted label names for ``items`` (``.text``), in order."""
+    from ..train import predict_class_ids
+
+    return [
+        bundle.labels[i] for i in predict_class_ids(bundle.model, bundle.encode_texts(x.text for x in items))
+    ]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What :func:`advisor.baselines.studies.run_study` asks of a study module's ``run(request)``."""
+
+    data: str | None  # a classification file, or None
+    test: str | None  # its test file, or None (a split of data)
+    seeds: int | None  # None: the study's own count
+    quick: bool  # the QUICK settings rather than FULL
+    cache: RunCache  # finished runs, for resuming
+    command: str  # the command line that reproduces the study
+    executor: str = "local"
+
+    def seed_list(self, default: int) -> list[int]:
+        return list(range(self.seeds or default))
+
+
+# -- resumable runs --------------------------------------------------------------------------------
+class RunCache:
+    """Finished runs of an unfinished study, one JSON file each under ``<out>.partial/``.
+
+    A run's key is a hash of everything that decides it (``settings``): change a setting and the run is redone.
+    """
+
+    def __init__(self, out: str | os.PathLike[str]):
+        out = Path(out)
+        self.folder = out.with_name(out.name + ".partial")
+
+    def _path(self, settings: Mapping[str, Any]) -> Path:
+        key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return self.folder / f"{key}.json"
+
+    def get_or_run(self, settings: Mapping[str, Any], run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        path = self._path(settings)
+        if path.is_file():
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if doc.get("settings") == json.loads(json.dumps(settings, default=str)):
+                return doc["result"]
+        result = run()
+        doc = {"settings": settings, "result": result}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, json.dumps(doc, default=str) + "\n")
+        return result
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- output ----------------------------------------------------------------------------------------
+def write_study(
+    out: str | os.PathLike[str],
+    results: StudyResults,
+    report: str,
+    plots: Mapping[str, Callable[[Path], object]],
+) -> Path:
+    """Write ``results.json``, ``report.md`` and each ``plots[name](path)`` PNG into ``out``, atomically."""
+
+    def fill(folder: Path) -> None:
+        (folder / "results.json").write_text(results.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        (folder / "report.md").write_text(report, encoding="utf-8")
+        for name, draw in plots.items():
+            draw(folder / name)
+
+    return replace_dir_atomic(out, fill)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A GitHub markdown table; the first column is left-aligned, the others right-aligned."""
+    align = [":--"] + ["--:"] * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def pts(x: float, sign: bool = False) -> str:
+    """A 0..1 score as points with one decimal: 0.8123 -> '81.2' (``sign``: '+1.2' / '-0.4')."""
+    return f"{100 * x:+.1f}" if sign else f"{100 * x:.1f}"
+
+
+def pval(p: float) -> str:
+    """A p-value for a table cell: '0.031', '< 0.001'."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_is(p: float) -> str:
+    """A p-value in a sentence: 'p = 0.031', 'p < 0.001'."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def started() -> float:
+    return time.perf_counter()
+
+
+def check_common(name: str, executor: str, seeds: int | None) -> None:
+    if name not in STUDIES:
+        from advisor.errors import did_you_mean
+
+        raise DataError(
+            f"unknown study {name!r}{did_you_mean(name, STUDIES)}; choose one of {', '.join(STUDIES)}"
+        )
+    if executor not in EXECUTORS:
+        raise DataError(f"--executor {executor}: only 'local' runs today (ray is a later issue)")
+    if seeds is not None and seeds < 1:
+        raise DataError(f"--seeds {seeds}: need at least 1")

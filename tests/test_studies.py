@@ -1,0 +1,338 @@
+"""`advisor study ...`: the statistics, verdicts that follow fabricated numbers, strict results, the CLI, and
+each study end to end in its --quick mode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import cli
+
+pytestmark = pytest.mark.baselines
+pytest.importorskip("torch")
+pytest.importorskip("scipy")
+
+import numpy as np  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from advisor.baselines.metrics import macro_f1  # noqa: E402
+from advisor.baselines.studies import pooling, stats, vanishing_gradient, widths  # noqa: E402
+from advisor.baselines.studies.common import DataRef  # noqa: E402
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+# -- statistics ------------------------------------------------------------------------------------
+def test_sign_test_over_five_seeds_never_reaches_005_and_ten_can():
+    assert stats.sign_test([1.0] * 5, [0.0] * 5)["p"] == pytest.approx(0.0625)
+    assert stats.sign_test([1.0] * 10, [0.0] * 10)["p"] == pytest.approx(2 / 2**10)
+    assert stats.sign_test([1, 2, 3], [1, 2, 3]) == {"wins": 0, "losses": 0, "ties": 3, "p": 1.0}
+
+
+def test_macro_f1_rows_equals_the_metrics_macro_f1():
+    rng = np.random.default_rng(3)
+    gold = rng.integers(0, 4, (5, 40))
+    pred = rng.integers(0, 4, (5, 40))
+    pred[0] = gold[0]
+    names = "abcd"
+    expected = [
+        macro_f1([names[i] for i in g], [names[i] for i in p]) for g, p in zip(gold, pred, strict=True)
+    ]
+    assert stats.macro_f1_rows(gold, pred, 4) == pytest.approx(expected)
+
+
+def test_paired_bootstrap_interval_holds_the_observed_difference():
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 3, 200)
+    good = np.where(rng.random((4, 200)) < 0.9, gold, (gold + 1) % 3)
+    bad = np.where(rng.random((4, 200)) < 0.6, gold, (gold + 1) % 3)
+    boot = stats.paired_bootstrap(gold, good, bad, 3, samples=300)
+    assert boot["low"] < boot["diff"] < boot["high"]
+    assert boot["low"] > 0 and boot["p"] < 0.01
+    same = stats.paired_bootstrap(gold, good, good, 3, samples=100)
+    assert same["diff"] == 0 and same["p"] == 1.0
+
+
+# -- widths: the verdict follows the numbers -------------------------------------------------------
+def _ref(name, role):
+    return DataRef(
+        role=role,
+        name=name,
+        train=name,
+        test=None,
+        fingerprint="sha256:0",
+        examples={"train": 1, "dev": 1, "test": 1},
+    )
+
+
+def _widths_results(multi_acc: float, single_acc: float) -> widths.WidthsResults:
+    """Fabricated runs: on both sets the multi-width model predicts right with multi_acc, the others single_acc."""
+    rng = np.random.default_rng(1)
+    n, filters, seeds = 150, 4, 10
+    gold = rng.integers(0, 3, n)
+    runs, tests = [], []
+    for name in ("TREC", "invented"):
+        tests.append(widths.DatasetTest(name=name, labels=["a", "b", "c"], gold=gold.tolist()))
+        for model in widths.models(filters):
+            acc = multi_acc if model.startswith("(2,3,4)") else single_acc
+            for seed in range(seeds):
+                pred = np.where(rng.random(n) < acc, gold, (gold + 1) % 3)
+                f1 = float(stats.macro_f1_rows(gold, pred, 3)[0])
+                runs.append(
+                    widths.Run(
+                        dataset=name,
+                        model=model,
+                        seed=seed,
+                        macro_f1=f1,
+                        accuracy=float((pred == gold).mean()),
+                        best_epoch=1,
+                        epochs=2,
+                        seconds=0.1,
+                        predictions=pred.tolist(),
+                    )
+                )
+    return widths.WidthsResults(
+        quick=False,
+        executor="local",
+        command="advisor study widths",
+        versions={},
+        seeds=list(range(seeds)),
+        data=[_ref("TREC", "real"), _ref("invented", "invented")],
+        config={"settings": {"filters": filters, "embed_dim": 8, "max_epochs": 2, "bootstrap": 200}},
+        seconds=1.0,
+        tests=tests,
+        runs=runs,
+        comparisons=widths.analyse(runs, tests, filters, 200),
+    )
+
+
+def test_widths_verdict_flips_with_the_numbers():
+    win = widths.verdict(_widths_results(0.9, 0.7))[0]
+    lose = widths.verdict(_widths_results(0.7, 0.9))[0]
+    noise = widths.verdict(_widths_results(0.8, 0.8))[0]
+    assert win.startswith("**Verdict on TREC**")
+    assert "equal filters per width: wins beyond noise" in win
+    assert "equal total filters: wins beyond noise" in win
+    assert "equal filters per width: loses beyond noise" in lose
+    assert "within noise" in noise and "s beyond noise" not in noise
+    report = widths.report(_widths_results(0.9, 0.7))
+    assert "| TREC | equal filters per width | (2,3,4) x 4 vs (3) x 4 |" in report
+    assert "| TREC | (3) x 12 | 12 |" in report
+
+
+# -- pooling: the hypothesis follows the per-length numbers ----------------------------------------
+def _pooling_results(last_by_bucket: list[float]) -> pooling.PoolingResults:
+    rng = np.random.default_rng(2)
+    runs = []
+    for p in pooling.POOLINGS:
+        for seed in range(5):
+            buckets = [0.85 + rng.normal(0, 0.005) for _ in last_by_bucket]
+            if p == "last":
+                buckets = [b + rng.normal(0, 0.005) for b in last_by_bucket]
+            runs.append(
+                pooling.Run(
+                    pooling=p,
+                    seed=seed,
+                    accuracy=float(np.mean(buckets)),
+                    macro_f1=float(np.mean(buckets)),
+                    buckets=buckets,
+                    best_epoch=1,
+                    epochs=2,
+                    seconds=0.1,
+                )
+            )
+    return pooling.PoolingResults(
+        quick=False,
+        executor="local",
+        command="advisor study pooling",
+        versions={},
+        seeds=list(range(5)),
+        data=[_ref("SST-2", "real")],
+        config={"settings": {"embed_dim": 8, "hidden_size": 8, "max_epochs": 2}},
+        seconds=1.0,
+        buckets=[
+            pooling.Bucket(name=n, low=lo, high=hi, n=100)
+            for n, lo, hi in [("1-10", 1, 10), ("11-20", 11, 20), ("21+", 21, None)]
+        ],
+        runs=runs,
+    )
+
+
+def test_pooling_hypothesis_supported_or_refuted_by_the_per_length_numbers():
+    supported = pooling.hypothesis(_pooling_results([0.85, 0.8, 0.6]))[1]
+    refuted = pooling.hypothesis(_pooling_results([0.6, 0.8, 0.85]))[1]
+    assert supported.startswith("**Supported**")
+    assert "the difference of the two gaps is +25.0 points" in supported
+    assert refuted.startswith("**Refuted on this data**")
+    assert "| last |" in pooling.report(_pooling_results([0.85, 0.8, 0.6]))
+
+
+def test_pooling_quartile_edges_split_the_lengths_in_quarters():
+    assert pooling.quartile_edges(list(range(1, 101))) == [25, 50, 75]
+    assert pooling.quartile_edges([5] * 10 + [6]) == [5]
+
+
+# -- vanishing-gradient ----------------------------------------------------------------------------
+def _gradient_results(forget1_keeps_more: bool, sigma: float) -> vanishing_gradient.GradientResults:
+    runs = []
+    factor = {"rnn": 0.5, "lstm": 0.8, "lstm-forget1": 0.95 if forget1_keeps_more else 0.6, "gru": 0.85}
+    for cell in vanishing_gradient.CELLS:
+        for length in (10, 100):
+            g = factor[cell] ** length
+            runs.append(
+                vanishing_gradient.Run(
+                    cell=cell,
+                    length=length,
+                    grad_init=[g, g],
+                    grad_trained=g,
+                    accuracy=0.9 if length == 10 else 0.5,
+                    ms_per_step=float(length),
+                    train_loss=0.5,
+                )
+            )
+    return vanishing_gradient.GradientResults(
+        quick=True,
+        executor="local",
+        command="advisor study vanishing-gradient",
+        versions={},
+        seeds=[0, 1],
+        data=[_ref("does token A appear", "synthetic")],
+        config={"settings": {"train_steps": 10}},
+        seconds=1.0,
+        runs=runs,
+        rnn_spectrum=[vanishing_gradient.Spectrum(seed=0, sigma_max=sigma, spectral_radius=0.6)],
+        inverse_gamma=1.0,
+    )
+
+
+def test_vanishing_gradient_findings_follow_the_numbers():
+    keeps = " ".join(vanishing_gradient.findings(_gradient_results(True, 1.2)))
+    loses = " ".join(vanishing_gradient.findings(_gradient_results(False, 0.9)))
+    assert "Forget bias 1 keeps more gradient" in keeps
+    assert "Forget bias 1 does not keep more gradient" in loses
+    assert "about 0.500 per step" in keeps
+    assert "more slowly than 0.9: LSTM (forget bias 1)" in keeps
+    assert "condition for vanishing does not hold" in keeps and "sufficient, not necessary" in keeps
+    assert "condition for vanishing holds" in loses
+
+
+def test_forget_bias_one_sets_the_forget_slice_of_b_ih_and_zeroes_b_hh():
+    s = vanishing_gradient.QUICK
+    m = vanishing_gradient.make_model("lstm-forget1", s, 0)
+    h = s.hidden_size
+    assert m.rnn.bias_ih_l0[h : 2 * h].tolist() == [1.0] * h
+    assert m.rnn.bias_hh_l0[h : 2 * h].tolist() == [0.0] * h
+    assert m.rnn.bias_ih_l0[:h].abs().max() <= 1 / h**0.5
+
+
+def test_first_state_gradient_shrinks_with_length_for_the_tanh_rnn():
+    import torch
+
+    s = vanishing_gradient.QUICK
+    model = vanishing_gradient.make_model("rnn", s, 0)
+    grads = []
+    for length in (5, 50):
+        batch = vanishing_gradient.make_batch(s.batch_size, length, s, torch.Generator().manual_seed(0))
+        grads.append(vanishing_gradient.first_state_grad(model, *batch))
+    assert grads[1] < grads[0] * 1e-3
+
+
+# -- results.json is strict -----------------------------------------------------------------------
+def test_results_model_refuses_lax_values():
+    doc = json.loads(_widths_results(0.9, 0.7).model_dump_json())
+    widths.WidthsResults.model_validate_json(json.dumps(doc))
+    for key, bad in (("seeds", ["0"]), ("quick", "yes"), ("format_version", 2), ("executor", "ray")):
+        with pytest.raises(ValidationError):
+            widths.WidthsResults.model_validate_json(json.dumps({**doc, key: bad}))
+    with pytest.raises(ValidationError):
+        widths.WidthsResults.model_validate_json(json.dumps({**doc, "extra": 1}))
+
+
+# -- the CLI --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["vanishing-gradient", "--data", "x.jsonl"], "vanishing-gradient generates its own sequences"),
+        (["pooling", "--test", "x.jsonl"], "--test needs --data"),
+        (["widths", "--data", "missing.jsonl", "--quick"], "missing.jsonl"),
+    ],
+)
+def test_study_refuses_bad_input_in_one_line(args, message, tmp_path):
+    res = run("study", *args, "--out", tmp_path / "out")
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_study_executor_is_local_only():
+    res = run("study", "widths", "--executor", "ray")
+    assert res.exit_code == 2
+    assert "'ray' is not 'local'" in res.output
+
+
+def test_study_is_a_listed_command():
+    assert "study" in run("--help").output
+
+
+def _check_folder(out, model, pngs):
+    assert sorted(p.name for p in out.iterdir()) == sorted(["report.md", "results.json", *pngs])
+    results = model.model_validate_json((out / "results.json").read_text())
+    for png in pngs:
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (out / "report.md").read_text()
+    assert "| --: |" in report and "Reproduce: `advisor study" in report
+    assert not out.with_name(out.name + ".partial").exists()
+    return results, report
+
+
+def test_widths_quick_end_to_end(tmp_path):
+    out = tmp_path / "widths"
+    res = run("study", "widths", "--quick", "--seeds", "2", "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    results, report = _check_folder(out, widths.WidthsResults, ["widths.png"])
+    assert doc == json.loads(results.model_dump_json())
+    assert results.seeds == [0, 1] and len(results.runs) == 3 * 2
+    assert results.data[0].role == "invented" and results.data[0].fingerprint.startswith("sha256:")
+    assert "No real set was given" in report
+    assert results.versions["torch"]
+
+
+@pytest.mark.slow
+def test_pooling_quick_end_to_end(tmp_path):
+    out = tmp_path / "pooling"
+    res = run("study", "pooling", "--quick", "--out", out)
+    assert res.exit_code == 0, res.output
+    results, report = _check_folder(out, pooling.PoolingResults, ["pooling.png"])
+    assert {r.pooling for r in results.runs} == set(pooling.POOLINGS)
+    assert "Hypothesis: last-state pooling loses most on long inputs" in report
+
+
+@pytest.mark.slow
+def test_vanishing_gradient_quick_end_to_end_and_resume(tmp_path):
+    out = tmp_path / "vg"
+    res = run("study", "vanishing-gradient", "--quick", "--out", out)
+    assert res.exit_code == 0, res.output
+    results, report = _check_folder(
+        out, vanishing_gradient.GradientResults, ["gradient_norm.png", "step_time.png", "toy_accuracy.png"]
+    )
+    assert "0.9^100 = 2.7e-05" in report
+    assert {r.length for r in results.runs} == set(vanishing_gradient.QUICK.lengths)
+
+
+def test_an_interrupted_study_resumes_from_its_finished_runs(tmp_path, monkeypatch):
+    from advisor.baselines.studies.common import RunCache
+
+    cache = RunCache(tmp_path / "out")
+    calls = []
+    assert cache.get_or_run({"seed": 0}, lambda: calls.append(1) or {"x": 1}) == {"x": 1}
+    assert cache.get_or_run({"seed": 0}, lambda: calls.append(1) or {"x": 2}) == {"x": 1}
+    assert cache.get_or_run({"seed": 1}, lambda: calls.append(1) or {"x": 3}) == {"x": 3}
+    assert len(calls) == 2
+    cache.clear()
+    assert not cache.folder.exists()
