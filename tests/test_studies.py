@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from advisor.baselines.metrics import macro_f1  # noqa: E402
-from advisor.baselines.studies import pooling, stats, vanishing_gradient, widths  # noqa: E402
+from advisor.baselines.studies import pooling, rewrite_report, stats, vanishing_gradient, widths  # noqa: E402
 from advisor.baselines.studies.common import DataRef  # noqa: E402
 
 
@@ -301,6 +301,8 @@ def test_widths_quick_end_to_end(tmp_path):
     assert results.data[0].role == "invented" and results.data[0].fingerprint.startswith("sha256:")
     assert "No real set was given" in report
     assert results.versions["torch"]
+    assert rewrite_report(out) == results
+    assert (out / "report.md").read_text() == report
 
 
 @pytest.mark.slow
