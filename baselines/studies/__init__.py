@@ -50,7 +50,7 @@ def run_study(
     """
     import torch
 
-    from ..runner import set_threads
+    from ..runner import BaselineError, set_threads
 
     check_common(name, executor, seeds)
     if name == "vanishing-gradient" and (data is not None or test is not None):
@@ -64,7 +64,6 @@ def run_study(
     out = Path(out) if out is not None else default_out(name, quick)
     command = command or _command(name, data, test, seeds, quick, out)
     set_threads(threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
     cache = RunCache(out)
     request = Request(
         data=None if data is None else str(data),
@@ -75,7 +74,14 @@ def run_study(
         command=command,
         executor=executor,
     )
-    results, report, plots = _module(name).run(request)
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        results, report, plots = _module(name).run(request)
+    except BaselineError as exc:  # training failed (e.g. a non-finite loss): finished runs stay for a rerun
+        raise StudyError(f"{name}: {exc}") from None
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
     write_study(out, results, report, plots)
     cache.clear()
     return results

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -267,10 +266,6 @@ def pval(p: float) -> str:
 def p_is(p: float) -> str:
     """A p-value in a sentence: 'p = 0.031', 'p < 0.001'."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def started() -> float:
-    return time.perf_counter()
 
 
 def check_common(name: str, executor: str, seeds: int | None) -> None:

@@ -237,12 +237,11 @@ def report(results: WidthsResults) -> str:
     s = results.config["settings"]
     rows = []
     for d in results.data:
-        for m in models(s["filters"]):
+        for m, fields in models(s["filters"]).items():
             rs = [r for r in results.runs if r.dataset == d.name and r.model == m]
             f1 = stats.mean_std([r.macro_f1 for r in rs])
             acc = stats.mean_std([r.accuracy for r in rs])
-            width_count = m.split(" x ")
-            total = int(width_count[1]) * len(width_count[0].strip("()").split(","))
+            total = fields["num_filters"] * len(fields["filter_widths"])
             rows.append(
                 [
                     d.name,
