@@ -201,7 +201,7 @@ def _gradient_results(forget1_keeps_more: bool, sigma: float) -> vanishing_gradi
         versions={},
         seeds=[0, 1],
         data=[_ref("does token A appear", "synthetic")],
-        config={"settings": {"train_steps": 10}},
+        config={"settings": {"train_steps": 10, "hidden_size": 8, "batch_size": 4}},
         seconds=1.0,
         runs=runs,
         rnn_spectrum=[vanishing_gradient.Spectrum(seed=0, sigma_max=sigma, spectral_radius=0.6)],
@@ -218,6 +218,20 @@ def test_vanishing_gradient_findings_follow_the_numbers():
     assert "more slowly than 0.9: LSTM (forget bias 1)" in keeps
     assert "condition for vanishing does not hold" in keeps and "sufficient, not necessary" in keeps
     assert "condition for vanishing holds" in loses
+
+
+@pytest.mark.parametrize(
+    ("module", "results"),
+    [
+        (widths, lambda: _widths_results(0.9, 0.7)),
+        (pooling, lambda: _pooling_results([0.85, 0.8, 0.6])),
+        (vanishing_gradient, lambda: _gradient_results(True, 1.2)),
+    ],
+)
+def test_plots_draw_from_the_results_alone(module, results, tmp_path):
+    for name, draw in module.plots(results()).items():
+        draw(tmp_path / name)
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_forget_bias_one_sets_the_forget_slice_of_b_ih_and_zeroes_b_hh():

@@ -400,12 +400,12 @@ def plot_gradients(results: GradientResults, path: Path) -> None:
         )
     xs = np.geomspace(lengths[0], lengths[-1], 50)
     ax.plot(xs, LESSON_FACTOR**xs, color="black", linestyle=":", label="0.9^L (the lesson)")
-    ax.set_xscale("log")
+    _length_axis(ax, lengths)
     ax.set_yscale("log")
     ax.set_xlabel("sequence length L")
     ax.set_ylabel("‖∂L/∂h_1‖ (median)")
     ax.set_title(
-        "Gradient reaching the first hidden state vs sequence length\n"
+        "tanh RNN, LSTM, GRU: gradient reaching the first hidden state vs length\n"
         f"(toy task 'does A appear', hidden {results.config['settings']['hidden_size']}; init and trained)",
         fontsize=10,
     )
@@ -413,6 +413,14 @@ def plot_gradients(results: GradientResults, path: Path) -> None:
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def _length_axis(ax, lengths: list[int]) -> None:
+    from matplotlib.ticker import NullLocator
+
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(lengths, [str(n) for n in lengths])
 
 
 def _plot_per_length(
@@ -425,7 +433,7 @@ def _plot_per_length(
     for cell in CELLS:
         rs = _runs(results, cell)
         ax.plot([r.length for r in rs], [value(r) for r in rs], marker="o", label=LABELS[cell])
-    ax.set_xscale("log")
+    _length_axis(ax, sorted({r.length for r in results.runs}))
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel("sequence length L")
