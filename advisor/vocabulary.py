@@ -17,6 +17,8 @@ Severity = Literal["refuse", "exclude", "prefer", "flag", "info"]
 Embedding = Literal["random", "static", "contextual"]
 RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
 OutputFormat = Literal["text", "markdown", "json", "prompt"]
+Pooling = Literal["max", "mean", "last"]  # how an RNN classifier pools its states
+Device = Literal["auto", "cpu", "cuda"]  # where the baselines train
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
 # `advisor study NAME` (advisor.baselines.studies); "ner" waits for transformer fine-tuning.
 StudyName = Literal["widths", "pooling", "vanishing-gradient"]
@@ -47,6 +49,8 @@ EMBEDDINGS: tuple[str, ...] = get_args(Embedding)
 RECIPE_FIELDS: tuple[str, ...] = get_args(RecipeField)
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
+POOLINGS: tuple[str, ...] = get_args(Pooling)
+DEVICES: tuple[str, ...] = get_args(Device)
 STUDIES: tuple[str, ...] = get_args(StudyName)
 EXECUTORS: tuple[str, ...] = get_args(Executor)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)

@@ -24,6 +24,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from advisor.vocabulary import POOLINGS, Pooling
+
 from . import stats
 from .common import (
     Request,
@@ -39,7 +41,6 @@ from .common import (
     table,
 )
 
-POOLINGS = ("max", "mean", "last")
 ARCH = "lstm"
 
 
@@ -61,7 +62,7 @@ TOY_SEED = 1500
 
 
 class Run(Strict):
-    pooling: Literal[POOLINGS]  # type: ignore[valid-type]
+    pooling: Pooling
     seed: int
     accuracy: float
     macro_f1: float
