@@ -144,7 +144,24 @@ def hypothesis(results: PoolingResults) -> list[str]:
             f"**Refuted on this data**: the gap does not grow with length: {facts}. Whatever last-state pooling "
             "loses here, it does not lose it for being long."
         )
-    return [claim, verdict]
+    return [claim, verdict, length_trend(results, first, last)]
+
+
+def length_trend(results: PoolingResults, first: int, last: int) -> str:
+    """How each pooling's accuracy moves from the shortest bucket to the longest."""
+    moves = {}
+    for p in POOLINGS:
+        rs = _scores(results, p)
+        moves[p] = (np.mean([r.buckets[first] for r in rs]), np.mean([r.buckets[last] for r in rs]))
+    parts = [f"{p} {pts(a)} → {pts(b)}" for p, (a, b) in moves.items()]
+    down = [p for p, (a, b) in moves.items() if b < a]
+    if len(down) == len(POOLINGS):
+        lead = "Every pooling is less accurate on the longest inputs than on the shortest"
+    elif not down:
+        lead = "No pooling is less accurate on the longest inputs than on the shortest"
+    else:
+        lead = f"Only {', '.join(down)} pooling {'is' if len(down) == 1 else 'are'} less accurate on the longest inputs"
+    return f"{lead} ({', '.join(parts)} points, shortest → longest bucket)."
 
 
 def overall(results: PoolingResults) -> str:
