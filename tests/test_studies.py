@@ -322,6 +322,16 @@ def test_widths_quick_end_to_end(tmp_path):
     assert (out / "report.md").read_text() == report
 
 
+def test_widths_is_deterministic_and_one_seed_round_trips(tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        res = run("study", "widths", "--quick", "--seeds", "1", "--out", tmp_path / name)
+        assert res.exit_code == 0, res.output
+        results = rewrite_report(tmp_path / name)  # results.json reads back (no NaN from a one-seed t-test)
+        runs.append([(r.model, r.macro_f1, r.predictions) for r in results.runs])
+    assert runs[0] == runs[1]
+
+
 @pytest.mark.slow
 def test_pooling_quick_end_to_end(tmp_path):
     out = tmp_path / "pooling"

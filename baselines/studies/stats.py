@@ -43,14 +43,15 @@ def sign_test(a: Sequence[float], b: Sequence[float]) -> dict[str, float | int]:
 def paired_t(a: Sequence[float], b: Sequence[float]) -> dict[str, float]:
     """Paired t-test of ``a - b`` across seeds: mean difference, its standard error, t and the two-sided p.
 
-    All-equal differences give p 1.0 when they are zero and 0.0 otherwise (no spread, a certain sign).
+    All-equal differences give p 1.0 when they are zero and 0.0 otherwise (no spread, a certain sign); a
+    single pair gives se 0, t 0 and p 1.0 (nothing to test; no NaN, which JSON cannot hold).
     """
     from scipy import stats
 
     diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     mean = float(diff.mean())
     if diff.size < 2:
-        return {"mean_diff": mean, "se": float("nan"), "t": float("nan"), "p": 1.0}
+        return {"mean_diff": mean, "se": 0.0, "t": 0.0, "p": 1.0}
     se = float(diff.std(ddof=1) / math.sqrt(diff.size))
     if se == 0.0:
         return {"mean_diff": mean, "se": 0.0, "t": 0.0, "p": 1.0 if mean == 0.0 else 0.0}
