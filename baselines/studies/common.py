@@ -192,8 +192,11 @@ class Request:
     command: str  # the command line that reproduces the study
     executor: str = "local"
 
-    def seed_list(self, default: int) -> list[int]:
-        return list(range(self.seeds or default))
+    def pick(self, quick: Any, full: Any) -> tuple[Any, list[int]]:
+        """The study's settings (``quick`` or ``full``, by the request) and its seeds: ``--seeds`` or the
+        settings' own ``seeds``, numbered from 0."""
+        settings = quick if self.quick else full
+        return settings, list(range(self.seeds or settings.seeds))
 
 
 # -- resumable runs --------------------------------------------------------------------------------

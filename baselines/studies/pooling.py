@@ -270,8 +270,7 @@ def run(req: Request) -> tuple[PoolingResults, str, dict[str, Callable[[Path], o
     from ..runner import train_neural
 
     t0 = time.perf_counter()
-    s = QUICK if req.quick else FULL
-    seed_list = req.seed_list(s.seeds)
+    s, seed_list = req.pick(QUICK, FULL)
     n_seeds = len(seed_list)
     if req.data is not None:
         ref, tr, dev, te = real_set(req.data, req.test, s.max_train)

@@ -454,8 +454,7 @@ def run(req: Request) -> tuple[GradientResults, str, dict[str, Callable[[Path], 
     import torch
 
     t0 = time.perf_counter()
-    s = QUICK if req.quick else FULL
-    seed_list = req.seed_list(s.seeds)
+    s, seed_list = req.pick(QUICK, FULL)
     n_seeds = len(seed_list)
     cache = req.cache
     runs: list[Run] = []

@@ -356,8 +356,7 @@ def run(req: Request) -> tuple[WidthsResults, str, dict[str, Callable[[Path], ob
     from ..runner import train_neural
 
     t0 = time.perf_counter()
-    s = QUICK if req.quick else FULL
-    seed_list = req.seed_list(s.seeds)
+    s, seed_list = req.pick(QUICK, FULL)
     n_seeds = len(seed_list)
     sets = [] if req.data is None else [real_set(req.data, req.test, s.max_train)]
     sets.append(invented_set(s.toy_per_class, TOY_SEED))
