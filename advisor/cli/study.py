@@ -19,7 +19,7 @@ from advisor.vocabulary import EXECUTORS, STUDIES
 
 
 @click.command("study", context_settings=CONTEXT_SETTINGS)
-@click.argument("name", type=click.Choice(STUDIES))
+@click.argument("name", type=click.Choice(STUDIES), metavar="NAME")
 @click.option(
     "--data",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -58,6 +58,7 @@ def study(name, data, test_file, seeds, quick, executor, out, threads, json_):
     widths              TextCNN filter widths (2,3,4) against (3), both filter budgets, >= 10 seeds
     pooling             LSTM max / mean / last-state pooling, overall and per length bucket
     vanishing-gradient  gradient to the first hidden state against length, RNN / LSTM / GRU
+    (ner, the lesson's hard exercise, comes with transformer fine-tuning)
 
     Finished runs are kept beside --out until the study is written: the same command resumes.
 
