@@ -79,6 +79,14 @@ def with_checkpoint_refs(doc: dict) -> dict:
     from advisor.evidence import Run
 
     if "checkpoint" in Run.model_fields:
+        n = doc["data"]["examples"]
+        doc["data"]["split"] = {  # the shipped policy's evidence split: public too
+            "seed": 12345,
+            "fractions": [0.8, 0.2],
+            "sizes": [n - n // 5, n // 5],
+            "stratified": True,
+            "note": "stratified",
+        }
         for run in doc["runs"]:
             name = f"evidence.json.d/{run['arch']}-seed{run['seed']}"
             run["checkpoint"] = {"path": name, "files": {f: "0" * 64 for f in ("manifest.json", "model.pt")}}
