@@ -113,7 +113,10 @@ class Policy(StrictModel):
     min_learned_margin: float = _setting(
         0.05,
         "TEP101: a classification baseline counts only if its best dev accuracy beats the dev split's "
-        "majority-class rate by at least this (benchmarks/results/learned_margin.md).",
+        "majority-class rate by at least this. Measured (benchmarks/results/learned_margin.md: TextCNN, TREC, "
+        "MR, SST-2 at 250 and 500 examples, 3 seeds): 5 of 18 honest runs fall below 0.05 (SST-2 +0.02, "
+        "MR +0.02) and are left out of the floor; no (dataset, size) had no run above it; 0.10 would refuse "
+        "SST-2 at 500 outright.",
         ge=0,
         le=1,
     )
