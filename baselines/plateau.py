@@ -112,7 +112,8 @@ def write_evidence(out: str | Path, doc: dict) -> dict:
     """Validate ``doc`` against ``advisor.evidence.PlateauEvidence``, write the plots named in ``doc["plots"]``
     beside ``out``, then ``doc`` to ``out`` (atomically).
 
-    Returns the command's summary: the evidence path, verdict, floor, learning curve and plot paths.
+    Returns the command's summary: the evidence path, verdict, floor, learning curve, plot paths and the
+    checkpoints folder (written before, by :func:`save_checkpoints`).
     """
     from advisor.baselines.plots import plot_curves, plot_learning_curve
 
@@ -135,6 +136,7 @@ def write_evidence(out: str | Path, doc: dict) -> dict:
         "learning_curve": doc["learning_curve"],
         "learning_curve_note": doc["learning_curve_note"],
         "plots": {k: str(out.parent / v) for k, v in plots.items()},
+        "checkpoints": str(checkpoints_folder(out)),
         "seconds": doc["seconds"],
     }
 

@@ -1451,6 +1451,8 @@ CHANGED_POLICY = Policy(
 
 
 def _shown(value) -> set[str]:
+    if isinstance(value, str):  # a choice (policy.evidence_check)
+        return {value}
     return {f"{value:,}", f"{value}"} | ({f"{value:.0%}"} if type(value) is float else set())
 
 
@@ -1459,5 +1461,5 @@ def test_builtin_rule_texts_show_the_policy_values_in_force():
     values = CHANGED_POLICY.as_dict()
     for rule in Engine(entry_points=False).rules.values():
         shown = rule.rendered(CHANGED_POLICY)
-        for name in re.findall(r"policy\.([a-z_]+)", rule.summary + rule.docs):
+        for name in re.findall(r"policy\.([a-z][a-z0-9_]*)", rule.summary + rule.docs):
             assert any(v in shown.summary + shown.docs for v in _shown(values[name])), (rule.id, name)

@@ -16,8 +16,6 @@ from advisor.evidence import SCHEMA_VERSION, plateau_verdict
 
 from .forge import forged, load, policy_file, recommend_doc, sha256, with_checkpoint_refs, write
 
-OPEN = "accepted when issue 8 was filed"
-
 
 def refused(doc: dict) -> str:
     """The evidence reason of a recommendation that must have refused the evidence (and fine-tuning)."""
@@ -321,17 +319,38 @@ def test_a_cuda_trained_run_says_it_cannot_be_reproduced_on_cpu(toy_data, eviden
     assert "cannot be reproduced on CPU" in refused(recommend_doc(toy_data, ev, "--reproduce"))
 
 
-@pytest.mark.baselines
-def test_without_torch_evidence_is_not_accepted(toy_data, evidence_copy):
+def evidence_in_a_fresh_process(args: list[str], *, block_torch: bool = False) -> tuple[dict | None, bool]:
+    """`advisor ARGS` (a recommend --json) in a new interpreter: (its evidence report, whether torch got loaded).
+    ``block_torch`` makes ``import torch`` fail there, as on a light install."""
     code = (
-        "import sys, json; sys.modules['torch'] = None\n"
-        "from click.testing import CliRunner\nfrom advisor.cli import cli\n"
-        f"r = CliRunner().invoke(cli, ['recommend', '--data', {str(toy_data)!r}, '--evidence', {str(evidence_copy())!r}, '--json'])\n"
-        "print(json.dumps(json.loads(r.output)['evidence']))"
+        "import sys, json\n"
+        + ("sys.modules['torch'] = None\n" if block_torch else "")
+        + "from click.testing import CliRunner\nfrom advisor.cli import cli\n"
+        f"r = CliRunner().invoke(cli, {args!r})\nassert r.exit_code == 0, r.output\n"
+        "print(json.dumps([json.loads(r.output)['evidence'], sys.modules.get('torch') is not None]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert out.returncode == 0, out.stderr
-    ev = json.loads(out.stdout)
+    evidence, torch_loaded = json.loads(out.stdout)
+    return evidence, torch_loaded
+
+
+@pytest.mark.baselines
+def test_without_torch_evidence_is_not_accepted(toy_data, evidence_copy):
+    args = ["recommend", "--data", str(toy_data), "--evidence", str(evidence_copy()), "--json"]
+    ev, _ = evidence_in_a_fresh_process(args, block_torch=True)
     assert not ev["accepted"] and ev["reason"].startswith("cannot re-evaluate: pip install")
+
+
+@pytest.mark.parametrize("structural_evidence", [False, True], ids=["data", "data+structural-evidence"])
+def test_only_evidence_loads_torch(toy_data, tmp_path, structural_evidence):
+    """`recommend --data` stays torch-free; so does evidence checked structurally (nothing to re-evaluate)."""
+    args = ["recommend", "--data", str(toy_data), "--json"]
+    if structural_evidence:
+        ev = write(tmp_path / "e.json", with_checkpoint_refs(forged(toy_data, [0.5, 0.9, 0.9, 0.9, 0.9])))
+        args += ["--evidence", str(ev), "--policy", str(policy_file(tmp_path, evidence_check="structural"))]
+    evidence, torch_loaded = evidence_in_a_fresh_process(args)
+    assert not torch_loaded
+    assert (evidence is not None and evidence["accepted"]) == structural_evidence
