@@ -413,9 +413,13 @@ def verify(
         if (run.arch, run.seed) in seen:
             return _reject(p, f"duplicate run ({run.arch}, seed {run.seed}): each (architecture, seed) once")
         seen.add((run.arch, run.seed))
-        if run.checkpoint.path in folders:
-            return _reject(p, f"{name}: checkpoint {shown(run.checkpoint.path)} is another run's")
-        folders.add(run.checkpoint.path)
+        weights = run.checkpoint.files.get("model.pt")
+        if run.checkpoint.path in folders or (weights is not None and weights in folders):
+            return _reject(
+                p,
+                f"{name}: checkpoint {shown(run.checkpoint.path)} is another run's (same folder or weights)",
+            )
+        folders.update({run.checkpoint.path} | ({weights} if weights is not None else set()))
         curve = run.dev_curve
         ok, best_epoch = plateau_verdict(curve, patience, min_delta)
         if not ok:

@@ -84,7 +84,10 @@ def make_evidence(path, data_file, **changes):
                 "best_epoch": 3,
                 "best_dev": 0.8,
                 "plateaued": True,
-                "checkpoint": {"path": f"evidence.json.d/textcnn-seed{s}", "files": {"model.pt": "0" * 64}},
+                "checkpoint": {
+                    "path": f"evidence.json.d/textcnn-seed{s}",
+                    "files": {"model.pt": f"{s:064x}"},
+                },
                 "device": "cpu",
             }
             for s in range(2)

@@ -242,6 +242,20 @@ def test_five_copies_of_the_same_runs_are_refused(toy_data, evidence_copy):
 
 
 @pytest.mark.baselines
+def test_one_checkpoint_copied_under_another_seed_is_refused(toy_data, evidence_copy):
+    import shutil
+
+    ev = evidence_copy()
+    doc = load(ev)
+    copy = json.loads(json.dumps(doc["runs"][0]))
+    copy["seed"] = 7
+    copy["checkpoint"]["path"] = "evidence.json.d/textcnn-seed7"
+    shutil.copytree(ev.parent / doc["runs"][0]["checkpoint"]["path"], ev.parent / copy["checkpoint"]["path"])
+    doc["runs"].append(copy)
+    assert "is another run's (same folder or weights)" in refused(recommend_doc(toy_data, write(ev, doc)))
+
+
+@pytest.mark.baselines
 def test_one_edited_weight_tensor_with_its_sha256_updated_is_refused_by_the_score(toy_data, evidence_copy):
     import torch
 
@@ -296,9 +310,10 @@ def test_a_real_baseline_below_the_learned_margin_is_refused(toy_data, evidence_
 
 
 @pytest.mark.baselines
-def test_reproduce_accepts_the_real_file_and_refuses_a_bent_tail(toy_data, evidence_copy):
+def test_reproduce_accepts_the_real_file_and_refuses_a_bent_tail(toy_data, evidence_copy, tmp_path):
     ev = evidence_copy()
-    assert "reproduced" in accepted(recommend_doc(toy_data, ev, "--reproduce"))["reason"]
+    policy = policy_file(tmp_path, evidence_check="reproduce")  # the policy's way to ask for --reproduce
+    assert "reproduced on CPU" in accepted(recommend_doc(toy_data, ev, "--policy", str(policy)))["reason"]
     doc = load(ev)
     for run in doc["runs"]:  # the epochs after the best, lowered: re-evaluation cannot see it, retraining can
         b = run["best_epoch"]

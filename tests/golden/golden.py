@@ -112,7 +112,7 @@ def write_inputs(folder: Path) -> None:
                     "best_epoch": 3,
                     "best_dev": max(curve),
                     "plateaued": True,
-                    "checkpoint": {"path": f"ev.json.d/{arch}-seed{s}", "files": {"model.pt": "0" * 64}},
+                    "checkpoint": {"path": f"ev.json.d/{arch}-seed{s}", "files": {"model.pt": f"{s:064x}"}},
                     "device": "cpu",
                 }
                 for s in range(2)
