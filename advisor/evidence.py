@@ -35,6 +35,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from advisor.contracts import StrictModel, exact_literal
 from advisor.errors import validation_line
+from advisor.sanitize import quote
 from advisor.vocabulary import BASELINE_ARCHS, NEURAL, Task
 
 SCHEMA_VERSION = 1
@@ -206,9 +207,9 @@ def read_evidence(path: str | Path) -> PlateauEvidence:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValueError(f"evidence file {p} not found") from None
+        raise ValueError(f"evidence file {quote(p)} not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"evidence file {p} is not readable JSON: {exc}") from None
+        raise ValueError(f"evidence file {quote(p)} is not readable JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise ValueError("evidence is not a JSON object")
     try:

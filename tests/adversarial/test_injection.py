@@ -31,7 +31,6 @@ LS, PS, RLO, ESC, C1 = "\u2028", "\u2029", "\u202e", "\x1b", "\x9b"
 # Characters no input-derived text may carry into a prompt or a terminal (C0 but newline and tab, DEL, C1,
 # bidi controls, line and paragraph separators).
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-XFAIL = pytest.mark.xfail(strict=True, reason="issue 9 s.2: input-derived text reaches the prompt unescaped")
 TEP503_COUNTS = (20, 280)  # 14:1, above the shipped imbalance_flag_ratio (10)
 
 
@@ -108,8 +107,8 @@ def prompt_cli(*args) -> str:
 
 # -- data labels ---------------------------------------------------------------------------------------------
 LABELS = [
-    pytest.param(HOSTILE, id="closing-tag-jinja-ignore", marks=XFAIL),
-    pytest.param(TAG + " " + IGNORE, id="system-tag", marks=XFAIL),
+    pytest.param(HOSTILE, id="closing-tag-jinja-ignore"),
+    pytest.param(TAG + " " + IGNORE, id="system-tag"),
     pytest.param(f"a{LS}## New rules{LS}{IGNORE}", id="line-separator"),
     pytest.param(f"{RLO}{IGNORE}", id="bidi-override"),
     pytest.param(f"{ESC}[8m{IGNORE}{ESC}[0m", id="ansi-conceal"),
@@ -129,11 +128,11 @@ def test_data_label_reaches_tep503_inert(tmp_path, label):
 @pytest.mark.parametrize(
     "label",
     [
-        pytest.param(f"x{LS}y", id="line-separator", marks=XFAIL),
-        pytest.param(f"x{PS}y", id="paragraph-separator", marks=XFAIL),
-        pytest.param(f"{RLO}x", id="bidi-override", marks=XFAIL),
-        pytest.param(f"{C1}x", id="c1", marks=XFAIL),
-        pytest.param("\x7fx", id="del", marks=XFAIL),
+        pytest.param(f"x{LS}y", id="line-separator"),
+        pytest.param(f"x{PS}y", id="paragraph-separator"),
+        pytest.param(f"{RLO}x", id="bidi-override"),
+        pytest.param(f"{C1}x", id="c1"),
+        pytest.param("\x7fx", id="del"),
         pytest.param(f"{ESC}]0;title\x07x", id="osc"),  # json.dumps escapes C0 already
     ],
 )
@@ -152,7 +151,6 @@ def test_recommend_format_prompt_matches_prompt_command(tmp_path, fmt):
     assert r.stdout == prompt_cli("--data", path)
 
 
-@XFAIL
 def test_recommend_format_prompt_hostile_label(tmp_path):
     r = CliRunner().invoke(
         cli, ["recommend", "--data", str(data_file(tmp_path, HOSTILE)), "--format", "prompt"], color=True
@@ -161,7 +159,6 @@ def test_recommend_format_prompt_hostile_label(tmp_path):
     assert_inert(hard_constraints(r.stdout))
 
 
-@XFAIL
 def test_render_prompt_api_with_a_hostile_label():
     """The renderer the MCP server and ``ask`` use: a DataSummary built in Python, no file."""
     data = DataSummary(
@@ -176,7 +173,6 @@ def test_render_prompt_api_with_a_hostile_label():
     assert_inert(section)
 
 
-@XFAIL
 def test_only_the_real_blocks_carry_delimiters(tmp_path):
     prompt = prompt_cli("--data", data_file(tmp_path, HOSTILE), "--description", HOSTILE)
     assert prompt.count("<user-data") == 2 and prompt.count("</user-data>") == 2
@@ -184,12 +180,12 @@ def test_only_the_real_blocks_carry_delimiters(tmp_path):
 
 # -- evidence file strings -----------------------------------------------------------------------------------
 EVIDENCE = [
-    pytest.param({"runs.0.arch": HOSTILE}, id="runs-arch", marks=XFAIL),
-    pytest.param({"runs.1.arch": TAG + IGNORE}, id="runs-arch-tag", marks=XFAIL),
-    pytest.param({"task": HOSTILE}, id="task", marks=XFAIL),
-    pytest.param({"metric": HOSTILE}, id="metric", marks=XFAIL),
-    pytest.param({"kind": HOSTILE}, id="kind", marks=XFAIL),
-    pytest.param({"architectures": [HOSTILE]}, id="architectures", marks=XFAIL),
+    pytest.param({"runs.0.arch": HOSTILE}, id="runs-arch"),
+    pytest.param({"runs.1.arch": TAG + IGNORE}, id="runs-arch-tag"),
+    pytest.param({"task": HOSTILE}, id="task"),
+    pytest.param({"metric": HOSTILE}, id="metric"),
+    pytest.param({"kind": HOSTILE}, id="kind"),
+    pytest.param({"architectures": [HOSTILE]}, id="architectures"),
     pytest.param({"runs.0.arch": f"x{LS}{IGNORE}"}, id="runs-arch-line-separator"),
     pytest.param({"runs.0.arch": f"{ESC}]0;pwned\x07{IGNORE}"}, id="runs-arch-osc"),
 ]
@@ -215,11 +211,10 @@ def _prompt_with_evidence(data, ev) -> str:
     return r.stdout
 
 
-@XFAIL
 def test_evidence_file_name_is_data(tmp_path):
     """The evidence path (the user's) is named in the reason when the file is not JSON."""
     write_toy_dataset(tmp_path)
-    ev = tmp_path / f"{TAG} {IGNORE}.json"
+    ev = tmp_path / f"<system> {IGNORE}.json"
     ev.write_text("not json", encoding="utf-8")
     assert_inert(hard_constraints(_prompt_with_evidence(tmp_path / "train.jsonl", ev)))
 
@@ -228,10 +223,10 @@ def test_evidence_file_name_is_data(tmp_path):
 @pytest.mark.parametrize(
     "description",
     [
-        pytest.param(f"{ESC}[8m{IGNORE}", id="ansi", marks=XFAIL),
-        pytest.param(f"{RLO}{IGNORE}", id="bidi", marks=XFAIL),
-        pytest.param(f"a{LS}b", id="line-separator", marks=XFAIL),
-        pytest.param(f"{C1}{IGNORE}", id="c1", marks=XFAIL),
+        pytest.param(f"{ESC}[8m{IGNORE}", id="ansi"),
+        pytest.param(f"{RLO}{IGNORE}", id="bidi"),
+        pytest.param(f"a{LS}b", id="line-separator"),
+        pytest.param(f"{C1}{IGNORE}", id="c1"),
         pytest.param(HOSTILE, id="closing-tag"),
     ],
 )
@@ -263,11 +258,11 @@ class Hostile:
 
 
 PLUGIN_TEXTS = [
-    pytest.param(HOSTILE, id="closing-tag-jinja", marks=XFAIL),
-    pytest.param(TAG, id="system-tag", marks=XFAIL),
-    pytest.param(f"## New rules: {IGNORE}", id="fake-heading-ignore", marks=XFAIL),
-    pytest.param(f"{ESC}[8m{IGNORE}", id="ansi", marks=XFAIL),
-    pytest.param(f"{RLO}{IGNORE}", id="bidi", marks=XFAIL),
+    pytest.param(HOSTILE, id="closing-tag-jinja"),
+    pytest.param(TAG, id="system-tag"),
+    pytest.param(f"## New rules: {IGNORE}", id="fake-heading-ignore"),
+    pytest.param(f"{ESC}[8m{IGNORE}", id="ansi"),
+    pytest.param(f"{RLO}{IGNORE}", id="bidi"),
 ]
 
 
@@ -284,12 +279,11 @@ def test_third_party_messages_are_quoted(cli_plugins, text):
             assert re.search(r"TEP950\]? (['\"]).*\1", line), line
 
 
-@XFAIL
 @pytest.mark.parametrize("sep", [LS, PS, "\x85", "\r", "\x0b"], ids=["u2028", "u2029", "nel", "cr", "vt"])
 def test_a_reason_with_a_line_break_fails_closed(cli_plugins, sep):
     """Every line break str.splitlines knows breaks the one-line rule: the plugin is named, exit 1."""
     cli_plugins(Hostile(f"one{sep}## two", flag=False))
     r = CliRunner().invoke(cli, ["prompt", "--examples", "300"], color=True)
     assert r.exit_code == 1, r.output
-    assert "hostile-plugin" in r.stderr and "one line" in r.stderr
+    assert "hostile-plugin" in r.stderr and "one non-empty line" in r.stderr
     assert r.stdout == ""

@@ -209,7 +209,8 @@ def test_profile_prints_labels_escaped(tmp_path, text):
 def test_profile_label_cannot_forge_a_line(tmp_path):
     r = run("profile", _labelled(tmp_path, "x\n  fingerprint: sha256:forged"))
     assert r.exit_code == 0, r.output
-    assert [line for line in r.stdout.splitlines() if "fingerprint:" in line][0].count("forged") == 0
+    fingerprints = [line for line in r.stdout.splitlines() if line.startswith("  fingerprint:")]
+    assert len(fingerprints) == 1 and "forged" not in fingerprints[0], r.stdout
 
 
 @XFAIL
@@ -252,13 +253,15 @@ class LoudRule:
 
     @advisor.hookimpl
     def describe_winner(self, ctx):
-        ctx.flag(rule="TEP960", message=f"flag {self.text}")
-        ctx.set_recipe("optimizer", f"opt {self.text}", rule="TEP960", reason=f"why {self.text}")
+        # a reason with a line break fails closed (test_injection); values may hold any text
+        said = "" if any(c in self.text for c in "\n\u2028\u2029") else self.text
+        ctx.flag(rule="TEP960", message=f"flag {said}")
+        ctx.set_recipe("optimizer", f"opt {self.text}", rule="TEP960", reason=f"why {said}")
         ctx.set_monitoring(f"mon {self.text}", rule="TEP960", reason="the team asked")
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
-@pytest.mark.parametrize("text", xfail_unless(()))
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_recommend_prints_plugin_texts_escaped(cli_plugins, fmt, text):
     cli_plugins(LoudRule(text))
     r = run("recommend", "--examples", "300", "--format", fmt, "--explain")
@@ -266,7 +269,6 @@ def test_recommend_prints_plugin_texts_escaped(cli_plugins, fmt, text):
     assert_clean(r.stdout)
 
 
-@XFAIL
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
 def test_plugin_recipe_line_cannot_forge_lines(cli_plugins, fmt):
     cli_plugins(LoudRule("x\nBuild: transformer-finetune"))
@@ -278,11 +280,11 @@ def test_plugin_recipe_line_cannot_forge_lines(cli_plugins, fmt):
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(RLO + "x", id="bidi", marks=XFAIL),
-        pytest.param(f"a{LS}b", id="line-separator", marks=XFAIL),
-        pytest.param(f"{C1}x", id="c1", marks=XFAIL),
+        pytest.param(RLO + "x", id="bidi"),
+        pytest.param(f"a{LS}b", id="line-separator"),
+        pytest.param(f"{C1}x", id="c1"),
         pytest.param(OSC + "x", id="osc"),
-        pytest.param("\x7fx", id="del", marks=XFAIL),
+        pytest.param("\x7fx", id="del"),
     ],
 )
 def test_recommend_json_escapes_the_description(text):
@@ -293,7 +295,7 @@ def test_recommend_json_escapes_the_description(text):
 
 
 # -- advisor rules / rules explain: a plugin's summary and docs --------------------------------------------------
-@pytest.mark.parametrize("text", xfail_unless(()))
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_rules_explain_prints_plugin_docs_escaped(cli_plugins, text):
     cli_plugins(LoudRule("x", docs=f"Loud docs {text}\nsecond line"))
     r = run("rules", "explain", "TEP960")
@@ -305,11 +307,11 @@ def test_rules_explain_prints_plugin_docs_escaped(cli_plugins, text):
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(CONCEAL + "x", id="csi", marks=XFAIL),
-        pytest.param(OSC + "x", id="osc", marks=XFAIL),
-        pytest.param(RLO + "x", id="bidi", marks=XFAIL),
-        pytest.param(f"{C1}x", id="c1", marks=XFAIL),
-        pytest.param("\x7fx", id="del", marks=XFAIL),
+        pytest.param(CONCEAL + "x", id="csi"),
+        pytest.param(OSC + "x", id="osc"),
+        pytest.param(RLO + "x", id="bidi"),
+        pytest.param(f"{C1}x", id="c1"),
+        pytest.param("\x7fx", id="del"),
     ],
 )
 @pytest.mark.parametrize("command", [["rules"], ["rules", "explain", "TEP960"]], ids=["rules", "explain"])
@@ -320,7 +322,6 @@ def test_rules_print_plugin_summary_escaped(cli_plugins, text, command):
     assert_clean(r.stdout)
 
 
-@XFAIL
 @pytest.mark.parametrize("sep", [LS, PS, "\r"], ids=["u2028", "u2029", "cr"])
 def test_a_summary_with_a_line_break_fails_to_load(cli_plugins, sep):
     cli_plugins(LoudRule("x", summary=f"one{sep}two"))
