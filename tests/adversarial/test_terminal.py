@@ -360,3 +360,52 @@ def test_baseline_predict_escapes_a_label_from_the_training_data(ngram_model):
     assert r.exit_code == 0, r.output
     assert "billing" in r.stdout
     assert_clean(r.stdout)
+
+
+# -- error lines: a file name or value the user gave, echoed back ----------------------------------------------
+def _error_cases(tmp_path):
+    bad = tmp_path / f"{OSC}data.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    answer = tmp_path / f"{OSC}answer.json"
+    answer.write_text("{nope", encoding="utf-8")
+    return {
+        "profile-missing": ["profile", tmp_path / f"{OSC}missing.jsonl"],
+        "profile-bad-data": ["profile", bad],
+        "recommend-bad-data": ["recommend", "--data", bad],
+        "check-bad-answer": ["check", answer, "--examples", "300"],
+        "policy-missing": ["recommend", "--examples", "300", "--policy", tmp_path / f"{CONCEAL}policy.toml"],
+        "evidence-missing": ["recommend", "--data", bad, "--evidence", tmp_path / f"{RLO}ev.json"],
+    }
+
+
+@XFAIL
+@pytest.mark.parametrize(
+    "case",
+    [
+        "profile-missing",
+        "profile-bad-data",
+        "recommend-bad-data",
+        "check-bad-answer",
+        "policy-missing",
+        "evidence-missing",
+    ],
+)
+def test_error_lines_escape_what_the_user_gave(tmp_path, case):
+    r = run(*_error_cases(tmp_path)[case])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, ascii(r.stderr)
+    assert_clean(r.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["rules", "explain", f"{OSC}TEP1"], id="unknown-rule"),
+        pytest.param(["recommend", "--examples", "300", "--language", OSC], id="bad-language"),
+    ],
+)
+def test_error_lines_quote_values_with_repr(args):
+    """Values are echoed through repr (every control character escaped) already."""
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert_clean(r.stderr)
