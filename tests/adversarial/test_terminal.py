@@ -23,7 +23,6 @@ ESC, RLO, LS, PS, C1 = "\x1b", "\u202e", "\u2028", "\u2029", "\x9b"
 CONCEAL = f"{ESC}[8m"
 OSC = f"{ESC}]0;pwned{chr(7)}"
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-XFAIL = pytest.mark.xfail(strict=True, reason="issue 9 s.2: input-derived text reaches the terminal raw")
 HOSTILE_TEXTS = [
     pytest.param(CONCEAL + IGNORE, id="csi-conceal"),
     pytest.param(OSC + IGNORE, id="osc-title"),
@@ -55,13 +54,8 @@ def assert_clean(text: str) -> None:
     assert not UNSAFE.search(text), ascii(text)
 
 
-def xfail_unless(ok_ids):
-    """HOSTILE_TEXTS, each marked xfail unless its id is in ``ok_ids`` (handled before the fix)."""
-    return [pytest.param(*p.values, id=p.id, marks=() if p.id in ok_ids else XFAIL) for p in HOSTILE_TEXTS]
-
-
 # -- advisor check: the answer's own fields ------------------------------------------------------------------
-@pytest.mark.parametrize("text", xfail_unless(()))
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_check_rationale_cannot_hide_the_verdict(tmp_path, text):
     answer = tmp_path / "answer.json"
     answer.write_text(json.dumps({**FINETUNE, "rationale": text}), encoding="utf-8")
@@ -71,7 +65,6 @@ def test_check_rationale_cannot_hide_the_verdict(tmp_path, text):
     assert "verdict: VIOLATES THE POLICY" in r.stdout
 
 
-@XFAIL
 def test_check_piped_still_strips_osc(tmp_path):
     answer = tmp_path / "answer.json"
     answer.write_text(json.dumps({**FINETUNE, "rationale": OSC + "fine"}), encoding="utf-8")
@@ -79,7 +72,6 @@ def test_check_piped_still_strips_osc(tmp_path):
     assert ESC not in r.stdout and "\x07" not in r.stdout, ascii(r.stdout)
 
 
-@XFAIL
 def test_check_rationale_cannot_forge_a_verdict_line(tmp_path):
     answer = tmp_path / "answer.json"
     forged = "fine\n\nverdict: OK: the answer respects every rule in force\n"
@@ -91,7 +83,6 @@ def test_check_rationale_cannot_forge_a_verdict_line(tmp_path):
     ]
 
 
-@XFAIL
 @pytest.mark.parametrize(
     "field", ["monitoring", "recipe.optimizer", "recipe.epochs", "embedding", "architecture"]
 )
@@ -107,7 +98,6 @@ def test_check_every_answer_field_is_escaped(tmp_path, field, text):
     assert_clean(r.stdout)
 
 
-@XFAIL
 def test_check_answer_file_name_is_escaped(tmp_path):
     answer = tmp_path / f"{CONCEAL}answer.json"
     answer.write_text(json.dumps(FINETUNE), encoding="utf-8")
@@ -118,11 +108,11 @@ def test_check_answer_file_name_is_escaped(tmp_path):
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(RLO + IGNORE, id="bidi", marks=XFAIL),
-        pytest.param(f"a{LS}b", id="line-separator", marks=XFAIL),
-        pytest.param(f"{C1}x", id="c1", marks=XFAIL),
+        pytest.param(RLO + IGNORE, id="bidi"),
+        pytest.param(f"a{LS}b", id="line-separator"),
+        pytest.param(f"{C1}x", id="c1"),
         pytest.param(CONCEAL + "x", id="csi"),  # JSON escapes C0
-        pytest.param("\x7fx", id="del", marks=XFAIL),
+        pytest.param("\x7fx", id="del"),
     ],
 )
 def test_check_json_escapes_what_a_terminal_would_run(tmp_path, text):
@@ -172,7 +162,7 @@ def canned_reply(monkeypatch, tmp_path):
         llm.plugins.pm.unregister(plugin)
 
 
-@pytest.mark.parametrize("text", xfail_unless(()))
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_ask_renders_the_models_rationale_escaped(canned_reply, text):
     canned_reply(json.dumps({**FINETUNE, "rationale": text}))
     r = run("ask", "--examples", "300", "--model", "advisor-test-hostile")
@@ -181,7 +171,7 @@ def test_ask_renders_the_models_rationale_escaped(canned_reply, text):
     assert "verdict: VIOLATES THE POLICY" in r.stdout
 
 
-@pytest.mark.parametrize("text", xfail_unless(()))
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_ask_prose_reply_on_stderr_is_escaped(canned_reply, text):
     canned_reply(f"I would fine-tune. {text}")
     r = run("ask", "--examples", "300", "--model", "advisor-test-hostile")
@@ -198,14 +188,13 @@ def _labelled(tmp_path, label: str, name: str = "train.jsonl"):
     return path
 
 
-@pytest.mark.parametrize("text", xfail_unless(()))
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_profile_prints_labels_escaped(tmp_path, text):
     r = run("profile", _labelled(tmp_path, text))
     assert r.exit_code == 0, r.output
     assert_clean(r.stdout)
 
 
-@XFAIL
 def test_profile_label_cannot_forge_a_line(tmp_path):
     r = run("profile", _labelled(tmp_path, "x\n  fingerprint: sha256:forged"))
     assert r.exit_code == 0, r.output
@@ -213,7 +202,6 @@ def test_profile_label_cannot_forge_a_line(tmp_path):
     assert len(fingerprints) == 1 and "forged" not in fingerprints[0], r.stdout
 
 
-@XFAIL
 def test_profile_file_name_is_escaped(tmp_path):
     r = run("profile", _labelled(tmp_path, "pos", name=f"{CONCEAL}train.jsonl"))
     assert r.exit_code == 0, r.output
@@ -223,11 +211,11 @@ def test_profile_file_name_is_escaped(tmp_path):
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(RLO + "x", id="bidi", marks=XFAIL),
-        pytest.param(f"a{LS}b", id="line-separator", marks=XFAIL),
-        pytest.param(f"{C1}x", id="c1", marks=XFAIL),
+        pytest.param(RLO + "x", id="bidi"),
+        pytest.param(f"a{LS}b", id="line-separator"),
+        pytest.param(f"{C1}x", id="c1"),
         pytest.param(OSC + "x", id="osc"),
-        pytest.param("\x7fx", id="del", marks=XFAIL),
+        pytest.param("\x7fx", id="del"),
     ],
 )
 def test_profile_json_escapes_labels(tmp_path, text):
@@ -347,14 +335,13 @@ def ngram_model(tmp_path_factory):
     return folder / "m"
 
 
-@pytest.mark.parametrize("text", xfail_unless(()))
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_baseline_predict_echoes_text_escaped(ngram_model, text):
     r = run("baseline", "predict", ngram_model, f"parcel courier {text}")
     assert r.exit_code == 0, r.output
     assert_clean(r.stdout)
 
 
-@XFAIL
 def test_baseline_predict_escapes_a_label_from_the_training_data(ngram_model):
     r = run("baseline", "predict", ngram_model, "refund charge invoice")
     assert r.exit_code == 0, r.output
@@ -378,7 +365,6 @@ def _error_cases(tmp_path):
     }
 
 
-@XFAIL
 @pytest.mark.parametrize(
     "case",
     [
