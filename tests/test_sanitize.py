@@ -7,6 +7,8 @@ import sys
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.sanitize import UNSAFE, clean, json_text, line_break, one_line, quote
 
@@ -71,3 +73,24 @@ def test_json_text_is_the_same_json():
     assert not UNSAFE.search(safe)
     assert json.loads(safe) == value
     assert "é" in safe  # other non-ASCII stays UTF-8
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_one_line_never_lets_a_line_break_or_an_unsafe_character_through(text):
+    shown = one_line(text)
+    assert not UNSAFE.search(shown) and line_break(shown) is None and "\t" not in shown
+    assert len(clean(text).splitlines() or [""]) <= max(1, text.count("\n") + 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(), c, max_size=4),
+        max_leaves=10,
+    )
+)
+def test_json_text_keeps_every_value(value):
+    raw = json.dumps(value, ensure_ascii=False)
+    assert json.loads(json_text(raw)) == value

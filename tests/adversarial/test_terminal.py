@@ -342,6 +342,26 @@ def test_baseline_predict_echoes_text_escaped(ngram_model, text):
     assert_clean(r.stdout)
 
 
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_baseline_predict_escapes_texts_read_from_stdin(ngram_model, text):
+    """Texts from a file (``cat texts.txt | advisor baseline predict MODEL``): one output line per input line."""
+    r = run("baseline", "predict", ngram_model, input=f"parcel courier {text}\nrefund charge\n")
+    assert r.exit_code == 0, r.output
+    assert_clean(r.stdout)
+    assert len(r.stdout.splitlines()) == 2
+
+
+def test_baseline_train_text_output_escapes_file_names(ngram_model, tmp_path):
+    rows = [{"text": f"refund {i}", "label": "billing"} for i in range(20)]
+    rows += [{"text": f"parcel {i}", "label": "shipping"} for i in range(20)]
+    train = tmp_path / f"{OSC}train.jsonl"
+    train.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    r = run("baseline", "train", train, "--arch", "ngram-linear", "--out", tmp_path / f"{CONCEAL}model")
+    assert r.exit_code == 0, r.output
+    assert "model:" in r.stdout
+    assert_clean(r.stdout)
+
+
 def test_baseline_predict_escapes_a_label_from_the_training_data(ngram_model):
     r = run("baseline", "predict", ngram_model, "refund charge invoice")
     assert r.exit_code == 0, r.output
