@@ -415,3 +415,44 @@ def test_error_lines_quote_values_with_repr(args):
     r = run(*args)
     assert r.exit_code == 2, r.output
     assert_clean(r.stderr)
+
+
+# -- Markdown: a plugin's text cannot break a table or carry HTML into a rendered page --------------------------
+class Excluder:
+    __name__ = "md-excluder"
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @advisor.hookimpl
+    def register_rules(self, register):
+        register(id="TEP970", name="md", severity="exclude", summary="Markdown test rule.", docs="Docs.")
+
+    @advisor.hookimpl
+    def exclude_candidates(self, ctx):
+        ctx.exclude("bilstm", rule="TEP970", reason=self.text)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9 s.2: markdown output carries raw HTML and table pipes")
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a | b | c", id="pipes"),
+        pytest.param('<img src=x onerror="alert(1)">', id="img-onerror"),
+        pytest.param("<script>alert(1)</script>", id="script"),
+        pytest.param("</td></tr></table><h1>owned</h1>", id="close-table"),
+        pytest.param("x|<b>bold</b>|y", id="pipe-and-tag"),
+    ],
+)
+def test_markdown_keeps_tables_and_carries_no_html(cli_plugins, text):
+    cli_plugins(Excluder(text))
+    r = run("recommend", "--examples", "300", "--format", "markdown", "--explain")
+    assert r.exit_code == 0, r.output
+    tables, current = [], []
+    for line in [*r.stdout.splitlines(), ""]:
+        if line.startswith("|"):
+            current.append(len(re.findall(r"(?<!\\)\|", line)))  # unescaped pipes
+        elif current:
+            tables, current = [*tables, current], []
+    assert len(tables) == 3 and all(len(set(t)) == 1 for t in tables), tables  # summary, alternatives, trace
+    assert not re.search(r"<[A-Za-z/]", r.stdout), r.stdout
