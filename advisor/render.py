@@ -10,7 +10,8 @@ Hostile text (issue 9): every value a template prints passes the environment's `
 :func:`advisor.sanitize.one_line` (no control character, escape sequence, bidi control or line separator reaches
 a terminal or a prompt, and no value can break the line it is shown in); blocks that are multi-line on purpose
 (``data_block``, ``tojson_pretty``) clean their own text and come back as :class:`Safe`, which ``finalize``
-passes through. The prompt's hard-constraints section holds only engine-authored text: its lines are built
+passes through; the Markdown report escapes ``|`` and tag-like ``<`` in values too (:func:`markdown_text`).
+The prompt's hard-constraints section holds only engine-authored text: its lines are built
 here from the Recommendation's structured fields (:func:`constraint_lines`); a built-in rule's reason is the
 engine's sentence, its data values quoted by the rule (:func:`advisor.quote`); a third-party rule's reason or
 message is plugin text and is quoted whole; every line has its tag-like ``<`` and Jinja openers escaped
@@ -45,11 +46,13 @@ class Safe(str):
     """Text already made safe for the output it is printed in (multi-line on purpose): ``finalize`` keeps it."""
 
 
-def _finalize(value: object) -> object:
-    """What a template prints for ``{{ value }}``: strings one line and escaped, :class:`Safe` text as it is."""
-    if isinstance(value, Safe) or not isinstance(value, str):
-        return value
-    return one_line(value)
+def _finalizer(show):
+    """What a template prints for ``{{ value }}``: a string through ``show``, :class:`Safe` text as it is."""
+
+    def finalize(value: object) -> object:
+        return value if isinstance(value, Safe) or not isinstance(value, str) else show(value)
+
+    return finalize
 
 
 def data_block(text: object, name: str = "data") -> Safe:
@@ -105,8 +108,19 @@ def constraint_lines(rec) -> list[str]:
     return [prompt_line(line) for line in lines]
 
 
-@lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
+def markdown_text(text: object) -> str:
+    """A value in a Markdown document for people: :func:`advisor.sanitize.one_line`, ``|`` escaped (a table
+    cell stays one cell) and every ``<`` that could open an HTML tag written as ``&lt;`` (a rendered page
+    shows the text, runs nothing)."""
+    return _TAG_OPEN.sub("&lt;", one_line(text)).replace("|", "\\|")
+
+
+MARKDOWN_TEMPLATES = frozenset({"recommendation.md.j2"})  # Markdown for people (the prompt is for an agent)
+
+
+@lru_cache(maxsize=2)
+def environment(markdown: bool = False) -> SandboxedEnvironment:
+    """The environment; ``markdown``: values printed through :func:`markdown_text` instead of ``one_line``."""
     from importlib.resources import files
 
     from jinja2 import FileSystemLoader, StrictUndefined
@@ -120,7 +134,7 @@ def environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
-        finalize=_finalize,
+        finalize=_finalizer(markdown_text if markdown else one_line),
     )
     env.filters["data_block"] = data_block
     env.filters["tojson_pretty"] = _tojson_pretty
@@ -128,7 +142,7 @@ def environment() -> SandboxedEnvironment:
 
 
 def render_template(name: str, **values) -> str:
-    return environment().get_template(name).render(**values)
+    return environment(name in MARKDOWN_TEMPLATES).get_template(name).render(**values)
 
 
 def render_json(rec) -> str:

@@ -433,7 +433,6 @@ class Excluder:
         ctx.exclude("bilstm", rule="TEP970", reason=self.text)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 s.2: markdown output carries raw HTML and table pipes")
 @pytest.mark.parametrize(
     "text",
     [
