@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from advisor.cli.options import BadInput, NoAnswer, profile_options
-from advisor.vocabulary import TASKS
+from advisor.vocabulary import DEVICES, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -102,7 +102,7 @@ def baseline():
 )
 @click.option(
     "--pooling",
-    type=click.Choice(("max", "mean", "last")),
+    type=click.Choice(POOLINGS),
     default="max",
     show_default=True,
     help="RNN pooling.",
@@ -126,7 +126,7 @@ def baseline():
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option(
     "--device",
-    type=click.Choice(("auto", "cpu", "cuda")),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="Training device.",
@@ -332,7 +332,7 @@ def predict(model, texts, json_):
 )
 @click.option(
     "--device",
-    type=click.Choice(("auto", "cpu", "cuda")),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="Training device.",
