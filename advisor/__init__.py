@@ -5,7 +5,7 @@ Users import one namespace::
     from advisor import ConstraintProfile, recommend      # the answer
     from advisor import hookimpl, quote                   # writing a rule plugin
 
-A rule plugin imports only the plugin interface: ``advisor`` (``hookimpl``), ``advisor.hookspecs`` (the hook
+A rule plugin imports only the plugin interface: ``advisor`` (``hookimpl``, ``quote``), ``advisor.hookspecs`` (the hook
 contracts and ``Context``), ``advisor.candidates`` (candidate properties and the size/latency estimates),
 ``advisor.vocabulary`` (every fixed vocabulary) and ``advisor.recipes`` (the recipe table). The built-in rules
 follow the same rule (tests/test_import_boundary.py).
