@@ -56,6 +56,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from advisor.contracts import StrictModel, exact_literal
 from advisor.errors import validation_line
+from advisor.sanitize import quote
 from advisor.vocabulary import BASELINE_ARCHS, NEURAL, Task
 
 SCHEMA_VERSION = 2
@@ -239,10 +240,10 @@ def _reject(path: str, reason: str) -> EvidenceStatus:
 
 
 def shown(value: object, limit: int = 80) -> str:
-    """A string from the file as quoted, escaped data: JSON string syntax (no newline or control character
-    survives), shortened past ``limit`` characters."""
-    text = json.dumps(str(value))
-    return text if len(text) <= limit else text[: limit - 4] + '..."'
+    """A string from the file as quoted, escaped data (:func:`advisor.sanitize.quote`: no line break or control
+    character survives), shortened inside its quotes past ``limit`` characters."""
+    text = quote(str(value))
+    return text if len(text) <= limit else text[: limit - 4] + "..." + text[-1]
 
 
 RERUN = "rerun `advisor baseline plateau`"

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from advisor.cli.options import BadInput, NoAnswer, profile_options
-from advisor.vocabulary import TASKS
+from advisor.vocabulary import DEVICES, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -44,10 +44,12 @@ def _call(fn, *args, **kwargs):
 
 
 def _emit(result: dict, json_: bool, human) -> None:
+    from advisor.sanitize import clean
+
     if json_:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(result, indent=2))  # ensure_ascii: every unsafe character is a \\u escape
     else:
-        click.echo(human(result))
+        click.echo(clean(human(result)))  # paths and labels come from the user's files
 
 
 def data_options(f):
@@ -100,7 +102,7 @@ def baseline():
 )
 @click.option(
     "--pooling",
-    type=click.Choice(("max", "mean", "last")),
+    type=click.Choice(POOLINGS),
     default="max",
     show_default=True,
     help="RNN pooling.",
@@ -124,7 +126,7 @@ def baseline():
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option(
     "--device",
-    type=click.Choice(("auto", "cpu", "cuda")),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="Training device.",
@@ -268,8 +270,12 @@ def predict(model, texts, json_):
     items = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not items:
         raise BadInput("nothing to predict: give TEXT arguments or lines on stdin")
-    for text, pred in _call(lambda r: r.predict, model, items):
-        click.echo(json.dumps({"text": text, "prediction": pred}) if json_ else f"{pred}\t{text}")
+    from advisor.sanitize import one_line
+
+    for text, pred in _call(lambda r: r.predict, model, items):  # the text and the model's labels are input
+        click.echo(
+            json.dumps({"text": text, "prediction": pred}) if json_ else f"{one_line(pred)}\t{one_line(text)}"
+        )
 
 
 @baseline.command()
@@ -326,7 +332,7 @@ def predict(model, texts, json_):
 )
 @click.option(
     "--device",
-    type=click.Choice(("auto", "cpu", "cuda")),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="Training device.",
