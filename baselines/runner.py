@@ -548,6 +548,12 @@ def plateau(
     if not fracs or any(not 0 < f <= 1 for f in fracs):
         raise DataError(f"--fractions {fractions!r}: expected comma-separated numbers in (0, 1]")
     policy = policy or find_project_policy()
+    if patience < policy.plateau_patience or min_delta > policy.plateau_max_min_delta:
+        note(
+            f"note: patience {patience} / min_delta {min_delta} are outside the policy (plateau_patience >= "
+            f"{policy.plateau_patience}, plateau_max_min_delta <= {policy.plateau_max_min_delta}): TEP101 will not "
+            "accept this evidence"
+        )
     dev_share = policy.evidence_dev_fraction
     (train_items, dev_items), split = split_data(ds, (1 - dev_share, dev_share), policy.evidence_split_seed)
     metric = DEV_METRIC[ds.task]
