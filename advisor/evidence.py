@@ -515,7 +515,10 @@ def verify(
     if mode == "reproduce":
         from advisor.baselines.plateau import reproduce_run
 
-        cpu = [i for i in learned if ev.runs[i].device == "cpu"]
+        # one CPU-trained run, of the floor's architecture when it has one
+        cpu = sorted(
+            (i for i in learned if ev.runs[i].device == "cpu"), key=lambda i: ev.runs[i].arch != best_arch
+        )
         if not cpu:
             i = learned[0]
             return _reject(
