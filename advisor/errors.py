@@ -41,8 +41,11 @@ def error_line(err: dict) -> str:
         return f"{loc}: unknown key"
     got = ""
     if "input" in err and not isinstance(err["input"], dict):
-        shown = repr(err["input"])
-        got = f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+        value = err["input"]
+        shown = repr(value)
+        if len(shown) > 60:  # a string is cut inside its quotes, so the quoted value stays closed
+            shown = repr(value[:50]) + "..." if isinstance(value, str) else shown[:57] + "..."
+        got = f" (got {shown})"
     return f"{loc}: {err['msg']}{got}"
 
 
@@ -53,7 +56,8 @@ def validation_line(exc, source: str = "", *, whole: str = "value") -> str:
     server, the llm tools, ``advisor check`` and the evidence verifier all report through it (each error as
     :func:`error_line`). ``key`` is the dotted location (``runs.0.dev_curve``; ``whole`` where the error is about
     the whole object); an unknown key reads ``key: unknown key``; without ``source`` the line starts at the first
-    key. The offending input is shown unless it is an object, shortened past 60 characters.
+    key. The offending input is shown unless it is an object, shortened past 60 characters; a string is shown
+    quoted and escaped (``repr``, cut inside its quotes), so it stays a closed, inert value in any reason.
     """
     errors = exc.errors(include_url=False)
     parts = [error_line({**e, "loc": e["loc"] or (whole,)}) for e in errors]

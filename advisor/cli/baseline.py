@@ -44,10 +44,12 @@ def _call(fn, *args, **kwargs):
 
 
 def _emit(result: dict, json_: bool, human) -> None:
+    from advisor.sanitize import clean
+
     if json_:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(result, indent=2))  # ensure_ascii: every unsafe character is a \\u escape
     else:
-        click.echo(human(result))
+        click.echo(clean(human(result)))  # paths and labels come from the user's files
 
 
 def data_options(f):
@@ -262,8 +264,12 @@ def predict(model, texts, json_):
     items = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin if line.strip()]
     if not items:
         raise BadInput("nothing to predict: give TEXT arguments or lines on stdin")
-    for text, pred in _call(lambda r: r.predict, model, items):
-        click.echo(json.dumps({"text": text, "prediction": pred}) if json_ else f"{pred}\t{text}")
+    from advisor.sanitize import one_line
+
+    for text, pred in _call(lambda r: r.predict, model, items):  # the text and the model's labels are input
+        click.echo(
+            json.dumps({"text": text, "prediction": pred}) if json_ else f"{one_line(pred)}\t{one_line(text)}"
+        )
 
 
 @baseline.command()

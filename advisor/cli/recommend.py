@@ -33,7 +33,12 @@ from advisor.data.files import write_text_atomic
 )
 @click.option("json_", "--json", is_flag=True, help="Same as --format json.")
 @click.option("--explain", is_flag=True, help="Also print the trail of every rule's effect.")
-def recommend(evidence, fmt, json_, explain, **params):
+@click.option(
+    "--reproduce",
+    is_flag=True,
+    help="With --evidence: also retrain one recorded run on CPU and compare its whole curve.",
+)
+def recommend(evidence, fmt, json_, explain, reproduce, **params):
     """Recommend an encoder, embedding input, recipe and monitoring signal for a constraint profile.
 
     \b
@@ -51,8 +56,10 @@ def recommend(evidence, fmt, json_, explain, **params):
         )
     if evidence is not None and not evidence.is_file():
         raise BadInput(f"{evidence}: evidence file not found")
+    if reproduce and evidence is None:
+        raise BadInput("--reproduce needs --evidence (it retrains a run the evidence records)")
     profile, policy = build_profile(params)
-    rec = run_recommend(profile, policy, evidence)
+    rec = run_recommend(profile, policy, evidence, reproduce=reproduce)
     from advisor.render import render_recommendation
 
     click.echo(render_recommendation(rec, fmt, explain=explain), nl=False)
@@ -88,8 +95,10 @@ def rules(ctx, json_, policy_file):
         }
         click.echo(json.dumps(doc, indent=2))
         return
-    for r in rows:
-        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {r.plugin:<32} {r.summary}")
+    from advisor.sanitize import one_line
+
+    for r in rows:  # a plugin's name and summary are its text: one line each, escaped
+        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {one_line(r.plugin):<32} {one_line(r.summary)}")
     click.echo("\nPolicy in force:")
     overrides = policy.overrides()
     for name, value in policy.as_dict().items():
@@ -120,8 +129,11 @@ def rules_explain(rule_id, policy_file):
         rule = engine.rule(rule_id).rendered(_policy(policy_file))
     except UnknownRuleError as exc:
         raise BadInput(f"{exc} (see `advisor rules`)") from None
+    from advisor.sanitize import clean, one_line
+
     click.echo(
-        f"{rule.id} {rule.name} ({rule.severity}, plugin {rule.plugin})\n{rule.summary}\n\n{rule.docs}"
+        f"{rule.id} {rule.name} ({rule.severity}, plugin {one_line(rule.plugin)})\n{one_line(rule.summary)}"
+        f"\n\n{clean(rule.docs)}"
     )
 
 
