@@ -445,8 +445,15 @@ def _entry_point_plugins() -> list[tuple[str, object]]:
             continue
         try:
             found.append((ep.name, ep.load()))
-        except Exception as exc:  # a plugin that cannot even import must not be skipped silently
-            raise PluginError(f"plugin {ep.name!r} (entry point {ep.value}) failed to load: {exc}") from exc
+        except KeyboardInterrupt:
+            raise
+        except (
+            BaseException
+        ) as exc:  # a plugin that cannot even import (or exits) must not be skipped silently
+            raise PluginError(
+                f"plugin {ep.name!r} (entry point {ep.value}) failed to load: {_fault(exc)}; "
+                "no recommendation is given (fail closed)"
+            ) from exc
     return found
 
 
@@ -533,11 +540,12 @@ class Engine:
             if impl.plugin_name == name:
                 try:
                     impl.function(register=lambda **kw: self._add_rule(name, builtin, **kw))
-                except PluginError:
+                except (PluginError, KeyboardInterrupt):
                     raise
-                except Exception as exc:
+                except BaseException as exc:
                     raise PluginError(
-                        f"plugin {name!r} failed in register_rules: {type(exc).__name__}: {exc}"
+                        f"plugin {name!r} failed in register_rules: {_fault(exc)}; "
+                        "no recommendation is given (fail closed)"
                     ) from exc
 
     def _add_rule(
@@ -632,10 +640,14 @@ class Engine:
                 ctx._plugin = impl.plugin_name
                 try:
                     impl.function(ctx=ctx)
-                except Exception as exc:
+                except KeyboardInterrupt:
+                    raise
+                except (
+                    BaseException
+                ) as exc:  # SystemExit and GeneratorExit included: no exit 0 without an answer
                     rules = ", ".join(self.rules_of(impl.plugin_name)) or "no rules"
                     raise PluginError(
-                        f"plugin {impl.plugin_name!r} (rules {rules}) failed in {phase}: {type(exc).__name__}: {exc}; "
+                        f"plugin {impl.plugin_name!r} (rules {rules}) failed in {phase}: {_fault(exc)}; "
                         "no recommendation is given (fail closed)"
                     ) from exc
         ctx._phase = ctx._plugin = ""  # a context kept after the evaluation can record nothing
@@ -681,6 +693,17 @@ def _nothing_left_message(ctx: Context) -> str:
         wanted = " and ".join(f"--{k.replace('_', '-')} {_fmt(v)}" for k, v in sorted(needs.items()))
         lines.append(f"the smallest budget that admits a candidate: {wanted} (admits {arch})")
     return "\n".join(lines)
+
+
+def _fault(exc: BaseException) -> str:
+    """What escaped a plugin, as one short line: ``Type: first line of the message`` (``SystemExit(0)`` and
+    the like say what they are)."""
+    from advisor.errors import one_line
+
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r}) (a plugin must not exit the process)"
+    text = one_line(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _fmt(v: float) -> str:

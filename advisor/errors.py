@@ -21,6 +21,26 @@ class UnknownRuleError(AdvisorError, LookupError):
     """No rule has that id or name (``Engine.rule``); the message names the closest ids."""
 
 
+ECHO_LIMIT = 300  # characters of user input an error message echoes; the rest is cut (see one_line)
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to about ``limit`` characters, keeping its start and end: what an error message echoes of a
+    user's input (a 50 MB line is never printed back)."""
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]}...[{len(text) - 2 * keep} characters cut]...{text[-keep:]}"
+
+
+def one_line(text: str, limit: int = 4 * ECHO_LIMIT) -> str:
+    """``text`` as one line (the first line of a multi-line message, e.g. pydantic's ``N validation errors
+    for X``, with the next non-empty line after a colon), cut to ``limit`` (:func:`shorten`)."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    joined = "; ".join(lines[:2]) if len(lines) > 1 else (lines[0] if lines else "")
+    return shorten(joined, limit)
+
+
 def close_matches(word: str, choices, n: int = 1, cutoff: float = 0.6) -> list[str]:
     """The ``n`` choices closest to ``word`` (difflib), best first: the one "did you mean" lookup."""
     import difflib

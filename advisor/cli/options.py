@@ -25,6 +25,12 @@ class NoAnswer(click.ClickException):
     exit_code = 1
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C (``KeyboardInterrupt``), wherever it came from: exit 130, one line."""
+
+    exit_code = 130
+
+
 # -- profile options -----------------------------------------------------------------------------
 def profile_keys() -> tuple[str, ...]:
     """The profile's fields a user sets (flags, --profile keys): every field but ``data`` (filled by --data)."""

@@ -59,7 +59,6 @@ ANSWER = (
     '"monitoring": "per-length accuracy"}'
 )
 PHASES = ("register_rules", "exclude_candidates", "refuse_candidates", "rank_candidates", "describe_winner")
-NOT_YET = {"exit0", "exit1", "exit-text", "generator-exit", "base-exception"}
 
 
 def _cases():
@@ -68,12 +67,7 @@ def _cases():
             for command in COMMANDS:
                 if phase not in ("register_rules", "describe_winner") and command != "recommend":
                     continue  # every command goes through the same call; one command per middle phase
-                marks = ()
-                if kind in NOT_YET:
-                    marks = pytest.mark.xfail(
-                        strict=True, reason=f"{kind} escapes the engine's except Exception"
-                    )
-                yield pytest.param(kind, phase, command, id=f"{kind}-{phase}-{command}", marks=marks)
+                yield pytest.param(kind, phase, command, id=f"{kind}-{phase}-{command}")
 
 
 @pytest.mark.parametrize(("kind", "phase", "command"), list(_cases()))
@@ -88,7 +82,6 @@ def test_plugin_fault_fails_closed(hostile, cli_plugins, kind, phase, command):
     "phase", ["register_rules", "describe_winner"], ids=["register_rules", "describe_winner"]
 )
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.xfail(strict=True, reason="click turns KeyboardInterrupt into 'Aborted!' and exit 1")
 def test_keyboard_interrupt_in_a_plugin_exits_130(hostile, cli_plugins, phase, command):
     def interrupt():
         raise KeyboardInterrupt
@@ -99,7 +92,6 @@ def test_keyboard_interrupt_in_a_plugin_exits_130(hostile, cli_plugins, phase, c
     assert after == before
 
 
-@pytest.mark.xfail(strict=True, reason="SystemExit from an entry point's import escapes the engine")
 def test_plugin_load_sys_exit_fails_closed(hostile, monkeypatch):
     """An entry point whose import calls sys.exit(0): exit 1 naming it, not an empty 'OK'."""
     import advisor.engine
@@ -144,15 +136,7 @@ TAMPER = {
 }
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        pytest.param(h, marks=pytest.mark.xfail(strict=True, reason="a multi-line pydantic message"))
-        if h == "profile-assign"
-        else h
-        for h in TAMPER
-    ],
-)
+@pytest.mark.parametrize("how", list(TAMPER))
 def test_a_plugin_cannot_empty_the_refusals(hostile, cli_plugins, how):
     """With 300 examples TEP101 refuses transformer-finetune; a plugin that tries to undo that fails closed."""
     cli_plugins(EmptiesRefused(TAMPER[how]))
