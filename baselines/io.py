@@ -65,9 +65,10 @@ def save_model(
     *,
     data_fingerprint: str | None = None,
     run: Mapping[str, Any] | None = None,
+    extra: Any = None,
 ) -> Path:
-    """Write ``bundle`` to ``out_dir`` atomically (manifest, weights, vocabularies), replacing any model folder
-    already there. Returns ``out_dir``."""
+    """Write ``bundle`` to ``out_dir`` atomically (manifest, weights, vocabularies, and what ``extra(folder)``
+    adds), replacing any model folder already there. Returns ``out_dir``."""
     manifest = bundle_manifest(bundle, data_fingerprint=data_fingerprint, run=run)
     vocab = {
         "words": bundle.vocab.to_dict(),
@@ -80,7 +81,7 @@ def save_model(
         _fsync_write(folder / WEIGHTS, lambda fh: torch.save(state, fh))
         _fsync_write(folder / VOCAB, lambda fh: fh.write(text.encode("utf-8")))
 
-    return write_model_folder(out_dir, manifest, fill)
+    return write_model_folder(out_dir, manifest, fill, extra)
 
 
 def load_model(model_dir: str | Path, device: str = "cpu") -> Bundle:

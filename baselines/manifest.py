@@ -116,12 +116,21 @@ class Manifest(BaseModel):
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def write_model_folder(out_dir: str | Path, manifest: Manifest, fill: Callable[[Path], None]) -> Path:
-    """Write a model folder atomically: ``fill(folder)`` writes the kind's files, then ``manifest.json``;
-    the folder then replaces ``out_dir`` (see ``advisor.data.files.replace_dir_atomic``). Returns ``out_dir``."""
+def write_model_folder(
+    out_dir: str | Path,
+    manifest: Manifest,
+    fill: Callable[[Path], None],
+    extra: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write a model folder atomically: ``fill(folder)`` writes the kind's files, ``extra(folder)`` what the
+    caller adds (``advisor baseline train``: the length-bucket PNG), then ``manifest.json``; the folder then
+    replaces ``out_dir`` (see ``advisor.data.files.replace_dir_atomic``), so everything of a model folder is
+    inside the one swap. Returns ``out_dir``."""
 
     def write(folder: Path) -> None:
         fill(folder)
+        if extra is not None:
+            extra(folder)
         missing = [f for f in manifest.files if not (folder / f).is_file()]
         if missing:
             raise RuntimeError(f"the manifest lists {', '.join(missing)}, which the save did not write")

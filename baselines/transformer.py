@@ -309,15 +309,16 @@ class FrozenTransformerClassifier:
             **provenance,
         )
 
-    def save(self, directory: str | Path, **provenance: Any) -> Path:
-        """Write the model folder atomically: manifest and ``head.json`` (coefficients); never the transformer."""
+    def save(self, directory: str | Path, extra=None, **provenance: Any) -> Path:
+        """Write the model folder atomically: manifest and ``head.json`` (coefficients); never the transformer.
+        ``extra``: see :func:`~advisor.baselines.manifest.write_model_folder`."""
         head = self._require_fit()
         manifest = self.manifest(**provenance)
 
         def fill(d: Path) -> None:
             (d / HEAD).write_text(json.dumps(head.to_json()) + "\n", encoding="utf-8")
 
-        return write_model_folder(directory, manifest, fill)
+        return write_model_folder(directory, manifest, fill, extra)
 
     @classmethod
     def load(cls, directory: str | Path, device: str = "cpu") -> FrozenTransformerClassifier:

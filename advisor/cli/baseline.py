@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, NoAnswer, profile_options
+from advisor.cli.options import BadInput, Interrupted, NoAnswer, profile_options
 from advisor.vocabulary import TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
@@ -39,6 +39,8 @@ def _call(fn, *args, **kwargs):
         return fn(runner)(*args, **kwargs)
     except (DataError, runner.OptionError) as exc:
         raise BadInput(str(exc)) from None
+    except runner.BaselineInterrupted as exc:
+        raise Interrupted(str(exc)) from None
     except runner.BaselineError as exc:
         raise NoAnswer(str(exc)) from None
 
@@ -136,6 +138,11 @@ def baseline():
     help="Model directory.  [default: runs/<arch>-seed<N>]",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing --out folder that is not an advisor model folder (only once training succeeds).",
+)
+@click.option(
     "--threads",
     type=click.IntRange(1, 256),
     default=1,
@@ -185,6 +192,7 @@ TRAIN_OPTIONS = (
     "seed",
     "device",
     "out",
+    "force",
     "threads",
 )
 

@@ -20,10 +20,6 @@ DATA = "".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in LINES 
 FAST = ["--arch", "textcnn", "--epochs", "2"]
 
 
-def xfail(reason: str):
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 @pytest.fixture(scope="module")
 def good_model(tmp_path_factory):
     """A model folder `advisor baseline train` wrote (copied for each test that needs one)."""
@@ -40,7 +36,6 @@ def good_model(tmp_path_factory):
     return root / "m"
 
 
-@xfail("a non-advisor folder is deleted whole")
 def test_train_out_on_a_foreign_folder_is_an_error(hostile):
     files = {"data.jsonl": DATA, "mine/thesis.tex": "years of work", "mine/notes.txt": "more"}
     result, before, after = hostile(["baseline", "train", "data.jsonl", *FAST, "--out", "mine"], files)
@@ -48,7 +43,6 @@ def test_train_out_on_a_foreign_folder_is_an_error(hostile):
     assert after == before
 
 
-@xfail("there is no --force")
 def test_train_force_replaces_a_foreign_folder_after_success(hostile, tmp_path):
     files = {"data.jsonl": DATA, "mine/notes.txt": "more"}
     result, _, _ = hostile(["baseline", "train", "data.jsonl", *FAST, "--out", "mine", "--force"], files)
@@ -66,22 +60,15 @@ def test_train_replaces_an_advisor_model_folder(hostile, tmp_path, good_model):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        pytest.param(
-            ["--out", "d"], "d", id="data-inside-out", marks=xfail("replacing d would delete the data")
-        ),
+        pytest.param(["--out", "d"], "d", id="data-inside-out"),
         pytest.param(["--out", "d/data.jsonl"], "d/data.jsonl", id="out-is-the-data"),
-        pytest.param(
-            ["--out", "d", "--force"], "d/data.jsonl", id="data-inside-out-force", marks=xfail("no --force")
-        ),
+        pytest.param(["--out", "d", "--force"], "d/data.jsonl", id="data-inside-out-force"),
         pytest.param(
             ["--out", "/proc/advisor-model"],
             "/proc/advisor-model",
             id="out-not-writable",
-            marks=xfail("the PermissionError arrives after the whole run"),
         ),
-        pytest.param(
-            ["--out", "."], ".", id="out-is-cwd", marks=xfail("the working folder would be replaced")
-        ),
+        pytest.param(["--out", "."], ".", id="out-is-cwd"),
     ],
 )
 def test_train_out_never_holds_an_input(hostile, tmp_path, good_model, args, needle):
@@ -101,7 +88,6 @@ def test_train_out_never_holds_an_input(hostile, tmp_path, good_model, args, nee
         pytest.param("emb.txt", id="out-is-the-embeddings"),
     ],
 )
-@xfail("plateau overwrites its own input with the evidence")
 def test_plateau_out_is_never_an_input(hostile, out):
     files = {"data.jsonl": DATA, "emb.txt": "great 0.1 0.2\nawful 0.3 0.1\n"}
     args = ["baseline", "plateau", "data.jsonl", "--embeddings", "emb.txt", "--out", out]
@@ -128,7 +114,6 @@ def _interrupt_at_epoch(monkeypatch, epoch: int, calls: list | None = None):
     monkeypatch.setattr(train_mod, "fit", fit)
 
 
-@xfail("the interrupted one-epoch model replaced the good one, exit 0")
 def test_an_interrupt_never_replaces_a_model(hostile, tmp_path, good_model, monkeypatch):
     shutil.copytree(good_model, tmp_path / "m")
     _interrupt_at_epoch(monkeypatch, 2)
@@ -142,7 +127,6 @@ def test_an_interrupt_never_replaces_a_model(hostile, tmp_path, good_model, monk
     assert (tmp_path / "m.interrupted" / "manifest.json").is_file()
 
 
-@xfail("the length-bucket PNG is written after the folder swap")
 def test_the_png_is_inside_the_atomic_swap(hostile, tmp_path, good_model, monkeypatch):
     import advisor.baselines.plots as plots
 
