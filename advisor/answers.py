@@ -139,6 +139,13 @@ def parse_answer(text: str) -> dict:
     """
     if not isinstance(text, str):
         raise CheckInputError(f"answer must be text, got {type(text).__name__}")
+    from advisor.data.files import parse_limits
+
+    with parse_limits("answer", CheckInputError):
+        return _parse_answer(text)
+
+
+def _parse_answer(text: str) -> dict:
     text = text.removeprefix("\ufeff")
     stripped = text.strip()
     if not stripped:
@@ -168,9 +175,14 @@ def read_answer(source: str | Path) -> dict:
     """Read and parse an answer file (``-`` reads stdin)."""
     import sys
 
+    from advisor.data.files import read_capped, read_text_file
+
     if str(source) == "-":
-        return parse_answer(sys.stdin.read())
-    from advisor.data.files import read_text_file
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:  # a text stream (tests, embedders)
+            return parse_answer(sys.stdin.read())
+        raw = read_capped(stdin, "stdin", "answer", CheckInputError)
+        return parse_answer(raw.decode("utf-8", errors="replace"))
 
     text = read_text_file(source, "answer", CheckInputError)
     try:

@@ -204,11 +204,20 @@ def read_evidence(path: str | Path) -> PlateauEvidence:
     """
     p = str(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        from advisor.data.files import read_capped
+
+        with Path(path).open("rb") as fh:  # capped: evidence is kilobytes, /dev/zero is endless
+            doc = json.loads(read_capped(fh, p, "evidence", ValueError).decode("utf-8"))
     except FileNotFoundError:
         raise ValueError(f"evidence file {p} not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"evidence file {p} is not readable JSON: {exc}") from None
+    except (
+        OSError,
+        RecursionError,
+        ValueError,
+    ) as exc:  # ValueError: bad UTF-8, bad JSON, a 5,000-digit number
+        from advisor.errors import one_line
+
+        raise ValueError(f"evidence file {p} is not readable JSON: {one_line(str(exc))}") from None
     if not isinstance(doc, dict):
         raise ValueError("evidence is not a JSON object")
     try:

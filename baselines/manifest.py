@@ -52,7 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor import __version__
 from advisor.data import DataError
-from advisor.data.files import replace_dir_atomic
+from advisor.data.files import parse_limits, replace_dir_atomic
 from advisor.errors import validation_line
 from advisor.vocabulary import TRAINABLE, Task
 
@@ -154,7 +154,8 @@ def read_manifest(model_dir: str | Path, architectures: tuple[str, ...] = TRAINA
             raise DataError(_format_message(model_dir, version))
         raise DataError(f"{model_dir}: not a saved model folder (no {MANIFEST})")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        with parse_limits(path, DataError):
+            raw = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{path}: not a JSON manifest ({exc})") from None
     if not isinstance(raw, dict):

@@ -16,16 +16,8 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, NoAnswer, _policy, build_profile, profile_options
+from advisor.cli.options import BadInput, NoAnswer, _policy, build_profile, evidence_option, profile_options
 from advisor.vocabulary import TASKS
-
-
-def _evidence_option(f):
-    return click.option(
-        "--evidence",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Plateau evidence from `advisor baseline plateau` (needs --data); accepted evidence lifts TEP101.",
-    )(f)
 
 
 def _check_evidence(evidence: Path | None, params: dict) -> None:
@@ -40,7 +32,7 @@ def _check_evidence(evidence: Path | None, params: dict) -> None:
 @click.command("check")
 @click.argument("answer", metavar="ANSWER")
 @profile_options
-@_evidence_option
+@evidence_option
 @click.option("json_", "--json", is_flag=True, help="Print the verdict as JSON (same exit codes).")
 @click.pass_context
 def check_command(ctx, answer, evidence, json_, **params):
@@ -76,7 +68,7 @@ def check_command(ctx, answer, evidence, json_, **params):
 
 @click.command("ask")
 @profile_options
-@_evidence_option
+@evidence_option
 @click.option(
     "-m",
     "--model",

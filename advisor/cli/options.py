@@ -31,6 +31,23 @@ class Interrupted(click.ClickException):
     exit_code = 130
 
 
+def evidence_option(f):
+    """``--evidence FILE``, given once at most (a second one would silently replace the first)."""
+
+    def once(ctx, param, values):
+        if len(values) > 1:
+            raise click.BadParameter(f"given {len(values)} times: pass one evidence file")
+        return values[0] if values else None
+
+    return click.option(
+        "--evidence",
+        type=click.Path(dir_okay=False, path_type=Path),
+        multiple=True,
+        callback=once,
+        help="Plateau evidence from `advisor baseline plateau` (needs --data); accepted evidence lifts TEP101.",
+    )(f)
+
+
 # -- profile options -----------------------------------------------------------------------------
 def profile_keys() -> tuple[str, ...]:
     """The profile's fields a user sets (flags, --profile keys): every field but ``data`` (filled by --data)."""
