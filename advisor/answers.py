@@ -357,6 +357,11 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
     """The verdict for people: the answer beside the engine's recommendation, then every violation."""
     rec, answer = result.recommendation, result.answer
     recipe = answer.get("recipe") if isinstance(answer.get("recipe"), Mapping) else {}
+    given = answer.get("recipe")
+    if given is not None and not isinstance(
+        given, Mapping
+    ):  # every recipe line shows the recipe's wrong type
+        recipe = dict.fromkeys(RECIPE_FIELDS, given)
     rows = [
         ("architecture", answer.get("architecture"), rec.architecture),
         ("embedding", answer.get("embedding"), rec.embedding),
@@ -366,7 +371,12 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
     width = 44
     lines = [f"{'':<22}{source[:width]:<{width}}  engine's recommendation"]
     for name, mine, theirs in rows:
-        shown = str(mine) if _text(mine) is not None else "(missing)"
+        if _text(mine) is not None:
+            shown = str(mine)
+        elif mine is None or isinstance(mine, str):
+            shown = "(missing)"
+        else:  # a value of another type: say so, not "missing"
+            shown = f"(not text: {json.dumps(mine, default=str)})"
         if len(shown) > width:
             shown = shown[: width - 3] + "..."
         differs = " <>" if mine != theirs and name in ("architecture", "embedding") else ""

@@ -171,7 +171,12 @@ def split_data(
     """The items of ``ds`` in parts of the given fractions, and the split's record (seed, fractions, sizes,
     whether stratified, a note). Stratified by label (tagging: a sentence's first entity type); a plain shuffle,
     said so in the note, when a class has a single member."""
-    split = stratified_split(_labels_of(ds, ds.items), fractions, seed)
+    try:
+        split = stratified_split(_labels_of(ds, ds.items), fractions, seed)
+    except ValueError as exc:
+        raise DataError(
+            f"{ds.path}: {exc}: give at least {len(fractions) * 2} examples, or --test/--dev files"
+        ) from None
     parts = [_subset(ds, idx) for idx in split.indices]
     info = {
         "seed": seed,
@@ -332,6 +337,10 @@ def train(
     _check_arch(arch, ds.task)
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
+    if arch == "frozen-transformer":
+        from advisor.baselines.transformer import require_extra
+
+        require_extra()
     advice = advise(arch, ds.task) if advise is not None else None
     freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
@@ -516,17 +525,37 @@ def _report(model, items, task) -> dict:
 def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
     """A saved model folder of any kind: its manifest, and the model wrapped with ``predict(items)``."""
     manifest = read_manifest(model_dir)
-    if manifest.architecture in NEURAL:
-        from advisor.baselines.io import load_model
+    try:
+        if manifest.architecture in NEURAL:
+            from advisor.baselines.io import load_model
 
-        return manifest, _NeuralModel(load_model(model_dir))
-    return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
+            return manifest, _NeuralModel(load_model(model_dir))
+        return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
+    except (DataError, ImportError):
+        raise
+    except Exception as exc:  # a file of the folder is missing, truncated or does not fit the manifest
+        from advisor.errors import one_line
+
+        what = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+        raise DataError(
+            f"{model_dir}: a broken {manifest.architecture} model folder ({what}{type(exc).__name__}: "
+            f"{one_line(str(exc), 300)}): retrain it with `advisor baseline train`"
+        ) from None
 
 
 def evaluate(model, data, *, task=None, text_column="text", label_column="label") -> dict:
     manifest, m = load_any(model)
     arch = manifest.architecture
     ds = _load(data, manifest.task, text_column, label_column, training=False)
+    if ds.task == "classification":
+        unseen = sorted({x.label for x in ds.items} - {str(label) for label in manifest.labels})
+        if unseen:
+            shown = ", ".join(map(repr, unseen[:10])) + (
+                f" and {len(unseen) - 10} more" if len(unseen) > 10 else ""
+            )
+            note(
+                f"note: {data}: labels the model never saw in training ({shown}): each such example counts as an error"
+            )
     t0 = time.perf_counter()
     report = _report(m, list(ds.items), ds.task)
     seconds = time.perf_counter() - t0

