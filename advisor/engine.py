@@ -42,6 +42,7 @@ from advisor.errors import (  # raised here; import them from advisor.errors
     UnknownRuleError,
     close_matches,
     did_you_mean,
+    shorten,
 )
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus
 from advisor.policy import DEFAULT_POLICY, Policy
@@ -611,7 +612,7 @@ class Engine:
         close = close_matches(key.upper(), self.rules, n=3, cutoff=0.5)
         close += [by_name[n].id for n in close_matches(key.lower(), by_name, n=2)]
         hint = f"; closest: {', '.join(dict.fromkeys(close))}" if close else ""
-        raise UnknownRuleError(f"unknown rule {query!r}{hint}")
+        raise UnknownRuleError(f"unknown rule {shorten(repr(query), 80)}{hint}")
 
     def evaluate(
         self,

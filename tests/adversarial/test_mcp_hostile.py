@@ -108,7 +108,6 @@ TOOL_ERRORS = [
         {},
         "profile",
         id="recommend-no-profile",
-        marks=pytest.mark.xfail(strict=True, reason="the SDK's multi-line pydantic dump"),
     ),
     pytest.param("recommend", {"profile": []}, "object", id="recommend-profile-list"),
     pytest.param("recommend", {"profile": {"examples": "300"}}, "examples", id="recommend-string-number"),
@@ -136,7 +135,6 @@ TOOL_ERRORS = [
         {"profile": {"examples": 300}},
         "answer",
         id="check-no-answer",
-        marks=pytest.mark.xfail(strict=True, reason="the SDK's multi-line pydantic dump"),
     ),
     pytest.param("explain_rule", {"rule_id": "TEP10"}, "closest", id="explain-unknown"),
     pytest.param(
@@ -144,7 +142,6 @@ TOOL_ERRORS = [
         {"rule_id": "x" * 100_000},
         "unknown rule",
         id="explain-long-echo-cut",
-        marks=pytest.mark.xfail(strict=True, reason="the whole 100,000-character id is echoed"),
     ),
     pytest.param("render_prompt", {"profile": {"examples": 0}}, "examples", id="prompt-bad-profile"),
     pytest.param("no_such_tool", {}, "no_such_tool", id="unknown-tool"),
