@@ -54,9 +54,20 @@ def did_you_mean(word: str, choices, *, otherwise: str = "") -> str:
     return f" (did you mean {match[0]!r}?)" if match else otherwise
 
 
+def _key(part: object) -> str:
+    """One part of an error's location as shown: as is when it is a plain printable key, else quoted and cut
+    (a key that came from the user's file may hold a newline or be 50 MB long)."""
+    text = str(part)
+    return (
+        text
+        if text and text.isprintable() and text.strip() == text and len(text) <= 60
+        else shorten(repr(text), 60)
+    )
+
+
 def error_line(err: dict) -> str:
     """One pydantic error (an item of ``ValidationError.errors()``) as ``key: what is accepted (got X)``."""
-    loc = ".".join(str(p) for p in err["loc"]) or "value"
+    loc = ".".join(_key(p) for p in err["loc"]) or "value"
     if err["type"] == "extra_forbidden":
         return f"{loc}: unknown key"
     got = ""

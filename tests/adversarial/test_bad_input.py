@@ -771,18 +771,7 @@ def _parsers():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "profile",
-        "policy",
-        "answer",
-        pytest.param(
-            "evidence",
-            marks=pytest.mark.xfail(strict=True, reason="an unknown key holding a newline is echoed raw"),
-        ),
-    ],
-)
+@pytest.mark.parametrize("kind", ["profile", "policy", "answer", "evidence"])
 def test_parsing_any_text_raises_only_the_advisors_errors(kind, tmp_path_factory):
     from hypothesis import HealthCheck, given, settings
 
