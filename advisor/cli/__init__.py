@@ -2,7 +2,7 @@
 
 Exit codes: 0 an answer (a refusal is an answer); 1 no answer could be produced (a plugin failed,
 nothing meets the budgets, an answer that ``check`` found in violation); 2 anything wrong in what the
-user passed (option values, profile, policy, data and evidence arguments). Errors are one clear message
+user passed (option values, profile, policy, data and evidence arguments); 130 interrupted (Ctrl-C). Errors are one clear message
 on stderr, never a traceback. With ``--json`` stdout holds only the JSON document.
 
 Whatever goes wrong keeps those promises (:meth:`LazyGroup.invoke`): ``KeyboardInterrupt`` exits 130 with one
