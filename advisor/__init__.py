@@ -3,7 +3,12 @@
 Users import one namespace::
 
     from advisor import ConstraintProfile, recommend      # the answer
-    from advisor import hookimpl                          # writing a rule plugin
+    from advisor import hookimpl, quote                   # writing a rule plugin
+
+A rule plugin imports only the plugin interface: ``advisor`` (``hookimpl``, ``quote``), ``advisor.hookspecs`` (the hook
+contracts and ``Context``), ``advisor.candidates`` (candidate properties and the size/latency estimates),
+``advisor.vocabulary`` (every fixed vocabulary) and ``advisor.recipes`` (the recipe table). The built-in rules
+follow the same rule (tests/test_import_boundary.py).
 
 Heavy parts (``advisor.baselines``: PyTorch) are imported only by the commands that need them, and even
 pydantic loads on first use of a model (``ConstraintProfile`` is resolved lazily).
@@ -12,6 +17,7 @@ pydantic loads on first use of a model (``ConstraintProfile`` is resolved lazily
 __version__ = "0.1.0"
 
 from advisor.hookspecs import hookimpl  # noqa: E402
+from advisor.sanitize import quote  # noqa: E402  (rules put data values into their reasons through it)
 
 
 def __getattr__(name):  # lazy: keep `import advisor` cheap
@@ -42,4 +48,13 @@ def __getattr__(name):  # lazy: keep `import advisor` cheap
     raise AttributeError(f"module 'advisor' has no attribute {name!r}")
 
 
-__all__ = ["ConstraintProfile", "Policy", "Recommendation", "check", "hookimpl", "recommend", "render_prompt"]
+__all__ = [
+    "ConstraintProfile",
+    "Policy",
+    "Recommendation",
+    "check",
+    "hookimpl",
+    "quote",
+    "recommend",
+    "render_prompt",
+]

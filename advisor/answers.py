@@ -354,13 +354,18 @@ def check(
 
 
 def render_check(result: CheckResult, *, source: str = "answer") -> str:
-    """The verdict for people: the answer beside the engine's recommendation, then every violation."""
+    """The verdict for people: the answer beside the engine's recommendation, then every violation.
+
+    Every value is shown through :func:`advisor.sanitize.one_line`: nothing in the answer (a rationale holding
+    ``\\x1b[8m`` or a line ``verdict: OK``) can hide or forge a line of the verdict.
+    """
+    from advisor.sanitize import one_line
+
     rec, answer = result.recommendation, result.answer
+    source = one_line(source)
     recipe = answer.get("recipe") if isinstance(answer.get("recipe"), Mapping) else {}
     given = answer.get("recipe")
-    if given is not None and not isinstance(
-        given, Mapping
-    ):  # every recipe line shows the recipe's wrong type
+    if given is not None and not isinstance(given, Mapping):  # each recipe line shows the wrong type
         recipe = dict.fromkeys(RECIPE_FIELDS, given)
     rows = [
         ("architecture", answer.get("architecture"), rec.architecture),
@@ -372,17 +377,17 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
     lines = [f"{'':<22}{source[:width]:<{width}}  engine's recommendation"]
     for name, mine, theirs in rows:
         if _text(mine) is not None:
-            shown = str(mine)
+            shown = one_line(mine)
         elif mine is None or isinstance(mine, str):
             shown = "(missing)"
         else:  # a value of another type: say so, not "missing"
-            shown = f"(not text: {json.dumps(mine, default=str)})"
+            shown = one_line(f"(not text: {json.dumps(mine, default=str)})")
         if len(shown) > width:
             shown = shown[: width - 3] + "..."
         differs = " <>" if mine != theirs and name in ("architecture", "embedding") else ""
-        lines.append(f"{name:<22}{shown:<{width}}  {theirs}{differs}")
+        lines.append(f"{name:<22}{shown:<{width}}  {one_line(theirs)}{differs}")
     if _text(answer.get("rationale")) is not None:
-        lines.append(f"{'rationale':<22}{answer['rationale']}")
+        lines.append(f"{'rationale':<22}{one_line(answer['rationale'])}")
     lines.append("")
     if result.ok:
         lines.append("verdict: OK: the answer respects every rule in force")
@@ -392,12 +397,12 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
             f"verdict: VIOLATES THE POLICY ({n} violation{'s' * (n != 1)}): do not use this answer as it stands"
         )
         for v in result.violations:
-            lines.append(f"  [{v.rule}] {v.message}")
+            lines.append(f"  [{v.rule}] {one_line(v.message)}")
             if v.unlock:
-                lines.append(f"      unlock: {v.unlock}")
+                lines.append(f"      unlock: {one_line(v.unlock)}")
         lines.append(
             f"use the engine's recommendation instead: {rec.architecture} with {rec.embedding} input ({rec.description})"
         )
     for f in result.notes:
-        lines.append(f"note [{f.rule} {f.name}] {f.message}")
+        lines.append(f"note [{f.rule} {f.name}] {one_line(f.message)}")
     return "\n".join(lines) + "\n"

@@ -46,6 +46,7 @@ from advisor.errors import (  # raised here; import them from advisor.errors
 )
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus
 from advisor.policy import DEFAULT_POLICY, Policy
+from advisor.sanitize import clean, escape_char, line_break
 from advisor.vocabulary import CANDIDATES, EMBEDDINGS, RECIPE_FIELDS, SEVERITIES, EffectKind
 
 __all__ = [
@@ -98,6 +99,13 @@ POLICY_VALUE = re.compile(r"\{policy\.([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}")
 
 def _id_range(ids: range) -> str:
     return f"TEP{ids.start:03d}-TEP{ids.stop - 1:03d}"
+
+
+def third_party_rule(rule_id: str) -> bool:
+    """Whether ``rule_id`` is in the third-party range: its messages are a plugin's text, not the engine's (the
+    prompt quotes them whole)."""
+    match = RULE_ID.match(rule_id)
+    return match is not None and int(match.group(1)) in THIRD_PARTY_IDS
 
 
 def _render_policy_values(text: str, policy: Policy) -> str:
@@ -313,11 +321,29 @@ class Context:
             raise PluginError(
                 f"plugin {self._plugin!r}: {effect} names rule {rule}, which belongs to {owner!r}"
             )
-        if not isinstance(reason, str) or not reason.strip() or "\n" in reason:
-            raise PluginError(f"plugin {self._plugin!r}: rule {rule}: a reason must be one non-empty line")
-        e = Effect(rule=rule, plugin=self._plugin, kind=kind, effect=effect, reason=reason, **extra)
+        e = Effect(
+            rule=rule,
+            plugin=self._plugin,
+            kind=kind,
+            effect=effect,
+            reason=self._reason(rule, reason),
+            **extra,
+        )
         self._s.trace.append(e)
         return e
+
+    def _reason(self, rule: str, reason: object) -> str:
+        """The reason as recorded: one non-empty line (no line break :meth:`str.splitlines` knows, U+2028
+        included), every other unsafe character escaped (:func:`advisor.sanitize.clean`)."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise PluginError(f"plugin {self._plugin!r}: rule {rule}: a reason must be one non-empty line")
+        brk = line_break(reason)
+        if brk is not None:
+            raise PluginError(
+                f"plugin {self._plugin!r}: rule {rule}: a reason must be one non-empty line; this one holds the "
+                f"line break {escape_char(brk)} (put data values in with advisor.quote(value))"
+            )
+        return clean(reason)
 
     def _check_arch(self, arch: str) -> None:
         if arch not in CANDIDATES:
@@ -408,13 +434,13 @@ class Context:
                 f"plugin {self._plugin!r}: recipe field {field_name!r} is not one of {', '.join(RECIPE_FIELDS)}"
             )
         self._record(rule, "recipe", f"recipe {field_name}", reason, ("describe_winner",))
-        self._s.recipe[field_name] = value
+        self._s.recipe[field_name] = clean(value) if isinstance(value, str) else value
         self._s.recipe_rules[field_name] = rule
 
     def set_monitoring(self, text: str, *, rule: str, reason: str) -> None:
         """The one monitoring signal (phase ``describe_winner``)."""
         self._record(rule, "monitoring", "monitoring", reason, ("describe_winner",))
-        self._s.monitoring = text
+        self._s.monitoring = clean(text) if isinstance(text, str) else text
 
 
 @dataclass
@@ -573,7 +599,7 @@ class Engine:
             raise PluginError(
                 f"plugin {plugin!r}: rule {id} severity {severity!r} is not one of {', '.join(SEVERITIES)}"
             )
-        if not isinstance(summary, str) or not summary.strip() or "\n" in summary.strip():
+        if not isinstance(summary, str) or not summary.strip() or line_break(summary.strip()):
             raise PluginError(f"plugin {plugin!r}: rule {id} needs a one-line summary")
         if not isinstance(docs, str):
             raise PluginError(f"plugin {plugin!r}: rule {id} docs must be text")
@@ -590,7 +616,12 @@ class Engine:
                 except ValueError as exc:
                     raise PluginError(f"plugin {plugin!r}: rule {id} {part}: {m.group(0)}: {exc}") from None
         self.rules[id] = Rule(
-            id=id, name=name, severity=severity, summary=summary.strip(), docs=docs.strip(), plugin=plugin
+            id=id,
+            name=name,
+            severity=severity,
+            summary=clean(summary.strip()),
+            docs=clean(docs.strip()),
+            plugin=plugin,
         )
         self.rule_owner[id] = plugin
 
@@ -699,11 +730,11 @@ def _nothing_left_message(ctx: Context) -> str:
 def _fault(exc: BaseException) -> str:
     """What escaped a plugin, as one short line: ``Type: first line of the message`` (``SystemExit(0)`` and
     the like say what they are)."""
-    from advisor.errors import one_line
+    from advisor.errors import message_line
 
     if isinstance(exc, SystemExit):
         return f"SystemExit({exc.code!r}) (a plugin must not exit the process)"
-    text = one_line(str(exc))
+    text = message_line(str(exc))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -21,7 +21,7 @@ class UnknownRuleError(AdvisorError, LookupError):
     """No rule has that id or name (``Engine.rule``); the message names the closest ids."""
 
 
-ECHO_LIMIT = 300  # characters of user input an error message echoes; the rest is cut (see one_line)
+ECHO_LIMIT = 300  # characters of user input an error message echoes; the rest is cut (see message_line)
 
 
 def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -33,9 +33,10 @@ def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
     return f"{text[:keep]}...[{len(text) - 2 * keep} characters cut]...{text[-keep:]}"
 
 
-def one_line(text: str, limit: int = 4 * ECHO_LIMIT) -> str:
-    """``text`` as one line (the first line of a multi-line message, e.g. pydantic's ``N validation errors
-    for X``, with the next non-empty line after a colon), cut to ``limit`` (:func:`shorten`)."""
+def message_line(text: str, limit: int = 4 * ECHO_LIMIT) -> str:
+    """An exception's message as one line of an error (the first line of a multi-line message, e.g. pydantic's ``N validation errors
+    for X``, with the next non-empty line after a colon), cut to ``limit`` (:func:`shorten`). Layout only: showing input-derived text safely is
+    :mod:`advisor.sanitize`'s (``one_line``, ``quote``)."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     joined = "; ".join(lines[:2]) if len(lines) > 1 else (lines[0] if lines else "")
     return shorten(joined, limit)
@@ -72,8 +73,11 @@ def error_line(err: dict) -> str:
         return f"{loc}: unknown key"
     got = ""
     if "input" in err and not isinstance(err["input"], dict):
-        shown = repr(err["input"])
-        got = f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+        value = err["input"]
+        shown = repr(value)
+        if len(shown) > 60:  # a string is cut inside its quotes, so the quoted value stays closed
+            shown = repr(value[:50]) + "..." if isinstance(value, str) else shown[:57] + "..."
+        got = f" (got {shown})"
     return f"{loc}: {err['msg']}{got}"
 
 
@@ -84,7 +88,8 @@ def validation_line(exc, source: str = "", *, whole: str = "value") -> str:
     server, the llm tools, ``advisor check`` and the evidence verifier all report through it (each error as
     :func:`error_line`). ``key`` is the dotted location (``runs.0.dev_curve``; ``whole`` where the error is about
     the whole object); an unknown key reads ``key: unknown key``; without ``source`` the line starts at the first
-    key. The offending input is shown unless it is an object, shortened past 60 characters.
+    key. The offending input is shown unless it is an object, shortened past 60 characters; a string is shown
+    quoted and escaped (``repr``, cut inside its quotes), so it stays a closed, inert value in any reason.
     """
     errors = exc.errors(include_url=False)
     parts = [error_line({**e, "loc": e["loc"] or (whole,)}) for e in errors]

@@ -35,6 +35,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from advisor.contracts import StrictModel, exact_literal
 from advisor.errors import validation_line
+from advisor.sanitize import quote
 from advisor.vocabulary import BASELINE_ARCHS, NEURAL, Task
 
 SCHEMA_VERSION = 1
@@ -209,15 +210,15 @@ def read_evidence(path: str | Path) -> PlateauEvidence:
         with Path(path).open("rb") as fh:  # capped: evidence is kilobytes, /dev/zero is endless
             doc = json.loads(read_capped(fh, p, "evidence", ValueError).decode("utf-8"))
     except FileNotFoundError:
-        raise ValueError(f"evidence file {p} not found") from None
+        raise ValueError(f"evidence file {quote(p)} not found") from None
     except (
         OSError,
         RecursionError,
         ValueError,
     ) as exc:  # ValueError: bad UTF-8, bad JSON, a 5,000-digit number
-        from advisor.errors import one_line
+        from advisor.errors import message_line
 
-        raise ValueError(f"evidence file {p} is not readable JSON: {one_line(str(exc))}") from None
+        raise ValueError(f"evidence file {quote(p)} is not readable JSON: {message_line(str(exc))}") from None
     if not isinstance(doc, dict):
         raise ValueError("evidence is not a JSON object")
     try:

@@ -30,6 +30,19 @@ plugin did not register, or trying to change a view raises; any exception in a h
 closed: no recommendation is returned, and the :class:`advisor.errors.PluginError` names the plugin and
 its rules.
 
+Reasons and messages (every ``reason=`` and ``message=``) are read by people, terminals and LLM agents, so
+the engine holds them to one contract, checked where the effect is recorded (``Context._reason``): one
+non-empty line (no line break :meth:`str.splitlines` knows, U+2028/U+2029 included; else the plugin fails
+closed), and every other unsafe character (:data:`advisor.sanitize.UNSAFE`: C0/C1 controls, escape sequences,
+bidi controls, invisible characters) written as a visible escape. Recipe lines and the monitoring signal are
+escaped the same way, and a rule's summary (one line) and docs at registration. A value that came from the
+data, the evidence or the user goes into a reason through ``advisor.quote(value)`` (quoted, every
+non-printable character escaped), so readers see where data starts and ends. Renderers do the rest, so that a
+plugin that forgets cannot hurt: the prompt's hard constraints quote a third-party rule's (TEP800-TEP999)
+reasons and messages whole, as plugin text, and escape tag-like ``<`` and Jinja openers in every line
+(:func:`advisor.render.constraint_lines`); text, Markdown and ``check`` output print every value through
+:func:`advisor.sanitize.one_line`; JSON writes unsafe characters as ``\\u`` escapes.
+
 Rule ids: built-in rules own ``TEP000``-``TEP799``; third-party plugins register ``TEP800``-``TEP999``. A
 plugin that registers an id outside its range fails to load, and the message names the range.
 """

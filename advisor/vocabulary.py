@@ -17,6 +17,8 @@ Severity = Literal["refuse", "exclude", "prefer", "flag", "info"]
 Embedding = Literal["random", "static", "contextual"]
 RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "regularization"]
 OutputFormat = Literal["text", "markdown", "json", "prompt"]
+Pooling = Literal["max", "mean", "last"]  # how an RNN classifier pools its states
+Device = Literal["auto", "cpu", "cuda"]  # where the baselines train
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
 # The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS
 # for the convex logistic-regression heads (scikit-learn's default solver).
@@ -43,6 +45,8 @@ EMBEDDINGS: tuple[str, ...] = get_args(Embedding)
 RECIPE_FIELDS: tuple[str, ...] = get_args(RecipeField)
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
+POOLINGS: tuple[str, ...] = get_args(Pooling)
+DEVICES: tuple[str, ...] = get_args(Device)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
 TORCH_OPTIMIZERS: tuple[str, ...] = tuple(o for o in OPTIMIZERS if o != "lbfgs")  # what fit() steps with
 EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)

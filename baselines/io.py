@@ -101,12 +101,12 @@ def _part(model_dir: Path, name: str) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        from advisor.errors import one_line
+        from advisor.errors import message_line
 
         why = (
             "missing"
             if isinstance(exc, FileNotFoundError)
-            else f"{type(exc).__name__}: {one_line(str(exc), 200)}"
+            else f"{type(exc).__name__}: {message_line(str(exc), 200)}"
         )
         raise DataError(
             f"{model_dir}: broken model folder: {name}: {why}; retrain it with `advisor baseline train`"

@@ -22,6 +22,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from advisor.vocabulary import POOLINGS
+
 Pretrained = Tensor | np.ndarray | None
 
 
@@ -145,7 +147,6 @@ class TextCNN(nn.Module):
 # RNN classifiers
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-POOLINGS = ("max", "mean", "last")
 
 
 @dataclass

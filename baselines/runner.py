@@ -534,12 +534,12 @@ def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
     except (DataError, ImportError):
         raise
     except Exception as exc:  # a file of the folder is missing, truncated or does not fit the manifest
-        from advisor.errors import one_line
+        from advisor.errors import message_line
 
         what = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
         raise DataError(
             f"{model_dir}: a broken {manifest.architecture} model folder ({what}{type(exc).__name__}: "
-            f"{one_line(str(exc), 300)}): retrain it with `advisor baseline train`"
+            f"{message_line(str(exc), 300)}): retrain it with `advisor baseline train`"
         ) from None
 
 

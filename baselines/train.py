@@ -24,7 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from advisor.recipes import RECIPES, Recipe, recipe_for
-from advisor.vocabulary import TORCH_OPTIMIZERS
+from advisor.vocabulary import DEVICES, TORCH_OPTIMIZERS
 
 from .models import TAGGER_ARCHS, build_model, make_config
 from .vocab import PAD_INDEX, UNK_INDEX, CharVocab, Vocab, load_embeddings
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from advisor.data import Example, TaggedSentence
     from advisor.vocabulary import Task
 
-DEVICES = ("auto", "cpu", "cuda")
 PREDICT_BATCH_SIZE = 256
 # TrainConfig()'s defaults: the TextCNN's row of the recipe table (the trainers' default architecture).
 _DEFAULT = RECIPES["textcnn"]

@@ -1,5 +1,6 @@
 """TEP501 long-text-truncation, TEP502 non-english, TEP503 class-imbalance."""
 
+from advisor import quote
 from advisor.candidates import MULTILINGUAL, TRANSFORMERS
 from advisor.hookspecs import hookimpl
 
@@ -83,7 +84,7 @@ def describe_winner(ctx):
         smallest = min(counts, key=lambda k: (counts[k], k))
         ctx.flag(
             rule="TEP503",
-            message=f"class imbalance {ratio:.1f}:1 (smallest class {smallest!r}: {counts[smallest]} examples): "
+            message=f"class imbalance {ratio:.1f}:1 (smallest class {quote(smallest)}: {counts[smallest]} examples): "
             "watch macro-F1 and per-class recall, not accuracy",
         )
         ctx.set_monitoring(

@@ -78,7 +78,7 @@ def build_server(policy: Policy | None = None):
     from advisor.answers import CheckInputError, CheckResult
     from advisor.contracts import NAMES, render_schema
     from advisor.engine import default_engine
-    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean, one_line, validation_line
+    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean, message_line, validation_line
     from advisor.profile import ConstraintProfile
     from advisor.recommendation import Recommendation
 
@@ -132,7 +132,7 @@ def build_server(policy: Policy | None = None):
                     raise ToolError(
                         f"Error executing tool {name}: {validation_line(cause, 'arguments')}"
                     ) from cause
-                raise ToolError(one_line(str(exc))) from cause
+                raise ToolError(message_line(str(exc))) from cause
 
     server = AdvisorServer(
         name=SERVER_NAME,

@@ -54,7 +54,7 @@ class LazyGroup(click.Group):
         """Run the command; every way out is an answer, one error line with its exit code, or exit 130."""
         import os
 
-        from advisor.errors import AdvisorError, one_line, shorten
+        from advisor.errors import AdvisorError, message_line, shorten
 
         try:
             return super().invoke(ctx)
@@ -71,7 +71,7 @@ class LazyGroup(click.Group):
             if os.environ.get("ADVISOR_DEBUG"):
                 raise
             raise NoAnswer(
-                f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
+                f"internal error: {type(exc).__name__}: {message_line(str(exc))} "
                 "(ADVISOR_DEBUG=1 shows the traceback; please report it)"
             ) from None
 

@@ -48,6 +48,7 @@ def check_command(ctx, answer, evidence, json_, **params):
     """
     from advisor.answers import CheckInputError, check, read_answer, render_check
     from advisor.errors import AdvisorError
+    from advisor.sanitize import json_text
 
     _check_evidence(evidence, params)
     try:
@@ -60,7 +61,7 @@ def check_command(ctx, answer, evidence, json_, **params):
     except AdvisorError as exc:
         raise NoAnswer(str(exc)) from None
     if json_:
-        click.echo(result.model_dump_json(indent=2))
+        click.echo(json_text(result.model_dump_json(indent=2)))
     else:
         click.echo(render_check(result, source="answer" if answer == "-" else Path(answer).name), nl=False)
     ctx.exit(0 if result.ok else 1)
@@ -92,6 +93,7 @@ def ask_command(ctx, evidence, model_name, json_, **params):
     from advisor.agents.ask import AskError, ask
     from advisor.answers import render_check
     from advisor.errors import AdvisorError
+    from advisor.sanitize import clean, one_line
 
     _check_evidence(evidence, params)
     profile, policy = build_profile(params)
@@ -100,14 +102,14 @@ def ask_command(ctx, evidence, model_name, json_, **params):
     except AskError as exc:
         if exc.reply is not None:
             shown = exc.reply if len(exc.reply) <= 2000 else exc.reply[:2000] + " [...]"
-            click.echo(f"the model's reply:\n{shown}", err=True)
+            click.echo(f"the model's reply:\n{clean(shown)}", err=True)
         raise (BadInput if exc.exit_code == 2 else NoAnswer)(str(exc)) from None
     except AdvisorError as exc:
         raise NoAnswer(str(exc)) from None
     if json_:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
-        click.echo(f"model: {result.model}\n")
+        click.echo(f"model: {one_line(result.model)}\n")
         click.echo(render_check(result.check, source=f"model {result.model}"), nl=False)
     ctx.exit(0 if result.check.ok else 1)
 
@@ -172,6 +174,7 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
 
     from advisor.data.from_file import DataError, profile_values_from_data
     from advisor.profile import ConstraintProfile
+    from advisor.sanitize import json_text, one_line
 
     notes: list[str] = []
     try:
@@ -191,12 +194,12 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
     for note in notes:  # e.g. the cp1252 fallback: on stderr, so --json stays one document
         click.echo(f"note: {data}: {note}", err=True)
     if json_:
-        click.echo(profile.model_dump_json(indent=2))
+        click.echo(json_text(profile.model_dump_json(indent=2)))
         return
     d = profile.data
-    counts = ", ".join(f"{k} {v}" for k, v in d.label_counts.items())
+    counts = ", ".join(f"{one_line(k)} {v}" for k, v in d.label_counts.items())
     lines = [
-        f"{data}: {profile.task}, {profile.examples} {'sentences' if profile.task == 'tagging' else 'examples'}",
+        f"{one_line(data)}: {profile.task}, {profile.examples} {'sentences' if profile.task == 'tagging' else 'examples'}",
         f"  classes: {profile.classes or len(d.label_counts)} ({counts})",
         f"  imbalance: {d.imbalance_ratio:.1f}:1" if d.imbalance_ratio else "  imbalance: n/a",
         f"  words per example: median {d.tokens_median:g}, p95 {d.tokens_p95:g}, max {d.tokens_max}",
@@ -204,5 +207,5 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
         f"  fingerprint: {d.fingerprint}",
     ]
     if d.oov_rate is not None:
-        lines.append(f"  OOV vs {d.embeddings}: {d.oov_rate:.1%}")
+        lines.append(f"  OOV vs {one_line(d.embeddings)}: {d.oov_rate:.1%}")
     click.echo("\n".join(lines))

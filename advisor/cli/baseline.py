@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from advisor.cli.options import BadInput, Interrupted, NoAnswer, profile_options
-from advisor.vocabulary import TASKS
+from advisor.vocabulary import DEVICES, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -58,10 +58,12 @@ def _finite(param, value: float) -> float:
 
 
 def _emit(result: dict, json_: bool, human) -> None:
+    from advisor.sanitize import clean
+
     if json_:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(result, indent=2))  # ensure_ascii: every unsafe character is a \\u escape
     else:
-        click.echo(human(result))
+        click.echo(clean(human(result)))  # paths and labels come from the user's files
 
 
 def data_options(f):
@@ -114,7 +116,7 @@ def baseline():
 )
 @click.option(
     "--pooling",
-    type=click.Choice(("max", "mean", "last")),
+    type=click.Choice(POOLINGS),
     default="max",
     show_default=True,
     help="RNN pooling.",
@@ -138,7 +140,7 @@ def baseline():
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Random seed.")
 @click.option(
     "--device",
-    type=click.Choice(("auto", "cpu", "cuda")),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="Training device.",
@@ -290,7 +292,9 @@ def predict(model, texts, json_):
     else:
         raw = sys.stdin.buffer.read()
         try:
-            lines = raw.decode("utf-8").splitlines()
+            lines = [
+                line.removesuffix("\r") for line in raw.decode("utf-8").split("\n")
+            ]  # lines end at \n only
         except UnicodeDecodeError as exc:
             raise BadInput(
                 f"stdin is not UTF-8 text (byte 0x{raw[exc.start]:02X} at offset {exc.start})"
@@ -301,8 +305,12 @@ def predict(model, texts, json_):
             raise BadInput(f"TEXT {i} is empty: give each text to predict as non-empty text")
     if not items:
         raise BadInput("nothing to predict: give TEXT arguments or lines on stdin")
-    for text, pred in _call(lambda r: r.predict, model, items):
-        click.echo(json.dumps({"text": text, "prediction": pred}) if json_ else f"{pred}\t{text}")
+    from advisor.sanitize import one_line
+
+    for text, pred in _call(lambda r: r.predict, model, items):  # the text and the model's labels are input
+        click.echo(
+            json.dumps({"text": text, "prediction": pred}) if json_ else f"{one_line(pred)}\t{one_line(text)}"
+        )
 
 
 @baseline.command()
@@ -360,7 +368,7 @@ def predict(model, texts, json_):
 )
 @click.option(
     "--device",
-    type=click.Choice(("auto", "cpu", "cuda")),
+    type=click.Choice(DEVICES),
     default="auto",
     show_default=True,
     help="Training device.",

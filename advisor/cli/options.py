@@ -13,13 +13,23 @@ from advisor.vocabulary import COMPUTES, DEPLOYS, FORMATS, TASKS  # noqa: F401  
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
-class BadInput(click.ClickException):
+class _Echoed(click.ClickException):
+    """An error whose message may hold what the user gave (a file name, a value): shown through
+    :func:`advisor.sanitize.clean`, so no control character or escape sequence reaches the terminal."""
+
+    def format_message(self) -> str:
+        from advisor.sanitize import clean
+
+        return clean(self.message)
+
+
+class BadInput(_Echoed):
     """Something wrong in what the user passed: exit 2, one line."""
 
     exit_code = 2
 
 
-class NoAnswer(click.ClickException):
+class NoAnswer(_Echoed):
     """The advisor cannot produce an answer: exit 1."""
 
     exit_code = 1

@@ -85,8 +85,10 @@ def rules(ctx, json_, policy_file):
         }
         click.echo(json.dumps(doc, indent=2))
         return
-    for r in rows:
-        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {r.plugin:<32} {r.summary}")
+    from advisor.sanitize import one_line
+
+    for r in rows:  # a plugin's name and summary are its text: one line each, escaped
+        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {one_line(r.plugin):<32} {one_line(r.summary)}")
     click.echo("\nPolicy in force:")
     overrides = policy.overrides()
     for name, value in policy.as_dict().items():
@@ -117,8 +119,11 @@ def rules_explain(rule_id, policy_file):
         rule = engine.rule(rule_id).rendered(_policy(policy_file))
     except UnknownRuleError as exc:
         raise BadInput(f"{exc} (see `advisor rules`)") from None
+    from advisor.sanitize import clean, one_line
+
     click.echo(
-        f"{rule.id} {rule.name} ({rule.severity}, plugin {rule.plugin})\n{rule.summary}\n\n{rule.docs}"
+        f"{rule.id} {rule.name} ({rule.severity}, plugin {one_line(rule.plugin)})\n{one_line(rule.summary)}"
+        f"\n\n{clean(rule.docs)}"
     )
 
 
