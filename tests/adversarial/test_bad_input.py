@@ -791,3 +791,18 @@ def test_parsing_any_text_raises_only_the_advisors_errors(kind, tmp_path_factory
                 assert "\n" not in message.strip() and len(message) < 2000, message[:300]
 
     prop()
+
+
+@pytest.mark.xfail(strict=True, reason="'dev labels never seen in training' gives no hint")
+def test_a_dev_label_unseen_in_training_says_what_to_do():
+    """A class with a single example can land in the dev part of the split: the message says what to do."""
+    pytest.importorskip("torch")
+    from advisor.baselines.runner import BaselineError, train_neural
+    from advisor.data import Example
+
+    train = [Example(t, lab) for t, lab in LINES * 5]
+    dev = [Example("odd one", "mid"), Example("great", "pos")]
+    with pytest.raises(BaselineError) as info:
+        train_neural("textcnn", train, dev, "classification", seed=0, device="cpu", epochs=1, progress=False)
+    message = str(info.value)
+    assert "'mid'" in message and "--dev" in message and "\n" not in message
