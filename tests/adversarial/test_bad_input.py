@@ -793,7 +793,6 @@ def test_parsing_any_text_raises_only_the_advisors_errors(kind, tmp_path_factory
     prop()
 
 
-@pytest.mark.xfail(strict=True, reason="'dev labels never seen in training' gives no hint")
 def test_a_dev_label_unseen_in_training_says_what_to_do():
     """A class with a single example can land in the dev part of the split: the message says what to do."""
     pytest.importorskip("torch")
