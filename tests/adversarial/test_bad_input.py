@@ -393,6 +393,45 @@ CASES = [
         id="rules-explain-long-echo-cut",
     ),
     pytest.param(["schema", "nope"], {}, 2, ["nope"], id="schema-unknown"),
+    pytest.param(["schema", ""], {}, 2, ["''"], id="schema-empty"),
+    pytest.param(["schema", "profile", "extra"], {}, 2, ["extra"], id="schema-extra-argument"),
+    pytest.param(["schema", "x" * 100_000], {}, 2, ["characters cut"], id="schema-long-echo-cut"),
+    pytest.param(
+        ["schema"],
+        {},
+        2,
+        ["missing argument", "evidence"],
+        id="schema-missing-argument",
+        marks=pytest.mark.xfail(strict=True, reason="click lists the choices on lines of their own"),
+    ),
+    pytest.param(["schema", "Profile\x1b"], {}, 2, ["profile"], id="schema-near-miss"),
+    # -- ask: the profile is checked before any model is asked --------------------------------------------------
+    pytest.param(["ask", "--examples", "0"], {}, 2, ["examples"], id="ask-examples-zero"),
+    pytest.param(
+        ["ask", "--profile", "p.json"], {"p.json": "[" * DEEP}, 2, ["nested"], id="ask-profile-deep"
+    ),
+    pytest.param(
+        ["ask", "--examples", "300", "--latency-ms", "inf"], {}, 2, ["finite"], id="ask-latency-inf"
+    ),
+    pytest.param(
+        ["ask", "--examples", "300", "--evidence", "ev.json"],
+        {},
+        2,
+        ["--evidence needs --data"],
+        id="ask-evidence",
+    ),
+    pytest.param(
+        ["ask", "--examples", "300", "--policy", "/dev/zero"],
+        {},
+        2,
+        ["larger than"],
+        id="ask-policy-dev-zero",
+    ),
+    pytest.param(
+        ["mcp", "--policy", "nope.toml"], {}, 2, ["nope.toml", "not found"], id="mcp-policy-missing"
+    ),
+    pytest.param(["mcp", "--policy", "/dev/zero"], {}, 2, ["larger than"], id="mcp-policy-dev-zero"),
+    pytest.param(["rules", "--policy", "/dev/zero"], {}, 2, ["larger than"], id="rules-policy-dev-zero"),
 ]
 
 
