@@ -60,6 +60,11 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.Abort):
             raise
+        except click.UsageError as exc:  # click's (a missing choice lists the choices below): one line
+            text = " ".join(part.strip() for part in exc.format_message().splitlines() if part.strip())
+            flat = click.UsageError(shorten(text, 600), ctx=exc.ctx)
+            flat.exit_code = exc.exit_code
+            raise flat from None
         except click.ClickException as exc:
             exc.message = "\n".join(shorten(line, 600) for line in str(exc.message).splitlines())
             raise

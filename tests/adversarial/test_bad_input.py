@@ -402,7 +402,6 @@ CASES = [
         2,
         ["missing argument", "evidence"],
         id="schema-missing-argument",
-        marks=pytest.mark.xfail(strict=True, reason="click lists the choices on lines of their own"),
     ),
     pytest.param(["schema", "Profile\x1b"], {}, 2, ["profile"], id="schema-near-miss"),
     # -- ask: the profile is checked before any model is asked --------------------------------------------------
