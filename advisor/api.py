@@ -23,16 +23,12 @@ if TYPE_CHECKING:  # the Recommendation model is built on the first answer
     from advisor.recommendation import Recommendation
 
 
-def verify_evidence(path: str | Path, profile: ConstraintProfile, policy: Policy) -> EvidenceStatus:
-    """Verify an evidence file against the profile and, when the profile came from data, its fingerprint."""
-    fingerprint = profile.data.fingerprint if profile.data is not None else None
-    return verify(
-        path,
-        task=profile.task,
-        examples=profile.examples,
-        fingerprint=fingerprint,
-        max_min_delta=policy.plateau_max_min_delta,
-    )
+def verify_evidence(
+    path: str | Path, profile: ConstraintProfile, policy: Policy, *, reproduce: bool = False
+) -> EvidenceStatus:
+    """Verify an evidence file against the profile, the data it was read from (reloaded: a profile without
+    ``data`` never gets evidence accepted) and the policy (:func:`advisor.evidence.verify`)."""
+    return verify(path, profile, policy, reproduce=reproduce)
 
 
 def recommend(
@@ -42,13 +38,15 @@ def recommend(
     evidence: str | Path | None = None,
     engine: Engine | None = None,
     force_winner: str | None = None,
+    reproduce: bool = False,
 ) -> Recommendation:
     """Apply the picker policy (built-in rules + installed plugins) to ``profile``.
 
     :param profile: a :class:`ConstraintProfile` or a mapping of its fields (validated strictly).
     :param policy: thresholds in force (default: the shipped :class:`Policy`).
-    :param evidence: a plateau evidence file; it is verified against the profile, and against the data
-        fingerprint when the profile was read from data (``profile.data``).
+    :param evidence: a plateau evidence file; it is verified against the profile and the data the profile was
+        read from (``profile.data``; without it evidence is never accepted), its checkpoints re-evaluated.
+    :param reproduce: also retrain one recorded run on CPU and compare its curve (``--reproduce``).
     :param force_winner: what the policy gives this candidate if it wins (``advisor check``): see
         :meth:`advisor.engine.Engine.evaluate`.
     :raises advisor.engine.PluginError: a plugin failed (fail closed: no answer).
@@ -57,7 +55,9 @@ def recommend(
     if not isinstance(profile, ConstraintProfile):
         profile = ConstraintProfile.model_validate(profile)
     policy = policy or DEFAULT_POLICY
-    status = NO_EVIDENCE if evidence is None else verify_evidence(evidence, profile, policy)
+    status = (
+        NO_EVIDENCE if evidence is None else verify_evidence(evidence, profile, policy, reproduce=reproduce)
+    )
     engine = engine or default_engine()
     return build_recommendation(engine, engine.evaluate(profile, policy, status, force_winner=force_winner))
 

@@ -109,7 +109,9 @@ class Recommendation(_Model):
     evidence: EvidenceReport | None = Field(
         default=None, description="Plateau evidence verification, when attached."
     )
-    policy: dict[str, float | int] = Field(default_factory=dict, description="The policy values in force.")
+    policy: dict[str, float | int | str] = Field(
+        default_factory=dict, description="The policy values in force."
+    )
     trace: list[TraceEntry] = Field(default_factory=list, description="Every effect of every rule, in order.")
     plugins: list[str] = Field(default_factory=list, description="Plugins that were loaded, in call order.")
     advisor_version: str = Field(description="Version of the advisor that made this answer.")

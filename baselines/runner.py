@@ -23,18 +23,18 @@ from advisor.data import (
     DataError,
     Dataset,
     check_labels_seen,
-    entity_type,
     fingerprint,
     load_dataset,
     stratified_split,
     tokenize,
 )
+from advisor.data.split import dataset_split, stratify_labels
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
 from advisor.vocabulary import NEURAL, TRAINABLE, Task
 
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
-from .plateau import evidence_document, write_evidence
+from .plateau import evidence_document, save_checkpoints, write_evidence
 
 # format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
 from .report import (  # noqa: F401
@@ -154,38 +154,18 @@ def _load(path, task=None, text_column="text", label_column="label", training=Tr
     return ds
 
 
-def _subset(ds: Dataset, idx: list[int]) -> list:
-    return [ds.items[i] for i in idx]
-
-
-def _labels_of(ds: Dataset, items: list) -> list[str]:
-    if ds.task == "classification":
-        return [x.label for x in items]
-    # Tagging: stratify sentences by their first entity type (or "O").
-    return [next((e for e in map(entity_type, s.tags) if e is not None), "O") for s in items]
-
-
 def split_data(
     ds: Dataset, fractions: tuple[float, ...], seed: int = SPLIT_SEED
 ) -> tuple[list[list], dict[str, Any]]:
     """The items of ``ds`` in parts of the given fractions, and the split's record (seed, fractions, sizes,
-    whether stratified, a note). Stratified by label (tagging: a sentence's first entity type); a plain shuffle,
-    said so in the note, when a class has a single member."""
+    whether stratified, a note): :func:`advisor.data.split.dataset_split`, with the note on stderr."""
     try:
-        split = stratified_split(_labels_of(ds, ds.items), fractions, seed)
+        parts, info = dataset_split(ds, fractions, seed)
     except ValueError as exc:
         raise DataError(
             f"{ds.path}: {exc}: give at least {len(fractions) * 2} examples, or --test/--dev files"
         ) from None
-    parts = [_subset(ds, idx) for idx in split.indices]
-    info = {
-        "seed": seed,
-        "fractions": list(fractions),
-        "sizes": [len(p) for p in parts],
-        "stratified": split.stratified,
-        "note": split.note,
-    }
-    note(f"split {'/'.join(str(len(p)) for p in parts)} ({split.note})")
+    note(f"split {'/'.join(str(len(p)) for p in parts)} ({info['note']})")
     return parts, info
 
 
@@ -606,14 +586,14 @@ def _learning_curve(
     full_score,
 ) -> list[dict]:
     points = []
-    labels = _labels_of(ds, train_items)
+    labels = stratify_labels(ds.task, train_items)
     for frac in sorted(set(fractions)):
         if frac >= 1.0:
             points.append({"fraction": 1.0, "examples": len(train_items), "arch": arch, "dev": full_score})
             continue
         split = stratified_split(labels, (frac, 1 - frac), SPLIT_SEED + 1)
         sub = [train_items[i] for i in split.indices[0]]
-        if len({*_labels_of(ds, sub)}) < 2:
+        if len({*stratify_labels(ds.task, sub)}) < 2:
             continue
         note(f"learning curve: {arch} on {len(sub)} examples ({frac:.0%})")
         b = train_neural(
@@ -651,7 +631,13 @@ def plateau(
     embeddings=None,
     device="auto",
     threads=1,
+    policy=None,
 ) -> dict:
+    """Train ``archs`` with ``seeds`` seeds each on the policy's evidence split of ``data`` (``policy``: the
+    :class:`advisor.policy.Policy` in force, default the nearest pyproject's) until they plateau, keep each run's
+    best checkpoint beside ``out`` and write the evidence file (:mod:`advisor.baselines.plateau`)."""
+    from advisor.policy import find_project_policy
+
     t0 = time.perf_counter()
     check_out_path(Path(out), [Path(data), embeddings])
     check_writable(Path(out))
@@ -673,9 +659,20 @@ def plateau(
         raise DataError(f"--fractions {fractions!r}: expected comma-separated numbers in (0, 1]") from None
     if not fracs or any(not 0 < f <= 1 for f in fracs):
         raise DataError(f"--fractions {fractions!r}: expected comma-separated numbers in (0, 1]")
-    (train_items, dev_items), split = split_data(ds, (0.8, 0.2))
+    policy = policy or find_project_policy()
+    if patience < policy.plateau_patience or min_delta > policy.plateau_max_min_delta:
+        note(
+            f"note: patience {patience} / min_delta {min_delta} are outside the policy (plateau_patience >= "
+            f"{policy.plateau_patience}, plateau_max_min_delta <= {policy.plateau_max_min_delta}): TEP101 will not "
+            "accept this evidence"
+        )
+    dev_share = policy.evidence_dev_fraction
+    (train_items, dev_items), split = split_data(ds, (1 - dev_share, dev_share), policy.evidence_split_seed)
     metric = DEV_METRIC[ds.task]
-    runs = []
+    from advisor.baselines.train import resolve_device
+
+    trained_on = resolve_device(device).type
+    runs, bundles = [], {}
     for arch in arch_list:
         for seed in range(seeds):
             note(f"plateau: {arch} seed {seed} ({len(runs) + 1}/{len(arch_list) * seeds})")
@@ -691,6 +688,10 @@ def plateau(
                 min_delta=min_delta,
                 embeddings=embeddings,
             )
+            if b.fit.stopped_reason == "interrupted":
+                raise BaselineInterrupted(
+                    "interrupted: no evidence written (a partial run cannot show a plateau)"
+                )
             curve = [round(float(x), 6) for x in b.fit.dev_curve]
             ok, best_epoch = plateau_verdict(curve, patience, min_delta)
             import dataclasses
@@ -706,16 +707,20 @@ def plateau(
                     "dev_curve": curve,
                     "train_loss": [round(float(x), 6) for x in b.fit.train_loss],
                     "best_epoch": best_epoch,
-                    "best_dev": max(curve) if curve else 0.0,
+                    "best_dev": curve[best_epoch - 1] if curve else 0.0,
                     "plateaued": ok,
                     "stopped": b.fit.stopped_reason,
                     "seconds": round(b.fit.seconds, 2),
+                    "device": trained_on,
+                    "threads": max(1, int(threads or 1)),
                 }
             )
-            if b.fit.stopped_reason == "interrupted":
-                raise BaselineInterrupted(
-                    "interrupted: no evidence written (a partial run cannot show a plateau)"
-                )
+            bundles[f"{arch}-seed{seed}"] = b
+    checkpoints = save_checkpoints(
+        out, bundles, data_fingerprint=fingerprint(ds), run={"data": str(data), "split": split}
+    )
+    for run, name in zip(runs, bundles, strict=True):
+        run["checkpoint"] = checkpoints[name]
     lc = _learning_curve(
         ds,
         train_items,
@@ -743,5 +748,7 @@ def plateau(
         learning_curve=lc,
         versions=versions(*TORCH_LIBRARIES),
         started=t0,
+        text_column=text_column,
+        label_column=label_column,
     )
     return write_evidence(out, doc)

@@ -5,12 +5,21 @@ import shlex
 from advisor.hookspecs import hookimpl
 
 TEP101_DOCS = """Transformer fine-tuning is refused when the profile has fewer labeled examples (tagging:
-labeled sentences) than {policy.finetune_min_examples:,} (policy.finetune_min_examples), unless valid
-plateau evidence for this data is attached: a file written by `advisor baseline plateau DATA --out
-evidence.json`, passed as `advisor recommend --data DATA --evidence evidence.json`. The advisor verifies the
-file itself: known schema version, same task, same example count, same data fingerprint, admissible plateau
-parameters, and the plateau verdict recomputed from the recorded per-epoch dev curves (a hand-edited verdict
-or curves that still rise leave the refusal in place, with the failed check as the reason).
+labeled sentences) than {policy.finetune_min_examples:,} (policy.finetune_min_examples), unless valid plateau
+evidence for this data is attached: a file written by `advisor baseline plateau DATA --out evidence.json` (with its
+checkpoints in evidence.json.d/), passed as `advisor recommend --data DATA --evidence evidence.json`. The
+advisor verifies the file itself (advisor/evidence.py): never without the data (read and fingerprinted again),
+schema version 2, same task, example count and fingerprint, the policy's dev split (seed
+{policy.evidence_split_seed}, dev share {policy.evidence_dev_fraction}), patience >= {policy.plateau_patience},
+min_delta <= {policy.plateau_max_min_delta}, only baseline architectures, each (architecture, seed) once, and
+the plateau verdict recomputed from the recorded per-epoch dev curves. Then every kept checkpoint is reloaded
+and re-evaluated on the dev split recomputed from the data (policy evidence_check =
+"{policy.evidence_check}"; "structural" skips this and is reported by TEP100; "reproduce", or `--reproduce`,
+also retrains one run on CPU and compares its whole curve): it must reproduce the recorded best dev score
+within one dev example. A run counts only if it learned: dev accuracy at least the dev majority-class rate +
+{policy.min_learned_margin} (policy.min_learned_margin; tagging: entity F1 >= {policy.min_learned_entity_f1},
+policy.min_learned_entity_f1). The floor is the mean ± std of the best baseline architecture's runs. Anything
+else leaves the refusal in place, with the failed check as the reason.
 
 Why: in our crossover study (shared/research/crossover.md; all-MiniLM-L6-v2 vs random-init TextCNN/BiLSTM
 on five public sentence-classification sets, 50-2,500 examples) fine-tuning was unstable at 100 examples

@@ -321,7 +321,7 @@ def test_the_evidence_and_the_profile_count_tagging_labels_alike(tmp_path, conll
     data = tmp_path / "tags.conll"
     data.write_text(conll, encoding="utf-8")
     ds = load_dataset(data, "tagging")
-    run = {"best_dev": 0.5, "plateaued": True}
+    run = {"arch": "bilstm-crf", "best_dev": 0.5, "plateaued": True}
     doc = evidence_document(
         tmp_path / "e.json", data=data, ds=ds, split={}, metric="entity_f1", patience=3, min_delta=0.0,
         archs=["bilstm-crf"], runs=[run], learning_curve=[], versions={}, started=time.perf_counter(),

@@ -432,7 +432,10 @@ def test_render_marks_differences_and_missing_lines():
 
 
 def test_cli_accepted_evidence_lifts_tep101(tmp_path, answer_file):
+    from adversarial.forge import policy_file, with_checkpoint_refs
+
     from advisor.data.from_file import profile_values_from_data
+    from advisor.evidence import SCHEMA_VERSION
 
     data = tmp_path / "train.jsonl"
     lines = [
@@ -448,7 +451,7 @@ def test_cli_accepted_evidence_lifts_tep101(tmp_path, answer_file):
     fingerprint = profile_values_from_data(data)["data"]["fingerprint"]
     curve = [0.55, 0.7, 0.78, 0.8, 0.8, 0.799, 0.8]  # best at epoch 4, three flat epochs after it
     evidence = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "kind": "advisor-plateau-evidence",
         "task": "classification",
         "metric": "accuracy",
@@ -475,12 +478,15 @@ def test_cli_accepted_evidence_lifts_tep101(tmp_path, answer_file):
         "versions": {},
     }
     ev = tmp_path / "evidence.json"
-    ev.write_text(json.dumps(evidence), encoding="utf-8")
+    ev.write_text(json.dumps(with_checkpoint_refs(evidence)), encoding="utf-8")
+    policy = policy_file(tmp_path, evidence_check="structural")  # the file's structure only: no torch here
     finetune = answer_file(answer("transformer-finetune", "contextual", rationale="the baseline plateaued"))
 
     without = run(["check", finetune, "--data", str(data)])
     assert without.exit_code == 1 and "[TEP101]" in without.stdout
-    with_evidence = run(["check", finetune, "--data", str(data), "--evidence", str(ev), "--json"])
+    with_evidence = run(
+        ["check", finetune, "--data", str(data), "--evidence", str(ev), "--policy", str(policy), "--json"]
+    )
     assert with_evidence.exit_code == 0, with_evidence.output
     doc = json.loads(with_evidence.stdout)
     assert doc["ok"] is True and doc["recommendation"]["evidence"]["accepted"] is True

@@ -1,5 +1,6 @@
-"""Plateau verdicts and evidence verification (light: no torch). The round trip with real training is in
-tests/test_baseline_cli.py."""
+"""Plateau verdicts and evidence verification (light: no torch; the files are checked structurally, policy
+``evidence_check = "structural"``). Re-evaluation of real checkpoints and the hostile cases are in
+tests/adversarial/; the round trip with real training is in tests/test_baseline_cli.py."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from click.testing import CliRunner
 from advisor.api import recommend
 from advisor.cli import cli
 from advisor.data import fingerprint, load_dataset
-from advisor.evidence import plateau_verdict, verify
+from advisor.data.from_file import profile_values_from_data
+from advisor.evidence import SCHEMA_VERSION, plateau_verdict, verify
+from advisor.policy import Policy
 from advisor.profile import ConstraintProfile
+
+STRUCTURAL = Policy(evidence_check="structural")
 
 
 @pytest.mark.parametrize(
@@ -51,7 +56,7 @@ def data_file(tmp_path):
 def make_evidence(path, data_file, **changes):
     ds = load_dataset(data_file)
     doc = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "kind": "advisor-plateau-evidence",
         "task": "classification",
         "metric": "accuracy",
@@ -60,6 +65,13 @@ def make_evidence(path, data_file, **changes):
             "fingerprint": fingerprint(ds),
             "examples": len(ds),
             "label_counts": {"a": 10, "b": 10, "c": 10},
+            "split": {
+                "seed": 12345,
+                "fractions": [0.8, 0.2],
+                "sizes": [24, 6],
+                "stratified": True,
+                "note": "",
+            },
         },
         "plateau": {"patience": 3, "min_delta": 0.001, "verdict": "plateaued"},
         "architectures": ["textcnn"],
@@ -72,6 +84,11 @@ def make_evidence(path, data_file, **changes):
                 "best_epoch": 3,
                 "best_dev": 0.8,
                 "plateaued": True,
+                "checkpoint": {
+                    "path": f"evidence.json.d/textcnn-seed{s}",
+                    "files": {"model.pt": f"{s:064x}"},
+                },
+                "device": "cpu",
             }
             for s in range(2)
         ],
@@ -88,16 +105,10 @@ def make_evidence(path, data_file, **changes):
     return path
 
 
-def check(path, data_file, **kw):
-    ds = load_dataset(data_file)
-    args = {
-        "task": "classification",
-        "examples": len(ds),
-        "fingerprint": fingerprint(ds),
-        "max_min_delta": 0.01,
-    }
-    args.update(kw)
-    return verify(path, **args)
+def check(path, data_file, policy=STRUCTURAL, **profile):
+    """verify() for a profile read from ``data_file`` (fields in ``profile`` replaced)."""
+    values = {**profile_values_from_data(data_file), **profile}
+    return verify(path, ConstraintProfile.model_validate(values), policy)
 
 
 def test_valid_evidence_is_accepted_with_recomputed_floor(tmp_path, data_file):
@@ -110,9 +121,9 @@ SCHEMA = "not plateau evidence (advisor schema evidence)"
 # fmt: off
 STRICT = [
     # (id, changes, the reason: one line naming the key and what is accepted)
-    ("version-true", {"schema_version": True}, "schema_version: Input should be 1 (got True)"),
-    ("version-float", {"schema_version": 1.0}, "schema_version: Input should be 1 (got 1.0)"),
-    ("version-string", {"schema_version": "1"}, "schema_version: Input should be 1 (got '1')"),
+    ("version-true", {"schema_version": True}, "schema_version: Input should be 2 (got True)"),
+    ("version-float", {"schema_version": 1.0}, "schema_version: Input should be 2 (got 1.0)"),
+    ("version-string", {"schema_version": "1"}, "schema_version: Input should be 2 (got '1')"),
     ("task-unknown", {"task": "ner"}, "task: Input should be 'classification' or 'tagging' (got 'ner')"),
     ("examples-string", {"data.examples": "30"}, "data.examples: Input should be a valid integer (got '30')"),
     ("examples-bool", {"data.examples": True}, "data.examples: Input should be a valid integer (got True)"),
@@ -147,14 +158,14 @@ def test_schema_errors_reach_the_cli_as_an_answer(tmp_path, data_file):
     res = CliRunner().invoke(cli, ["recommend", "--data", str(data_file), "--evidence", str(bad), "--json"])
     assert res.exit_code == 0, res.output  # a refused evidence file is an answer, not a crash
     doc = json.loads(res.output)
-    assert doc["evidence"]["reason"] == f"{SCHEMA}: schema_version: Input should be 1 (got True)"
+    assert doc["evidence"]["reason"] == f"{SCHEMA}: schema_version: Input should be 2 (got True)"
     assert doc["refusals"][0]["architecture"] == "transformer-finetune"
 
 
 @pytest.mark.parametrize(
     ("changes", "kw", "reason"),
     [
-        ({"schema_version": 7}, {}, f"{SCHEMA}: schema_version: Input should be 1 (got 7)"),
+        ({"schema_version": 7}, {}, f"{SCHEMA}: schema_version: Input should be 2 (got 7)"),
         (
             {"kind": "something"},
             {},
@@ -162,8 +173,8 @@ def test_schema_errors_reach_the_cli_as_an_answer(tmp_path, data_file):
         ),
         ({"task": "tagging"}, {}, "task mismatch"),
         ({}, {"examples": 31}, "example count mismatch"),
-        ({}, {"fingerprint": "sha256:" + "0" * 64}, "data fingerprint mismatch"),
-        ({"plateau.patience": 1}, {}, "plateau patience 1 is not admissible"),
+        ({"data.fingerprint": "sha256:" + "0" * 64}, {}, "data fingerprint mismatch"),
+        ({"plateau.patience": 2}, {}, "plateau patience 2 is not admissible"),
         ({"plateau.min_delta": 0.5}, {}, "plateau min_delta 0.5 is not admissible"),
         ({"plateau.verdict": "not-plateaued"}, {}, "disagrees with the curves"),
         (
@@ -183,11 +194,13 @@ def test_schema_errors_reach_the_cli_as_an_answer(tmp_path, data_file):
                         "best_epoch": 1,
                         "best_dev": 0.5,
                         "plateaued": True,
+                        "checkpoint": {"path": "evidence.json.d/x", "files": {}},
+                        "device": "cpu",
                     }
                 ],
             },
             {},
-            "no run of a baseline architecture",
+            "'bilstm-crf' is not a baseline architecture for classification",
         ),
     ],
 )
@@ -216,13 +229,11 @@ def test_unreadable_evidence_is_an_answer_not_a_crash(tmp_path, data_file):
 
 
 def test_recommend_unlocks_finetuning_only_with_accepted_evidence(tmp_path, data_file):
-    from advisor.data.from_file import profile_values_from_data
-
     profile = ConstraintProfile(**profile_values_from_data(data_file))
     refused = recommend(profile)
     assert [r.architecture for r in refused.refusals] == ["transformer-finetune"]
     good = make_evidence(tmp_path / "e.json", data_file)
-    allowed = recommend(profile, evidence=good)
+    allowed = recommend(profile, evidence=good, policy=STRUCTURAL)
     assert allowed.architecture == "transformer-finetune"
     assert allowed.refusals == []
     assert "0.800" in allowed.monitoring  # the floor a fine-tuned model must beat
@@ -232,14 +243,21 @@ def test_recommend_unlocks_finetuning_only_with_accepted_evidence(tmp_path, data
 def test_cli_evidence_round_trip_and_tampering(tmp_path, data_file):
     runner = CliRunner()
     good = make_evidence(tmp_path / "good.json", data_file)
-    res = runner.invoke(cli, ["recommend", "--data", str(data_file), "--evidence", str(good), "--json"])
+    policy = tmp_path / "policy.toml"
+    policy.write_text('evidence_check = "structural"\n', encoding="utf-8")
+    res = runner.invoke(
+        cli,
+        ["recommend", "--data", str(data_file), "--evidence", str(good), "--policy", str(policy), "--json"],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["architecture"] == "transformer-finetune" and doc["evidence"]["accepted"]
 
     other = tmp_path / "other.jsonl"
     other.write_text(DATA.replace("message", "note"), encoding="utf-8")
-    res = runner.invoke(cli, ["recommend", "--data", str(other), "--evidence", str(good), "--json"])
+    res = runner.invoke(
+        cli, ["recommend", "--data", str(other), "--evidence", str(good), "--policy", str(policy), "--json"]
+    )
     assert res.exit_code == 0, res.output  # a refusal is an answer
     doc = json.loads(res.output)
     assert doc["architecture"] != "transformer-finetune"

@@ -18,7 +18,10 @@ def test_defaults_fields_and_documentation():
     assert tuple(described) == FIELDS
     for name, info in described.items():
         assert info["default"] == DEFAULTS[name] and info["description"], name
-        assert {"ge", "gt"} & set(info), f"{name} has no lower bound"
+        if isinstance(info["default"], str):  # a choice: its values are documented
+            assert info["default"] in info["choices"], name
+        else:
+            assert {"ge", "gt"} & set(info), f"{name} has no lower bound"
 
 
 def test_frozen_and_hashable():

@@ -228,13 +228,13 @@ def build_profile(params: dict):
     return profile, policy
 
 
-def run_recommend(profile, policy, evidence=None):
+def run_recommend(profile, policy, evidence=None, *, reproduce=False):
     """recommend() with the engine's errors mapped to exit codes."""
     from advisor.api import recommend
     from advisor.errors import AdvisorError
 
     try:
-        return recommend(profile, policy=policy, evidence=evidence)
+        return recommend(profile, policy=policy, evidence=evidence, reproduce=reproduce)
     except AdvisorError as exc:
         raise NoAnswer(str(exc)) from None
 

@@ -30,7 +30,12 @@ from advisor.data.files import write_text_atomic
 )
 @click.option("json_", "--json", is_flag=True, help="Same as --format json.")
 @click.option("--explain", is_flag=True, help="Also print the trail of every rule's effect.")
-def recommend(evidence, fmt, json_, explain, **params):
+@click.option(
+    "--reproduce",
+    is_flag=True,
+    help="With --evidence: also retrain one recorded run on CPU and compare its whole curve.",
+)
+def recommend(evidence, fmt, json_, explain, reproduce, **params):
     """Recommend an encoder, embedding input, recipe and monitoring signal for a constraint profile.
 
     \b
@@ -48,8 +53,10 @@ def recommend(evidence, fmt, json_, explain, **params):
         )
     if evidence is not None and not evidence.is_file():
         raise BadInput(f"{evidence}: evidence file not found")
+    if reproduce and evidence is None:
+        raise BadInput("--reproduce needs --evidence (it retrains a run the evidence records)")
     profile, policy = build_profile(params)
-    rec = run_recommend(profile, policy, evidence)
+    rec = run_recommend(profile, policy, evidence, reproduce=reproduce)
     from advisor.render import render_recommendation
 
     click.echo(render_recommendation(rec, fmt, explain=explain), nl=False)

@@ -23,7 +23,7 @@ from advisor.data.formats import (
     load_dataset,
     to_iob2,
 )
-from advisor.data.split import Split, stratified_split
+from advisor.data.split import Split, dataset_split, stratified_split
 from advisor.data.text import fingerprint, summarize, tokenize
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Split",
     "TaggedSentence",
     "check_labels_seen",
+    "dataset_split",
     "embeddings_vocab",
     "entity_type",
     "fingerprint",

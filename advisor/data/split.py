@@ -87,3 +87,32 @@ def stratified_split(labels: Sequence[str], fractions: Sequence[float], seed: in
         note = f"stratified by label ({len(counts)} classes)"
     note += f", seed {seed}, sizes {'/'.join(str(len(p)) for p in parts)}"
     return Split(tuple(sorted(p) for p in parts), not singletons, note)
+
+
+def stratify_labels(task: str, items: Sequence) -> list[str]:
+    """What a dataset's items are stratified by: the label (tagging: a sentence's first entity type, or "O")."""
+    from advisor.data.formats import entity_type
+
+    if task == "classification":
+        return [x.label for x in items]
+    return [next((e for e in map(entity_type, s.tags) if e is not None), "O") for s in items]
+
+
+def dataset_split(dataset, fractions: Sequence[float], seed: int) -> tuple[list[list], dict]:
+    """The items of ``dataset`` in parts of the given fractions (:func:`stratified_split` of
+    :func:`stratify_labels`), and the split's record: seed, fractions, sizes, whether stratified, a note.
+
+    The one split of a data file into train and dev: ``advisor baseline`` trains on it and the evidence verifier
+    recomputes it (``advisor.evidence``), so both see the same dev examples.
+    """
+    items = list(dataset.items)
+    split = stratified_split(stratify_labels(dataset.task, items), fractions, seed)
+    parts = [[items[i] for i in idx] for idx in split.indices]
+    info = {
+        "seed": seed,
+        "fractions": list(fractions),
+        "sizes": [len(p) for p in parts],
+        "stratified": split.stratified,
+        "note": split.note,
+    }
+    return parts, info

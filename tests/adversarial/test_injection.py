@@ -21,6 +21,7 @@ from advisor.api import recommend
 from advisor.cli import cli
 from advisor.data import fingerprint, load_dataset
 from advisor.data.toy import write_toy_dataset
+from advisor.evidence import SCHEMA_VERSION
 from advisor.profile import ConstraintProfile, DataSummary
 from advisor.render import render_prompt
 
@@ -64,7 +65,7 @@ def data_file(tmp_path, small_label: str, name: str = "train.jsonl"):
 def evidence_doc(data_path, **changes) -> dict:
     ds = load_dataset(data_path)
     doc = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,  # the current format: a version-1 file stops before any string
         "kind": "advisor-plateau-evidence",
         "task": "classification",
         "metric": "accuracy",

@@ -74,14 +74,17 @@ def write_inputs(folder: Path) -> None:
     """The data, evidence and answer files the cases read (relative names: outputs name them)."""
     from advisor.data import fingerprint, load_dataset
     from advisor.data.toy import write_toy_conll, write_toy_dataset
+    from advisor.evidence import SCHEMA_VERSION
 
     write_toy_dataset(folder / "toy")
     write_toy_conll(folder / "toy" / "tags.conll")
     ds = load_dataset(folder / "toy" / "train.jsonl")
 
     def evidence(curve, verdict="plateaued", arch="textcnn"):
+        """A file in the current format, as forged from the public fingerprint: its checkpoints do not exist."""
+        n = len(ds)
         return {
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
             "kind": "advisor-plateau-evidence",
             "task": "classification",
             "metric": "accuracy",
@@ -90,6 +93,13 @@ def write_inputs(folder: Path) -> None:
                 "fingerprint": fingerprint(ds),
                 "examples": len(ds),
                 "label_counts": {},
+                "split": {
+                    "seed": 12345,
+                    "fractions": [0.8, 0.2],
+                    "sizes": [n - n // 5, n // 5],
+                    "stratified": True,
+                    "note": "",
+                },
             },
             "plateau": {"patience": 3, "min_delta": 0.001, "verdict": verdict},
             "architectures": [arch],
@@ -102,6 +112,8 @@ def write_inputs(folder: Path) -> None:
                     "best_epoch": 3,
                     "best_dev": max(curve),
                     "plateaued": True,
+                    "checkpoint": {"path": f"ev.json.d/{arch}-seed{s}", "files": {"model.pt": f"{s:064x}"}},
+                    "device": "cpu",
                 }
                 for s in range(2)
             ],
