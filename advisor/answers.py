@@ -139,6 +139,13 @@ def parse_answer(text: str) -> dict:
     """
     if not isinstance(text, str):
         raise CheckInputError(f"answer must be text, got {type(text).__name__}")
+    from advisor.data.files import parse_limits
+
+    with parse_limits("answer", CheckInputError):
+        return _parse_answer(text)
+
+
+def _parse_answer(text: str) -> dict:
     text = text.removeprefix("\ufeff")
     stripped = text.strip()
     if not stripped:
@@ -168,9 +175,14 @@ def read_answer(source: str | Path) -> dict:
     """Read and parse an answer file (``-`` reads stdin)."""
     import sys
 
+    from advisor.data.files import read_capped, read_text_file
+
     if str(source) == "-":
-        return parse_answer(sys.stdin.read())
-    from advisor.data.files import read_text_file
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:  # a text stream (tests, embedders)
+            return parse_answer(sys.stdin.read())
+        raw = read_capped(stdin, "stdin", "answer", CheckInputError)
+        return parse_answer(raw.decode("utf-8", errors="replace"))
 
     text = read_text_file(source, "answer", CheckInputError)
     try:
@@ -352,6 +364,9 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
     rec, answer = result.recommendation, result.answer
     source = one_line(source)
     recipe = answer.get("recipe") if isinstance(answer.get("recipe"), Mapping) else {}
+    given = answer.get("recipe")
+    if given is not None and not isinstance(given, Mapping):  # each recipe line shows the wrong type
+        recipe = dict.fromkeys(RECIPE_FIELDS, given)
     rows = [
         ("architecture", answer.get("architecture"), rec.architecture),
         ("embedding", answer.get("embedding"), rec.embedding),
@@ -361,7 +376,12 @@ def render_check(result: CheckResult, *, source: str = "answer") -> str:
     width = 44
     lines = [f"{'':<22}{source[:width]:<{width}}  engine's recommendation"]
     for name, mine, theirs in rows:
-        shown = one_line(mine) if _text(mine) is not None else "(missing)"
+        if _text(mine) is not None:
+            shown = one_line(mine)
+        elif mine is None or isinstance(mine, str):
+            shown = "(missing)"
+        else:  # a value of another type: say so, not "missing"
+            shown = one_line(f"(not text: {json.dumps(mine, default=str)})")
         if len(shown) > width:
             shown = shown[: width - 3] + "..."
         differs = " <>" if mine != theirs and name in ("architecture", "embedding") else ""

@@ -42,6 +42,7 @@ from advisor.errors import (  # raised here; import them from advisor.errors
     UnknownRuleError,
     close_matches,
     did_you_mean,
+    shorten,
 )
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus
 from advisor.policy import DEFAULT_POLICY, Policy
@@ -471,8 +472,15 @@ def _entry_point_plugins() -> list[tuple[str, object]]:
             continue
         try:
             found.append((ep.name, ep.load()))
-        except Exception as exc:  # a plugin that cannot even import must not be skipped silently
-            raise PluginError(f"plugin {ep.name!r} (entry point {ep.value}) failed to load: {exc}") from exc
+        except KeyboardInterrupt:
+            raise
+        except (
+            BaseException
+        ) as exc:  # a plugin that cannot even import (or exits) must not be skipped silently
+            raise PluginError(
+                f"plugin {ep.name!r} (entry point {ep.value}) failed to load: {_fault(exc)}; "
+                "no recommendation is given (fail closed)"
+            ) from exc
     return found
 
 
@@ -559,11 +567,12 @@ class Engine:
             if impl.plugin_name == name:
                 try:
                     impl.function(register=lambda **kw: self._add_rule(name, builtin, **kw))
-                except PluginError:
+                except (PluginError, KeyboardInterrupt):
                     raise
-                except Exception as exc:
+                except BaseException as exc:
                     raise PluginError(
-                        f"plugin {name!r} failed in register_rules: {type(exc).__name__}: {exc}"
+                        f"plugin {name!r} failed in register_rules: {_fault(exc)}; "
+                        "no recommendation is given (fail closed)"
                     ) from exc
 
     def _add_rule(
@@ -634,7 +643,7 @@ class Engine:
         close = close_matches(key.upper(), self.rules, n=3, cutoff=0.5)
         close += [by_name[n].id for n in close_matches(key.lower(), by_name, n=2)]
         hint = f"; closest: {', '.join(dict.fromkeys(close))}" if close else ""
-        raise UnknownRuleError(f"unknown rule {query!r}{hint}")
+        raise UnknownRuleError(f"unknown rule {shorten(repr(query), 80)}{hint}")
 
     def evaluate(
         self,
@@ -663,10 +672,14 @@ class Engine:
                 ctx._plugin = impl.plugin_name
                 try:
                     impl.function(ctx=ctx)
-                except Exception as exc:
+                except KeyboardInterrupt:
+                    raise
+                except (
+                    BaseException
+                ) as exc:  # SystemExit and GeneratorExit included: no exit 0 without an answer
                     rules = ", ".join(self.rules_of(impl.plugin_name)) or "no rules"
                     raise PluginError(
-                        f"plugin {impl.plugin_name!r} (rules {rules}) failed in {phase}: {type(exc).__name__}: {exc}; "
+                        f"plugin {impl.plugin_name!r} (rules {rules}) failed in {phase}: {_fault(exc)}; "
                         "no recommendation is given (fail closed)"
                     ) from exc
         ctx._phase = ctx._plugin = ""  # a context kept after the evaluation can record nothing
@@ -712,6 +725,17 @@ def _nothing_left_message(ctx: Context) -> str:
         wanted = " and ".join(f"--{k.replace('_', '-')} {_fmt(v)}" for k, v in sorted(needs.items()))
         lines.append(f"the smallest budget that admits a candidate: {wanted} (admits {arch})")
     return "\n".join(lines)
+
+
+def _fault(exc: BaseException) -> str:
+    """What escaped a plugin, as one short line: ``Type: first line of the message`` (``SystemExit(0)`` and
+    the like say what they are)."""
+    from advisor.errors import message_line
+
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r}) (a plugin must not exit the process)"
+    text = message_line(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _fmt(v: float) -> str:

@@ -21,6 +21,27 @@ class UnknownRuleError(AdvisorError, LookupError):
     """No rule has that id or name (``Engine.rule``); the message names the closest ids."""
 
 
+ECHO_LIMIT = 300  # characters of user input an error message echoes; the rest is cut (see message_line)
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` cut to about ``limit`` characters, keeping its start and end: what an error message echoes of a
+    user's input (a 50 MB line is never printed back)."""
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]}...[{len(text) - 2 * keep} characters cut]...{text[-keep:]}"
+
+
+def message_line(text: str, limit: int = 4 * ECHO_LIMIT) -> str:
+    """An exception's message as one line of an error (the first line of a multi-line message, e.g. pydantic's ``N validation errors
+    for X``, with the next non-empty line after a colon), cut to ``limit`` (:func:`shorten`). Layout only: showing input-derived text safely is
+    :mod:`advisor.sanitize`'s (``one_line``, ``quote``)."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    joined = "; ".join(lines[:2]) if len(lines) > 1 else (lines[0] if lines else "")
+    return shorten(joined, limit)
+
+
 def close_matches(word: str, choices, n: int = 1, cutoff: float = 0.6) -> list[str]:
     """The ``n`` choices closest to ``word`` (difflib), best first: the one "did you mean" lookup."""
     import difflib
@@ -34,9 +55,20 @@ def did_you_mean(word: str, choices, *, otherwise: str = "") -> str:
     return f" (did you mean {match[0]!r}?)" if match else otherwise
 
 
+def _key(part: object) -> str:
+    """One part of an error's location as shown: as is when it is a plain printable key, else quoted and cut
+    (a key that came from the user's file may hold a newline or be 50 MB long)."""
+    text = str(part)
+    return (
+        text
+        if text and text.isprintable() and text.strip() == text and len(text) <= 60
+        else shorten(repr(text), 60)
+    )
+
+
 def error_line(err: dict) -> str:
     """One pydantic error (an item of ``ValidationError.errors()``) as ``key: what is accepted (got X)``."""
-    loc = ".".join(str(p) for p in err["loc"]) or "value"
+    loc = ".".join(_key(p) for p in err["loc"]) or "value"
     if err["type"] == "extra_forbidden":
         return f"{loc}: unknown key"
     got = ""

@@ -270,11 +270,22 @@ def read_evidence(path: str | Path) -> PlateauEvidence:
     """
     p = str(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        from advisor.data.files import read_capped
+
+        with Path(path).open("rb") as fh:  # capped: evidence is kilobytes, /dev/zero is endless
+            doc = json.loads(read_capped(fh, p, "evidence", ValueError).decode("utf-8"))
     except FileNotFoundError:
         raise ValueError(f"evidence file {shown(p)} not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"evidence file {shown(p)} is not readable JSON: {shown(exc)}") from None
+    except (
+        OSError,
+        RecursionError,
+        ValueError,
+    ) as exc:  # ValueError: bad UTF-8, bad JSON, a 5,000-digit number
+        from advisor.errors import message_line
+
+        raise ValueError(
+            f"evidence file {shown(p)} is not readable JSON: {shown(message_line(str(exc)), 300)}"
+        ) from None
     if not isinstance(doc, dict):
         raise ValueError("evidence is not a JSON object")
     version = doc.get("schema_version")

@@ -197,8 +197,16 @@ def load_policy_file(path: str | Path) -> Policy:
     path = Path(path)
     data = parse_json_or_toml(read_text_file(path, "policy", PolicyError), path, PolicyError, default="toml")
     if isinstance(data, dict) and "tool" in data:
-        data = data.get("tool", {}).get("advisor", {})
-    return policy_from_mapping(data, str(path))
+        data = _advisor_table(data, path)
+    return policy_from_mapping({} if data is None else data, str(path))
+
+
+def _advisor_table(data: dict, source: str | Path) -> object:
+    """``data["tool"]["advisor"]`` (None when absent); ``PolicyError`` when ``tool`` is no table."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise PolicyError(f"{source}: 'tool' must be a table ([tool.advisor]), got {type(tool).__name__}")
+    return tool.get("advisor")
 
 
 def find_project_policy(start: str | Path | None = None) -> Policy:
@@ -207,11 +215,15 @@ def find_project_policy(start: str | Path | None = None) -> Policy:
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
+            from advisor.data.files import parse_limits, read_text_file
+
+            text = read_text_file(candidate, "pyproject", PolicyError)
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                with parse_limits(candidate, PolicyError, "TOML"):
+                    data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
                 raise PolicyError(f"{candidate}: cannot read [tool.advisor]: {exc}") from None
-            table = data.get("tool", {}).get("advisor")
+            table = _advisor_table(data, candidate)
             return (
                 DEFAULT_POLICY if table is None else policy_from_mapping(table, f"{candidate} [tool.advisor]")
             )

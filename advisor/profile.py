@@ -22,6 +22,11 @@ __all__ = [
 ]
 
 
+# Bounds past any real task: a larger value is a typo or an attack, never a profile (and would print absurdly).
+MAX_EXAMPLES = 10**12
+MAX_TOKENS = 1_000_000
+
+
 class DataSummary(StrictModel):
     """What the advisor read off the user's own data file (``--data``); filled by the loaders, not by hand."""
 
@@ -65,14 +70,18 @@ class ConstraintProfile(StrictModel):
     )
     examples: int = Field(
         ge=1,
+        le=MAX_EXAMPLES,
         description="Labeled examples (classification) or labeled sentences (tagging). Required.",
     )
     classes: int | None = Field(
         default=None, ge=2, description="Number of classes (tagging: entity types). Unset = unknown."
     )
-    tokens: int = Field(default=32, ge=1, description="Typical p95 text length in words.")
+    tokens: int = Field(default=32, ge=1, le=MAX_TOKENS, description="Typical p95 text length in words.")
     latency_ms: float | None = Field(
-        default=None, gt=0, description="p95 per-example inference budget in milliseconds. Unset = no budget."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="p95 per-example inference budget in milliseconds. Unset = no budget.",
     )
     deploy: Deploy = Field(default="cpu-server", description="Where the model runs at inference time.")
     compute: Compute = Field(default="cpu", description="What training runs on.")
@@ -80,7 +89,10 @@ class ConstraintProfile(StrictModel):
         default=False, description="Input arrives token by token and must be encoded before it ends."
     )
     max_model_mb: float | None = Field(
-        default=None, gt=0, description="Model size budget in MB (fp32 parameter bytes). Unset = no budget."
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Model size budget in MB (fp32 parameter bytes). Unset = no budget.",
     )
     language: str = Field(
         default="en",

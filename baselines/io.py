@@ -10,15 +10,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from advisor.data import DataError
 from advisor.vocabulary import NEURAL
 
-from .manifest import TORCH_LIBRARIES, Manifest, VocabularyRef, read_manifest, versions, write_model_folder
+from .manifest import (
+    MANIFEST,
+    TORCH_LIBRARIES,
+    Manifest,
+    VocabularyRef,
+    read_manifest,
+    versions,
+    write_model_folder,
+)
 from .models import build_model, make_config
 from .train import Bundle, FitResult, TrainConfig, predict_class_ids, predict_tag_ids
 from .vocab import CharVocab, Vocab
@@ -65,9 +75,10 @@ def save_model(
     *,
     data_fingerprint: str | None = None,
     run: Mapping[str, Any] | None = None,
+    extra: Any = None,
 ) -> Path:
-    """Write ``bundle`` to ``out_dir`` atomically (manifest, weights, vocabularies), replacing any model folder
-    already there. Returns ``out_dir``."""
+    """Write ``bundle`` to ``out_dir`` atomically (manifest, weights, vocabularies, and what ``extra(folder)``
+    adds), replacing any model folder already there. Returns ``out_dir``."""
     manifest = bundle_manifest(bundle, data_fingerprint=data_fingerprint, run=run)
     vocab = {
         "words": bundle.vocab.to_dict(),
@@ -80,7 +91,26 @@ def save_model(
         _fsync_write(folder / WEIGHTS, lambda fh: torch.save(state, fh))
         _fsync_write(folder / VOCAB, lambda fh: fh.write(text.encode("utf-8")))
 
-    return write_model_folder(out_dir, manifest, fill)
+    return write_model_folder(out_dir, manifest, fill, extra)
+
+
+@contextmanager
+def _part(model_dir: Path, name: str) -> Iterator[None]:
+    """A ``DataError`` naming the folder and its file ``name`` for whatever reading that part raises (missing,
+    truncated, of another shape than the manifest says)."""
+    try:
+        yield
+    except Exception as exc:
+        from advisor.errors import message_line
+
+        why = (
+            "missing"
+            if isinstance(exc, FileNotFoundError)
+            else f"{type(exc).__name__}: {message_line(str(exc), 200)}"
+        )
+        raise DataError(
+            f"{model_dir}: broken model folder: {name}: {why}; retrain it with `advisor baseline train`"
+        ) from None
 
 
 def load_model(model_dir: str | Path, device: str = "cpu") -> Bundle:
@@ -91,19 +121,24 @@ def load_model(model_dir: str | Path, device: str = "cpu") -> Bundle:
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir, NEURAL)
     arch = manifest.architecture
-    model = build_model(arch, make_config(arch, **manifest.model))
-    state = torch.load(model_dir / WEIGHTS, map_location=device, weights_only=True)
-    model.load_state_dict(state)
+    with _part(model_dir, f"{MANIFEST} (its model config)"):
+        model = build_model(arch, make_config(arch, **manifest.model))
+    with _part(model_dir, WEIGHTS):
+        state = torch.load(model_dir / WEIGHTS, map_location=device, weights_only=True)
+        model.load_state_dict(state)
     model.to(device).eval()
-    vocab = json.loads((model_dir / VOCAB).read_text(encoding="utf-8"))
+    with _part(model_dir, VOCAB):
+        vocab = json.loads((model_dir / VOCAB).read_text(encoding="utf-8"))
+        words = Vocab.from_dict(vocab["words"])
+        chars = CharVocab.from_dict(vocab["chars"]) if vocab["chars"] is not None else None
     return Bundle(
         arch=arch,
         model=model,
-        vocab=Vocab.from_dict(vocab["words"]),
+        vocab=words,
         labels=[str(label) for label in manifest.labels],
         train_config=TrainConfig(**manifest.train),
         fit=FitResult(**manifest.fit) if manifest.fit is not None else None,
-        char_vocab=CharVocab.from_dict(vocab["chars"]) if vocab["chars"] is not None else None,
+        char_vocab=chars,
         preprocess=dict(manifest.preprocess),
         info=dict(manifest.info),
     )

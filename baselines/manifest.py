@@ -52,7 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor import __version__
 from advisor.data import DataError
-from advisor.data.files import replace_dir_atomic
+from advisor.data.files import parse_limits, replace_dir_atomic
 from advisor.errors import validation_line
 from advisor.vocabulary import TRAINABLE, Task
 
@@ -116,12 +116,21 @@ class Manifest(BaseModel):
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def write_model_folder(out_dir: str | Path, manifest: Manifest, fill: Callable[[Path], None]) -> Path:
-    """Write a model folder atomically: ``fill(folder)`` writes the kind's files, then ``manifest.json``;
-    the folder then replaces ``out_dir`` (see ``advisor.data.files.replace_dir_atomic``). Returns ``out_dir``."""
+def write_model_folder(
+    out_dir: str | Path,
+    manifest: Manifest,
+    fill: Callable[[Path], None],
+    extra: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write a model folder atomically: ``fill(folder)`` writes the kind's files, ``extra(folder)`` what the
+    caller adds (``advisor baseline train``: the length-bucket PNG), then ``manifest.json``; the folder then
+    replaces ``out_dir`` (see ``advisor.data.files.replace_dir_atomic``), so everything of a model folder is
+    inside the one swap. Returns ``out_dir``."""
 
     def write(folder: Path) -> None:
         fill(folder)
+        if extra is not None:
+            extra(folder)
         missing = [f for f in manifest.files if not (folder / f).is_file()]
         if missing:
             raise RuntimeError(f"the manifest lists {', '.join(missing)}, which the save did not write")
@@ -145,7 +154,8 @@ def read_manifest(model_dir: str | Path, architectures: tuple[str, ...] = TRAINA
             raise DataError(_format_message(model_dir, version))
         raise DataError(f"{model_dir}: not a saved model folder (no {MANIFEST})")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        with parse_limits(path, DataError):
+            raw = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{path}: not a JSON manifest ({exc})") from None
     if not isinstance(raw, dict):

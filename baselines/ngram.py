@@ -322,8 +322,9 @@ class NgramLinearClassifier:
             **provenance,
         )
 
-    def save(self, directory: str | Path, **provenance: Any) -> Path:
-        """Write the model folder atomically: manifest, the n-gram terms and the arrays (no pickle)."""
+    def save(self, directory: str | Path, extra=None, **provenance: Any) -> Path:
+        """Write the model folder atomically: manifest, the n-gram terms and the arrays (no pickle); ``extra``:
+        see :func:`~advisor.baselines.manifest.write_model_folder`."""
         feats, head = self._require_fit()
         manifest = self.manifest(**provenance)
 
@@ -331,7 +332,7 @@ class NgramLinearClassifier:
             (d / VOCAB).write_text(json.dumps(feats.terms, ensure_ascii=False) + "\n", encoding="utf-8")
             np.savez(d / ARRAYS, idf=feats.idf, coef=head.coef, intercept=head.intercept)
 
-        return write_model_folder(directory, manifest, fill)
+        return write_model_folder(directory, manifest, fill, extra)
 
     @classmethod
     def load(cls, directory: str | Path) -> NgramLinearClassifier:

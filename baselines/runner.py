@@ -12,6 +12,7 @@ seed (:data:`SPLIT_SEED`) and are recorded in every artifact with the data finge
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from advisor.data import Example, TaggedSentence
 
 SPLIT_SEED = 12345
+PLOT = "length_buckets.png"  # the per-length accuracy chart inside a trained model folder
 
 
 class BaselineError(RuntimeError):
@@ -57,6 +59,71 @@ class BaselineError(RuntimeError):
 
 class OptionError(ValueError):
     """An option value this machine cannot honour, e.g. --device cuda without CUDA (exit 2)."""
+
+
+class BaselineInterrupted(BaselineError):
+    """Ctrl-C during training: nothing was replaced; the message says where the best-so-far went (exit 130)."""
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_writable(out: Path, what: str = "--out") -> None:
+    """``DataError`` unless a file or folder can be created where ``out`` goes (tried for real, in its nearest
+    existing parent folder): checked before any training, not after the whole run."""
+    import tempfile
+
+    parent = Path(os.path.abspath(out)).parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        Path(tempfile.mkdtemp(prefix=".advisor-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise DataError(f"{what} {out}: cannot write in {parent}: {exc.strerror or exc}") from None
+
+
+def check_out_path(out: Path, inputs: Sequence[Path | None], what: str = "--out") -> None:
+    """``DataError`` when the output ``out`` is an input, holds one, or lies inside one (the data, the test and
+    dev files, the embeddings): an output never overwrites what it was made from."""
+    target = Path(os.path.abspath(out)).resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        source = Path(os.path.abspath(given)).resolve()
+        if _inside(source, target) or _inside(target, source):
+            raise DataError(f"{what} {out} would overwrite the input {given}: write the output elsewhere")
+
+
+def check_model_out(out: Path, inputs: Sequence[Path | None], *, force: bool) -> None:
+    """Before training: ``out`` may be replaced by the new model folder. It must not be or hold an input, nor
+    the working folder; an existing non-empty folder must be an advisor model folder (``manifest.json``), or
+    ``force`` given (then it is replaced only after training succeeds, atomically); it must be writable."""
+    from .manifest import MANIFEST
+
+    check_out_path(out, inputs)
+    if _inside(Path.cwd().resolve(), Path(os.path.abspath(out)).resolve()):
+        raise DataError(f"--out {out} is the working folder (or holds it): name a folder for the model")
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out {out}: not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+        raise DataError(
+            f"--out {out}: not an advisor model folder (no {MANIFEST}) and not empty: nothing there is replaced; "
+            "choose another folder, or pass --force to replace it once training succeeds"
+        )
+    check_writable(out)
+
+
+def _aside(out: Path) -> Path:
+    """Where an interrupted run's model goes: ``<out>.interrupted`` (``-2``, ``-3``... past a foreign folder)."""
+    from .manifest import MANIFEST
+
+    n = 1
+    while True:
+        aside = out.with_name(f"{out.name}.interrupted" + (f"-{n}" if n > 1 else ""))
+        if not aside.exists() or (aside / MANIFEST).is_file():
+            return aside
+        n += 1
 
 
 def check_device(device: str) -> None:
@@ -92,7 +159,12 @@ def split_data(
 ) -> tuple[list[list], dict[str, Any]]:
     """The items of ``ds`` in parts of the given fractions, and the split's record (seed, fractions, sizes,
     whether stratified, a note): :func:`advisor.data.split.dataset_split`, with the note on stderr."""
-    parts, info = dataset_split(ds, fractions, seed)
+    try:
+        parts, info = dataset_split(ds, fractions, seed)
+    except ValueError as exc:
+        raise DataError(
+            f"{ds.path}: {exc}: give at least {len(fractions) * 2} examples, or --test/--dev files"
+        ) from None
     note(f"split {'/'.join(str(len(p)) for p in parts)} ({info['note']})")
     return parts, info
 
@@ -221,6 +293,7 @@ def train(
     out=None,
     threads=1,
     advise=None,
+    force=False,
 ) -> dict:
     """Train ``arch`` (default: :func:`default_arch`) on ``data`` with its recipe and save it under ``out``.
 
@@ -232,6 +305,11 @@ def train(
     random-init embeddings (a file given anyway initialises them, with a note). ``freeze_embeddings``
     (None: frozen exactly when the advice says static) overrides. Without ``advise`` (the Python API)
     ``embeddings`` are used as given and trained.
+
+    Before any training ``out`` is checked (:func:`check_model_out`; ``force`` lets a foreign folder be
+    replaced). The model folder, its length-bucket PNG included, is written in one atomic swap. Ctrl-C during
+    the epochs never replaces ``out``: the best model so far is saved to ``<out>.interrupted`` and
+    :class:`BaselineInterrupted` names it.
     """
     t0 = time.perf_counter()
     set_threads(threads)
@@ -239,6 +317,12 @@ def train(
     ds = _load(data, task, text_column, label_column)
     arch = arch or default_arch(ds.task)
     _check_arch(arch, ds.task)
+    out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
+    check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
+    if arch == "frozen-transformer":
+        from advisor.baselines.transformer import require_extra
+
+        require_extra()
     advice = advise(arch, ds.task) if advise is not None else None
     freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
@@ -259,7 +343,6 @@ def train(
         split["dev"] = str(dev_file)
     else:
         (train_items, dev_items, test_items), split = split_data(ds, (0.8, 0.1, 0.1))
-    out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
     t_train = time.perf_counter()
     if arch in NEURAL:
@@ -277,6 +360,7 @@ def train(
         )
         fit = bundle.fit.to_dict() if bundle.fit else {}
         model = _NeuralModel(bundle)
+        interrupted = fit.get("stopped_reason") == "interrupted"
     else:
         model = _sklearn_model(arch, ds.task)
         model.fit(
@@ -286,6 +370,7 @@ def train(
             [x.label for x in dev_items],
         )
         fit = {}
+        interrupted = False
     train_seconds = time.perf_counter() - t_train
     t_pred = time.perf_counter()
     report = _report(model, test_items, ds.task)
@@ -316,16 +401,21 @@ def train(
         "seed": seed,
         "versions": versions(*TORCH_LIBRARIES),
     }
+    from advisor.baselines import plots
+
+    target = _aside(out) if interrupted else out
     model.save(
-        out,
+        target,
         data_fingerprint=result["data_fingerprint"],
         run={"data": str(data), "split": split, "seed": seed, "test": result["test"], "advice": advice},
+        extra=lambda folder: plots.plot_length_buckets(result["length_buckets"], folder / PLOT),
     )
-    plot = out / "length_buckets.png"
-    from advisor.baselines.plots import plot_length_buckets
-
-    plot_length_buckets(result["length_buckets"], plot)
-    result["plot"] = str(plot)
+    if interrupted:
+        raise BaselineInterrupted(
+            f"interrupted at epoch {len(fit.get('dev_curve') or [])}: {out} is left as it was; the best model "
+            f"so far (dev {fit.get('best_score') or 0:.4f}, epoch {fit.get('best_epoch')}) is in {target}"
+        )
+    result["plot"] = str(out / PLOT)
     return result
 
 
@@ -417,17 +507,37 @@ def _report(model, items, task) -> dict:
 def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
     """A saved model folder of any kind: its manifest, and the model wrapped with ``predict(items)``."""
     manifest = read_manifest(model_dir)
-    if manifest.architecture in NEURAL:
-        from advisor.baselines.io import load_model
+    try:
+        if manifest.architecture in NEURAL:
+            from advisor.baselines.io import load_model
 
-        return manifest, _NeuralModel(load_model(model_dir))
-    return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
+            return manifest, _NeuralModel(load_model(model_dir))
+        return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
+    except (DataError, ImportError):
+        raise
+    except Exception as exc:  # a file of the folder is missing, truncated or does not fit the manifest
+        from advisor.errors import message_line
+
+        what = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+        raise DataError(
+            f"{model_dir}: a broken {manifest.architecture} model folder ({what}{type(exc).__name__}: "
+            f"{message_line(str(exc), 300)}): retrain it with `advisor baseline train`"
+        ) from None
 
 
 def evaluate(model, data, *, task=None, text_column="text", label_column="label") -> dict:
     manifest, m = load_any(model)
     arch = manifest.architecture
     ds = _load(data, manifest.task, text_column, label_column, training=False)
+    if ds.task == "classification":
+        unseen = sorted({x.label for x in ds.items} - {str(label) for label in manifest.labels})
+        if unseen:
+            shown = ", ".join(map(repr, unseen[:10])) + (
+                f" and {len(unseen) - 10} more" if len(unseen) > 10 else ""
+            )
+            note(
+                f"note: {data}: labels the model never saw in training ({shown}): each such example counts as an error"
+            )
     t0 = time.perf_counter()
     report = _report(m, list(ds.items), ds.task)
     seconds = time.perf_counter() - t0
@@ -531,6 +641,8 @@ def plateau(
     from advisor.policy import find_project_policy
 
     t0 = time.perf_counter()
+    check_out_path(Path(out), [Path(data), embeddings])
+    check_writable(Path(out))
     set_threads(threads)
     check_device(device)
     ds = _load(data, task, text_column, label_column)
@@ -579,7 +691,9 @@ def plateau(
                 embeddings=embeddings,
             )
             if b.fit.stopped_reason == "interrupted":
-                raise BaselineError("interrupted: no evidence written (a partial run cannot show a plateau)")
+                raise BaselineInterrupted(
+                    "interrupted: no evidence written (a partial run cannot show a plateau)"
+                )
             curve = [round(float(x), 6) for x in b.fit.dev_curve]
             ok, best_epoch = plateau_verdict(curve, patience, min_delta)
             import dataclasses

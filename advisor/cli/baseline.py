@@ -14,13 +14,16 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, NoAnswer, profile_options, threads_option
+from advisor.cli.options import BadInput, Interrupted, NoAnswer, profile_options, threads_option
 from advisor.vocabulary import DEVICES, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
 def _runner():
     try:
+        import numpy  # noqa: F401  (the extra, checked before any work)
+        import torch  # noqa: F401
+
         from advisor.baselines import runner
     except ImportError as exc:  # the extra is not installed
         raise NoAnswer(
@@ -39,8 +42,19 @@ def _call(fn, *args, **kwargs):
         return fn(runner)(*args, **kwargs)
     except (DataError, runner.OptionError) as exc:
         raise BadInput(str(exc)) from None
+    except ImportError as exc:  # an extra a model kind needs (frozen-transformer: the transformer extra)
+        raise NoAnswer(str(exc)) from None
+    except runner.BaselineInterrupted as exc:
+        raise Interrupted(str(exc)) from None
     except runner.BaselineError as exc:
         raise NoAnswer(str(exc)) from None
+
+
+def _finite(param, value: float) -> float:
+    """click's FloatRange lets nan through (every comparison with nan is false)."""
+    if value != value:
+        raise click.BadParameter("nan is not a number in 0..0.01", param=param)
+    return value
 
 
 def _emit(result: dict, json_: bool, human) -> None:
@@ -123,7 +137,7 @@ def baseline():
     default=None,
     help="Maximum epochs (early stopping may stop sooner).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Random seed.")
 @click.option(
     "--device",
     type=click.Choice(DEVICES),
@@ -136,6 +150,11 @@ def baseline():
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Model directory.  [default: runs/<arch>-seed<N>]",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing --out folder that is not an advisor model folder (only once training succeeds).",
 )
 @threads_option
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
@@ -181,6 +200,7 @@ TRAIN_OPTIONS = (
     "seed",
     "device",
     "out",
+    "force",
     "threads",
 )
 
@@ -261,7 +281,22 @@ def predict(model, texts, json_):
         advisor baseline predict runs/textcnn "where is my parcel"
         cat texts.txt | advisor baseline predict runs/textcnn
     """
-    items = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if texts:
+        items = list(texts)
+    else:
+        raw = sys.stdin.buffer.read()
+        try:
+            lines = [
+                line.removesuffix("\r") for line in raw.decode("utf-8").split("\n")
+            ]  # lines end at \n only
+        except UnicodeDecodeError as exc:
+            raise BadInput(
+                f"stdin is not UTF-8 text (byte 0x{raw[exc.start]:02X} at offset {exc.start})"
+            ) from None
+        items = [line for line in lines if line.strip()]
+    for i, text in enumerate(items, 1):
+        if not text.strip():
+            raise BadInput(f"TEXT {i} is empty: give each text to predict as non-empty text")
     if not items:
         raise BadInput("nothing to predict: give TEXT arguments or lines on stdin")
     from advisor.sanitize import one_line
@@ -300,6 +335,7 @@ def predict(model, texts, json_):
 @click.option(
     "--min-delta",
     type=click.FloatRange(0, 0.01),
+    callback=lambda ctx, param, value: _finite(param, value),
     default=0.001,
     show_default=True,
     help="An improvement must exceed this (metric in 0..1).",

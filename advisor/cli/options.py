@@ -35,6 +35,29 @@ class NoAnswer(_Echoed):
     exit_code = 1
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C (``KeyboardInterrupt``), wherever it came from: exit 130, one line."""
+
+    exit_code = 130
+
+
+def evidence_option(f):
+    """``--evidence FILE``, given once at most (a second one would silently replace the first)."""
+
+    def once(ctx, param, values):
+        if len(values) > 1:
+            raise click.BadParameter(f"given {len(values)} times: pass one evidence file")
+        return values[0] if values else None
+
+    return click.option(
+        "--evidence",
+        type=click.Path(dir_okay=False, path_type=Path),
+        multiple=True,
+        callback=once,
+        help="Plateau evidence from `advisor baseline plateau` (needs --data); accepted evidence lifts TEP101.",
+    )(f)
+
+
 # -- profile options -----------------------------------------------------------------------------
 # The torch commands' CPU threads (advisor baseline train / plateau, advisor study).
 threads_option = click.option(

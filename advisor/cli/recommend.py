@@ -13,6 +13,7 @@ from advisor.cli.options import (
     _engine,
     _policy,
     build_profile,
+    evidence_option,
     profile_keys,
     profile_options,
     run_recommend,
@@ -23,11 +24,7 @@ from advisor.data.files import write_text_atomic
 
 @click.command()
 @profile_options
-@click.option(
-    "--evidence",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Plateau evidence from `advisor baseline plateau` (needs --data).",
-)
+@evidence_option
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.  [default: text]"
 )
@@ -181,5 +178,8 @@ def prompt(out, **params):
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_text_atomic(out, text)
+        try:
+            write_text_atomic(out, text)
+        except OSError as exc:
+            raise BadInput(f"--out {out}: cannot write: {exc.strerror or exc}") from None
         click.echo(f"wrote {out}", err=True)

@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from advisor.data.files import parse_limits
 from advisor.data.formats import DataError
 
 
@@ -68,7 +69,8 @@ def read_vectors(path: str | os.PathLike[str]) -> Iterator[tuple[str, Sequence[s
 
 def _read_json(p: Path, name: str) -> Iterator[tuple[str, Sequence[float]]]:
     try:  # pairs, not a dict: a word listed twice keeps its first vector, as in text files
-        pairs = json.loads(p.read_text("utf-8-sig", errors="replace"), object_pairs_hook=list)
+        with parse_limits(name, DataError):
+            pairs = json.loads(p.read_text("utf-8-sig", errors="replace"), object_pairs_hook=list)
     except json.JSONDecodeError as exc:
         raise DataError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     if not pairs:

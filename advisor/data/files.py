@@ -5,23 +5,59 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+# The most the advisor reads of a profile, policy, answer or evidence file (or an answer on stdin): such a file
+# is a few kilobytes, and `--profile /dev/zero` must end with a message, not fill the memory.
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+
+
+def read_capped(fh: BinaryIO, source: str | Path, what: str, error: type[Exception]) -> bytes:
+    """At most :data:`MAX_INPUT_BYTES` of ``fh``; ``error`` (one line) when there is more."""
+    data = fh.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise error(
+            f"{source}: {what} file is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB "
+            "(the advisor reads no more of it)"
+        )
+    return data
+
 
 def read_text_file(path: str | Path, what: str, error: type[Exception]) -> str:
-    """A UTF-8 text file, or ``error("<path>: <what> file not found")`` and the like (one line)."""
+    """A UTF-8 text file of at most :data:`MAX_INPUT_BYTES`, or ``error("<path>: <what> file not found")`` and
+    the like (one line)."""
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            return read_capped(fh, path, what, error).decode("utf-8")
     except FileNotFoundError:
         raise error(f"{path}: {what} file not found") from None
     except UnicodeDecodeError:
         raise error(f"{path}: {what} file is not UTF-8 text") from None
     except OSError as exc:
         raise error(f"{path}: cannot read {what} file: {exc.strerror}") from None
+
+
+@contextmanager
+def parse_limits(source: str | Path, error: type[Exception], kind: str = "JSON") -> Iterator[None]:
+    """Turn what Python's JSON and TOML parsers raise past their limits into ``error`` (one line): nesting
+    deeper than the recursion limit (``RecursionError``) and an integer longer than
+    ``sys.get_int_max_str_digits()`` (a plain ``ValueError``). Decode errors pass through untouched."""
+    try:
+        yield
+    except RecursionError:
+        raise error(f"{source}: {kind} nested too deeply (past Python's recursion limit)") from None
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        raise error(
+            f"{source}: a number with more than {sys.get_int_max_str_digits()} digits (not a sensible value)"
+        ) from None
 
 
 def parse_json_or_toml(text: str, path: str | Path, error: type[Exception], default: str = "json") -> object:
@@ -31,14 +67,16 @@ def parse_json_or_toml(text: str, path: str | Path, error: type[Exception], defa
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     if (suffix if suffix in ("json", "toml") else default) == "json":
+        with parse_limits(path, error, "JSON"):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise error(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    with parse_limits(path, error, "TOML"):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise error(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: invalid TOML: {exc}") from None
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise error(f"{path}: invalid TOML: {exc}") from None
 
 
 def _umask() -> int:

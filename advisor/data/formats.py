@@ -50,6 +50,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from advisor.data.files import parse_limits
 from advisor.vocabulary import TASKS, Task
 
 __all__ = [
@@ -314,7 +315,8 @@ def _parse_jsonl(
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            with parse_limits(f"{name}:{i}", DataError):
+                obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataError(f"{name}:{i}: not valid JSON: {exc.msg} ({hint})") from None
         if not isinstance(obj, dict):
@@ -391,7 +393,10 @@ def _parse_label_space(name: str, lines: Sequence[str]) -> list[tuple[int, str, 
         if not parts:
             continue
         if not _LABEL_CODE_RE.fullmatch(parts[0]):
-            raise DataError(f"{name}:{i}: no label found ({ACCEPTED}; one file per class: load_class_files)")
+            raise DataError(
+                f"{name}:{i}: no label found ({ACCEPTED}; a file of bare texts, one per class: "
+                "write them as JSONL with a label each)"
+            )
         codes.add(parts[0])
         if len(codes) > MAX_LABEL_CODES:
             raise DataError(

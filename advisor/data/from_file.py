@@ -24,12 +24,17 @@ def data_summary(path, *, task=None, text_column="text", label_column="label", e
 
 
 def profile_values_from_data(
-    path, *, task=None, text_column="text", label_column="label", embeddings=None
+    path, *, task=None, text_column="text", label_column="label", embeddings=None, notes=None
 ) -> dict:
-    """Profile fields read from a data file: task, examples, classes, tokens (p95) and the DataSummary."""
+    """Profile fields read from a data file: task, examples, classes, tokens (p95) and the DataSummary.
+
+    ``notes``: a list that receives what the loader noted (e.g. ``decoded as cp1252: ...``), for the caller to show.
+    """
     s = data_summary(
         path, task=task, text_column=text_column, label_column=label_column, embeddings=embeddings
     )
+    if notes is not None:
+        notes.extend(s["notes"])
     tokens = s["tokens"]
     values = {
         "task": s["task"],
