@@ -374,3 +374,18 @@ def test_an_interrupted_study_resumes_from_its_finished_runs(tmp_path, monkeypat
     assert len(calls) == 2
     cache.clear()
     assert not cache.folder.exists()
+
+
+def test_study_never_replaces_a_folder_it_did_not_write(tmp_path):
+    from click.testing import CliRunner
+
+    from advisor.cli import cli
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["study", "widths", "--quick", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "not a study folder" in result.output and len(result.output.strip().splitlines()) == 1
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

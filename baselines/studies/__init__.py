@@ -63,6 +63,14 @@ def run_study(
         raise DataError("--test needs --data (the training file it is the test set of)")
     out = Path(out) if out is not None else default_out(name, quick)
     command = command or _command(name, data, test, seeds, quick, out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "results.json").is_file())):
+        from advisor.data import DataError
+
+        # never replace what the advisor did not write (a study folder holds results.json)
+        raise DataError(
+            f"--out {out}: exists and is not a study folder (no results.json): nothing there is replaced; "
+            "choose a new or empty folder"
+        )
     set_threads(threads)
     cache = RunCache(out)
     request = Request(
