@@ -34,7 +34,7 @@ from advisor.recipes import DEV_METRIC, recipe_for
 from advisor.vocabulary import NEURAL, TRAINABLE, Task
 
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
-from .plateau import evidence_document, save_checkpoints, write_evidence
+from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
 
 # format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
 from .report import (  # noqa: F401
@@ -93,6 +93,21 @@ def check_out_path(out: Path, inputs: Sequence[Path | None], what: str = "--out"
         source = Path(os.path.abspath(given)).resolve()
         if _inside(source, target) or _inside(target, source):
             raise DataError(f"{what} {out} would overwrite the input {given}: write the output elsewhere")
+
+
+def check_checkpoints_folder(folder: Path) -> None:
+    """Before training: the evidence's checkpoints folder (``<out>.d``) is replaced when the evidence is written,
+    so an existing one must be what an earlier ``baseline plateau`` wrote (every entry a model folder with a
+    manifest); anything else is left alone and is an error."""
+    from .manifest import MANIFEST
+
+    if not folder.exists():
+        return
+    if not folder.is_dir() or any(not (entry / MANIFEST).is_file() for entry in folder.iterdir()):
+        raise DataError(
+            f"{folder}: exists and is not an evidence checkpoints folder: nothing there is replaced; "
+            "move it, or choose another --out"
+        )
 
 
 def check_model_out(out: Path, inputs: Sequence[Path | None], *, force: bool) -> None:
@@ -642,6 +657,8 @@ def plateau(
 
     t0 = time.perf_counter()
     check_out_path(Path(out), [Path(data), embeddings])
+    check_out_path(checkpoints_folder(out), [Path(data), embeddings], what="the checkpoints folder")
+    check_checkpoints_folder(checkpoints_folder(out))
     check_writable(Path(out))
     set_threads(threads)
     check_device(device)

@@ -175,3 +175,13 @@ def test_tree_helper_sees_nested_files(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "c").write_text("x")
     assert list(tree(tmp_path)) == ["a/b/c"]
+
+
+def test_plateau_never_replaces_a_foreign_checkpoints_folder(hostile):
+    """The evidence's checkpoints folder (``<out>.d``) is replaced when the evidence is written: a folder of that
+    name the advisor did not write is an error before any training, and stays as it was."""
+    files = {"data.jsonl": DATA, "evidence.json.d/thesis.tex": "years of work"}
+    args = ["baseline", "plateau", "data.jsonl", "--out", "evidence.json"]
+    result, before, after = hostile([*args, "--arch", "textcnn", "--seeds", "1", "--fractions", "1.0"], files)
+    assert_clean_error(result, 2, "evidence.json.d", "not an evidence checkpoints folder")
+    assert after == before
