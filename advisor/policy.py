@@ -129,6 +129,17 @@ class Policy(StrictModel):
         ge=0,
         le=1,
     )
+    collapse_margin: float = _setting(
+        0.2,
+        "Floor check of `baseline train --arch transformer-finetune`: the model collapsed when the share of its "
+        "most-predicted class on dev exceeds that class's true share by more than this. A model stuck on one "
+        "class exceeds it by 1 - that class's share: 0.5 on balanced binary data, 0.67 on 3 balanced classes, "
+        "0.33 on 2:1 binary; 0.2 catches all of these while leaving a dev set of 100 room for an honest model's "
+        "skew. Collapse onto a class of more than 0.8 is left to the floor itself (it then cannot beat the "
+        "majority rate). Chosen from this arithmetic, not yet from measured fine-tuning runs.",
+        gt=0,
+        le=1,
+    )
     evidence_check: Literal["reevaluate", "reproduce", "structural"] = _setting(
         "reevaluate",
         "TEP101: how evidence is checked: reevaluate (reload every checkpoint and score it on the dev "

@@ -10,8 +10,9 @@ architecture through the CLI and compares the saved configuration with the print
 
 Where a paper and the trainer disagree, the row holds the trainer's measured default and :data:`PAPERS` says
 what the paper used (TEP602's docs show both). A range in the literature ("2e-5 to 5e-5") becomes one default
-in the row and the range in :data:`PAPERS`. A row without a trainer (``transformer-finetune``,
-``frozen-transformer-tagging``) still holds values: the ones the cited study measured.
+in the row and the range in :data:`PAPERS`. A row without a trainer (``frozen-transformer-tagging``) still holds
+values: the ones the cited study measured. ``transformer-finetune`` trains with its row in
+``advisor.baselines.finetune``.
 
 Standard library only, part of what ``advisor`` exports for plugins: a third-party rule may read the table.
 """
@@ -239,8 +240,8 @@ PAPERS: dict[str, str] = {
     "WITH bias correction, lr 2e-5 to 5e-5, batch 16-32, 10% linear warmup then linear decay, weight decay "
     "0.01, and well over 3 epochs (at least 10 under 1,000 examples; 3 epochs is what made early BERT "
     "fine-tuning look unstable), early stopping on dev. The default is the crossover study's setting "
-    "(shared/research/crossover.md: AdamW 5e-5, warmup 10%, linear decay, >= 10 epochs). No trainer exists for "
-    "it yet.",
+    "(shared/research/crossover.md: AdamW 5e-5, warmup 10%, linear decay, >= 10 epochs); `advisor baseline "
+    "train --arch transformer-finetune` trains with it.",
     "frozen-transformer": "mean-pooled, L2-normalised all-MiniLM-L6-v2 features + logistic regression with C "
     "chosen on dev (crossover study).",
     "frozen-transformer-tagging": "tagging: a linear + CRF head on frozen token features; dropout 0.1-0.3 on the "

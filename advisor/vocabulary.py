@@ -62,9 +62,10 @@ CANDIDATES: tuple[str, ...] = get_args(Architecture)
 EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
 
 # What `advisor baseline train` can train: the candidates it implements plus a plain (Elman) RNN, which is no
-# candidate but a baseline the lesson uses. PyTorch models are NEURAL; the rest are scikit-learn heads.
+# candidate but a baseline the lesson uses. PyTorch models are NEURAL (the word-level baselines); the rest are
+# scikit-learn heads and the fine-tuned transformer (advisor.baselines.finetune).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
-TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer")
+TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", "transformer-finetune")
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

@@ -10,7 +10,7 @@ Format 2 (``format_version``; this advisor reads format 2 only). ``manifest.json
     {
       "format_version": 2,
       "architecture": "textcnn" | "bilstm" | "lstm" | "gru" | "rnn" | "bilstm-crf" | "ngram-linear"
-                      | "frozen-transformer",
+                      | "frozen-transformer" | "transformer-finetune",
       "task": "classification" | "tagging",
       "model": {...},          # the model config: the torch model's config dataclass fields; the TF-IDF
                                # vectorizer's settings (ngram-linear); the encoder's (frozen-transformer)
@@ -32,7 +32,9 @@ The kinds' files: torch models ``model.pt`` (the state dict, loaded with ``weigh
 ``vocab.json`` (``{"words": Vocab.to_dict(), "chars": CharVocab.to_dict() | null}``); ``ngram-linear``
 ``vocab.json`` (the n-gram terms in feature order) and ``arrays.npz`` (idf, coef, intercept; loaded with
 ``allow_pickle=False``); ``frozen-transformer`` ``head.json`` (the head's coefficients; the encoder is the
-installed package named in ``vocabulary.source``, never copied). No pickle anywhere.
+installed package named in ``vocabulary.source``, never copied); ``transformer-finetune`` ``head.pt`` (the linear
+head's state dict) and ``encoder/`` (the fine-tuned encoder and tokenizer, ``save_pretrained``, safetensors; the
+manifest lists ``encoder/config.json``). No pickle anywhere.
 
 Older folders: format 1 (no ``manifest.json``, a ``config.json`` per kind; torch models said ``"task":
 "classify"``/``"tag"``) is refused with a one-line error naming its format, not mapped: retrain the model.

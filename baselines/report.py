@@ -62,6 +62,23 @@ def format_train(r: dict) -> str:
         f"trained in {r['seconds']['train']} s; {r['seconds']['per_example_ms']} ms per test example\n"
         f"per-length accuracy (monitoring signal):\n{_buckets_table(r['length_buckets'])}\n"
         f"model: {r['model']}   plot: {r['plot']}"
+        + (f"\n{format_floor(r['floor'])}" if r.get("floor") else "")
+    )
+
+
+def format_floor(f: dict) -> str:
+    """The two verdicts of the fine-tuning floor check (``advisor.baselines.runner.floor_check``)."""
+    against = (
+        f"floor {f['floor_mean']:.4f} ± {f['floor_std']:.4f} (plateau evidence)"
+        if f["source"] == "evidence"
+        else f"the majority-class rate {f['floor_mean']:.4f} (no evidence)"
+    )
+    beats = "beats the floor" if f["beats_floor"] else "does NOT beat the floor"
+    collapse = "collapsed" if f["collapsed"] else "no collapse"
+    return (
+        f"floor check on {f['dev_examples']} dev examples: {beats}: {f['metric']} {f['score']:.4f} vs {against}\n"
+        f"collapse check: {collapse}: predicts {f['top_class']!r} for {f['predicted_share']:.2%} of dev "
+        f"(true share {f['true_share']:.2%}, margin {f['collapse_margin']})"
     )
 
 

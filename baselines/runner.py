@@ -309,6 +309,8 @@ def train(
     threads=1,
     advise=None,
     force=False,
+    encoder=None,
+    floor=None,
 ) -> dict:
     """Train ``arch`` (default: :func:`default_arch`) on ``data`` with its recipe and save it under ``out``.
 
@@ -325,6 +327,14 @@ def train(
     replaced). The model folder, its length-bucket PNG included, is written in one atomic swap. Ctrl-C during
     the epochs never replaces ``out``: the best model so far is saved to ``<out>.interrupted`` and
     :class:`BaselineInterrupted` names it.
+
+    ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) fine-tunes ``encoder`` (a local Hugging Face
+    folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
+    ``{"source": "evidence", "mean", "std", "split_seed", "dev_fraction", "collapse_margin"}`` (accepted plateau
+    evidence: without --dev/--test files the model trains and early-stops on the evidence's own train/dev
+    split, its test set carved from the train part, and is checked on that dev split) or ``{"source":
+    "majority", "collapse_margin"}`` (checked against the dev split's majority-class rate). The CLI applies
+    TEP101's gate before calling this (``advisor.cli.baseline``).
     """
     t0 = time.perf_counter()
     set_threads(threads)
@@ -334,7 +344,7 @@ def train(
     _check_arch(arch, ds.task)
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
-    if arch == "frozen-transformer":
+    if arch == "frozen-transformer" or (arch == "transformer-finetune" and encoder is None):
         from advisor.baselines.transformer import require_extra
 
         require_extra()
@@ -356,6 +366,13 @@ def train(
         (train_items, test_items), split = split_data(ds, (0.9, 0.1))
         dev_items = list(dev_ds.items)
         split["dev"] = str(dev_file)
+    elif floor is not None and floor["source"] == "evidence":
+        (train_items, dev_items), split = split_data(
+            ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
+        )
+        carve = stratified_split(stratify_labels(ds.task, train_items), (0.9, 0.1), SPLIT_SEED)
+        train_items, test_items = ([train_items[i] for i in part] for part in carve.indices)
+        split["note"] += "; the evidence's split, test carved from its train part (0.9/0.1)"
     else:
         (train_items, dev_items, test_items), split = split_data(ds, (0.8, 0.1, 0.1))
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
@@ -377,14 +394,18 @@ def train(
         model = _NeuralModel(bundle)
         interrupted = fit.get("stopped_reason") == "interrupted"
     else:
-        model = _sklearn_model(arch, ds.task)
+        model = (
+            _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
+            if arch == "transformer-finetune"
+            else _sklearn_model(arch, ds.task)
+        )
         model.fit(
             [x.text for x in train_items],
             [x.label for x in train_items],
             [x.text for x in dev_items],
             [x.label for x in dev_items],
         )
-        fit = {}
+        fit = getattr(model.model, "fit_result", None) or {}
         interrupted = False
     train_seconds = time.perf_counter() - t_train
     t_pred = time.perf_counter()
@@ -416,6 +437,13 @@ def train(
         "seed": seed,
         "versions": versions(*TORCH_LIBRARIES),
     }
+    if floor is not None:
+        check_items = dev_items
+        if floor["source"] == "evidence" and (test_ds is not None or dev_ds is not None):
+            (_, check_items), _ = split_data(
+                ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
+            )
+        result["floor"] = floor_check(model.predict(check_items), [x.label for x in check_items], floor)
     from advisor.baselines import plots
 
     target = _aside(out) if interrupted else out
@@ -467,11 +495,82 @@ class _SklearnModel:
         self.model.save(out, **provenance)
 
 
+def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
+    """A :class:`~advisor.baselines.finetune.FineTuneClassifier` with the ``transformer-finetune`` recipe row."""
+    from advisor.baselines.finetune import FineTuneClassifier
+    from advisor.baselines.train import resolve_device
+
+    recipe = recipe_for("transformer-finetune", task)
+    return _SklearnModel(
+        FineTuneClassifier(
+            encoder,
+            learning_rate=recipe.learning_rate,
+            batch_size=recipe.batch_size,
+            max_epochs=epochs or recipe.max_epochs,
+            patience=recipe.patience,
+            warmup=recipe.warmup,
+            weight_decay=recipe.weight_decay,
+            dropout=recipe.dropout,
+            seed=seed,
+            device=str(resolve_device(device)),
+        )
+    )
+
+
+def floor_check(predicted: Sequence, gold: Sequence, floor: Mapping[str, Any]) -> dict:
+    """The fine-tuned model's two verdicts on a dev split (TEP701's monitoring signal for fine-tuning).
+
+    ``beats_floor``: dev accuracy > floor mean + floor std (``floor["source"]`` ``"evidence"``: the accepted
+    plateau evidence's floor; ``"majority"``: the dev split's majority-class rate, std 0). ``collapsed``: the
+    share of the most-predicted class exceeds that class's true share by more than ``floor["collapse_margin"]``
+    (``policy.collapse_margin``). ``passed``: it beats the floor and did not collapse.
+    """
+    from collections import Counter
+
+    from advisor.evidence import majority_rate
+
+    n = max(1, len(gold))
+    gold = [str(g) for g in gold]
+    predicted = [str(p) for p in predicted]
+    score = sum(p == g for p, g in zip(predicted, gold, strict=True)) / n
+    if floor["source"] == "evidence":
+        mean, std = float(floor["mean"]), float(floor["std"])
+    else:
+        from advisor.data import Example
+
+        mean, std = majority_rate("classification", [Example("", g) for g in gold]), 0.0
+    top, count = Counter(predicted).most_common(1)[0] if predicted else ("", 0)
+    predicted_share, true_share = count / n, gold.count(top) / n
+    margin = float(floor["collapse_margin"])
+    beats = score > mean + std
+    collapsed = predicted_share - true_share > margin
+    return {
+        "source": floor["source"],
+        "metric": "accuracy",
+        "dev_examples": len(gold),
+        "score": round(score, 4),
+        "floor_mean": round(mean, 4),
+        "floor_std": round(std, 4),
+        "threshold": round(mean + std, 4),
+        "beats_floor": beats,
+        "top_class": top,
+        "predicted_share": round(predicted_share, 4),
+        "true_share": round(true_share, 4),
+        "collapse_margin": margin,
+        "collapsed": collapsed,
+        "passed": beats and not collapsed,
+    }
+
+
 def _sklearn_class(arch: str):
     if arch == "ngram-linear":
         from advisor.baselines.ngram import NgramLinearClassifier
 
         return NgramLinearClassifier
+    if arch == "transformer-finetune":
+        from advisor.baselines.finetune import FineTuneClassifier
+
+        return FineTuneClassifier
     from advisor.baselines.transformer import FrozenTransformerClassifier
 
     return FrozenTransformerClassifier

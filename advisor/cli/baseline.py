@@ -14,7 +14,14 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, Interrupted, NoAnswer, profile_options, threads_option
+from advisor.cli.options import (
+    BadInput,
+    Interrupted,
+    NoAnswer,
+    evidence_option,
+    profile_options,
+    threads_option,
+)
 from advisor.vocabulary import DEVICES, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
@@ -156,10 +163,22 @@ def baseline():
     is_flag=True,
     help="Replace an existing --out folder that is not an advisor model folder (only once training succeeds).",
 )
+@click.option(
+    "--encoder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="transformer-finetune: a local Hugging Face model folder.  [default: the shipped all-MiniLM-L6-v2]",
+)
+@evidence_option
+@click.option(
+    "--require-floor",
+    is_flag=True,
+    help="transformer-finetune: exit 1 when the model does not beat the floor or collapses onto one class.",
+)
 @threads_option
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
 @profile_options(omit=("task", "data_file", "embeddings_file", "text_column", "label_column"))
-def train(data, json_, task, text_column, label_column, **opts):
+def train(data, json_, task, text_column, label_column, evidence, require_floor, **opts):
     """Train a baseline on DATA with the recipe `advisor recommend` gives it; report test metrics, per-length
     accuracy (table + PNG), and save the model.
 
@@ -173,19 +192,70 @@ def train(data, json_, task, text_column, label_column, **opts):
     Example:
         advisor baseline train train.jsonl --test test.jsonl --arch textcnn --out runs/textcnn
         advisor baseline train train.jsonl --deploy phone --embeddings glove.6B.300d.txt --arch textcnn
+        advisor baseline train train.jsonl --arch transformer-finetune --evidence evidence.json
     """
     own = {k: opts.pop(k) for k in TRAIN_OPTIONS}
     data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
+    finetune = own["arch"] == "transformer-finetune"
+    if not finetune:
+        for name, value in (
+            ("--encoder", own["encoder"]),
+            ("--evidence", evidence),
+            ("--require-floor", require_floor),
+        ):
+            if value:
+                raise BadInput(f"{name} applies to --arch transformer-finetune only")
+    if finetune:
+        own["floor"] = finetune_gate({**opts, **data_params}, evidence)
     result = _call(
         lambda r: r.train,
         data,
         task=task,
         text_column=text_column,
         label_column=label_column,
-        advise=lambda arch, task: advice(arch, {**opts, **data_params, "task": task}),
+        advise=lambda arch, task: advice(arch, {**opts, **data_params, "task": task}, evidence),
         **own,
     )
     _emit(result, json_, lambda r: _runner().format_train(r))
+    if require_floor and not result["floor"]["passed"]:
+        raise click.exceptions.Exit(1)
+
+
+def finetune_gate(params: dict, evidence: Path | None) -> dict:
+    """TEP101's gate on training ``transformer-finetune``, and the floor the trained model is checked against.
+
+    The engine is asked exactly as ``advisor recommend --data DATA [--evidence FILE]`` asks it (the evidence
+    verified by :func:`advisor.evidence.verify`). When TEP101 refuses fine-tuning (under policy
+    ``finetune_min_examples`` without evidence it accepts), this refuses before any training: ``NoAnswer`` (exit
+    1) with TEP101's reason and its unlock command. Otherwise it returns the ``floor`` argument of
+    ``advisor.baselines.runner.train``: accepted evidence's floor (mean ± std) and split, else the dev
+    majority-class rate; with ``policy.collapse_margin``.
+    """
+    from advisor.cli.options import build_profile, run_recommend
+
+    profile, policy = build_profile(params)
+    rec = run_recommend(profile, policy, evidence)
+    refusal = next(
+        (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
+    )
+    if refusal is not None:
+        raise NoAnswer(
+            f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}"
+        )
+    ev = rec.evidence
+    if ev is not None and ev.accepted:
+        return {
+            "source": "evidence",
+            "evidence": str(evidence),
+            "mean": ev.floor_mean,
+            "std": ev.floor_std,
+            "split_seed": policy.evidence_split_seed,
+            "dev_fraction": policy.evidence_dev_fraction,
+            "collapse_margin": policy.collapse_margin,
+        }
+    if ev is not None:
+        _note(f"note: evidence not accepted ({ev.reason}): the floor check uses the majority-class rate")
+    return {"source": "majority", "collapse_margin": policy.collapse_margin}
 
 
 # The train command's own options; the rest are the profile's (profile_options).
@@ -202,10 +272,11 @@ TRAIN_OPTIONS = (
     "out",
     "force",
     "threads",
+    "encoder",
 )
 
 
-def advice(arch: str, params: dict) -> dict:
+def advice(arch: str, params: dict, evidence: Path | None = None) -> dict:
     """What ``advisor recommend`` gives the profile of ``params`` (the profile options) for ``arch``.
 
     ``{"architecture", "recommended", "embedding", "why", "recipe"}``: the embedding input, the reason
@@ -221,7 +292,7 @@ def advice(arch: str, params: dict) -> dict:
     from advisor.recipes import recipe_for
 
     profile, policy = build_profile(params)
-    rec = run_recommend(profile, policy)
+    rec = run_recommend(profile, policy, evidence)
     asked = "lstm" if arch == "rnn" else arch
     out = {"architecture": arch, "recommended": rec.architecture}
     if rec.architecture != asked:
@@ -234,7 +305,7 @@ def advice(arch: str, params: dict) -> dict:
                 f"note: recommend {blocked.status} {arch} for this profile ({blocked.why_not}); training it anyway"
             )
             return {**out, "embedding": None, "why": blocked.why_not, "recipe": None}
-        rec = recommend(profile, policy=policy, force_winner=asked)
+        rec = recommend(profile, policy=policy, evidence=evidence, force_winner=asked)
     why = next(t.reason for t in reversed(rec.trace) if t.kind == "embedding")  # the last one set it
     if arch in TRANSFORMERS and not profile.english:
         _note(

