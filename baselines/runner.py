@@ -443,6 +443,14 @@ def train(
             (_, check_items), _ = split_data(
                 ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
             )
+            seen = {(x.text, x.label) for x in train_items}
+            overlap = sum((x.text, x.label) in seen for x in check_items)
+            if overlap:
+                note(
+                    f"note: {overlap} of the evidence's {len(check_items)} dev examples were trained on "
+                    "(--dev/--test given): the floor check flatters this model; drop --dev/--test to train on "
+                    "the evidence's split"
+                )
         result["floor"] = floor_check(model.predict(check_items), [x.label for x in check_items], floor)
     from advisor.baselines import plots
 
@@ -546,6 +554,7 @@ def floor_check(predicted: Sequence, gold: Sequence, floor: Mapping[str, Any]) -
     collapsed = predicted_share - true_share > margin
     return {
         "source": floor["source"],
+        "evidence": floor.get("evidence"),
         "metric": "accuracy",
         "dev_examples": len(gold),
         "score": round(score, 4),

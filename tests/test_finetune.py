@@ -80,6 +80,7 @@ def test_evidence_unlocks_training_and_the_floor_check_runs(data, encoder, tmp_p
     doc = json.loads(res.stdout)
     floor = doc["floor"]
     assert floor["source"] == "evidence" and (floor["floor_mean"], floor["floor_std"]) == (0.8, 0.0)
+    assert floor["evidence"] == str(evidence)
     assert floor["dev_examples"] == 6  # the evidence's dev split (seed 12345, 0.2 of 30)
     assert floor["beats_floor"] is False  # a tiny random encoder after one epoch
     assert floor["passed"] is False
@@ -100,6 +101,16 @@ def test_evidence_unlocks_training_and_the_floor_check_runs(data, encoder, tmp_p
     assert "does NOT beat the floor" in res.output and "collapse check:" in res.output
 
 
+def test_own_test_file_checks_on_the_evidence_dev_split_and_names_the_overlap(data, encoder, tmp_path):
+    evidence = make_evidence(tmp_path / "evidence.json", data)
+    policy = policy_file(tmp_path, evidence_check="structural")
+    res = run("baseline", "train", data, "--test", data, "--arch", "transformer-finetune", "--encoder", encoder,
+              "--epochs", "1", "--evidence", evidence, "--policy", policy, "--out", tmp_path / "ft", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["floor"]["dev_examples"] == 6
+    assert "dev examples were trained on" in res.stderr
+
+
 def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path):
     policy = policy_file(tmp_path, finetune_min_examples=10)
     res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder,
@@ -112,6 +123,14 @@ def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path
 def test_finetune_options_need_the_arch(data, encoder, tmp_path):
     res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
     assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune only" in res.output
+
+
+def test_tagging_data_is_refused_as_not_implemented(encoder, tmp_path):
+    conll = tmp_path / "t.conll"
+    conll.write_text("John B-PER\nruns O\n\nMary B-PER\nwalks O\n\nBob B-PER\nsits O\n", encoding="utf-8")
+    res = run("baseline", "train", conll, "--arch", "transformer-finetune", "--encoder", encoder, "--out",
+              tmp_path / "m")  # fmt: skip
+    assert res.exit_code == 2 and "token classification (tagging) is not implemented yet" in res.output
 
 
 def test_floor_check_verdicts():

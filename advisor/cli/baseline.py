@@ -234,6 +234,11 @@ def finetune_gate(params: dict, evidence: Path | None) -> dict:
     from advisor.cli.options import build_profile, run_recommend
 
     profile, policy = build_profile(params)
+    if profile.task != "classification":
+        raise BadInput(
+            "--arch transformer-finetune trains text classifiers; token classification (tagging) is not "
+            "implemented yet: use --arch bilstm-crf"
+        )
     rec = run_recommend(profile, policy, evidence)
     refusal = next(
         (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
