@@ -117,8 +117,21 @@ class FineTuneClassifier:
     # -- encoding ----------------------------------------------------------------------------------
     def _load_encoder(self, folder: Path) -> Any:
         _torch, AutoTokenizer, AutoModel, _ = _import_stack() if self.encoder_dir is None else _stack()
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+            model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+        ) as exc:  # no config, no weights, no tokenizer, unknown model type
+            from advisor.data import DataError
+            from advisor.errors import message_line
+
+            raise DataError(
+                f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
+                f"({type(exc).__name__}: {message_line(str(exc), 200)})"
+            ) from None
         self.max_length = _max_length(folder, model.config)
         return model
 

@@ -111,6 +111,22 @@ def test_own_test_file_checks_on_the_evidence_dev_split_and_names_the_overlap(da
     assert "dev examples were trained on" in res.stderr
 
 
+def test_journey_with_real_plateau_evidence(data, encoder, tmp_path):
+    """plateau -> refusal without evidence -> training with the (re-evaluated) evidence -> the floor check."""
+    evidence = tmp_path / "evidence.json"
+    res = run("baseline", "plateau", data, "--out", evidence, "--arch", "textcnn", "--seeds", "2",
+              "--max-epochs", "8")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    base = ["baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder, "--epochs", "1",
+            "--out", tmp_path / "ft"]  # fmt: skip
+    assert run(*base).exit_code == 1  # the gate
+    res = run(*base, "--evidence", evidence, "--require-floor", "--json")
+    assert res.exit_code == 1, res.output  # a tiny random encoder after one epoch stays below the floor
+    floor = json.loads(res.stdout)["floor"]
+    assert floor["source"] == "evidence" and floor["beats_floor"] is False
+    assert floor["threshold"] == round(floor["floor_mean"] + floor["floor_std"], 4)
+
+
 def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path):
     policy = policy_file(tmp_path, finetune_min_examples=10)
     res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder,
@@ -131,6 +147,27 @@ def test_tagging_data_is_refused_as_not_implemented(encoder, tmp_path):
     res = run("baseline", "train", conll, "--arch", "transformer-finetune", "--encoder", encoder, "--out",
               tmp_path / "m")  # fmt: skip
     assert res.exit_code == 2 and "token classification (tagging) is not implemented yet" in res.output
+
+
+def test_a_folder_that_is_no_model_is_one_line(data, tmp_path):
+    policy = policy_file(tmp_path, finetune_min_examples=10)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", empty, "--policy", policy,
+              "--out", tmp_path / "m")  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "not a loadable Hugging Face model folder" in res.output and "Traceback" not in res.output
+
+
+def test_the_seed_makes_training_repeatable(data, encoder, tmp_path):
+    policy = policy_file(tmp_path, finetune_min_examples=10)
+    fits = []
+    for name in ("a", "b"):
+        res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder, "--epochs",
+                  "2", "--seed", "3", "--policy", policy, "--out", tmp_path / name)  # fmt: skip
+        assert res.exit_code == 0, res.output
+        fits.append(json.loads((tmp_path / name / "manifest.json").read_text())["fit"]["train_loss"])
+    assert fits[0] == fits[1]
 
 
 def test_floor_check_verdicts():
