@@ -92,6 +92,7 @@ class FineTuneClassifier:
         warmup: float,
         weight_decay: float = 0.0,
         dropout: float = 0.1,
+        grad_clip: float | None = None,
         seed: int = 0,
         device: str = "cpu",
         progress: bool = True,
@@ -104,6 +105,7 @@ class FineTuneClassifier:
         self.warmup = float(warmup)
         self.weight_decay = float(weight_decay)
         self.dropout = float(dropout)
+        self.grad_clip = None if grad_clip is None else float(grad_clip)
         self.seed = int(seed)
         self.device = device
         self.progress = progress
@@ -192,42 +194,48 @@ class FineTuneClassifier:
         stopped = "max_epochs"
         t0 = time.perf_counter()
         texts = [str(t) for t in train_texts]
-        for epoch in range(1, self.max_epochs + 1):
-            self.net.train()
-            order = torch.randperm(len(texts), generator=gen).tolist()
-            starts = range(0, len(order), self.batch_size)
-            if self.progress:
-                from tqdm.auto import tqdm
+        try:
+            for epoch in range(1, self.max_epochs + 1):
+                self.net.train()
+                order = torch.randperm(len(texts), generator=gen).tolist()
+                starts = range(0, len(order), self.batch_size)
+                if self.progress:
+                    from tqdm.auto import tqdm
 
-                starts = tqdm(starts, desc=f"epoch {epoch}/{self.max_epochs}", unit="step", leave=False)
-            total_loss = 0.0
-            for s in starts:
-                idx = order[s : s + self.batch_size]
-                batch = {k: v.to(self.device) for k, v in self._batch([texts[i] for i in idx]).items()}
-                loss = torch.nn.functional.cross_entropy(self.net(**batch), y[idx].to(self.device))
-                opt.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
-                opt.step()
-                sched.step()
-                total_loss += float(loss.detach()) * len(idx)
-            losses.append(total_loss / max(1, len(texts)))
-            pred = self.predict(dev_texts)
-            score = sum(p == str(t) for p, t in zip(pred, dev_labels, strict=True)) / max(1, len(dev_labels))
-            curve.append(score)
-            if score > best:
-                best, best_epoch = score, epoch
-                best_state = {k: v.detach().cpu().clone() for k, v in self.net.state_dict().items()}
-            elif epoch - best_epoch >= self.patience:
-                stopped = "early_stopping"
-                break
+                    starts = tqdm(starts, desc=f"epoch {epoch}/{self.max_epochs}", unit="step", leave=False)
+                total_loss = 0.0
+                for s in starts:
+                    idx = order[s : s + self.batch_size]
+                    batch = {k: v.to(self.device) for k, v in self._batch([texts[i] for i in idx]).items()}
+                    loss = torch.nn.functional.cross_entropy(self.net(**batch), y[idx].to(self.device))
+                    opt.zero_grad()
+                    loss.backward()
+                    if self.grad_clip is not None:
+                        torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.grad_clip)
+                    opt.step()
+                    sched.step()
+                    total_loss += float(loss.detach()) * len(idx)
+                losses.append(total_loss / max(1, len(texts)))
+                pred = self.predict(dev_texts)
+                score = sum(p == str(t) for p, t in zip(pred, dev_labels, strict=True)) / max(
+                    1, len(dev_labels)
+                )
+                curve.append(score)
+                if score > best:
+                    best, best_epoch = score, epoch
+                    best_state = {k: v.detach().cpu().clone() for k, v in self.net.state_dict().items()}
+                elif epoch - best_epoch >= self.patience:
+                    stopped = "early_stopping"
+                    break
+        except KeyboardInterrupt:  # the runner saves the best epoch so far aside (<out>.interrupted)
+            stopped = "interrupted"
         if best_state is not None:
             self.net.load_state_dict(best_state)
         self.fit_result = {
             "dev_curve": [round(c, 6) for c in curve],
             "train_loss": [round(v, 6) for v in losses],
             "best_epoch": best_epoch,
-            "best_score": round(best, 6),
+            "best_score": round(max(best, 0.0), 6),
             "stopped_reason": stopped,
             "seconds": round(time.perf_counter() - t0, 2),
         }
@@ -270,6 +278,7 @@ class FineTuneClassifier:
                 "patience": self.patience,
                 "warmup": self.warmup,
                 "weight_decay": self.weight_decay,
+                "grad_clip": self.grad_clip,
                 "schedule": "linear warmup, linear decay",
                 "seed": self.seed,
             },
@@ -303,7 +312,9 @@ class FineTuneClassifier:
         d = Path(directory)
         m = read_manifest(d, (KIND,))
         t = m.train
-        settings = ("learning_rate", "batch_size", "max_epochs", "patience", "warmup", "weight_decay", "seed")
+        settings = (
+            "learning_rate", "batch_size", "max_epochs", "patience", "warmup", "weight_decay", "grad_clip", "seed"
+        )  # fmt: skip
         obj = cls(
             d / ENCODER,
             **{k: t[k] for k in settings},

@@ -405,8 +405,8 @@ def train(
             [x.text for x in dev_items],
             [x.label for x in dev_items],
         )
-        fit = getattr(model.model, "fit_result", None) or {}
-        interrupted = False
+        fit = getattr(model.model, "fit_result", None) or {}  # transformer-finetune's training history
+        interrupted = fit.get("stopped_reason") == "interrupted"
     train_seconds = time.perf_counter() - t_train
     t_pred = time.perf_counter()
     report = _report(model, test_items, ds.task)
@@ -519,6 +519,7 @@ def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int 
             warmup=recipe.warmup,
             weight_decay=recipe.weight_decay,
             dropout=recipe.dropout,
+            grad_clip=recipe.grad_clip,
             seed=seed,
             device=str(resolve_device(device)),
         )

@@ -170,6 +170,26 @@ def test_the_seed_makes_training_repeatable(data, encoder, tmp_path):
     assert fits[0] == fits[1]
 
 
+def test_ctrl_c_keeps_the_best_epoch_aside(data, encoder, tmp_path, monkeypatch):
+    from advisor.baselines.finetune import FineTuneClassifier
+
+    calls, batch = [], FineTuneClassifier._batch
+
+    def interrupting(self, texts):  # epoch 1: 2 training steps and the dev pass; Ctrl-C in epoch 2
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return batch(self, texts)
+
+    monkeypatch.setattr(FineTuneClassifier, "_batch", interrupting)
+    policy = policy_file(tmp_path, finetune_min_examples=10)
+    out = tmp_path / "ft"
+    res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder, "--epochs", "3",
+              "--policy", policy, "--out", out)  # fmt: skip
+    assert res.exit_code == 130, res.output
+    assert not out.exists() and (tmp_path / "ft.interrupted" / "manifest.json").is_file()
+
+
 def test_floor_check_verdicts():
     from advisor.baselines.runner import floor_check
 
