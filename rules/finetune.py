@@ -19,7 +19,10 @@ also retrains one run on CPU and compares its whole curve): it must reproduce th
 within one dev example. A run counts only if it learned: dev accuracy at least the dev majority-class rate +
 {policy.min_learned_margin} (policy.min_learned_margin; tagging: entity F1 >= {policy.min_learned_entity_f1},
 policy.min_learned_entity_f1). The floor is the mean ± std of the best baseline architecture's runs. Anything
-else leaves the refusal in place, with the failed check as the reason.
+else leaves the refusal in place, with the failed check as the reason. The same gate applies to training:
+`advisor baseline train --arch transformer-finetune` refuses (exit 1) without evidence accepted here, and checks
+the fine-tuned model against the floor (and for collapse onto one class, policy.collapse_margin
+{policy.collapse_margin}).
 
 Why: in our crossover study (shared/research/crossover.md; all-MiniLM-L6-v2 vs random-init TextCNN/BiLSTM
 on five public sentence-classification sets, 50-2,500 examples) fine-tuning was unstable at 100 examples
