@@ -66,6 +66,7 @@ def test_refused_without_evidence_under_the_threshold(data, encoder, tmp_path):
     assert res.exit_code == 1, res.output
     assert "TEP101" in res.output and "30 labeled examples < 500" in res.output
     assert "advisor baseline plateau" in res.output  # the unlock command
+    assert "--arch transformer-finetune --evidence evidence.json" in res.output
     assert not out.exists()  # refused before any work
 
 

@@ -244,8 +244,12 @@ def finetune_gate(params: dict, evidence: Path | None) -> dict:
         (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
     )
     if refusal is not None:
+        import shlex
+
         raise NoAnswer(
-            f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}"
+            f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}; then "
+            f"advisor baseline train {shlex.quote(str(params['data_file']))} --arch transformer-finetune "
+            "--evidence evidence.json"
         )
     ev = rec.evidence
     if ev is not None and ev.accepted:
