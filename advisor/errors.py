@@ -81,6 +81,10 @@ def error_line(err: dict) -> str:
     return f"{loc}: {err['msg']}{got}"
 
 
+# A validation error lists at most this many keys (then "and N more"): one line stays readable.
+MAX_LISTED_ERRORS = 5
+
+
 def validation_line(exc, source: str = "", *, whole: str = "value") -> str:
     """A pydantic ``ValidationError`` as one line: ``source: key: what is accepted (got X); key: ...``.
 
@@ -89,8 +93,11 @@ def validation_line(exc, source: str = "", *, whole: str = "value") -> str:
     :func:`error_line`). ``key`` is the dotted location (``runs.0.dev_curve``; ``whole`` where the error is about
     the whole object); an unknown key reads ``key: unknown key``; without ``source`` the line starts at the first
     key. The offending input is shown unless it is an object, shortened past 60 characters; a string is shown
-    quoted and escaped (``repr``, cut inside its quotes), so it stays a closed, inert value in any reason.
+    quoted and escaped (``repr``, cut inside its quotes), so it stays a closed, inert value in any reason. At most
+    :data:`MAX_LISTED_ERRORS` keys are listed, then ``and N more``.
     """
     errors = exc.errors(include_url=False)
-    parts = [error_line({**e, "loc": e["loc"] or (whole,)}) for e in errors]
+    parts = [error_line({**e, "loc": e["loc"] or (whole,)}) for e in errors[:MAX_LISTED_ERRORS]]
+    if len(errors) > MAX_LISTED_ERRORS:
+        parts.append(f"and {len(errors) - MAX_LISTED_ERRORS} more")
     return (f"{source}: " if source else "") + "; ".join(parts)

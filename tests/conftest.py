@@ -13,11 +13,17 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 import advisor.engine  # noqa: E402
 from advisor.engine import Engine  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Deterministic property tests: every run (and CI) tries the same examples, so a failure reproduces; an explicit
+# @settings(...) on a test keeps this (profiles are the defaults settings start from).
+settings.register_profile("advisor", derandomize=True, print_blob=True)
+settings.load_profile("advisor")
 
 
 @pytest.fixture(autouse=True)
