@@ -205,15 +205,19 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         ):
             if value:
                 raise BadInput(f"{name} applies to --arch transformer-finetune only")
+    answer = None  # (profile, policy, recommendation): asked once, the evidence verified once
     if finetune:
-        own["floor"] = finetune_gate({**opts, **data_params}, evidence)
+        answer = ask_engine({**opts, **data_params}, evidence)
+        own["floor"] = finetune_gate(answer, evidence, data)
     result = _call(
         lambda r: r.train,
         data,
         task=task,
         text_column=text_column,
         label_column=label_column,
-        advise=lambda arch, task: advice(arch, {**opts, **data_params, "task": task}, evidence),
+        advise=lambda arch, task: advice(
+            arch, {**opts, **data_params, "task": task}, evidence, answer=answer
+        ),
         **own,
     )
     _emit(result, json_, lambda r: _runner().format_train(r))
@@ -221,7 +225,16 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         raise click.exceptions.Exit(1)
 
 
-def finetune_gate(params: dict, evidence: Path | None) -> dict:
+def ask_engine(params: dict, evidence: Path | None = None) -> tuple:
+    """(profile, policy, recommendation) for the profile options ``params``, asked as ``advisor recommend
+    --data DATA [--evidence FILE]`` asks (the evidence verified, checkpoints re-evaluated, once)."""
+    from advisor.cli.options import build_profile, run_recommend
+
+    profile, policy = build_profile(params)
+    return profile, policy, run_recommend(profile, policy, evidence)
+
+
+def finetune_gate(answer: tuple, evidence: Path | None, data: Path) -> dict:
     """TEP101's gate on training ``transformer-finetune``, and the floor the trained model is checked against.
 
     The engine is asked exactly as ``advisor recommend --data DATA [--evidence FILE]`` asks it (the evidence
@@ -231,15 +244,12 @@ def finetune_gate(params: dict, evidence: Path | None) -> dict:
     ``advisor.baselines.runner.train``: accepted evidence's floor (mean ± std) and split, else the dev
     majority-class rate; with ``policy.collapse_margin``.
     """
-    from advisor.cli.options import build_profile, run_recommend
-
-    profile, policy = build_profile(params)
+    profile, policy, rec = answer
     if profile.task != "classification":
         raise BadInput(
             "--arch transformer-finetune trains text classifiers; token classification (tagging) is not "
             "implemented yet: use --arch bilstm-crf"
         )
-    rec = run_recommend(profile, policy, evidence)
     refusal = next(
         (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
     )
@@ -248,7 +258,7 @@ def finetune_gate(params: dict, evidence: Path | None) -> dict:
 
         raise NoAnswer(
             f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}; then "
-            f"advisor baseline train {shlex.quote(str(params['data_file']))} --arch transformer-finetune "
+            f"advisor baseline train {shlex.quote(str(data))} --arch transformer-finetune "
             "--evidence evidence.json"
         )
     ev = rec.evidence
@@ -285,7 +295,7 @@ TRAIN_OPTIONS = (
 )
 
 
-def advice(arch: str, params: dict, evidence: Path | None = None) -> dict:
+def advice(arch: str, params: dict, evidence: Path | None = None, *, answer: tuple | None = None) -> dict:
     """What ``advisor recommend`` gives the profile of ``params`` (the profile options) for ``arch``.
 
     ``{"architecture", "recommended", "embedding", "why", "recipe"}``: the embedding input, the reason
@@ -293,15 +303,16 @@ def advice(arch: str, params: dict, evidence: Path | None = None) -> dict:
     engine is asked with ``force_winner``, as ``advisor check`` asks it). The plain RNN baseline is no
     candidate: it reads the LSTM's advice (the same recipe row). An architecture the profile excludes or
     refuses gets ``embedding`` None and a note naming the rule; it still trains, as asked. Training always
-    follows the recipe table: a line a plugin's rule printed instead is named in a note.
+    follows the recipe table: a line a plugin's rule printed instead is named in a note. ``answer``: what
+    :func:`ask_engine` already gave for these options (used when its task is the one asked).
     """
     from advisor.api import recommend
     from advisor.candidates import MULTILINGUAL, TRANSFORMERS
-    from advisor.cli.options import build_profile, run_recommend
     from advisor.recipes import recipe_for
 
-    profile, policy = build_profile(params)
-    rec = run_recommend(profile, policy, evidence)
+    if answer is None or (params.get("task") is not None and answer[0].task != params["task"]):
+        answer = ask_engine(params, evidence)
+    profile, policy, rec = answer
     asked = "lstm" if arch == "rnn" else arch
     out = {"architecture": arch, "recommended": rec.architecture}
     if rec.architecture != asked:
