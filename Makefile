@@ -18,9 +18,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[baselines,dev]'
 	touch $@
 
-# The tests also cover the optional extras (frozen transformer, llm, mcp): install them too.
+# The tests also cover the optional extras (transformers, llm, mcp, ray, ONNX export): install them too.
 $(VENV)/.installed-all: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[baselines,dev,transformer,llm,mcp]'
+	$(BIN)/pip install -q -e '.[baselines,dev,transformer,llm,mcp,ray,export]'
 	touch $@
 
 demo: $(VENV)/.installed
