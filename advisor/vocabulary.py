@@ -32,6 +32,7 @@ EffectKind = Literal["exclude", "refuse", "prefer", "flag", "info", "embedding",
 # The built-in candidates, in tie-break order.
 Architecture = Literal[
     "ngram-linear",
+    "ngram-static-linear",
     "textcnn",
     "bilstm",
     "lstm",
@@ -65,7 +66,15 @@ EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
 # candidate but a baseline the lesson uses. PyTorch models are NEURAL (the word-level baselines); the rest are
 # scikit-learn heads and the fine-tuned transformer (advisor.baselines.finetune).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
-TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", "transformer-finetune")
+TRAINABLE: tuple[str, ...] = (
+    *NEURAL,
+    "ngram-linear",
+    "ngram-static-linear",
+    "frozen-transformer",
+    "transformer-finetune",
+)
+# What reads word vectors (the --embeddings file or folder, or the distilled default where the recipe says static).
+READS_VECTORS: tuple[str, ...] = (*NEURAL, "ngram-static-linear")
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

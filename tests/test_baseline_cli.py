@@ -248,7 +248,8 @@ def test_train_writes_the_manifest_with_the_run(ngram_folder):
     assert (m.format_version, m.architecture, m.task) == (FORMAT_VERSION, "ngram-linear", "classification")
     assert m.data_fingerprint == fingerprint(load_dataset(train))
     assert m.labels == ["billing", "shipping", "technical"] and m.vocabulary.file == "vocab.json"
-    assert set(m.run) == {"data", "split", "seed", "test", "advice"} and m.run["seed"] == 0
+    assert set(m.run) == {"data", "split", "seed", "test", "advice", "vectors"} and m.run["seed"] == 0
+    assert m.run["vectors"] == {"source": "none"}  # ngram-linear reads no word vectors
     assert set(m.files) <= {p.name for p in model.iterdir()}
     assert {"advisor", "python", "platform", "scikit-learn", "numpy"} <= set(m.versions)
 

@@ -30,10 +30,9 @@ def encoder(tmp_path_factory):
     """A tiny random BERT and a WordPiece tokenizer over the test data's words, saved as a local model folder."""
     folder = tmp_path_factory.mktemp("tiny-bert")
     words = sorted({w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()})
-    (folder / "vocab.txt").write_text(
-        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "##s"]) + "\n", encoding="utf-8"
-    )
-    transformers.BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(str(folder))
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "##s"]
+    # transformers 5 deprecates (and, with its fast tokenizer, ignores) a vocab file path: pass the vocabulary
+    transformers.BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(str(folder))
     config = transformers.BertConfig(
         vocab_size=len(words) + 6,
         hidden_size=32,

@@ -137,8 +137,8 @@ def profile_options(f=None, *, omit: tuple[str, ...] = ()):
         click.option(
             "--embeddings",
             "embeddings_file",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="With --data: report the OOV rate against this embeddings file.",
+            type=click.Path(path_type=Path),
+            help="With --data: report the OOV rate against these vectors (a file, or a model2vec folder).",
         ),
         click.option(
             "--text-column", default="text", show_default=True, help="With --data (CSV/TSV): text column."
@@ -210,6 +210,8 @@ def build_profile(params: dict):
             )
         except DataError as exc:
             raise BadInput(str(exc)) from None
+        except ImportError as exc:  # a model2vec folder without the transformer extra
+            raise NoAnswer(str(exc)) from None
         for key in ("examples", "task"):
             given = flags.get(key, file_values.get(key))
             if given is not None and given != values[key]:
