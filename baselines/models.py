@@ -322,6 +322,32 @@ class CRF(nn.Module):
         return [p[:n] for p, n in zip(paths, mask.sum(1).tolist(), strict=True)]
 
 
+class FeatureCRF(nn.Module):
+    """A CRF tagger over given token features: dropout, a linear emission layer and the :class:`CRF`
+    (the frozen-transformer tagger's head, ``advisor.baselines.frozen_tagger``)."""
+
+    def __init__(self, in_dim: int, num_tags: int, dropout: float = 0.0):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.emit = nn.Linear(in_dim, num_tags)
+        self.crf = CRF(num_tags)
+
+    def forward(
+        self, features: Tensor, mask: Tensor, tags: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Emissions (batch_size, seq_len, num_tags) from features (batch_size, seq_len, in_dim), and the mean
+        CRF negative log-likelihood when ``tags`` are given."""
+        mask = mask.bool()
+        emissions = self.emit(self.dropout(features))
+        loss = None if tags is None else self.crf.neg_log_likelihood(emissions, tags, mask)
+        return emissions, loss
+
+    @torch.no_grad()
+    def decode(self, features: Tensor, mask: Tensor) -> list[list[int]]:
+        mask = mask.bool()
+        return self.crf.decode(self.emit(features), mask)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # BiLSTM-CRF tagger (Lample et al. 2016; char CNN as in Ma & Hovy 2016)
 

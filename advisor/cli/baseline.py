@@ -167,7 +167,8 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune: a local Hugging Face model folder.  [default: the shipped all-MiniLM-L6-v2]",
+    help="transformer-finetune, frozen-transformer (tagging): a local Hugging Face model folder.  "
+    "[default: the shipped all-MiniLM-L6-v2]",
 )
 @evidence_option
 @click.option(
@@ -198,13 +199,11 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
     data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
     finetune = own["arch"] == "transformer-finetune"
     if not finetune:
-        for name, value in (
-            ("--encoder", own["encoder"]),
-            ("--evidence", evidence),
-            ("--require-floor", require_floor),
-        ):
+        for name, value in (("--evidence", evidence), ("--require-floor", require_floor)):
             if value:
                 raise BadInput(f"{name} applies to --arch transformer-finetune only")
+        if own["encoder"] and own["arch"] != "frozen-transformer":
+            raise BadInput("--encoder applies to --arch transformer-finetune and frozen-transformer only")
     answer = None  # (profile, policy, recommendation): asked once, the evidence verified once
     if finetune:
         answer = ask_engine({**opts, **data_params}, evidence)
@@ -245,11 +244,6 @@ def finetune_gate(answer: tuple, evidence: Path | None, data: Path) -> dict:
     majority-class rate; with ``policy.collapse_margin``.
     """
     profile, policy, rec = answer
-    if profile.task != "classification":
-        raise BadInput(
-            "--arch transformer-finetune trains text classifiers; token classification (tagging) is not "
-            "implemented yet: use --arch bilstm-crf"
-        )
     refusal = next(
         (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
     )
