@@ -238,7 +238,7 @@ def train_neural(
         fields["dropout"] = recipe.dropout
     if recipe.max_norm is not None:
         fields["max_norm"] = recipe.max_norm
-    if arch in RNN_CLASSIFIERS:
+    if arch in RNN_CLASSIFIERS and task == "classification":
         fields["pooling"] = pooling
     if freeze_embeddings:
         if embeddings is None:
@@ -349,10 +349,6 @@ def train(
         from advisor.baselines.transformer import require_extra
 
         require_extra()
-    if encoder is not None and arch == "frozen-transformer" and ds.task != "tagging":
-        raise DataError(
-            "--encoder with --arch frozen-transformer applies to tagging data (the classifier reads the shipped all-MiniLM-L6-v2)"
-        )
     advice = advise(arch, ds.task) if advise is not None else None
     freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
@@ -404,7 +400,7 @@ def train(
         elif ds.task == "tagging":  # frozen-transformer: a linear + CRF head on frozen token features
             model = _frozen_tagger(encoder, seed=seed, device=device, epochs=epochs)
         else:
-            model = _sklearn_model(arch, ds.task)
+            model = _sklearn_model(arch, ds.task, encoder)
         model.fit(*_inputs(train_items), *_inputs(dev_items))
         fit = getattr(model.model, "fit_result", None) or {}  # transformer-finetune's training history
         interrupted = fit.get("stopped_reason") == "interrupted"
@@ -649,8 +645,9 @@ def _sklearn_class(arch: str, task: str = "classification"):
     return FrozenTransformerClassifier
 
 
-def _sklearn_model(arch: str, task: Task):
-    """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch).
+def _sklearn_model(arch: str, task: Task, encoder=None):
+    """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch and
+    folder, ``encoder``: None for the shipped MiniLM).
 
     Deterministic by construction (convex fits, fixed C grid): the seed is recorded, not needed.
     """
@@ -658,6 +655,7 @@ def _sklearn_model(arch: str, task: Task):
     settings = {"c_grid": recipe.c_grid, "max_iter": recipe.max_iter}
     if recipe.encode_batch_size is not None:
         settings["batch_size"] = recipe.encode_batch_size
+        settings["encoder"] = encoder
     return _SklearnModel(_sklearn_class(arch)(**settings))
 
 

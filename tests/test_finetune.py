@@ -125,7 +125,10 @@ def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path
 
 def test_finetune_options_need_the_arch(data, encoder, tmp_path):
     res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
-    assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune and frozen-transformer only" in res.output
+    assert (
+        res.exit_code == 2
+        and "--encoder applies to --arch frozen-transformer and transformer-finetune only" in res.output
+    )
 
 
 def test_a_folder_that_is_no_model_is_one_line(data, tmp_path):

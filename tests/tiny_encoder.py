@@ -10,6 +10,7 @@ from pathlib import Path
 def build_tiny_encoder(folder: Path, words: Iterable[str], max_positions: int = 16) -> Path:
     import transformers
 
+    folder.mkdir(parents=True, exist_ok=True)
     vocab = sorted({w.lower() for w in words})
     (folder / "vocab.txt").write_text(
         "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *vocab, "##s"]) + "\n", encoding="utf-8"

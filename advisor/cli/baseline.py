@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from advisor.candidates import TRANSFORMERS
 from advisor.cli.options import (
     BadInput,
     Interrupted,
@@ -167,7 +168,7 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune, frozen-transformer (tagging): a local Hugging Face model folder.  "
+    help="transformer-finetune, frozen-transformer: a local Hugging Face model folder.  "
     "[default: the shipped all-MiniLM-L6-v2]",
 )
 @evidence_option
@@ -202,8 +203,8 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         for name, value in (("--evidence", evidence), ("--require-floor", require_floor)):
             if value:
                 raise BadInput(f"{name} applies to --arch transformer-finetune only")
-        if own["encoder"] and own["arch"] != "frozen-transformer":
-            raise BadInput("--encoder applies to --arch transformer-finetune and frozen-transformer only")
+        if own["encoder"] and own["arch"] not in TRANSFORMERS:
+            raise BadInput(f"--encoder applies to --arch {' and '.join(sorted(TRANSFORMERS))} only")
     answer = None  # (profile, policy, recommendation): asked once, the evidence verified once
     if finetune:
         answer = ask_engine({**opts, **data_params}, evidence)
