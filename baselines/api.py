@@ -332,12 +332,14 @@ def train(
     from advisor.policy import find_project_policy
 
     finetune = arch == "transformer-finetune"
-    if not finetune:
-        for name, value in (("--encoder", encoder), ("--evidence", evidence)):
-            if value:
-                raise BaselineInputError(f"{name} applies to --arch transformer-finetune only")
     if head != "lr" and arch != "frozen-transformer":
         raise BaselineInputError(f"--head {head} applies to --arch frozen-transformer only")
+    if encoder and not finetune and not (arch == "frozen-transformer" and head == "cnn"):
+        raise BaselineInputError(
+            "--encoder applies to --arch transformer-finetune and --arch frozen-transformer --head cnn only"
+        )
+    if evidence and not finetune:
+        raise BaselineInputError("--evidence applies to --arch transformer-finetune only")
     runner = require_baselines()
     policy = policy or find_project_policy()
     floor, answer = None, None

@@ -350,7 +350,7 @@ def train(
     _check_arch(arch, ds.task)
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
-    if arch == "frozen-transformer" or (arch == "transformer-finetune" and encoder is None):
+    if arch in ("frozen-transformer", "transformer-finetune") and encoder is None:
         from advisor.baselines.transformer import require_extra
 
         require_extra()
@@ -406,11 +406,12 @@ def train(
         model = _NeuralModel(bundle)
         interrupted = fit.get("stopped_reason") == "interrupted"
     else:
-        model = (
-            _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
-            if arch == "transformer-finetune"
-            else _sklearn_model(arch, ds.task)
-        )
+        if arch == "transformer-finetune":
+            model = _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
+        elif arch == "frozen-transformer" and head == "cnn":
+            model = _bertcnn_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
+        else:
+            model = _sklearn_model(arch, ds.task)
         model.fit(
             [x.text for x in train_items],
             [x.label for x in train_items],
@@ -538,6 +539,28 @@ def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int 
     )
 
 
+def _bertcnn_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
+    """The lesson's BertCNN (:class:`~advisor.baselines.bertcnn.BertCNNClassifier`): its head trains with the
+    TextCNN recipe row (the encoder's batch size is the frozen-transformer row's)."""
+    from advisor.baselines.bertcnn import BertCNNClassifier
+    from advisor.baselines.train import TrainConfig, resolve_device
+
+    recipe = recipe_for("textcnn", task)
+    overrides: dict[str, Any] = {"seed": seed, "device": str(resolve_device(device))}
+    if epochs is not None:
+        overrides["max_epochs"] = epochs
+    return _SklearnModel(
+        BertCNNClassifier(
+            encoder,
+            train_config=TrainConfig.from_recipe(recipe, **overrides),
+            dropout=recipe.dropout,
+            max_norm=recipe.max_norm,
+            encode_batch_size=recipe_for("frozen-transformer", task).encode_batch_size,
+            device=str(resolve_device(device)),
+        )
+    )
+
+
 def floor_check(predicted: Sequence, gold: Sequence, floor: Mapping[str, Any]) -> dict:
     """The fine-tuned model's two verdicts on a dev split (TEP701's monitoring signal for fine-tuning).
 
@@ -648,6 +671,10 @@ def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
             from advisor.baselines.io import load_model
 
             return manifest, _NeuralModel(load_model(model_dir))
+        from advisor.baselines.bertcnn import BertCNNClassifier, is_bertcnn
+
+        if is_bertcnn(manifest):
+            return manifest, _SklearnModel(BertCNNClassifier.load(model_dir))
         return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
     except (DataError, ImportError):
         raise

@@ -1,6 +1,6 @@
 """``advisor baseline train --arch transformer-finetune``: training, TEP101's gate and the floor check.
 
-The CLI tests fine-tune a tiny randomly initialised BERT (2 layers, hidden 32) built here and passed with
+The CLI tests fine-tune a tiny randomly initialised BERT (2 layers, hidden 32; conftest's ``tiny_encoder``) passed with
 ``--encoder``; the shipped all-MiniLM-L6-v2 trains in one slow test only. Evidence is checked structurally (policy
 ``evidence_check = "structural"``, as in tests/test_evidence.py), so no baseline is trained here.
 """
@@ -25,26 +25,9 @@ def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def encoder(tmp_path_factory):
-    """A tiny random BERT and a WordPiece tokenizer over the test data's words, saved as a local model folder."""
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    words = sorted({w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()})
-    (folder / "vocab.txt").write_text(
-        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "##s"]) + "\n", encoding="utf-8"
-    )
-    transformers.BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(str(folder))
-    config = transformers.BertConfig(
-        vocab_size=len(words) + 6,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=16,
-    )
-    transformers.set_seed(0)
-    transformers.BertModel(config).save_pretrained(str(folder))
-    return folder
+@pytest.fixture
+def encoder(tiny_encoder):
+    return tiny_encoder
 
 
 @pytest.fixture
@@ -150,7 +133,7 @@ def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path
 
 def test_finetune_options_need_the_arch(data, encoder, tmp_path):
     res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
-    assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune only" in res.output
+    assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune and" in res.output
 
 
 def test_tagging_data_is_refused_as_not_implemented(encoder, tmp_path):

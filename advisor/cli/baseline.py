@@ -162,7 +162,8 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune: a local Hugging Face model folder.  [default: the shipped all-MiniLM-L6-v2]",
+    help="transformer-finetune, frozen-transformer --head cnn: a local Hugging Face model folder.  "
+    "[default: the shipped all-MiniLM-L6-v2]",
 )
 @click.option(
     "--head",
