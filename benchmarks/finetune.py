@@ -2,7 +2,7 @@
 
 Usage (resumable: each finished run is appended to the JSON-lines file and skipped on the next start)::
 
-    nice -n 10 .venv/bin/python benchmarks/finetune.py                 # fine-tuning, then the heads; seed 0
+    nice -n 10 .venv/bin/python benchmarks/finetune.py                 # per dataset: fine-tuning, the heads; seed 0
     nice -n 10 .venv/bin/python benchmarks/finetune.py --seeds 2       # add seed 1
     nice -n 10 .venv/bin/python benchmarks/finetune.py --only heads    # the frozen-transformer heads only
     .venv/bin/python benchmarks/finetune.py --render                   # the tables from the JSON lines
@@ -214,17 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rows = done()
     names = [n for n in args.datasets.split(",") if n]
-    if not args.render:
-        if args.only in (None, "finetune"):
-            have = {(r["dataset"], r["seed"]) for r in rows if r["phase"] == "finetune"}
-            for seed in range(args.seeds):
-                for name in names:
+    if not args.render:  # dataset by dataset: each one's fine-tuning runs, then its two heads
+        for name in names:
+            if args.only in (None, "finetune"):
+                have = {(r["dataset"], r["seed"]) for r in rows if r["phase"] == "finetune"}
+                for seed in range(args.seeds):
                     if (name, seed) not in have:
                         rows.append(finetune_run(name, seed))
                         _append(rows[-1])
-        if args.only in (None, "heads"):
-            have = {(r["dataset"], r["head"]) for r in rows if r["phase"] == "heads"}
-            for name in names:
+            if args.only in (None, "heads"):
+                have = {(r["dataset"], r["head"]) for r in rows if r["phase"] == "heads"}
                 for head in HEADS:
                     if (name, head) not in have:
                         rows.append(heads_run(name, head))
