@@ -546,6 +546,12 @@ def _bertcnn_model(task: Task, encoder, *, seed: int, device: str, epochs: int |
     from advisor.baselines.train import TrainConfig, resolve_device
 
     recipe = recipe_for("textcnn", task)
+    lines = recipe.lines(task)
+    note(
+        f"note: --head cnn trains its TextCNN head with the TextCNN recipe row ({lines['optimizer']} "
+        f"{lines['learning_rate']}, batch {lines['batch_size']}, {lines['epochs']}), not the logistic-regression "
+        "lines recommend prints for frozen-transformer"
+    )
     overrides: dict[str, Any] = {"seed": seed, "device": str(resolve_device(device))}
     if epochs is not None:
         overrides["max_epochs"] = epochs
