@@ -37,7 +37,8 @@ from advisor.vocabulary import NEURAL, TRAINABLE, Task
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
 
-# format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
+# format_*: the commands' human-readable forms (advisor.cli.baseline imports them from .report; kept here for
+# callers that reach them through this module).
 from .report import (  # noqa: F401
     classification_report,
     format_evaluate,

@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_importing_the_api_loads_no_torch_and_train_stays_the_function():
     code = (
-        "import sys, advisor.baselines as b\n"
+        "import sys, advisor\n"
+        "assert callable(advisor.baselines.train)\n"  # served in the advisor namespace, like advisor.recommend
+        "import advisor.baselines as b\n"
         "from advisor.baselines import train, plateau, evaluate, predict, TrainResult\n"
         "import advisor.baselines.api\n"
         "assert not any(m in sys.modules for m in ('torch', 'numpy', 'click')), 'heavy'\n"
