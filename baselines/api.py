@@ -329,8 +329,15 @@ def train(
     model folder (default: the shipped all-MiniLM-L6-v2). The model folder is ``out`` (default
     ``runs/<arch>-seed<seed>``), written atomically, reloadable by :func:`evaluate` and :func:`predict`.
     """
+    from advisor.errors import did_you_mean
     from advisor.policy import find_project_policy
+    from advisor.vocabulary import HEADS, TRAINABLE
 
+    for name, value, choices in (("--arch", arch, TRAINABLE), ("--head", head, HEADS)):
+        if value is not None and value not in choices:
+            raise BaselineInputError(
+                f"{name} {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+            )
     finetune = arch == "transformer-finetune"
     if head != "lr" and arch != "frozen-transformer":
         raise BaselineInputError(f"--head {head} applies to --arch frozen-transformer only")
