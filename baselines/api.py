@@ -340,16 +340,22 @@ def train(
     model folder (default: the shipped all-MiniLM-L6-v2). The model folder is ``out`` (default
     ``runs/<arch>-seed<seed>``), written atomically, reloadable by :func:`evaluate` and :func:`predict`.
     """
+    from advisor.errors import did_you_mean
     from advisor.policy import find_project_policy
+    from advisor.vocabulary import HEADS, TRAINABLE
 
+    for name, value, choices in (("--arch", arch, TRAINABLE), ("--head", head, HEADS)):
+        if value is not None and value not in choices:
+            raise BaselineInputError(
+                f"{name} {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+            )
     finetune = arch == "transformer-finetune"
-    if not finetune:
-        if evidence:
-            raise BaselineInputError("--evidence applies to --arch transformer-finetune only")
-        if encoder and arch not in TRANSFORMERS:
-            raise BaselineInputError(f"--encoder applies to --arch {' and '.join(sorted(TRANSFORMERS))} only")
     if head != "lr" and arch != "frozen-transformer":
         raise BaselineInputError(f"--head {head} applies to --arch frozen-transformer only")
+    if encoder and arch not in TRANSFORMERS:
+        raise BaselineInputError(f"--encoder applies to --arch {' and '.join(sorted(TRANSFORMERS))} only")
+    if evidence and not finetune:
+        raise BaselineInputError("--evidence applies to --arch transformer-finetune only")
     runner = require_baselines()
     policy = policy or find_project_policy()
     floor, answer = None, None
