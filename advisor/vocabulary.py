@@ -20,8 +20,8 @@ OutputFormat = Literal["text", "markdown", "json", "prompt"]
 Pooling = Literal["max", "mean", "last"]  # how an RNN classifier pools its states
 Device = Literal["auto", "cpu", "cuda"]  # where the baselines train
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
-# `advisor study NAME` (advisor.baselines.studies); "ner" waits for transformer fine-tuning.
-StudyName = Literal["widths", "pooling", "vanishing-gradient"]
+# `advisor study NAME` (advisor.baselines.studies).
+StudyName = Literal["widths", "pooling", "vanishing-gradient", "ner"]
 # Where a study's runs execute; "ray" belongs to the distributed-executor issue.
 Executor = Literal["local"]
 # The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS
