@@ -19,6 +19,9 @@ RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "reg
 OutputFormat = Literal["text", "markdown", "json", "prompt"]
 Pooling = Literal["max", "mean", "last"]  # how an RNN classifier pools its states
 Device = Literal["auto", "cpu", "cuda"]  # where the baselines train
+# frozen-transformer's head: logistic regression on sentence embeddings, or the lesson's BertCNN (a TextCNN over
+# the frozen token features).
+Head = Literal["lr", "cnn"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
 # `advisor study NAME` (advisor.baselines.studies).
 StudyName = Literal["widths", "pooling", "vanishing-gradient", "ner"]
@@ -51,6 +54,7 @@ FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
 POOLINGS: tuple[str, ...] = get_args(Pooling)
 DEVICES: tuple[str, ...] = get_args(Device)
+HEADS: tuple[str, ...] = get_args(Head)
 STUDIES: tuple[str, ...] = get_args(StudyName)
 EXECUTORS: tuple[str, ...] = get_args(Executor)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)

@@ -29,6 +29,7 @@ from advisor.data import (
     tokenize,
 )
 from advisor.data.split import dataset_split, stratify_labels
+from advisor.errors import AdvisorError
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
 from advisor.vocabulary import NEURAL, TAGGING_TRAINABLE, TRAINABLE, Task
@@ -53,16 +54,20 @@ SPLIT_SEED = 12345
 PLOT = "length_buckets.png"  # the per-length accuracy chart inside a trained model folder
 
 
-class BaselineError(RuntimeError):
+class BaselineError(AdvisorError, RuntimeError):
     """Training or evaluation cannot produce a result (exit 1)."""
 
 
-class OptionError(ValueError):
+class OptionError(AdvisorError, ValueError):
     """An option value this machine cannot honour, e.g. --device cuda without CUDA (exit 2)."""
+
+    exit_code = 2
 
 
 class BaselineInterrupted(BaselineError):
     """Ctrl-C during training: nothing was replaced; the message says where the best-so-far went (exit 130)."""
+
+    exit_code = 130
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -312,11 +317,12 @@ def train(
     force=False,
     encoder=None,
     floor=None,
+    head="lr",
 ) -> dict:
     """Train ``arch`` (default: :func:`default_arch`) on ``data`` with its recipe and save it under ``out``.
 
     ``advise(arch, task)`` returns what ``advisor recommend`` gives the profile for ``arch``
-    (``advisor.cli.baseline.advice`` asks the engine): ``{"embedding": "static" | "random" | "contextual" |
+    (``advisor.baselines.api.advice`` asks the engine): ``{"embedding": "static" | "random" | "contextual" |
     None, "why": ..., "recipe": {five lines}, ...}``, saved in the model's manifest (``run.advice``). Its
     embedding input decides: ``static`` trains with the ``embeddings`` vectors frozen (when no file was
     given, a one-line note says so and the embeddings are random-init and trained); ``random`` trains
@@ -332,10 +338,10 @@ def train(
     ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) fine-tunes ``encoder`` (a local Hugging Face
     folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
     ``{"source": "evidence", "mean", "std", "split_seed", "dev_fraction", "collapse_margin"}`` (accepted plateau
-    evidence: without --dev/--test files the model trains and early-stops on the evidence's own train/dev
-    split, its test set carved from the train part, and is checked on that dev split) or ``{"source":
-    "majority", "collapse_margin"}`` (checked against the dev split's majority-class rate). The CLI applies
-    TEP101's gate before calling this (``advisor.cli.baseline``).
+    evidence: without a --dev file the model trains and early-stops on the evidence's own train/dev split, its
+    test set the --test file or carved from the train part, and is checked on that dev split) or ``{"source":
+    "majority", "collapse_margin"}`` (checked against the dev split's majority-class rate). The API applies
+    TEP101's gate before calling this (:func:`advisor.baselines.api.finetune_gate`).
     """
     t0 = time.perf_counter()
     set_threads(threads)
@@ -356,9 +362,22 @@ def train(
     for other in (test_ds, dev_ds):
         if other is not None:
             check_labels_seen(ds, other)
+    on_evidence = floor is not None and floor["source"] == "evidence" and dev_ds is None
     if test_ds is not None and dev_ds is not None:
         train_items, dev_items, test_items = list(ds.items), list(dev_ds.items), list(test_ds.items)
         split = {"train": str(data), "dev": str(dev_file), "test": str(test_file)}
+    elif on_evidence:
+        (train_items, dev_items), split = split_data(
+            ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
+        )
+        if test_ds is not None:
+            test_items = list(test_ds.items)
+            split["test"] = str(test_file)
+            split["note"] += "; the evidence's split"
+        else:
+            carve = stratified_split(stratify_labels(ds.task, train_items), (0.9, 0.1), SPLIT_SEED)
+            train_items, test_items = ([train_items[i] for i in part] for part in carve.indices)
+            split["note"] += "; the evidence's split, test carved from its train part (0.9/0.1)"
     elif test_ds is not None:
         (train_items, dev_items), split = split_data(ds, (0.9, 0.1))
         test_items = list(test_ds.items)
@@ -367,13 +386,6 @@ def train(
         (train_items, test_items), split = split_data(ds, (0.9, 0.1))
         dev_items = list(dev_ds.items)
         split["dev"] = str(dev_file)
-    elif floor is not None and floor["source"] == "evidence":
-        (train_items, dev_items), split = split_data(
-            ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
-        )
-        carve = stratified_split(stratify_labels(ds.task, train_items), (0.9, 0.1), SPLIT_SEED)
-        train_items, test_items = ([train_items[i] for i in part] for part in carve.indices)
-        split["note"] += "; the evidence's split, test carved from its train part (0.9/0.1)"
     else:
         (train_items, dev_items, test_items), split = split_data(ds, (0.8, 0.1, 0.1))
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
@@ -436,7 +448,7 @@ def train(
     }
     if floor is not None:
         check_items = dev_items
-        if floor["source"] == "evidence" and (test_ds is not None or dev_ds is not None):
+        if floor["source"] == "evidence" and dev_ds is not None:
             (_, check_items), _ = split_data(
                 ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
             )

@@ -88,10 +88,21 @@ def test_evidence_unlocks_training_and_the_floor_check_runs(data, encoder, tmp_p
     assert "does NOT beat the floor" in res.output and "collapse check:" in res.output
 
 
-def test_own_test_file_checks_on_the_evidence_dev_split_and_names_the_overlap(data, encoder, tmp_path):
+def test_own_test_file_keeps_the_evidence_split(data, encoder, tmp_path):
     evidence = make_evidence(tmp_path / "evidence.json", data)
     policy = policy_file(tmp_path, evidence_check="structural")
     res = run("baseline", "train", data, "--test", data, "--arch", "transformer-finetune", "--encoder", encoder,
+              "--epochs", "1", "--evidence", evidence, "--policy", policy, "--out", tmp_path / "ft", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["floor"]["dev_examples"] == 6 and doc["examples"] == {"train": 24, "dev": 6, "test": 30}
+    assert "trained on" not in res.stderr
+
+
+def test_own_dev_file_checks_on_the_evidence_dev_split_and_names_the_overlap(data, encoder, tmp_path):
+    evidence = make_evidence(tmp_path / "evidence.json", data)
+    policy = policy_file(tmp_path, evidence_check="structural")
+    res = run("baseline", "train", data, "--dev", data, "--arch", "transformer-finetune", "--encoder", encoder,
               "--epochs", "1", "--evidence", evidence, "--policy", policy, "--out", tmp_path / "ft", "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["floor"]["dev_examples"] == 6
