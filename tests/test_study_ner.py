@@ -132,3 +132,17 @@ def test_ner_quick_end_to_end(tmp_path):
     assert "| --: |" in report and "Reproduce: `advisor study ner" in report
     assert "Anna" not in (out / "results.json").read_text() + report  # no sentence of the data is stored
     assert rewrite_report(out) == results
+
+
+def test_a_model_stopped_by_the_epoch_budget_is_named():
+    results = _results({"crf": 0.8, "bilstm-crf": 0.7, "transformer-finetune": 0.9})
+    assert "lower bounds" not in ner.report(results)
+    results.config["settings"]["epochs"] = 3
+    runs = [
+        r.model_copy(update={"epochs": 3, "best_epoch": 3}) if r.model == "bilstm-crf" else r
+        for r in results.runs
+    ]
+    capped = results.model_copy(update={"runs": runs})
+    assert "BiLSTM-CRF still improved on dev at its last epoch, where the budget (--epochs 3)" in ner.report(
+        capped
+    )

@@ -311,6 +311,16 @@ def findings(results: NerResults) -> list[str]:
         f"{max(mem.values()):.0f} MiB, against {results.idle_rss_mb:.0f} MiB for a process that loads torch and "
         "the data and trains nothing."
     )
+    cap = results.config["settings"].get("epochs")
+    capped = [
+        m for m in models if cap and all(r.epochs == cap and r.best_epoch == cap for r in _runs(results, m))
+    ]
+    if capped:
+        lines.append(
+            f"{' and '.join(NAMES[m] for m in capped)} still improved on dev at {'its' if len(capped) == 1 else 'their'} "
+            f"last epoch, where the budget (--epochs {cap}) stopped {'it' if len(capped) == 1 else 'them'}: "
+            "those scores are lower bounds, and the order may change with more epochs."
+        )
     per_point = {m: t[m] / max(f[m], 1e-9) for m in models}
     best_value = min(models, key=lambda m: per_point[m])
     lines.append(f"Per point of F1, {NAMES[best_value]} is the cheapest to train here.")
@@ -379,7 +389,7 @@ def report(results: NerResults) -> str:
             "`torch.cuda.max_memory_allocated`). Ran on: " + "; ".join(hosts) + ".",
             "- No sentence of the data is stored here (CoNLL-2003's text is licensed): scores, settings, file "
             "names and fingerprints only.",
-            f"- {'Quick settings (CI-sized; not a result).' if results.quick else 'Full settings.'} "
+            f"- {'Quick settings (CI-sized; not a result).' if results.quick else 'Full settings, within the budget above.'} "
             f"Took {results.seconds:.0f} s.",
             f"- Reproduce: `{results.command}`",
             "",
@@ -434,7 +444,8 @@ def plot_cost(results: NerResults, path: Path) -> None:
     ax.set_ylabel("test entity F1 (points)")
     ax.set_title(f"NER on {results.data[0].name}: entity F1 against training time\n(marker area grows with peak memory)",
                  fontsize=10)  # fmt: skip
-    ax.legend(fontsize=7, loc="lower right")
+    ax.margins(x=0.15, y=0.2)
+    ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     save_figure(fig, path)
