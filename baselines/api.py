@@ -92,10 +92,20 @@ def _note(msg: str) -> None:
 
 
 # -- the result ------------------------------------------------------------------------------------------------
-class FloorCheck(BaseModel):
-    """The fine-tuned model's two verdicts on a dev split (``advisor.baselines.runner.floor_check``)."""
+class EntityTokens(BaseModel):
+    """Tagging: the share of dev tokens tagged as entities (not ``O``), predicted and true."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    predicted_share: float
+    true_share: float
+
+
+class FloorCheck(BaseModel):
+    """The fine-tuned model's two verdicts on a dev split (``advisor.baselines.runner.floor_check``); every key
+    that function returns is a field here (extra keys are an error, never dropped)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     source: Literal["evidence", "majority"] = Field(
         description="the floor: plateau evidence or majority rate"
@@ -113,21 +123,19 @@ class FloorCheck(BaseModel):
     true_share: float
     collapse_margin: float = Field(description="policy.collapse_margin")
     collapsed: bool = Field(
-        description="predicted share - true share > collapse_margin (tagging, per token; or the entity-token "
-        "share below 1 - collapse_margin times the true one)"
+        description="predicted share - true share > collapse_margin (tagging: or entity tokens predicted < "
+        "(1 - collapse_margin) x their true share)"
     )
-    entity_tokens: dict[str, float] | None = Field(
-        default=None,
-        description="tagging: the shares of tokens tagged as entities (not O), predicted and true",
-    )
+    entity_tokens: EntityTokens | None = Field(default=None, description="tagging: entity-token shares")
     passed: bool = Field(description="beats the floor and did not collapse")
 
 
 class TrainResult(BaseModel):
     """What :func:`train` produced: the test metrics, the dev history, the floor check (fine-tuning), the saved
-    model folder, its manifest and the advice it trained with. :meth:`document` is ``baseline train --json``."""
+    model folder, its manifest and the advice it trained with. :meth:`document` is ``baseline train --json``.
+    Every key the trainer returns is a field (extra keys are an error, never silently dropped)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     arch: str
     task: str
@@ -263,7 +271,7 @@ def advice(
     follows the recipe table: a line a plugin's rule printed instead is named in a note.
     """
     from advisor.api import recommend
-    from advisor.candidates import MULTILINGUAL, TRANSFORMERS
+    from advisor.candidates import MULTILINGUAL
     from advisor.recipes import recipe_for
 
     asked = "lstm" if arch == "rnn" else arch
