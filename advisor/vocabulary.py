@@ -23,8 +23,8 @@ Device = Literal["auto", "cpu", "cuda"]  # where the baselines train
 # the frozen token features).
 Head = Literal["lr", "cnn"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
-# `advisor study NAME` (advisor.baselines.studies); "ner" waits for transformer fine-tuning.
-StudyName = Literal["widths", "pooling", "vanishing-gradient"]
+# `advisor study NAME` (advisor.baselines.studies).
+StudyName = Literal["widths", "pooling", "vanishing-gradient", "ner"]
 # Where a study's runs execute; "ray" belongs to the distributed-executor issue.
 Executor = Literal["local"]
 # The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS

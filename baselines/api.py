@@ -337,7 +337,8 @@ def train(
     ``transformer-finetune`` passes TEP101's gate first (:func:`finetune_gate`): under the example threshold it
     needs ``evidence`` the engine accepts for ``data`` and otherwise raises :class:`TrainingRefused` before any
     work; the fine-tuned model then gets the floor check (``result.floor``). ``encoder``: a local Hugging Face
-    model folder (default: the shipped all-MiniLM-L6-v2). The model folder is ``out`` (default
+    model folder (default: the shipped all-MiniLM-L6-v2), for ``frozen-transformer`` too. On tagging data
+    ``transformer-finetune`` is token classification and ``frozen-transformer`` a CRF on frozen token features. The model folder is ``out`` (default
     ``runs/<arch>-seed<seed>``), written atomically, reloadable by :func:`evaluate` and :func:`predict`.
     """
     from advisor.errors import did_you_mean
