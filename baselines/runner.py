@@ -31,7 +31,7 @@ from advisor.data import (
 from advisor.data.split import dataset_split, stratify_labels
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
-from advisor.vocabulary import NEURAL, TRAINABLE, Task
+from advisor.vocabulary import FINETUNING, NEURAL, TRAINABLE, Task
 
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
@@ -328,8 +328,9 @@ def train(
     the epochs never replaces ``out``: the best model so far is saved to ``<out>.interrupted`` and
     :class:`BaselineInterrupted` names it.
 
-    ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) fine-tunes ``encoder`` (a local Hugging Face
-    folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
+    ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) and ``transformer-setfit``
+    (:mod:`advisor.baselines.setfit_train`; ``advisor.vocabulary.FINETUNING``) fine-tune ``encoder`` (a local
+    Hugging Face folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
     ``{"source": "evidence", "mean", "std", "split_seed", "dev_fraction", "collapse_margin"}`` (accepted plateau
     evidence: without --dev/--test files the model trains and early-stops on the evidence's own train/dev
     split, its test set carved from the train part, and is checked on that dev split) or ``{"source":
@@ -344,10 +345,14 @@ def train(
     _check_arch(arch, ds.task)
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
-    if arch == "frozen-transformer" or (arch == "transformer-finetune" and encoder is None):
+    if arch == "frozen-transformer" or (arch in FINETUNING and encoder is None):
         from advisor.baselines.transformer import require_extra
 
         require_extra()
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import require_setfit
+
+        require_setfit()
     advice = advise(arch, ds.task) if advise is not None else None
     freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
@@ -395,8 +400,8 @@ def train(
         interrupted = fit.get("stopped_reason") == "interrupted"
     else:
         model = (
-            _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
-            if arch == "transformer-finetune"
+            _finetune_model(arch, ds.task, encoder, seed=seed, device=device, epochs=epochs)
+            if arch in FINETUNING
             else _sklearn_model(arch, ds.task)
         )
         model.fit(
@@ -405,7 +410,7 @@ def train(
             [x.text for x in dev_items],
             [x.label for x in dev_items],
         )
-        fit = getattr(model.model, "fit_result", None) or {}  # transformer-finetune's training history
+        fit = getattr(model.model, "fit_result", None) or {}  # the fine-tuned transformers' training history
         interrupted = fit.get("stopped_reason") == "interrupted"
     train_seconds = time.perf_counter() - t_train
     t_pred = time.perf_counter()
@@ -503,12 +508,22 @@ class _SklearnModel:
         self.model.save(out, **provenance)
 
 
-def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
-    """A :class:`~advisor.baselines.finetune.FineTuneClassifier` with the ``transformer-finetune`` recipe row."""
-    from advisor.baselines.finetune import FineTuneClassifier
+def _finetune_model(arch: str, task: Task, encoder, *, seed: int, device: str, epochs: int | None):
+    """A fine-tuning classifier with ``arch``'s recipe row: :class:`~advisor.baselines.finetune.FineTuneClassifier`
+    (``transformer-finetune``) or :class:`~advisor.baselines.setfit_train.SetFitClassifier` (``transformer-setfit``)."""
     from advisor.baselines.train import resolve_device
 
-    recipe = recipe_for("transformer-finetune", task)
+    recipe = recipe_for(arch, task)
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import SetFitClassifier
+
+        return _SklearnModel(
+            SetFitClassifier(
+                encoder, recipe=recipe, epochs=epochs, seed=seed, device=str(resolve_device(device))
+            )
+        )
+    from advisor.baselines.finetune import FineTuneClassifier
+
     return _SklearnModel(
         FineTuneClassifier(
             encoder,
@@ -581,6 +596,10 @@ def _sklearn_class(arch: str):
         from advisor.baselines.finetune import FineTuneClassifier
 
         return FineTuneClassifier
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import SetFitClassifier
+
+        return SetFitClassifier
     from advisor.baselines.transformer import FrozenTransformerClassifier
 
     return FrozenTransformerClassifier

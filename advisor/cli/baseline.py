@@ -22,7 +22,7 @@ from advisor.cli.options import (
     profile_options,
     threads_option,
 )
-from advisor.vocabulary import DEVICES, POOLINGS, TASKS
+from advisor.vocabulary import DEVICES, FINETUNING, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -167,13 +167,15 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune: a local Hugging Face model folder.  [default: the shipped all-MiniLM-L6-v2]",
+    help="transformer-finetune, transformer-setfit: a local Hugging Face model folder.  "
+    "[default: the shipped all-MiniLM-L6-v2]",
 )
 @evidence_option
 @click.option(
     "--require-floor",
     is_flag=True,
-    help="transformer-finetune: exit 1 when the model does not beat the floor or collapses onto one class.",
+    help="transformer-finetune, transformer-setfit: exit 1 when the model does not beat the floor or collapses "
+    "onto one class.",
 )
 @threads_option
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
@@ -193,10 +195,11 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         advisor baseline train train.jsonl --test test.jsonl --arch textcnn --out runs/textcnn
         advisor baseline train train.jsonl --deploy phone --embeddings glove.6B.300d.txt --arch textcnn
         advisor baseline train train.jsonl --arch transformer-finetune --evidence evidence.json
+        advisor baseline train train.jsonl --arch transformer-setfit --evidence evidence.json
     """
     own = {k: opts.pop(k) for k in TRAIN_OPTIONS}
     data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
-    finetune = own["arch"] == "transformer-finetune"
+    finetune = own["arch"] in FINETUNING
     if not finetune:
         for name, value in (
             ("--encoder", own["encoder"]),
@@ -204,11 +207,11 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
             ("--require-floor", require_floor),
         ):
             if value:
-                raise BadInput(f"{name} applies to --arch transformer-finetune only")
+                raise BadInput(f"{name} applies to --arch {' or '.join(FINETUNING)} only")
     answer = None  # (profile, policy, recommendation): asked once, the evidence verified once
     if finetune:
         answer = ask_engine({**opts, **data_params}, evidence)
-        own["floor"] = finetune_gate(answer, evidence, data)
+        own["floor"] = finetune_gate(answer, evidence, data, own["arch"])
     result = _call(
         lambda r: r.train,
         data,
@@ -234,8 +237,11 @@ def ask_engine(params: dict, evidence: Path | None = None) -> tuple:
     return profile, policy, run_recommend(profile, policy, evidence)
 
 
-def finetune_gate(answer: tuple, evidence: Path | None, data: Path) -> dict:
-    """TEP101's gate on training ``transformer-finetune``, and the floor the trained model is checked against.
+def finetune_gate(
+    answer: tuple, evidence: Path | None, data: Path, arch: str = "transformer-finetune"
+) -> dict:
+    """TEP101's gate on training a fine-tuning ``arch`` (``advisor.vocabulary.FINETUNING``), and the floor the
+    trained model is checked against.
 
     The engine is asked exactly as ``advisor recommend --data DATA [--evidence FILE]`` asks it (the evidence
     verified by :func:`advisor.evidence.verify`). When TEP101 refuses fine-tuning (under policy
@@ -247,18 +253,16 @@ def finetune_gate(answer: tuple, evidence: Path | None, data: Path) -> dict:
     profile, policy, rec = answer
     if profile.task != "classification":
         raise BadInput(
-            "--arch transformer-finetune trains text classifiers; token classification (tagging) is not "
+            f"--arch {arch} trains text classifiers; token classification (tagging) is not "
             "implemented yet: use --arch bilstm-crf"
         )
-    refusal = next(
-        (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
-    )
+    refusal = next((r for r in rec.refusals if r.architecture == arch and r.rule == "TEP101"), None)
     if refusal is not None:
         import shlex
 
-        raise NoAnswer(
-            f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}; then "
-            f"advisor baseline train {shlex.quote(str(data))} --arch transformer-finetune "
+        raise NoAnswer(  # one line of at most 600 characters: the data path once, not three times
+            f"TEP101 refuses training {arch}: {refusal.message}. Unlock: advisor baseline plateau "
+            f"{shlex.quote(str(data))} --out evidence.json, then rerun this command with --arch {arch} "
             "--evidence evidence.json"
         )
     ev = rec.evidence
