@@ -220,7 +220,7 @@ RECIPES: dict[str, Recipe] = {
         weight_decay=0.01,
         head_c=1.0,
         max_iter=100,
-        details="compare three seeds when data is small",
+        details="run a second seed when data is small",
     ),
     "frozen-transformer": Recipe(
         source="crossover study",
