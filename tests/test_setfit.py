@@ -89,8 +89,8 @@ def test_tagging_is_refused_in_one_line(encoder, tmp_path):  # noqa: F811
     assert res.exit_code == 2, res.output
     (line,) = res.output.splitlines()
     assert line == (
-        f"Error: --arch {ARCH} trains text classifiers; token classification (tagging) is not implemented yet: "
-        "use --arch bilstm-crf"
+        f"Error: --arch {ARCH} classifies whole texts (SetFit has no per-token output): for tagging data use "
+        "--arch transformer-finetune or bilstm-crf"
     )
 
 
