@@ -84,7 +84,10 @@ def test_head_and_encoder_options_need_their_arch(data, tiny_encoder, tmp_path):
         "baseline", "train", data, "--arch", "textcnn", "--encoder", tiny_encoder, "--out", tmp_path / "m"
     )
     assert res.exit_code == 2
-    assert "--encoder applies to --arch frozen-transformer and transformer-finetune only" in res.output
+    assert (
+        "--encoder applies to --arch frozen-transformer, transformer-finetune and transformer-setfit only"
+        in res.output
+    )
 
 
 def test_feature_cnn_ignores_padding():
