@@ -70,6 +70,12 @@ EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
 # scikit-learn heads and the fine-tuned transformer (advisor.baselines.finetune).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
 TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", "transformer-finetune")
+# What it trains on tagging data (the rest of TRAINABLE classify texts only): the BiLSTM-CRF, the recurrent
+# baselines as softmax taggers (advisor.baselines.models.TAGGERS), a linear + CRF head on frozen transformer
+# token features (advisor.baselines.frozen_tagger) and token-classification fine-tuning.
+TAGGING_TRAINABLE: tuple[str, ...] = (
+    "bilstm-crf", "bilstm", "lstm", "gru", "rnn", "frozen-transformer", "transformer-finetune"
+)  # fmt: skip
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

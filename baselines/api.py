@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from advisor.candidates import TRANSFORMERS
 from advisor.errors import AdvisorError
 
 from .manifest import Manifest
@@ -91,10 +92,20 @@ def _note(msg: str) -> None:
 
 
 # -- the result ------------------------------------------------------------------------------------------------
-class FloorCheck(BaseModel):
-    """The fine-tuned model's two verdicts on a dev split (``advisor.baselines.runner.floor_check``)."""
+class EntityTokens(BaseModel):
+    """Tagging: the share of dev tokens tagged as entities (not ``O``), predicted and true."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    predicted_share: float
+    true_share: float
+
+
+class FloorCheck(BaseModel):
+    """The fine-tuned model's two verdicts on a dev split (``advisor.baselines.runner.floor_check``); every key
+    that function returns is a field here (extra keys are an error, never dropped)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     source: Literal["evidence", "majority"] = Field(
         description="the floor: plateau evidence or majority rate"
@@ -111,15 +122,20 @@ class FloorCheck(BaseModel):
     predicted_share: float
     true_share: float
     collapse_margin: float = Field(description="policy.collapse_margin")
-    collapsed: bool = Field(description="predicted share - true share > collapse_margin")
+    collapsed: bool = Field(
+        description="predicted share - true share > collapse_margin (tagging: or entity tokens predicted < "
+        "(1 - collapse_margin) x their true share)"
+    )
+    entity_tokens: EntityTokens | None = Field(default=None, description="tagging: entity-token shares")
     passed: bool = Field(description="beats the floor and did not collapse")
 
 
 class TrainResult(BaseModel):
     """What :func:`train` produced: the test metrics, the dev history, the floor check (fine-tuning), the saved
-    model folder, its manifest and the advice it trained with. :meth:`document` is ``baseline train --json``."""
+    model folder, its manifest and the advice it trained with. :meth:`document` is ``baseline train --json``.
+    Every key the trainer returns is a field (extra keys are an error, never silently dropped)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     arch: str
     task: str
@@ -213,11 +229,6 @@ def finetune_gate(
     returns the ``floor`` argument of ``advisor.baselines.runner.train``: accepted evidence's floor (mean ± std)
     and split, else the dev majority-class rate; with ``policy.collapse_margin``.
     """
-    if profile.task != "classification":
-        raise BaselineInputError(
-            "--arch transformer-finetune trains text classifiers; token classification (tagging) is not "
-            "implemented yet: use --arch bilstm-crf"
-        )
     refusal = next(
         (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
     )
@@ -260,7 +271,7 @@ def advice(
     follows the recipe table: a line a plugin's rule printed instead is named in a note.
     """
     from advisor.api import recommend
-    from advisor.candidates import MULTILINGUAL, TRANSFORMERS
+    from advisor.candidates import MULTILINGUAL
     from advisor.recipes import recipe_for
 
     asked = "lstm" if arch == "rnn" else arch
@@ -339,14 +350,13 @@ def train(
                 f"{name} {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
             )
     finetune = arch == "transformer-finetune"
+    if not finetune:
+        if evidence:
+            raise BaselineInputError("--evidence applies to --arch transformer-finetune only")
+        if encoder and arch not in TRANSFORMERS:
+            raise BaselineInputError(f"--encoder applies to --arch {' and '.join(sorted(TRANSFORMERS))} only")
     if head != "lr" and arch != "frozen-transformer":
         raise BaselineInputError(f"--head {head} applies to --arch frozen-transformer only")
-    if encoder and not finetune and not (arch == "frozen-transformer" and head == "cnn"):
-        raise BaselineInputError(
-            "--encoder applies to --arch transformer-finetune and --arch frozen-transformer --head cnn only"
-        )
-    if evidence and not finetune:
-        raise BaselineInputError("--evidence applies to --arch transformer-finetune only")
     runner = require_baselines()
     policy = policy or find_project_policy()
     floor, answer = None, None

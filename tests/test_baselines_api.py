@@ -88,7 +88,10 @@ def test_errors_are_advisor_errors_with_the_cli_exit_codes(toy, tmp_path):
     data, _ = toy
     with pytest.raises(api.BaselineInputError, match="did you mean 'textcnn'"):
         api.train(data, arch="textcn")
-    with pytest.raises(api.BaselineInputError, match="--encoder applies to --arch transformer-finetune and"):
+    with pytest.raises(
+        api.BaselineInputError,
+        match="--encoder applies to --arch frozen-transformer and transformer-finetune only",
+    ):
         api.train(data, arch="textcnn", encoder=tmp_path)
     with pytest.raises(api.BaselineInputError, match="not found|No such file|does not exist"):
         api.train(tmp_path / "missing.jsonl", arch="ngram-linear", out=tmp_path / "m")

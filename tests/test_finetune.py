@@ -19,15 +19,18 @@ pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from tests.test_evidence import DATA, make_evidence  # noqa: E402
+from tests.tiny_encoder import build_tiny_encoder  # noqa: E402
 
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-@pytest.fixture
-def encoder(tiny_encoder):
-    return tiny_encoder
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory):
+    """A tiny random BERT and a WordPiece tokenizer over the test data's words, saved as a local model folder."""
+    words = {w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()}
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"), words)
 
 
 @pytest.fixture
@@ -133,15 +136,10 @@ def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path
 
 def test_finetune_options_need_the_arch(data, encoder, tmp_path):
     res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
-    assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune and" in res.output
-
-
-def test_tagging_data_is_refused_as_not_implemented(encoder, tmp_path):
-    conll = tmp_path / "t.conll"
-    conll.write_text("John B-PER\nruns O\n\nMary B-PER\nwalks O\n\nBob B-PER\nsits O\n", encoding="utf-8")
-    res = run("baseline", "train", conll, "--arch", "transformer-finetune", "--encoder", encoder, "--out",
-              tmp_path / "m")  # fmt: skip
-    assert res.exit_code == 2 and "token classification (tagging) is not implemented yet" in res.output
+    assert (
+        res.exit_code == 2
+        and "--encoder applies to --arch frozen-transformer and transformer-finetune only" in res.output
+    )
 
 
 def test_a_folder_that_is_no_model_is_one_line(data, tmp_path):

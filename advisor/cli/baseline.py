@@ -162,7 +162,7 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune, frozen-transformer --head cnn: a local Hugging Face model folder.  "
+    help="transformer-finetune, frozen-transformer: a local Hugging Face model folder.  "
     "[default: the shipped all-MiniLM-L6-v2]",
 )
 @click.option(
