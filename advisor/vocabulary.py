@@ -66,6 +66,11 @@ EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
 # scikit-learn heads and the fine-tuned transformer (advisor.baselines.finetune).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
 TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", "transformer-finetune")
+# `advisor baseline export`: the formats and quantizations it writes (advisor.baselines.export), and the
+# recurrent classifiers it also exports one step of, for a token-by-token running prediction (unidirectional).
+EXPORT_FORMATS: tuple[str, ...] = ("onnx",)
+QUANTIZATIONS: tuple[str, ...] = ("int8",)
+STREAMING: tuple[str, ...] = ("lstm", "gru", "rnn")
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

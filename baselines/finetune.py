@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from advisor.data.text import head_tail
+
 from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
 from .transformer import ENCODER_NAME, _import_stack, _read_max_seq_length, _set_offline
 
@@ -41,17 +43,19 @@ def default_encoder() -> Path:
     return _import_stack()[3]
 
 
-def head_tail(ids: list[int], budget: int, head_share: float = HEAD_SHARE) -> list[int]:
-    """``ids`` cut to ``budget`` pieces: the first ``head_share`` of the budget and the rest from the end."""
-    if len(ids) <= budget:
-        return ids
-    head = int(budget * head_share)
-    return ids[:head] + ids[len(ids) - (budget - head) :]
-
-
 def _max_length(encoder_dir: Path, config: Any) -> int:
     limit = int(getattr(config, "max_position_embeddings", 512) or 512)
     return min(_read_max_seq_length(encoder_dir, limit), limit)
+
+
+def specials(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The ids ``tokenizer`` puts before and after a text's pieces (BERT: [CLS] and [SEP])."""
+    plain = tokenizer("hello", add_special_tokens=False)["input_ids"]
+    full = tokenizer("hello")["input_ids"]
+    for i in range(len(full) - len(plain) + 1):
+        if full[i : i + len(plain)] == plain:
+            return full[:i], full[i + len(plain) :]
+    return [], []
 
 
 class _Net:
@@ -138,14 +142,7 @@ class FineTuneClassifier:
         return model
 
     def _specials(self) -> tuple[list[int], list[int]]:
-        """The ids the tokenizer puts before and after a text's pieces (BERT: [CLS] and [SEP])."""
-        tok = self.tokenizer
-        plain = tok("hello", add_special_tokens=False)["input_ids"]
-        full = tok("hello")["input_ids"]
-        for i in range(len(full) - len(plain) + 1):
-            if full[i : i + len(plain)] == plain:
-                return full[:i], full[i + len(plain) :]
-        return [], []
+        return specials(self.tokenizer)
 
     def _batch(self, texts: Sequence[str]) -> dict[str, Any]:
         tok = self.tokenizer
@@ -156,7 +153,7 @@ class FineTuneClassifier:
             pieces = tok(str(text), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
             if len(pieces) > budget:
                 self.truncated += 1
-            ids.append([*before, *head_tail(pieces, budget), *after])
+            ids.append([*before, *head_tail(pieces, budget, HEAD_SHARE), *after])
         return tok.pad({"input_ids": ids}, return_tensors="pt", return_attention_mask=True)
 
     # -- training ----------------------------------------------------------------------------------
