@@ -182,9 +182,15 @@ def _onnx_export(
         quiet.setLevel(level)
 
 
+# What int8 quantizes: the embedding tables (Gather), the dense layers and attention (MatMul) and the LSTM cells.
+# Not Conv: onnxruntime's ConvInteger ran the TextCNN 2-10x slower than fp32 on this CPU
+# (benchmarks/export_latency.py), while the embedding table is what makes the TextCNN big.
+INT8_OPS = ("Gather", "MatMul", "Attention", "LSTM")
+
+
 def quantize_int8(path: Path) -> None:
-    """Replace the graph at ``path`` by its int8 form (``quantize_dynamic``: int8 weights, activations quantized
-    on the fly), quietly."""
+    """Replace the graph at ``path`` by its int8 form (``quantize_dynamic`` of :data:`INT8_OPS`: int8 weights,
+    activations quantized on the fly), quietly."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = path.with_name(path.stem + ".int8.onnx")
@@ -193,7 +199,9 @@ def quantize_int8(path: Path) -> None:
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(chatter):
             warnings.simplefilter("ignore")
-            quantize_dynamic(str(path), str(tmp), weight_type=QuantType.QInt8)
+            quantize_dynamic(
+                str(path), str(tmp), op_types_to_quantize=list(INT8_OPS), weight_type=QuantType.QInt8
+            )
     finally:
         logging.disable(logging.NOTSET)
     os.replace(tmp, path)

