@@ -10,9 +10,9 @@ architecture through the CLI and compares the saved configuration with the print
 
 Where a paper and the trainer disagree, the row holds the trainer's measured default and :data:`PAPERS` says
 what the paper used (TEP602's docs show both). A range in the literature ("2e-5 to 5e-5") becomes one default
-in the row and the range in :data:`PAPERS`. A row without a trainer (``frozen-transformer-tagging``) still holds
-values: the ones the cited study measured. ``transformer-finetune`` trains with its row in
-``advisor.baselines.finetune``.
+in the row and the range in :data:`PAPERS`. ``transformer-finetune`` trains with its row in
+``advisor.baselines.finetune`` (classification and token classification); ``frozen-transformer-tagging`` is the
+row of the frozen tagger's linear + CRF head (``advisor.baselines.frozen_tagger``).
 
 Standard library only, part of what ``advisor`` exports for plugins: a third-party rule may read the table.
 """
@@ -245,7 +245,8 @@ PAPERS: dict[str, str] = {
     "frozen-transformer": "mean-pooled, L2-normalised all-MiniLM-L6-v2 features + logistic regression with C "
     "chosen on dev (crossover study).",
     "frozen-transformer-tagging": "tagging: a linear + CRF head on frozen token features; dropout 0.1-0.3 on the "
-    "features (no trainer yet).",
+    "features (`advisor baseline train --arch frozen-transformer` on tagging data trains it: "
+    "advisor.baselines.frozen_tagger).",
     "ngram-linear": "word 1-2 gram TF-IDF (sublinear tf) + L2 logistic regression, C chosen on dev (crossover "
     "study).",
 }

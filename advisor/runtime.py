@@ -210,7 +210,8 @@ class Runtime:
         return out
 
     def decode(self, output: Any) -> Any:
-        """A label (classifiers) or a tag-id list (taggers, Viterbi) from one item's graph output."""
+        """A label (classifiers) or a tag-id list (taggers: Viterbi with a CRF, else each token's argmax)
+        from one item's graph output."""
         decoder = self.spec["decoder"]
         if decoder == "viterbi":
             if not hasattr(self, "_crf"):
@@ -220,6 +221,8 @@ class Runtime:
                     np.asarray(crf[k], dtype=np.float32) for k in ("start", "end", "transitions")
                 )
             return viterbi(output, *self._crf)
+        if decoder == "argmax-tags":  # a softmax tagger: the best tag of each token
+            return [int(i) for i in self.np.argmax(output, axis=1)]
         if decoder == "binary":
             return self.labels[int(output[0] > 0)]
         return self.labels[int(self.np.argmax(output))]

@@ -19,6 +19,9 @@ RecipeField = Literal["optimizer", "learning_rate", "batch_size", "epochs", "reg
 OutputFormat = Literal["text", "markdown", "json", "prompt"]
 Pooling = Literal["max", "mean", "last"]  # how an RNN classifier pools its states
 Device = Literal["auto", "cpu", "cuda"]  # where the baselines train
+# frozen-transformer's head: logistic regression on sentence embeddings, or the lesson's BertCNN (a TextCNN over
+# the frozen token features).
+Head = Literal["lr", "cnn"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
 # `advisor study NAME` (advisor.baselines.studies); "ner" waits for transformer fine-tuning.
 StudyName = Literal["widths", "pooling", "vanishing-gradient"]
@@ -51,6 +54,7 @@ FORMATS: tuple[str, ...] = get_args(OutputFormat)
 STATUSES: tuple[str, ...] = get_args(AlternativeStatus)
 POOLINGS: tuple[str, ...] = get_args(Pooling)
 DEVICES: tuple[str, ...] = get_args(Device)
+HEADS: tuple[str, ...] = get_args(Head)
 STUDIES: tuple[str, ...] = get_args(StudyName)
 EXECUTORS: tuple[str, ...] = get_args(Executor)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
@@ -71,6 +75,12 @@ TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", "tr
 EXPORT_FORMATS: tuple[str, ...] = ("onnx",)
 QUANTIZATIONS: tuple[str, ...] = ("int8",)
 STREAMING: tuple[str, ...] = ("lstm", "gru", "rnn")
+# What it trains on tagging data (the rest of TRAINABLE classify texts only): the BiLSTM-CRF, the recurrent
+# baselines as softmax taggers (advisor.baselines.models.TAGGERS), a linear + CRF head on frozen transformer
+# token features (advisor.baselines.frozen_tagger) and token-classification fine-tuning.
+TAGGING_TRAINABLE: tuple[str, ...] = (
+    "bilstm-crf", "bilstm", "lstm", "gru", "rnn", "frozen-transformer", "transformer-finetune"
+)  # fmt: skip
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

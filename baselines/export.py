@@ -394,7 +394,6 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
 
     from .io import VOCAB as SAVED_VOCAB
     from .io import load_model
-    from .models import TAGGER_ARCHS
     from .train import pad_chars, pad_ids
 
     bundle = load_model(model_dir)
@@ -403,7 +402,7 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
     (folder / VOCAB).write_bytes((model_dir / SAVED_VOCAB).read_bytes())
     files = [GRAPH, VOCAB]
     graphs = [GRAPH]
-    if bundle.arch in TAGGER_ARCHS:
+    if manifest.task == "tagging":
         words = torch.tensor([[2, 3, 4], [5, 0, 0]])
         args: tuple = (words,)
         names = ["words"]
@@ -411,24 +410,20 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
             args += (torch.tensor([[[2, 3], [4, 0], [5, 6]], [[2, 0], [0, 0], [0, 0]]]),)
             names.append("chars")
         _onnx_export(Emissions(model), args, folder / GRAPH, names, ["emissions"], recurrent=True)
-        crf = model.crf
-        (folder / CRF).write_text(
-            json.dumps(
-                {
-                    "start": crf.start_transitions.tolist(),
-                    "end": crf.end_transitions.tolist(),
-                    "transitions": crf.transitions.tolist(),
-                }
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-        files.append(CRF)
+        crf = model.crf  # None for the softmax taggers (bilstm, lstm, gru, rnn on tagging data)
+        if crf is not None:
+            scores = {
+                "start": crf.start_transitions.tolist(),
+                "end": crf.end_transitions.tolist(),
+                "transitions": crf.transitions.tolist(),
+            }
+            (folder / CRF).write_text(json.dumps(scores) + "\n", encoding="utf-8")
+            files.append(CRF)
         spec = {
             "inputs": names,
             "output": "emissions",
             "tokenizer": {"kind": "tagger", "preprocess": dict(bundle.preprocess)},
-            "decoder": "viterbi",
+            "decoder": "viterbi" if crf is not None else "argmax-tags",
         }
 
         @torch.no_grad()
@@ -451,7 +446,7 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
     spec = {"inputs": ["tokens"], "output": "logits", "tokenizer": {"kind": "words"}, "decoder": "argmax"}
     cfg = model.config
     rnn = getattr(model, "rnn", None)
-    if bundle.arch in STREAMING:
+    if bundle.arch in STREAMING:  # a classifier here: the taggers returned above
         lstm = isinstance(rnn, torch.nn.LSTM)
         layers, hidden = cfg.num_layers, cfg.hidden_size
         states = [("h", [layers, hidden], 0.0), *([("c", [layers, hidden], 0.0)] if lstm else [])]
@@ -592,8 +587,17 @@ def _transformer_export(net: Any, tokenizer: Any, folder: Path, tok_spec: dict, 
     return Exported(spec, [GRAPH, TOKENIZER], reference)
 
 
+def _classifier_only(manifest: Manifest) -> None:
+    if manifest.task != "classification":
+        raise ExportError(
+            f"a {manifest.architecture} tagger is not exported yet (its classifier is): "
+            "serve it with `advisor baseline predict` on the trained folder"
+        )
+
+
 @exporter("frozen-transformer")
 def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
+    _classifier_only(manifest)
     import numpy as np
     import torch
 
@@ -601,7 +605,7 @@ def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exporte
 
     clf = FrozenTransformerClassifier.load(model_dir)
     head = clf._require_fit()
-    enc = load_minilm("cpu")
+    enc = load_minilm("cpu", clf.encoder_dir)  # the shipped MiniLM, or the --encoder folder it was fit on
 
     class Frozen(torch.nn.Module):
         def __init__(self):
@@ -627,6 +631,7 @@ def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exporte
 
 @exporter("transformer-finetune")
 def _export_finetune(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
+    _classifier_only(manifest)
     import numpy as np
     import torch
 

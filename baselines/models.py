@@ -322,8 +322,35 @@ class CRF(nn.Module):
         return [p[:n] for p, n in zip(paths, mask.sum(1).tolist(), strict=True)]
 
 
+class FeatureCRF(nn.Module):
+    """A CRF tagger over given token features: dropout, a linear emission layer and the :class:`CRF`
+    (the frozen-transformer tagger's head, ``advisor.baselines.frozen_tagger``)."""
+
+    def __init__(self, in_dim: int, num_tags: int, dropout: float = 0.0):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.emit = nn.Linear(in_dim, num_tags)
+        self.crf = CRF(num_tags)
+
+    def forward(
+        self, features: Tensor, mask: Tensor, tags: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Emissions (batch_size, seq_len, num_tags) from features (batch_size, seq_len, in_dim), and the mean
+        CRF negative log-likelihood when ``tags`` are given."""
+        mask = mask.bool()
+        emissions = self.emit(self.dropout(features))
+        loss = None if tags is None else self.crf.neg_log_likelihood(emissions, tags, mask)
+        return emissions, loss
+
+    @torch.no_grad()
+    def decode(self, features: Tensor, mask: Tensor) -> list[list[int]]:
+        mask = mask.bool()
+        return self.crf.decode(self.emit(features), mask)
+
+
 # ----------------------------------------------------------------------------------------------------------------
-# BiLSTM-CRF tagger (Lample et al. 2016; char CNN as in Ma & Hovy 2016)
+# BiLSTM-CRF tagger (Lample et al. 2016; char CNN as in Ma & Hovy 2016), and the recurrent softmax taggers
+# (bilstm, lstm, gru, rnn on tagging data: the same network with another cell or direction and no CRF)
 
 
 @dataclass
@@ -341,10 +368,14 @@ class BiLSTMCRFConfig:
     dropout: float = 0.5  # on the word+char input and on the LSTM output
     freeze_embeddings: bool = False  # keep (pretrained) word embeddings fixed
     pad_index: int = 0  # id of <pad>, for words and characters
+    cell: str = "lstm"  # lstm | gru | rnn (the tagger archs fix it)
+    bidirectional: bool = True
+    crf: bool = True  # False: a softmax per token (cross-entropy), argmax decoding
 
     def __post_init__(self) -> None:
         if self.char_width < 1 or self.char_width % 2 == 0:
             raise ValueError(f"char_width must be a positive odd number, got {self.char_width}")
+        _check_choice("cell", self.cell, tuple(CELLS))
 
 
 class CharCNN(nn.Module):
@@ -396,16 +427,16 @@ class BiLSTMCRF(nn.Module):
         )
         in_dim = config.word_dim + (config.char_filters if self.chars is not None else 0)
         self.dropout = nn.Dropout(config.dropout)
-        self.lstm = nn.LSTM(
+        self.lstm = CELLS[config.cell](
             in_dim,
             config.hidden_size,
             num_layers=config.num_layers,
             batch_first=True,
-            bidirectional=True,
+            bidirectional=config.bidirectional,
             dropout=config.dropout if config.num_layers > 1 else 0.0,
         )
-        self.emit = nn.Linear(2 * config.hidden_size, config.num_tags)
-        self.crf = CRF(config.num_tags)
+        self.emit = nn.Linear((2 if config.bidirectional else 1) * config.hidden_size, config.num_tags)
+        self.crf = CRF(config.num_tags) if config.crf else None
 
     def emissions(self, words: Tensor, chars: Tensor | None, mask: Tensor) -> Tensor:
         # words, mask: (batch_size, seq_len); chars: (batch_size, seq_len, max_chars) -> (batch_size, seq_len, num_tags)
@@ -425,17 +456,25 @@ class BiLSTMCRF(nn.Module):
     def forward(
         self, words: Tensor, chars: Tensor | None, mask: Tensor, tags: Tensor | None = None
     ) -> tuple[Tensor, Tensor | None]:
-        """Emissions (batch_size, seq_len, num_tags) and the mean CRF negative log-likelihood when ``tags`` given."""
+        """Emissions (batch_size, seq_len, num_tags) and, when ``tags`` are given, the mean CRF negative
+        log-likelihood (without a CRF: the mean cross-entropy over the real tokens)."""
         mask = mask.bool()
         emissions = self.emissions(words, chars, mask)
-        loss = None if tags is None else self.crf.neg_log_likelihood(emissions, tags, mask)
-        return emissions, loss
+        if tags is None:
+            return emissions, None
+        if self.crf is None:
+            return emissions, nn.functional.cross_entropy(emissions[mask], tags[mask].long())
+        return emissions, self.crf.neg_log_likelihood(emissions, tags, mask)
 
     @torch.no_grad()
     def decode(self, words: Tensor, chars: Tensor | None, mask: Tensor) -> list[list[int]]:
-        """Viterbi tag ids for each sentence, cut to its length."""
+        """Viterbi tag ids for each sentence (without a CRF: each token's argmax), cut to its length."""
         mask = mask.bool()
-        return self.crf.decode(self.emissions(words, chars, mask), mask)
+        emissions = self.emissions(words, chars, mask)
+        if self.crf is None:
+            best = emissions.argmax(-1).tolist()
+            return [b[:n] for b, n in zip(best, mask.sum(1).tolist(), strict=True)]
+        return self.crf.decode(emissions, mask)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -455,17 +494,29 @@ ARCHS: dict[str, tuple[type, type[nn.Module], dict[str, Any]]] = {
 # Taggers (one tag per token) and the recurrent classifiers (they take a ``pooling``), among ``ARCHS``.
 TAGGER_ARCHS: tuple[str, ...] = tuple(a for a, (cls, _, _) in ARCHS.items() if cls is BiLSTMCRFConfig)
 RNN_CLASSIFIERS: tuple[str, ...] = tuple(a for a, (cls, _, _) in ARCHS.items() if cls is RNNClassifierConfig)
+# The torch taggers by arch id (task "tagging"): the BiLSTM-CRF, and the recurrent classifiers' ids as softmax
+# taggers (the same network, their cell and direction, no CRF).
+_SOFTMAX = {"crf": False}
+TAGGERS: dict[str, tuple[type, type[nn.Module], dict[str, Any]]] = {
+    "bilstm-crf": ARCHS["bilstm-crf"],
+    "bilstm": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "lstm", "bidirectional": True, **_SOFTMAX}),
+    "lstm": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "lstm", "bidirectional": False, **_SOFTMAX}),
+    "gru": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "gru", "bidirectional": False, **_SOFTMAX}),
+    "rnn": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "rnn", "bidirectional": False, **_SOFTMAX}),
+}
 
 
-def _arch(arch: str) -> tuple[type, type[nn.Module], dict[str, Any]]:
-    if arch not in ARCHS:
-        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
-    return ARCHS[arch]
+def _arch(arch: str, task: str = "classification") -> tuple[type, type[nn.Module], dict[str, Any]]:
+    table = TAGGERS if task == "tagging" else ARCHS
+    if arch not in table:
+        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(table)}")
+    return table[arch]
 
 
-def make_config(arch: str, **fields: Any) -> Config:
-    """The config for ``arch`` with ``fields`` set and the arch's own fields (cell, direction) filled in."""
-    config_cls, _, fixed = _arch(arch)
+def make_config(arch: str, task: str = "classification", **fields: Any) -> Config:
+    """The config for ``arch`` (on ``task``: tagging reads :data:`TAGGERS`) with ``fields`` set and the arch's
+    own fields (cell, direction, CRF) filled in."""
+    config_cls, _, fixed = _arch(arch, task)
     known = {f.name for f in dataclasses.fields(config_cls)}
     unknown = sorted(set(fields) - known)
     if unknown:
@@ -476,11 +527,13 @@ def make_config(arch: str, **fields: Any) -> Config:
     return config_cls(**{**fields, **fixed})
 
 
-def build_model(arch: str, config: Config | Mapping[str, Any], pretrained: Pretrained = None) -> nn.Module:
-    """Instantiate ``arch`` from a config dataclass (or a mapping of its fields)."""
-    config_cls, model_cls, fixed = _arch(arch)
+def build_model(
+    arch: str, config: Config | Mapping[str, Any], pretrained: Pretrained = None, task: str = "classification"
+) -> nn.Module:
+    """Instantiate ``arch`` (on ``task``) from a config dataclass (or a mapping of its fields)."""
+    config_cls, model_cls, fixed = _arch(arch, task)
     if isinstance(config, Mapping):
-        config = make_config(arch, **config)
+        config = make_config(arch, task, **config)
     if not isinstance(config, config_cls):
         raise ValueError(f"arch {arch!r} needs a {config_cls.__name__}, got {type(config).__name__}")
     wrong = {k: getattr(config, k) for k, v in fixed.items() if getattr(config, k) != v}

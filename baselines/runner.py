@@ -29,9 +29,10 @@ from advisor.data import (
     tokenize,
 )
 from advisor.data.split import dataset_split, stratify_labels
+from advisor.errors import AdvisorError
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
-from advisor.vocabulary import NEURAL, TRAINABLE, Task
+from advisor.vocabulary import NEURAL, TAGGING_TRAINABLE, TRAINABLE, Task
 
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
@@ -53,16 +54,20 @@ SPLIT_SEED = 12345
 PLOT = "length_buckets.png"  # the per-length accuracy chart inside a trained model folder
 
 
-class BaselineError(RuntimeError):
+class BaselineError(AdvisorError, RuntimeError):
     """Training or evaluation cannot produce a result (exit 1)."""
 
 
-class OptionError(ValueError):
+class OptionError(AdvisorError, ValueError):
     """An option value this machine cannot honour, e.g. --device cuda without CUDA (exit 2)."""
+
+    exit_code = 2
 
 
 class BaselineInterrupted(BaselineError):
     """Ctrl-C during training: nothing was replaced; the message says where the best-so-far went (exit 130)."""
+
+    exit_code = 130
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -191,9 +196,10 @@ def default_arch(task: str) -> str:
 def _check_arch(arch: str, task: str) -> None:
     from advisor.baselines.models import TAGGER_ARCHS
 
-    if task == "tagging" and arch not in TAGGER_ARCHS:
+    if task == "tagging" and arch not in TAGGING_TRAINABLE:
+        *most, last = TAGGING_TRAINABLE
         raise DataError(
-            f"--arch {arch} classifies texts; for tagging data use --arch {' or '.join(TAGGER_ARCHS)}"
+            f"--arch {arch} classifies texts; for tagging data use --arch {', '.join(most)} or {last}"
         )
     if task == "classification" and arch in TAGGER_ARCHS:
         *most, last = (a for a in TRAINABLE if a not in TAGGER_ARCHS)
@@ -237,7 +243,7 @@ def train_neural(
         fields["dropout"] = recipe.dropout
     if recipe.max_norm is not None:
         fields["max_norm"] = recipe.max_norm
-    if arch in RNN_CLASSIFIERS:
+    if arch in RNN_CLASSIFIERS and task == "classification":
         fields["pooling"] = pooling
     if freeze_embeddings:
         if embeddings is None:
@@ -311,11 +317,12 @@ def train(
     force=False,
     encoder=None,
     floor=None,
+    head="lr",
 ) -> dict:
     """Train ``arch`` (default: :func:`default_arch`) on ``data`` with its recipe and save it under ``out``.
 
     ``advise(arch, task)`` returns what ``advisor recommend`` gives the profile for ``arch``
-    (``advisor.cli.baseline.advice`` asks the engine): ``{"embedding": "static" | "random" | "contextual" |
+    (``advisor.baselines.api.advice`` asks the engine): ``{"embedding": "static" | "random" | "contextual" |
     None, "why": ..., "recipe": {five lines}, ...}``, saved in the model's manifest (``run.advice``). Its
     embedding input decides: ``static`` trains with the ``embeddings`` vectors frozen (when no file was
     given, a one-line note says so and the embeddings are random-init and trained); ``random`` trains
@@ -331,10 +338,10 @@ def train(
     ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) fine-tunes ``encoder`` (a local Hugging Face
     folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
     ``{"source": "evidence", "mean", "std", "split_seed", "dev_fraction", "collapse_margin"}`` (accepted plateau
-    evidence: without --dev/--test files the model trains and early-stops on the evidence's own train/dev
-    split, its test set carved from the train part, and is checked on that dev split) or ``{"source":
-    "majority", "collapse_margin"}`` (checked against the dev split's majority-class rate). The CLI applies
-    TEP101's gate before calling this (``advisor.cli.baseline``).
+    evidence: without a --dev file the model trains and early-stops on the evidence's own train/dev split, its
+    test set the --test file or carved from the train part, and is checked on that dev split) or ``{"source":
+    "majority", "collapse_margin"}`` (checked against the dev split's majority-class rate). The API applies
+    TEP101's gate before calling this (:func:`advisor.baselines.api.finetune_gate`).
     """
     t0 = time.perf_counter()
     set_threads(threads)
@@ -344,7 +351,7 @@ def train(
     _check_arch(arch, ds.task)
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
-    if arch == "frozen-transformer" or (arch == "transformer-finetune" and encoder is None):
+    if arch in ("frozen-transformer", "transformer-finetune") and encoder is None:
         from advisor.baselines.transformer import require_extra
 
         require_extra()
@@ -355,9 +362,22 @@ def train(
     for other in (test_ds, dev_ds):
         if other is not None:
             check_labels_seen(ds, other)
+    on_evidence = floor is not None and floor["source"] == "evidence" and dev_ds is None
     if test_ds is not None and dev_ds is not None:
         train_items, dev_items, test_items = list(ds.items), list(dev_ds.items), list(test_ds.items)
         split = {"train": str(data), "dev": str(dev_file), "test": str(test_file)}
+    elif on_evidence:
+        (train_items, dev_items), split = split_data(
+            ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
+        )
+        if test_ds is not None:
+            test_items = list(test_ds.items)
+            split["test"] = str(test_file)
+            split["note"] += "; the evidence's split"
+        else:
+            carve = stratified_split(stratify_labels(ds.task, train_items), (0.9, 0.1), SPLIT_SEED)
+            train_items, test_items = ([train_items[i] for i in part] for part in carve.indices)
+            split["note"] += "; the evidence's split, test carved from its train part (0.9/0.1)"
     elif test_ds is not None:
         (train_items, dev_items), split = split_data(ds, (0.9, 0.1))
         test_items = list(test_ds.items)
@@ -366,13 +386,6 @@ def train(
         (train_items, test_items), split = split_data(ds, (0.9, 0.1))
         dev_items = list(dev_ds.items)
         split["dev"] = str(dev_file)
-    elif floor is not None and floor["source"] == "evidence":
-        (train_items, dev_items), split = split_data(
-            ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
-        )
-        carve = stratified_split(stratify_labels(ds.task, train_items), (0.9, 0.1), SPLIT_SEED)
-        train_items, test_items = ([train_items[i] for i in part] for part in carve.indices)
-        split["note"] += "; the evidence's split, test carved from its train part (0.9/0.1)"
     else:
         (train_items, dev_items, test_items), split = split_data(ds, (0.8, 0.1, 0.1))
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
@@ -394,17 +407,13 @@ def train(
         model = _NeuralModel(bundle)
         interrupted = fit.get("stopped_reason") == "interrupted"
     else:
-        model = (
-            _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
-            if arch == "transformer-finetune"
-            else _sklearn_model(arch, ds.task)
-        )
-        model.fit(
-            [x.text for x in train_items],
-            [x.label for x in train_items],
-            [x.text for x in dev_items],
-            [x.label for x in dev_items],
-        )
+        if arch == "transformer-finetune":
+            model = _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
+        elif ds.task == "tagging":  # frozen-transformer: a linear + CRF head on frozen token features
+            model = _frozen_tagger(encoder, seed=seed, device=device, epochs=epochs)
+        else:
+            model = _sklearn_model(arch, ds.task, encoder)
+        model.fit(*_inputs(train_items), *_inputs(dev_items))
         fit = getattr(model.model, "fit_result", None) or {}  # transformer-finetune's training history
         interrupted = fit.get("stopped_reason") == "interrupted"
     train_seconds = time.perf_counter() - t_train
@@ -439,19 +448,19 @@ def train(
     }
     if floor is not None:
         check_items = dev_items
-        if floor["source"] == "evidence" and (test_ds is not None or dev_ds is not None):
+        if floor["source"] == "evidence" and dev_ds is not None:
             (_, check_items), _ = split_data(
                 ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
             )
-            seen = {(x.text, x.label) for x in train_items}
-            overlap = sum((x.text, x.label) in seen for x in check_items)
+            seen = {_key(x) for x in train_items}
+            overlap = sum(_key(x) in seen for x in check_items)
             if overlap:
                 note(
                     f"note: {overlap} of the evidence's {len(check_items)} dev examples were trained on "
                     "(--dev/--test given): the floor check flatters this model; drop --dev/--test to train on "
                     "the evidence's split"
                 )
-        result["floor"] = floor_check(model.predict(check_items), [x.label for x in check_items], floor)
+        result["floor"] = floor_check(model.predict(check_items), _inputs(check_items)[1], floor, ds.task)
     from advisor.baselines import plots
 
     target = _aside(out) if interrupted else out
@@ -487,8 +496,19 @@ class _NeuralModel:
         save_model(self.bundle, out, **provenance)
 
 
+def _inputs(items) -> tuple[list, list]:
+    """What the non-torch kinds fit and predict on: (texts, labels), or for tagging (token lists, tag lists)."""
+    if items and hasattr(items[0], "tokens"):
+        return [list(s.tokens) for s in items], [list(s.tags) for s in items]
+    return [x.text for x in items], [x.label for x in items]
+
+
+def _key(item) -> tuple:
+    return (item.tokens, item.tags) if hasattr(item, "tokens") else (item.text, item.label)
+
+
 class _SklearnModel:
-    """An ngram-linear or frozen-transformer classifier behind the same interface."""
+    """An ngram-linear, frozen-transformer or fine-tuned transformer model behind the same interface."""
 
     def __init__(self, model):
         self.model = model
@@ -497,20 +517,22 @@ class _SklearnModel:
         self.model.fit(*args)
 
     def predict(self, items) -> list:
-        return list(self.model.predict([x.text for x in items]))
+        return list(self.model.predict(_inputs(items)[0]))
 
     def save(self, out, **provenance) -> None:
         self.model.save(out, **provenance)
 
 
 def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
-    """A :class:`~advisor.baselines.finetune.FineTuneClassifier` with the ``transformer-finetune`` recipe row."""
-    from advisor.baselines.finetune import FineTuneClassifier
+    """A :class:`~advisor.baselines.finetune.FineTuneClassifier` (tagging: ``FineTuneTagger``) with the
+    ``transformer-finetune`` recipe row."""
+    from advisor.baselines.finetune import FineTuneClassifier, FineTuneTagger
     from advisor.baselines.train import resolve_device
 
     recipe = recipe_for("transformer-finetune", task)
+    kind = FineTuneTagger if task == "tagging" else FineTuneClassifier
     return _SklearnModel(
-        FineTuneClassifier(
+        kind(
             encoder,
             learning_rate=recipe.learning_rate,
             batch_size=recipe.batch_size,
@@ -526,38 +548,82 @@ def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int 
     )
 
 
-def floor_check(predicted: Sequence, gold: Sequence, floor: Mapping[str, Any]) -> dict:
+def _frozen_tagger(encoder, *, seed: int, device: str, epochs: int | None):
+    """A :class:`~advisor.baselines.frozen_tagger.FrozenTransformerTagger` with the ``frozen-transformer``
+    tagging recipe row."""
+    from advisor.baselines.frozen_tagger import FrozenTransformerTagger
+    from advisor.baselines.train import TrainConfig
+
+    overrides: dict[str, Any] = {"seed": seed, "device": device}
+    if epochs is not None:
+        overrides["max_epochs"] = epochs
+    recipe = recipe_for("frozen-transformer", "tagging")
+    return _SklearnModel(
+        FrozenTransformerTagger(
+            encoder,
+            train_config=TrainConfig.from_recipe(recipe, **overrides),
+            dropout=recipe.dropout,
+            encode_batch_size=recipe_for("frozen-transformer", "classification").encode_batch_size,
+        )
+    )
+
+
+def floor_check(
+    predicted: Sequence, gold: Sequence, floor: Mapping[str, Any], task: Task = "classification"
+) -> dict:
     """The fine-tuned model's two verdicts on a dev split (TEP701's monitoring signal for fine-tuning).
 
-    ``beats_floor``: dev accuracy > floor mean + floor std (``floor["source"]`` ``"evidence"``: the accepted
-    plateau evidence's floor; ``"majority"``: the dev split's majority-class rate, std 0). ``collapsed``: the
-    share of the most-predicted class exceeds that class's true share by more than ``floor["collapse_margin"]``
-    (``policy.collapse_margin``). ``passed``: it beats the floor and did not collapse.
+    ``beats_floor``: the dev score (accuracy; tagging: entity F1) > floor mean + floor std (``floor["source"]``
+    ``"evidence"``: the accepted plateau evidence's floor, of the same metric; ``"majority"``: the dev split's
+    majority-class rate, std 0; for tagging the majority answer, all ``O``, scores entity F1 0). ``collapsed``:
+    the share of the most-predicted class exceeds that class's true share by more than
+    ``floor["collapse_margin"]`` (``policy.collapse_margin``). Tagging counts tokens (tags) for that rule, and a
+    tagger also collapsed when it tags fewer tokens as entities (not ``O``) than ``1 - collapse_margin`` times
+    the true share: its commonest tag is ``O`` (about 83% of CoNLL-2003's tokens), so a tagger stuck on ``O``
+    exceeds O's true share by less than the margin and only this second rule sees it. ``passed``: it beats the
+    floor and did not collapse.
     """
     from collections import Counter
 
     from advisor.evidence import majority_rate
 
-    n = max(1, len(gold))
-    gold = [str(g) for g in gold]
-    predicted = [str(p) for p in predicted]
-    score = sum(p == g for p, g in zip(predicted, gold, strict=True)) / n
+    margin = float(floor["collapse_margin"])
+    examples = len(gold)
+    entity = None
+    if task == "tagging":
+        from advisor.baselines.metrics import entity_f1
+
+        gold_lists = [[str(t) for t in g] for g in gold]
+        score = entity_f1(gold_lists, [[str(t) for t in p] for p in predicted])
+        gold = [t for g in gold_lists for t in g]
+        predicted = [str(t) for p in predicted for t in p]
+        n = max(1, len(gold))
+        entity = {
+            "predicted_share": round(sum(t != "O" for t in predicted) / n, 4),
+            "true_share": round(sum(t != "O" for t in gold) / n, 4),
+        }
+    else:
+        n = max(1, len(gold))
+        gold = [str(g) for g in gold]
+        predicted = [str(p) for p in predicted]
+        score = sum(p == g for p, g in zip(predicted, gold, strict=True)) / n
     if floor["source"] == "evidence":
         mean, std = float(floor["mean"]), float(floor["std"])
     else:
         from advisor.data import Example
 
-        mean, std = majority_rate("classification", [Example("", g) for g in gold]), 0.0
+        mean, std = (0.0 if task == "tagging" else majority_rate(task, [Example("", g) for g in gold])), 0.0
     top, count = Counter(predicted).most_common(1)[0] if predicted else ("", 0)
     predicted_share, true_share = count / n, gold.count(top) / n
-    margin = float(floor["collapse_margin"])
     beats = score > mean + std
     collapsed = predicted_share - true_share > margin
+    if entity is not None:
+        collapsed = collapsed or entity["predicted_share"] < (1 - margin) * entity["true_share"]
     return {
         "source": floor["source"],
         "evidence": floor.get("evidence"),
-        "metric": "accuracy",
-        "dev_examples": len(gold),
+        "metric": DEV_METRIC[task],
+        "dev_examples": examples,
         "score": round(score, 4),
         "floor_mean": round(mean, 4),
         "floor_std": round(std, 4),
@@ -568,11 +634,16 @@ def floor_check(predicted: Sequence, gold: Sequence, floor: Mapping[str, Any]) -
         "true_share": round(true_share, 4),
         "collapse_margin": margin,
         "collapsed": collapsed,
+        "entity_tokens": entity,
         "passed": beats and not collapsed,
     }
 
 
-def _sklearn_class(arch: str):
+def _sklearn_class(arch: str, task: str = "classification"):
+    if arch == "frozen-transformer" and task == "tagging":
+        from advisor.baselines.frozen_tagger import FrozenTransformerTagger
+
+        return FrozenTransformerTagger
     if arch == "ngram-linear":
         from advisor.baselines.ngram import NgramLinearClassifier
 
@@ -586,8 +657,9 @@ def _sklearn_class(arch: str):
     return FrozenTransformerClassifier
 
 
-def _sklearn_model(arch: str, task: Task):
-    """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch).
+def _sklearn_model(arch: str, task: Task, encoder=None):
+    """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch and
+    folder, ``encoder``: None for the shipped MiniLM).
 
     Deterministic by construction (convex fits, fixed C grid): the seed is recorded, not needed.
     """
@@ -595,6 +667,7 @@ def _sklearn_model(arch: str, task: Task):
     settings = {"c_grid": recipe.c_grid, "max_iter": recipe.max_iter}
     if recipe.encode_batch_size is not None:
         settings["batch_size"] = recipe.encode_batch_size
+        settings["encoder"] = encoder
     return _SklearnModel(_sklearn_class(arch)(**settings))
 
 
@@ -653,7 +726,7 @@ def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel | _Expor
             from advisor.baselines.io import load_model
 
             return manifest, _NeuralModel(load_model(model_dir))
-        return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
+        return manifest, _SklearnModel(_sklearn_class(manifest.architecture, manifest.task).load(model_dir))
     except (DataError, ImportError):
         raise
     except Exception as exc:  # a file of the folder is missing, truncated or does not fit the manifest

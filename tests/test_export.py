@@ -37,6 +37,7 @@ NO_TORCH = (
     "for name in ('torch', 'sklearn', 'scipy', 'transformers', 'onnxscript'):\n"
     "    sys.modules[name] = None\n"
 )
+TAGGING = ("bilstm-crf", "lstm-tagger")
 SMALL = {
     "textcnn": {"embed_dim": 16, "num_filters": 8},
     "bilstm-crf": {"word_dim": 16, "hidden_size": 16, "char_dim": 8, "char_filters": 8},
@@ -77,11 +78,14 @@ def _train(toy, arch: str, out: Path, pooling: str = "max", epochs: int = 8, con
         )
         clf.save(out, run={"data": str(train)})
         return out
-    data = conll if arch == "bilstm-crf" else train
+    tagging = arch in TAGGING
+    if arch == "lstm-tagger":
+        arch, config = "lstm", SMALL["bilstm-crf"]  # a softmax tagger: the tagger network, no CRF
+    data = conll if tagging else train
     ds = load_dataset(data)
     items = list(ds.items)
     cut = int(len(items) * 0.85)
-    extra = {"pooling": pooling} if arch in ("lstm", "gru", "rnn", "bilstm") else {}
+    extra = {"pooling": pooling} if arch in ("lstm", "gru", "rnn", "bilstm") and not tagging else {}
     bundle = train_neural(
         arch,
         items[:cut],
@@ -130,6 +134,7 @@ CASES = [
     ("bilstm", "last"),
     ("ngram-linear", None),
     ("bilstm-crf", None),
+    ("lstm-tagger", None),
 ]
 
 
@@ -139,19 +144,19 @@ def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, arc
 
     folder, train, test, conll = toy
     model = _train(toy, arch, tmp_path / arch, pooling or "max")
-    data = conll if arch == "bilstm-crf" else test
+    data = conll if arch in TAGGING else test
     result = export(model, out=tmp_path / "onnx", data=data)
     check = result["export"]["check"]["fp32"]
     assert check["passed"], check
     ds = load_dataset(data, training=False)
-    items = [list(s.tokens) for s in ds.items] if arch == "bilstm-crf" else [x.text for x in ds.items]
+    items = [list(s.tokens) for s in ds.items] if arch in TAGGING else [x.text for x in ds.items]
     got = _torch_free_outputs(tmp_path / "onnx", items)
     want = _reference(model, items)
     diff = max(
         float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in zip(want, got["out"], strict=True)
     )
     assert diff <= MAX_LOGIT_DIFF
-    if arch == "bilstm-crf":
+    if arch in TAGGING:
         from advisor.baselines.io import load_model, predict_tags
 
         same = [
@@ -295,28 +300,14 @@ def _transformer_parity(model: Path, out: Path, test: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.transformer
 def test_transformer_finetune_export_runs_without_torch_or_transformers(toy, tmp_path):
-    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("transformers")
     from advisor.baselines.finetune import FineTuneClassifier
+    from tests.tiny_encoder import build_tiny_encoder
 
     folder, train, test, conll = toy
     items = list(load_dataset(train).items)
-    encoder = tmp_path / "tiny-bert"
-    encoder.mkdir()
-    words = sorted({w for x in items for w in x.text.lower().split()})
-    (encoder / "vocab.txt").write_text(
-        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n"
-    )
-    transformers.BertTokenizerFast(str(encoder / "vocab.txt")).save_pretrained(str(encoder))
-    config = transformers.BertConfig(
-        vocab_size=len(words) + 5,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=16,  # texts longer than 16 pieces are cut head + tail, outside the graph too
-    )
-    transformers.set_seed(0)
-    transformers.BertModel(config).save_pretrained(str(encoder))
+    # 16 positions: texts longer than 16 pieces are cut head + tail, outside the graph too
+    encoder = build_tiny_encoder(tmp_path / "tiny-bert", (w for x in items for w in x.text.split()))
     clf = FineTuneClassifier(
         encoder, learning_rate=1e-3, batch_size=16, max_epochs=1, patience=1, warmup=0.1, progress=False
     )

@@ -19,6 +19,7 @@ pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from tests.test_evidence import DATA, make_evidence  # noqa: E402
+from tests.tiny_encoder import build_tiny_encoder  # noqa: E402
 
 
 def run(*args):
@@ -28,23 +29,8 @@ def run(*args):
 @pytest.fixture(scope="module")
 def encoder(tmp_path_factory):
     """A tiny random BERT and a WordPiece tokenizer over the test data's words, saved as a local model folder."""
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    words = sorted({w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()})
-    (folder / "vocab.txt").write_text(
-        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "##s"]) + "\n", encoding="utf-8"
-    )
-    transformers.BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(str(folder))
-    config = transformers.BertConfig(
-        vocab_size=len(words) + 6,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=16,
-    )
-    transformers.set_seed(0)
-    transformers.BertModel(config).save_pretrained(str(folder))
-    return folder
+    words = {w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()}
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"), words)
 
 
 @pytest.fixture
@@ -102,10 +88,21 @@ def test_evidence_unlocks_training_and_the_floor_check_runs(data, encoder, tmp_p
     assert "does NOT beat the floor" in res.output and "collapse check:" in res.output
 
 
-def test_own_test_file_checks_on_the_evidence_dev_split_and_names_the_overlap(data, encoder, tmp_path):
+def test_own_test_file_keeps_the_evidence_split(data, encoder, tmp_path):
     evidence = make_evidence(tmp_path / "evidence.json", data)
     policy = policy_file(tmp_path, evidence_check="structural")
     res = run("baseline", "train", data, "--test", data, "--arch", "transformer-finetune", "--encoder", encoder,
+              "--epochs", "1", "--evidence", evidence, "--policy", policy, "--out", tmp_path / "ft", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["floor"]["dev_examples"] == 6 and doc["examples"] == {"train": 24, "dev": 6, "test": 30}
+    assert "trained on" not in res.stderr
+
+
+def test_own_dev_file_checks_on_the_evidence_dev_split_and_names_the_overlap(data, encoder, tmp_path):
+    evidence = make_evidence(tmp_path / "evidence.json", data)
+    policy = policy_file(tmp_path, evidence_check="structural")
+    res = run("baseline", "train", data, "--dev", data, "--arch", "transformer-finetune", "--encoder", encoder,
               "--epochs", "1", "--evidence", evidence, "--policy", policy, "--out", tmp_path / "ft", "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["floor"]["dev_examples"] == 6
@@ -139,15 +136,10 @@ def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path
 
 def test_finetune_options_need_the_arch(data, encoder, tmp_path):
     res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
-    assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune only" in res.output
-
-
-def test_tagging_data_is_refused_as_not_implemented(encoder, tmp_path):
-    conll = tmp_path / "t.conll"
-    conll.write_text("John B-PER\nruns O\n\nMary B-PER\nwalks O\n\nBob B-PER\nsits O\n", encoding="utf-8")
-    res = run("baseline", "train", conll, "--arch", "transformer-finetune", "--encoder", encoder, "--out",
-              tmp_path / "m")  # fmt: skip
-    assert res.exit_code == 2 and "token classification (tagging) is not implemented yet" in res.output
+    assert (
+        res.exit_code == 2
+        and "--encoder applies to --arch frozen-transformer and transformer-finetune only" in res.output
+    )
 
 
 def test_a_folder_that_is_no_model_is_one_line(data, tmp_path):

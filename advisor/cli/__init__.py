@@ -20,7 +20,7 @@ import sys
 
 import click
 
-from advisor.cli.options import CONTEXT_SETTINGS, Interrupted, NoAnswer
+from advisor.cli.options import CONTEXT_SETTINGS, BadInput, Interrupted, NoAnswer
 from advisor.cli.recommend import prompt, recommend, rules, schema
 
 # -- commands ------------------------------------------------------------------------------------
@@ -71,8 +71,8 @@ class LazyGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise Interrupted("interrupted") from None
-        except AdvisorError as exc:
-            raise NoAnswer(str(exc)) from None
+        except AdvisorError as exc:  # exit_code 2 is bad input (advisor.baselines.api.BaselineInputError)
+            raise (BadInput if exc.exit_code == 2 else NoAnswer)(str(exc)) from None
         except Exception as exc:
             if os.environ.get("ADVISOR_DEBUG"):
                 raise

@@ -1,7 +1,9 @@
 """``advisor baseline``: train, evaluate and plateau-check baselines (needs the ``baselines`` extra).
 
-This module imports only click at load time: torch and numpy are imported inside the commands, through
-:mod:`advisor.baselines.runner`, so ``advisor recommend`` never pays for them.
+A thin layer over the Python API (:mod:`advisor.baselines.api`: ``train``, ``plateau``, ``evaluate``,
+``predict``): the commands parse the options, call it, render its result and map its errors to exit codes. This
+module imports only click at load time: torch and numpy load when the API trains, so ``advisor recommend``
+never pays for them.
 
 With ``--json`` stdout holds only the JSON document; progress bars and notes go to stderr.
 """
@@ -19,44 +21,37 @@ from advisor.cli.options import (
     BadInput,
     Interrupted,
     NoAnswer,
+    build_profile,
     evidence_option,
     profile_options,
     threads_option,
 )
 from advisor.runtime import is_export
-from advisor.vocabulary import DEVICES, POOLINGS, TASKS
+from advisor.vocabulary import DEVICES, HEADS, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
-def _runner():
-    try:
-        import numpy  # noqa: F401  (the extra, checked before any work)
-        import torch  # noqa: F401
+def _api():
+    """advisor.baselines.api: the Python API the commands call (it loads torch only when it trains)."""
+    from advisor.baselines import api
 
-        from advisor.baselines import runner
-    except ImportError as exc:  # the extra is not installed
-        raise NoAnswer(
-            f"the baselines need the 'baselines' extra ({exc.name or exc}): "
-            "pip install torch==2.13.0 && pip install 'text-encoder-advisor[baselines]'"
-        ) from None
-    return runner
+    return api
 
 
 def _call(fn, *args, **kwargs):
-    """Run a runner function, mapping data errors to exit 2 and training failures to exit 1."""
-    from advisor.data import DataError
+    """Call an API function, mapping its errors to exit codes (``AdvisorError.exit_code``: 2 bad input, 130
+    interrupted, otherwise 1)."""
+    from advisor.errors import AdvisorError
 
-    runner = _runner()
     try:
-        return fn(runner)(*args, **kwargs)
-    except (DataError, runner.OptionError) as exc:
-        raise BadInput(str(exc)) from None
-    except ImportError as exc:  # an extra a model kind needs (frozen-transformer: the transformer extra)
-        raise NoAnswer(str(exc)) from None
-    except runner.BaselineInterrupted as exc:
-        raise Interrupted(str(exc)) from None
-    except runner.BaselineError as exc:
-        raise NoAnswer(str(exc)) from None
+        return fn(*args, **kwargs)
+    except AdvisorError as exc:
+        raise {2: BadInput, 130: Interrupted}.get(exc.exit_code, NoAnswer)(str(exc)) from None
+
+
+def _runner():
+    """The runner, or a one-line NoAnswer naming the install command when the baselines extra is missing."""
+    return _call(_api().require_baselines)
 
 
 def _finite(param, value: float) -> float:
@@ -169,7 +164,16 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune: a local Hugging Face model folder.  [default: the shipped all-MiniLM-L6-v2]",
+    help="transformer-finetune, frozen-transformer: a local Hugging Face model folder.  "
+    "[default: the shipped all-MiniLM-L6-v2]",
+)
+@click.option(
+    "--head",
+    type=click.Choice(HEADS),
+    default="lr",
+    show_default=True,
+    help="frozen-transformer: lr (logistic regression on mean-pooled sentence embeddings) or cnn (BertCNN: a "
+    "TextCNN over the frozen token features).",
 )
 @evidence_option
 @click.option(
@@ -197,93 +201,37 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         advisor baseline train train.jsonl --arch transformer-finetune --evidence evidence.json
     """
     own = {k: opts.pop(k) for k in TRAIN_OPTIONS}
+    if require_floor and own["arch"] != "transformer-finetune":
+        raise BadInput("--require-floor applies to --arch transformer-finetune only")
     data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
-    finetune = own["arch"] == "transformer-finetune"
-    if not finetune:
-        for name, value in (
-            ("--encoder", own["encoder"]),
-            ("--evidence", evidence),
-            ("--require-floor", require_floor),
-        ):
-            if value:
-                raise BadInput(f"{name} applies to --arch transformer-finetune only")
-    answer = None  # (profile, policy, recommendation): asked once, the evidence verified once
-    if finetune:
-        answer = ask_engine({**opts, **data_params}, evidence)
-        own["floor"] = finetune_gate(answer, evidence, data)
+    profile, policy = build_profile({**opts, **data_params})
+    api = _api()
     result = _call(
-        lambda r: r.train,
+        api.train,
         data,
+        profile=profile,
+        policy=policy,
+        evidence=evidence,
         task=task,
         text_column=text_column,
         label_column=label_column,
-        advise=lambda arch, task: advice(
-            arch, {**opts, **data_params, "task": task}, evidence, answer=answer
-        ),
+        test=own.pop("test_file"),
+        dev=own.pop("dev_file"),
         **own,
     )
-    _emit(result, json_, lambda r: _runner().format_train(r))
-    if require_floor and not result["floor"]["passed"]:
+    from advisor.baselines.report import format_train
+
+    _emit(result.document(), json_, format_train)
+    if require_floor and not result.floor.passed:
         raise click.exceptions.Exit(1)
 
 
-def ask_engine(params: dict, evidence: Path | None = None) -> tuple:
-    """(profile, policy, recommendation) for the profile options ``params``, asked as ``advisor recommend
-    --data DATA [--evidence FILE]`` asks (the evidence verified, checkpoints re-evaluated, once)."""
-    from advisor.cli.options import build_profile, run_recommend
-
-    profile, policy = build_profile(params)
-    return profile, policy, run_recommend(profile, policy, evidence)
-
-
-def finetune_gate(answer: tuple, evidence: Path | None, data: Path) -> dict:
-    """TEP101's gate on training ``transformer-finetune``, and the floor the trained model is checked against.
-
-    The engine is asked exactly as ``advisor recommend --data DATA [--evidence FILE]`` asks it (the evidence
-    verified by :func:`advisor.evidence.verify`). When TEP101 refuses fine-tuning (under policy
-    ``finetune_min_examples`` without evidence it accepts), this refuses before any training: ``NoAnswer`` (exit
-    1) with TEP101's reason and its unlock command. Otherwise it returns the ``floor`` argument of
-    ``advisor.baselines.runner.train``: accepted evidence's floor (mean ± std) and split, else the dev
-    majority-class rate; with ``policy.collapse_margin``.
-    """
-    profile, policy, rec = answer
-    if profile.task != "classification":
-        raise BadInput(
-            "--arch transformer-finetune trains text classifiers; token classification (tagging) is not "
-            "implemented yet: use --arch bilstm-crf"
-        )
-    refusal = next(
-        (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
-    )
-    if refusal is not None:
-        import shlex
-
-        raise NoAnswer(
-            f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}; then "
-            f"advisor baseline train {shlex.quote(str(data))} --arch transformer-finetune "
-            "--evidence evidence.json"
-        )
-    ev = rec.evidence
-    if ev is not None and ev.accepted:
-        return {
-            "source": "evidence",
-            "evidence": str(evidence),
-            "mean": ev.floor_mean,
-            "std": ev.floor_std,
-            "split_seed": policy.evidence_split_seed,
-            "dev_fraction": policy.evidence_dev_fraction,
-            "collapse_margin": policy.collapse_margin,
-        }
-    if ev is not None:
-        _note(f"note: evidence not accepted ({ev.reason}): the floor check uses the majority-class rate")
-    return {"source": "majority", "collapse_margin": policy.collapse_margin}
-
-
-# The train command's own options; the rest are the profile's (profile_options).
+# The train command's own options (the API's keywords; --test/--dev are test/dev); the rest are the profile's.
 TRAIN_OPTIONS = (
     "test_file",
     "dev_file",
     "arch",
+    "head",
     "pooling",
     "embeddings",
     "freeze_embeddings",
@@ -295,55 +243,6 @@ TRAIN_OPTIONS = (
     "threads",
     "encoder",
 )
-
-
-def advice(arch: str, params: dict, evidence: Path | None = None, *, answer: tuple | None = None) -> dict:
-    """What ``advisor recommend`` gives the profile of ``params`` (the profile options) for ``arch``.
-
-    ``{"architecture", "recommended", "embedding", "why", "recipe"}``: the embedding input, the reason
-    its rule gives, and the five recipe lines, as recommend prints them when ``arch`` wins (otherwise the
-    engine is asked with ``force_winner``, as ``advisor check`` asks it). The plain RNN baseline is no
-    candidate: it reads the LSTM's advice (the same recipe row). An architecture the profile excludes or
-    refuses gets ``embedding`` None and a note naming the rule; it still trains, as asked. Training always
-    follows the recipe table: a line a plugin's rule printed instead is named in a note. ``answer``: what
-    :func:`ask_engine` already gave for these options (used when its task is the one asked).
-    """
-    from advisor.api import recommend
-    from advisor.candidates import MULTILINGUAL, TRANSFORMERS
-    from advisor.recipes import recipe_for
-
-    if answer is None or (params.get("task") is not None and answer[0].task != params["task"]):
-        answer = ask_engine(params, evidence)
-    profile, policy, rec = answer
-    asked = "lstm" if arch == "rnn" else arch
-    out = {"architecture": arch, "recommended": rec.architecture}
-    if rec.architecture != asked:
-        _note(f"note: recommend picks {rec.architecture} for this profile; this trains {arch}")
-        blocked = next(
-            (a for a in rec.alternatives if a.architecture == asked and a.status != "ranked"), None
-        )
-        if blocked is not None:
-            _note(
-                f"note: recommend {blocked.status} {arch} for this profile ({blocked.why_not}); training it anyway"
-            )
-            return {**out, "embedding": None, "why": blocked.why_not, "recipe": None}
-        rec = recommend(profile, policy=policy, evidence=evidence, force_winner=asked)
-    why = next(t.reason for t in reversed(rec.trace) if t.kind == "embedding")  # the last one set it
-    if arch in TRANSFORMERS and not profile.english:
-        _note(
-            f"note: the recipe names {MULTILINGUAL} for language {profile.language}; "
-            "this baseline encodes with the bundled English all-MiniLM-L6-v2"
-        )
-    printed = rec.recipe.model_dump()
-    table = recipe_for(asked, profile.task).lines(profile.task)
-    for name, line in printed.items():  # a plugin's rule may print another line than the table's
-        if line != table[name] and not line.startswith(f"{table[name]}; encoder: "):
-            _note(f"note: recommend prints {name} {line!r} (a plugin's rule); this trains {table[name]!r}")
-    return {**out, "embedding": rec.embedding, "why": why, "recipe": printed}
-
-
-def _note(msg: str) -> None:
-    click.echo(msg, err=True)
 
 
 @baseline.command()
@@ -362,8 +261,9 @@ def evaluate(model, data, json_, **opts):
     """
     if is_export(model):
         return exported.evaluate(model, data, json_, **opts)
-    result = _call(lambda r: r.evaluate, model, data, **opts)
-    _emit(result, json_, lambda r: _runner().format_evaluate(r))
+    from advisor.baselines.report import format_evaluate
+
+    _emit(_call(_api().evaluate, model, data, **opts), json_, format_evaluate)
 
 
 @baseline.command()
@@ -410,7 +310,7 @@ def predict(model, texts, json_, stream):
         return exported.predict(model, items, json_)
     from advisor.sanitize import one_line
 
-    for text, pred in _call(lambda r: r.predict, model, items):  # the text and the model's labels are input
+    for text, pred in _call(_api().predict, model, items):  # the text and the model's labels are input
         click.echo(
             json.dumps({"text": text, "prediction": pred}) if json_ else f"{one_line(pred)}\t{one_line(text)}"
         )
@@ -482,8 +382,9 @@ def plateau(data, out, json_, **opts):
         advisor baseline plateau train.jsonl --out evidence.json
         advisor recommend --data train.jsonl --evidence evidence.json
     """
-    result = _call(lambda r: r.plateau, data, out, **opts)
-    _emit(result, json_, lambda r: _runner().format_plateau(r))
+    from advisor.baselines.report import format_plateau
+
+    _emit(_call(_api().plateau, data, out, arch=opts.pop("archs"), **opts), json_, format_plateau)
 
 
 baseline.add_command(exported.export)

@@ -198,7 +198,7 @@ def build_profile(params: dict):
         raise BadInput("--embeddings needs --data (the OOV rate is measured on the data)")
     if data_file is not None:
         # Data first; --profile and flags override what the data shows, except the two facts evidence is bound to.
-        from advisor.data.from_file import DataError, profile_values_from_data
+        from advisor.data.from_file import DataError, check_data_facts, profile_values_from_data
 
         try:
             values = profile_values_from_data(
@@ -208,15 +208,9 @@ def build_profile(params: dict):
                 label_column=params.get("label_column") or "label",
                 embeddings=params.get("embeddings_file"),
             )
+            check_data_facts(values, {**file_values, **flags}, data_file)
         except DataError as exc:
             raise BadInput(str(exc)) from None
-        for key in ("examples", "task"):
-            given = flags.get(key, file_values.get(key))
-            if given is not None and given != values[key]:
-                raise BadInput(
-                    f"--{key} {given} contradicts --data {data_file}, which has {key} {values[key]}: "
-                    f"drop --{key} (it is read from the data)"
-                )
     values.update(file_values)
     values.update(flags)
     if "examples" not in values:

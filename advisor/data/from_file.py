@@ -7,7 +7,7 @@ from pathlib import Path
 
 from advisor.data import DataError, embeddings_vocab, load_dataset, summarize
 
-__all__ = ["DataError", "data_summary", "profile_values_from_data"]
+__all__ = ["DataError", "check_data_facts", "data_summary", "profile_values_from_data"]
 
 
 def data_summary(path, *, task=None, text_column="text", label_column="label", embeddings=None) -> dict:
@@ -56,3 +56,15 @@ def profile_values_from_data(
     if s.get("classes") and s["classes"] >= 2:
         values["classes"] = s["classes"]
     return values
+
+
+def check_data_facts(values: dict, given: dict, data, prefix: str = "--") -> None:
+    """``DataError`` when ``given`` (profile values from flags or a file) contradicts the example count or the task
+    read off ``data`` (``values``): the two facts evidence is bound to are always the data's. ``prefix`` is how
+    the message names a key (``--examples`` for a flag)."""
+    for key in ("examples", "task"):
+        if given.get(key) is not None and given[key] != values[key]:
+            raise DataError(
+                f"{prefix}{key} {given[key]} contradicts --data {data}, which has {key} {values[key]}: "
+                f"drop {prefix}{key} (it is read from the data)"
+            )
