@@ -588,9 +588,15 @@ def _transformer_export(net: Any, tokenizer: Any, folder: Path, tok_spec: dict, 
 
 
 def _classifier_only(manifest: Manifest) -> None:
+    """The transformer exporters take the classifiers with a linear head; the rest is refused, in one line."""
+    what = None
     if manifest.task != "classification":
+        what = f"a {manifest.architecture} tagger"
+    elif manifest.model.get("head", "linear") != "linear":
+        what = f"a {manifest.architecture} model with the {manifest.model['head']} head (BertCNN)"
+    if what:
         raise ExportError(
-            f"a {manifest.architecture} tagger is not exported yet (its classifier is): "
+            f"{what} is not exported yet (the linear-head classifier is): "
             "serve it with `advisor baseline predict` on the trained folder"
         )
 

@@ -52,6 +52,21 @@ def default_encoder() -> Path:
     return _import_stack()[3]
 
 
+# What loading a folder raises when it holds no config, no weights, no tokenizer or an unknown model type.
+ENCODER_ERRORS = (OSError, ValueError, KeyError)
+
+
+def encoder_error(folder: Path, exc: BaseException) -> Exception:
+    """The one-line ``DataError`` for an ``--encoder`` folder that does not load (``exc`` one of ENCODER_ERRORS)."""
+    from advisor.data import DataError
+    from advisor.errors import message_line
+
+    return DataError(
+        f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
+        f"({type(exc).__name__}: {message_line(str(exc), 200)})"
+    )
+
+
 def _max_length(encoder_dir: Path, config: Any) -> int:
     limit = int(getattr(config, "max_position_embeddings", 512) or 512)
     return min(_read_max_seq_length(encoder_dir, limit), limit)
@@ -64,14 +79,8 @@ def load_encoder(folder: Path, *, shipped: bool) -> tuple[Any, Any, int]:
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         model = AutoModel.from_pretrained(str(folder), local_files_only=True)
-    except (OSError, ValueError, KeyError) as exc:  # no config, no weights, no tokenizer, unknown model type
-        from advisor.data import DataError
-        from advisor.errors import message_line
-
-        raise DataError(
-            f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
-            f"({type(exc).__name__}: {message_line(str(exc), 200)})"
-        ) from None
+    except ENCODER_ERRORS as exc:
+        raise encoder_error(folder, exc) from None
     return tokenizer, model, _max_length(folder, model.config)
 
 
