@@ -756,9 +756,26 @@ def _report(model, items, task) -> dict:
     return classification_report([x.label for x in items], pred, [x.text for x in items])
 
 
-def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
-    """A saved model folder of any kind: its manifest, and the model wrapped with ``predict(items)``."""
+class _ExportedModel:
+    """An exported folder (:mod:`advisor.runtime`, onnxruntime, no torch) behind the same ``predict(items)``."""
+
+    def __init__(self, model_dir):
+        from advisor import runtime
+
+        self.runtime = runtime.load(model_dir)
+
+    def predict(self, items) -> list:
+        if self.runtime.task == "tagging":
+            return self.runtime.predict_items([list(s.tokens) for s in items])
+        return self.runtime.predict_items([x.text for x in items])
+
+
+def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel | _ExportedModel]:
+    """A saved model folder of any kind, or an exported one: its manifest, and the model wrapped with
+    ``predict(items)``. Loading an export imports no torch (:mod:`advisor.runtime`)."""
     manifest = read_manifest(model_dir)
+    if manifest.export:
+        return manifest, _ExportedModel(model_dir)
     try:
         if manifest.architecture in NEURAL:
             from advisor.baselines.io import load_model
@@ -802,6 +819,7 @@ def evaluate(model, data, *, task=None, text_column="text", label_column="label"
         "task": ds.task,
         "model": str(model),
         "data": str(data),
+        **({"runtime": f"onnxruntime ({manifest.export['quantize'] or 'fp32'})"} if manifest.export else {}),
         "test": {k: v for k, v in report.items() if k not in ("length_buckets", "per_class")},
         "per_class": report.get("per_class"),
         "length_buckets": report["length_buckets"],
