@@ -23,8 +23,8 @@ Device = Literal["auto", "cpu", "cuda"]  # where the baselines train
 # the frozen token features).
 Head = Literal["lr", "cnn"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
-# `advisor study NAME` (advisor.baselines.studies); "ner" waits for transformer fine-tuning.
-StudyName = Literal["widths", "pooling", "vanishing-gradient"]
+# `advisor study NAME` (advisor.baselines.studies).
+StudyName = Literal["widths", "pooling", "vanishing-gradient", "ner"]
 # Where a study's runs execute; "ray" belongs to the distributed-executor issue.
 Executor = Literal["local"]
 # The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS
@@ -77,6 +77,11 @@ FINETUNING: tuple[str, ...] = ("transformer-finetune", "transformer-setfit")
 # scikit-learn heads and the fine-tuned transformers (advisor.baselines.finetune, advisor.baselines.setfit_train).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
 TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", *FINETUNING)
+# `advisor baseline export`: the formats and quantizations it writes (advisor.baselines.export), and the
+# recurrent classifiers it also exports one step of, for a token-by-token running prediction (unidirectional).
+EXPORT_FORMATS: tuple[str, ...] = ("onnx",)
+QUANTIZATIONS: tuple[str, ...] = ("int8",)
+STREAMING: tuple[str, ...] = ("lstm", "gru", "rnn")
 # What it trains on tagging data (the rest of TRAINABLE classify texts only): the BiLSTM-CRF, the recurrent
 # baselines as softmax taggers (advisor.baselines.models.TAGGERS), a linear + CRF head on frozen transformer
 # token features (advisor.baselines.frozen_tagger) and token-classification fine-tuning.

@@ -346,20 +346,27 @@ def train(
     ``transformer-finetune`` and ``transformer-setfit`` (``advisor.vocabulary.FINETUNING``) pass TEP101's gate first (:func:`finetune_gate`): under the example threshold it
     needs ``evidence`` the engine accepts for ``data`` and otherwise raises :class:`TrainingRefused` before any
     work; the fine-tuned model then gets the floor check (``result.floor``). ``encoder``: a local Hugging Face
-    model folder (default: the shipped all-MiniLM-L6-v2). The model folder is ``out`` (default
+    model folder (default: the shipped all-MiniLM-L6-v2), for ``frozen-transformer`` too. On tagging data
+    ``transformer-finetune`` is token classification and ``frozen-transformer`` a CRF on frozen token features. The model folder is ``out`` (default
     ``runs/<arch>-seed<seed>``), written atomically, reloadable by :func:`evaluate` and :func:`predict`.
     """
+    from advisor.errors import did_you_mean
     from advisor.policy import find_project_policy
+    from advisor.vocabulary import HEADS, TRAINABLE
 
+    for name, value, choices in (("--arch", arch, TRAINABLE), ("--head", head, HEADS)):
+        if value is not None and value not in choices:
+            raise BaselineInputError(
+                f"{name} {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+            )
     finetune = arch in FINETUNING
-    if not finetune:
-        if evidence:
-            raise BaselineInputError(f"--evidence applies to --arch {' or '.join(FINETUNING)} only")
-        if encoder and arch not in TRANSFORMERS:
-            *most, last = sorted(TRANSFORMERS)
-            raise BaselineInputError(f"--encoder applies to --arch {', '.join(most)} and {last} only")
     if head != "lr" and arch != "frozen-transformer":
         raise BaselineInputError(f"--head {head} applies to --arch frozen-transformer only")
+    if encoder and arch not in TRANSFORMERS:
+        *most, last = sorted(TRANSFORMERS)
+        raise BaselineInputError(f"--encoder applies to --arch {', '.join(most)} and {last} only")
+    if evidence and not finetune:
+        raise BaselineInputError(f"--evidence applies to --arch {' or '.join(FINETUNING)} only")
     runner = require_baselines()
     policy = policy or find_project_policy()
     floor, answer = None, None

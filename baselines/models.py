@@ -99,9 +99,7 @@ class TextCNN(nn.Module):
             config.freeze_embeddings,
             config.embed_init,
         )
-        self.convs = nn.ModuleList(
-            nn.Conv1d(config.embed_dim, config.num_filters, w) for w in config.filter_widths
-        )
+        self.convs = ngram_convs(config.embed_dim, config.filter_widths, config.num_filters)
         self.dropout = nn.Dropout(config.dropout)
         self.out = nn.Linear(config.num_filters * len(config.filter_widths), config.num_classes)
 
@@ -109,24 +107,9 @@ class TextCNN(nn.Module):
         """Pooled n-gram features. ``tokens``, ``mask``: (batch_size, seq_len) -> (batch_size, n_widths * n_filters)."""
         if mask is None:
             mask = tokens != self.config.pad_index
-        widest = max(self.config.filter_widths)
-        if tokens.shape[1] < widest:  # too short for the widest filter: pad to its width
-            tokens = F.pad(tokens, (0, widest - tokens.shape[1]), value=self.config.pad_index)
-            mask = F.pad(mask, (0, widest - mask.shape[1]), value=False)
-        lengths = mask.sum(1)  # shape: (batch_size,)
         # zero the padded positions explicitly, whatever the embedding row holds
         x = self.embedding(tokens) * mask.unsqueeze(2)  # shape: (batch_size, seq_len, embed_dim)
-        x = x.transpose(1, 2)  # shape: (batch_size, embed_dim, seq_len)
-        pooled = []
-        for width, conv in zip(self.config.filter_widths, self.convs, strict=True):
-            h = F.relu(conv(x))  # shape: (batch_size, num_filters, seq_len - width + 1)
-            # window t covers tokens t..t+width-1: it counts when it lies inside the sequence; a sequence shorter
-            # than the filter keeps its first window (padded with zero vectors, as if it were batched alone)
-            n_windows = (lengths - width + 1).clamp(min=1)  # shape: (batch_size,)
-            valid = _prefix_mask(n_windows, h.shape[2]).unsqueeze(1)  # shape: (batch_size, 1, n_positions)
-            h = h.masked_fill(~valid, torch.finfo(h.dtype).min)
-            pooled.append(h.max(dim=2).values)  # shape: (batch_size, num_filters)
-        return torch.cat(pooled, dim=1)
+        return conv_max_pool(x, mask, self.convs, self.config.filter_widths)
 
     def forward(
         self, tokens: Tensor, mask: Tensor | None = None, targets: Tensor | None = None
@@ -138,9 +121,87 @@ class TextCNN(nn.Module):
     @torch.no_grad()
     def apply_max_norm(self) -> None:
         """Rescale output-layer weight rows whose L2 norm exceeds ``config.max_norm`` (Kim 2014); call after a step."""
-        if self.config.max_norm is not None:
-            w = self.out.weight  # shape: (num_classes, in_features)
-            w.copy_(torch.renorm(w, p=2, dim=0, maxnorm=self.config.max_norm))
+        renorm_rows(self.out, self.config.max_norm)
+
+
+def ngram_convs(in_dim: int, widths: tuple[int, ...], num_filters: int) -> nn.ModuleList:
+    """One ``Conv1d(in_dim, num_filters, width)`` per n-gram width: TextCNN's filters, over any vectors."""
+    return nn.ModuleList(nn.Conv1d(in_dim, num_filters, w) for w in widths)
+
+
+def conv_max_pool(x: Tensor, mask: Tensor, convs: nn.ModuleList, widths: tuple[int, ...]) -> Tensor:
+    """ReLU n-gram convolutions over ``x``, max-pooled over time on real positions: TextCNN's features.
+
+    ``x``: (batch_size, seq_len, dim), zero at padded positions; ``mask``: (batch_size, seq_len) prefix mask ->
+    (batch_size, len(widths) * num_filters). Shared by :class:`TextCNN` (over word vectors) and
+    :class:`FeatureCNN` (over a frozen encoder's token features).
+    """
+    widest = max(widths)
+    if x.shape[1] < widest:  # too short for the widest filter: pad to its width
+        x = F.pad(x, (0, 0, 0, widest - x.shape[1]))
+        mask = F.pad(mask, (0, widest - mask.shape[1]), value=False)
+    lengths = mask.sum(1)  # shape: (batch_size,)
+    x = x.transpose(1, 2)  # shape: (batch_size, dim, seq_len)
+    pooled = []
+    for width, conv in zip(widths, convs, strict=True):
+        h = F.relu(conv(x))  # shape: (batch_size, num_filters, seq_len - width + 1)
+        # window t covers tokens t..t+width-1: it counts when it lies inside the sequence; a sequence shorter
+        # than the filter keeps its first window (padded with zero vectors, as if it were batched alone)
+        n_windows = (lengths - width + 1).clamp(min=1)  # shape: (batch_size,)
+        valid = _prefix_mask(n_windows, h.shape[2]).unsqueeze(1)  # shape: (batch_size, 1, n_positions)
+        h = h.masked_fill(~valid, torch.finfo(h.dtype).min)
+        pooled.append(h.max(dim=2).values)  # shape: (batch_size, num_filters)
+    return torch.cat(pooled, dim=1)
+
+
+@torch.no_grad()
+def renorm_rows(layer: nn.Linear, max_norm: float | None) -> None:
+    """Rescale ``layer``'s weight rows whose L2 norm exceeds ``max_norm`` (Kim 2014's max-norm; None: off)."""
+    if max_norm is not None:
+        w = layer.weight  # shape: (num_classes, in_features)
+        w.copy_(torch.renorm(w, p=2, dim=0, maxnorm=max_norm))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# FeatureCNN: the lesson's BertCNN head (a TextCNN over frozen transformer token features)
+
+
+@dataclass
+class FeatureCNNConfig:
+    feature_dim: int = 384  # size of each token feature (the frozen encoder's hidden size; MiniLM: 384)
+    num_classes: int = 2  # output labels
+    filter_widths: tuple[int, ...] = (2, 3, 4)  # n-gram widths (the lesson's BertCNN)
+    num_filters: int = 64  # feature maps per width (the lesson's BertCNN)
+    dropout: float = 0.5  # on the pooled features, before the output layer
+    max_norm: float | None = 3.0  # L2 cap on each output-layer weight row after every step (None: off)
+
+    def __post_init__(self) -> None:
+        self.filter_widths = tuple(int(w) for w in self.filter_widths)  # JSON gives a list back
+        if not self.filter_widths or min(self.filter_widths) < 1:
+            raise ValueError(f"filter_widths must be positive widths, got {self.filter_widths}")
+
+
+class FeatureCNN(nn.Module):
+    """TextCNN's convolutions and max-over-time pooling over precomputed token features (no embedding table)."""
+
+    def __init__(self, config: FeatureCNNConfig):
+        super().__init__()
+        self.config = config
+        self.convs = ngram_convs(config.feature_dim, config.filter_widths, config.num_filters)
+        self.dropout = nn.Dropout(config.dropout)
+        self.out = nn.Linear(config.num_filters * len(config.filter_widths), config.num_classes)
+
+    def forward(
+        self, features: Tensor, mask: Tensor, targets: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        # features: (batch_size, seq_len, feature_dim); mask: (batch_size, seq_len) -> logits (batch_size, num_classes)
+        x = features * mask.unsqueeze(2).to(features.dtype)
+        logits = self.out(self.dropout(conv_max_pool(x, mask, self.convs, self.config.filter_widths)))
+        return logits, _classification_loss(logits, targets)
+
+    @torch.no_grad()
+    def apply_max_norm(self) -> None:
+        renorm_rows(self.out, self.config.max_norm)
 
 
 # ----------------------------------------------------------------------------------------------------------------

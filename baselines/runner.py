@@ -37,7 +37,8 @@ from advisor.vocabulary import FINETUNING, NEURAL, TAGGING_TRAINABLE, TRAINABLE,
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
 
-# format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
+# format_*: the commands' human-readable forms (advisor.cli.baseline imports them from .report; kept here for
+# callers that reach them through this module).
 from .report import (  # noqa: F401
     classification_report,
     format_evaluate,
@@ -350,6 +351,11 @@ def train(
     ds = _load(data, task, text_column, label_column)
     arch = arch or default_arch(ds.task)
     _check_arch(arch, ds.task)
+    if ds.task == "tagging" and head != "lr":
+        raise DataError(
+            f"--head {head} is a text classifier's head; on tagging data frozen-transformer is a CRF tagger on "
+            "the frozen token features: leave --head out"
+        )
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
     if arch in ("frozen-transformer", *FINETUNING) and encoder is None:
@@ -416,6 +422,8 @@ def train(
             model = _finetune_model(arch, ds.task, encoder, seed=seed, device=device, epochs=epochs)
         elif ds.task == "tagging":  # frozen-transformer: a linear + CRF head on frozen token features
             model = _frozen_tagger(encoder, seed=seed, device=device, epochs=epochs)
+        elif arch == "frozen-transformer" and head == "cnn":
+            model = _bertcnn_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
         else:
             model = _sklearn_model(arch, ds.task, encoder)
         model.fit(*_inputs(train_items), *_inputs(dev_items))
@@ -583,6 +591,34 @@ def _frozen_tagger(encoder, *, seed: int, device: str, epochs: int | None):
     )
 
 
+def _bertcnn_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
+    """The lesson's BertCNN (:class:`~advisor.baselines.bertcnn.BertCNNClassifier`): its head trains with the
+    TextCNN recipe row (the encoder's batch size is the frozen-transformer row's)."""
+    from advisor.baselines.bertcnn import BertCNNClassifier
+    from advisor.baselines.train import TrainConfig, resolve_device
+
+    recipe = recipe_for("textcnn", task)
+    lines = recipe.lines(task)
+    note(
+        f"note: --head cnn trains its TextCNN head with the TextCNN recipe row ({lines['optimizer']} "
+        f"{lines['learning_rate']}, batch {lines['batch_size']}, {lines['epochs']}), not the logistic-regression "
+        "lines recommend prints for frozen-transformer"
+    )
+    overrides: dict[str, Any] = {"seed": seed, "device": str(resolve_device(device))}
+    if epochs is not None:
+        overrides["max_epochs"] = epochs
+    return _SklearnModel(
+        BertCNNClassifier(
+            encoder,
+            train_config=TrainConfig.from_recipe(recipe, **overrides),
+            dropout=recipe.dropout,
+            max_norm=recipe.max_norm,
+            encode_batch_size=recipe_for("frozen-transformer", task).encode_batch_size,
+            device=str(resolve_device(device)),
+        )
+    )
+
+
 def floor_check(
     predicted: Sequence, gold: Sequence, floor: Mapping[str, Any], task: Task = "classification"
 ) -> dict:
@@ -720,14 +756,35 @@ def _report(model, items, task) -> dict:
     return classification_report([x.label for x in items], pred, [x.text for x in items])
 
 
-def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
-    """A saved model folder of any kind: its manifest, and the model wrapped with ``predict(items)``."""
+class _ExportedModel:
+    """An exported folder (:mod:`advisor.runtime`, onnxruntime, no torch) behind the same ``predict(items)``."""
+
+    def __init__(self, model_dir):
+        from advisor import runtime
+
+        self.runtime = runtime.load(model_dir)
+
+    def predict(self, items) -> list:
+        if self.runtime.task == "tagging":
+            return self.runtime.predict_items([list(s.tokens) for s in items])
+        return self.runtime.predict_items([x.text for x in items])
+
+
+def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel | _ExportedModel]:
+    """A saved model folder of any kind, or an exported one: its manifest, and the model wrapped with
+    ``predict(items)``. Loading an export imports no torch (:mod:`advisor.runtime`)."""
     manifest = read_manifest(model_dir)
+    if manifest.export:
+        return manifest, _ExportedModel(model_dir)
     try:
         if manifest.architecture in NEURAL:
             from advisor.baselines.io import load_model
 
             return manifest, _NeuralModel(load_model(model_dir))
+        from advisor.baselines.bertcnn import BertCNNClassifier, is_bertcnn
+
+        if is_bertcnn(manifest):
+            return manifest, _SklearnModel(BertCNNClassifier.load(model_dir))
         return manifest, _SklearnModel(_sklearn_class(manifest.architecture, manifest.task).load(model_dir))
     except (DataError, ImportError):
         raise
@@ -762,6 +819,7 @@ def evaluate(model, data, *, task=None, text_column="text", label_column="label"
         "task": ds.task,
         "model": str(model),
         "data": str(data),
+        **({"runtime": f"onnxruntime ({manifest.export['quantize'] or 'fp32'})"} if manifest.export else {}),
         "test": {k: v for k, v in report.items() if k not in ("length_buckets", "per_class")},
         "per_class": report.get("per_class"),
         "length_buckets": report["length_buckets"],

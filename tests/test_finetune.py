@@ -1,6 +1,6 @@
 """``advisor baseline train --arch transformer-finetune``: training, TEP101's gate and the floor check.
 
-The CLI tests fine-tune a tiny randomly initialised BERT (2 layers, hidden 32) built here and passed with
+The CLI tests fine-tune a tiny randomly initialised BERT (2 layers, hidden 32; conftest's ``tiny_encoder``) passed with
 ``--encoder``; the shipped all-MiniLM-L6-v2 trains in one slow test only. Evidence is checked structurally (policy
 ``evidence_check = "structural"``, as in tests/test_evidence.py), so no baseline is trained here.
 """
@@ -19,18 +19,15 @@ pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from tests.test_evidence import DATA, make_evidence  # noqa: E402
-from tests.tiny_encoder import build_tiny_encoder  # noqa: E402
 
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def encoder(tmp_path_factory):
-    """A tiny random BERT and a WordPiece tokenizer over the test data's words, saved as a local model folder."""
-    words = {w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()}
-    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"), words)
+@pytest.fixture
+def encoder(tiny_encoder):
+    return tiny_encoder
 
 
 @pytest.fixture

