@@ -183,6 +183,7 @@ class MeasuredStatus:
     metric: str | None = None
     deploy: str | None = None
     tokens: int | None = None
+    dev_examples: int = 0
     candidates: Mapping[str, MeasuredCandidate] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -230,5 +231,6 @@ def measured_status(path: str | Path, profile: Any) -> MeasuredStatus:
         metric=m.metric,
         deploy=m.deploy,
         tokens=m.tokens,
+        dev_examples=m.examples.get("dev", 0),
         candidates=MappingProxyType(cands),
     )

@@ -510,7 +510,7 @@ def compare(
                         epoch = f"epoch {res['best_epoch']}/{res['epochs']}, " if res["epochs"] else ""
                         _note(
                             f"  {sp['arch']} seed {sp['seed']}: {epoch}dev {label} {res['dev']:.4f} "
-                            f"({res['train_seconds']:.1f} s); about {ratio * (left + later):.0f} s left"
+                            f"({res['train_seconds']:.1f} s); about {max(0.0, ratio * (left + later)):.0f} s left"
                         )
             for sp, res in zip(specs, results, strict=True):
                 a = sp["arch"]

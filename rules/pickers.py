@@ -54,8 +54,9 @@ says fine-tuning wants a GPU."""
 
 BEST_DOCS = """With measurements from `advisor compare` (--measurements): among the candidates still
 admissible (neither excluded nor refused), the one with the best measured dev mean is preferred over the
-policy's first choice when its lead exceeds the sum of both candidates' standard deviations, each measured
-over at least 2 seeds; it gets the points that put it 10 ahead. Otherwise the policy's order stands and the
+policy's first choice when its lead exceeds the sum of both candidates' standard deviations (and at least
+one dev example's share: models that do not depend on the seed have std 0), each measured over at least 2
+seeds; it gets the points that put it 10 ahead. Otherwise the policy's order stands and the
 flag says the two are within noise (or that the policy's choice was not measured over 2 seeds). The flag
 reads like "measured on your data: frozen-transformer 0.84 ± 0.01 vs textcnn 0.71 ± 0.02 (3 seeds)". The
 dev metric is the one the recommendation monitors (accuracy; macro-F1 when TEP503 fires; entity F1 for
@@ -249,19 +250,21 @@ def measured_best(ctx):
         )
         return
     lead = best.dev_mean - mine.dev_mean
-    noise = (best.dev_std or 0.0) + (mine.dev_std or 0.0)
+    # the sum of both stds, and never under one dev example's share: models that do not depend on the seed
+    # (a logistic regression) have std 0, and one example more is no lead
+    noise = max((best.dev_std or 0.0) + (mine.dev_std or 0.0), 1.0 / max(1, m.dev_examples))
     facts = f"measured on your data: {_shown(best)} vs {_shown(mine)} dev {label} ({_seeds(best, mine)})"
     if lead > noise:
         ctx.prefer(
             best.architecture,
             points.get(leader, 0.0) - points.get(best.architecture, 0.0) + 10,
             rule="TEP404",
-            reason=f"{facts}: a lead of {lead:.3f} beyond the noise ({noise:.3f}, the sum of both stds)",
+            reason=f"{facts}: a lead of {lead:.3f} beyond the noise ({noise:.3f}: the sum of both stds, at least one dev example)",
         )
         ctx.flag(rule="TEP404", message=f"{facts}: {best.architecture} leads beyond the noise")
     else:
         ctx.flag(
             rule="TEP404",
-            message=f"{facts}: within noise (lead {lead:.3f} <= {noise:.3f}, the sum of both stds): the policy's "
+            message=f"{facts}: within noise (lead {lead:.3f} <= {noise:.3f}: the sum of both stds, at least one dev example): the policy's "
             f"order stands",
         )

@@ -270,3 +270,36 @@ def test_ray_and_local_executors_measure_the_same(toy, tmp_path, monkeypatch):
     assert ray_.run.executor == "ray" and local.run.executor == "local"
     dump = lambda m: json.dumps(m.without_timings(), indent=2, sort_keys=True)  # noqa: E731
     assert dump(ray_) == dump(local)
+
+
+@pytest.mark.slow
+def test_readme_demo(toy, tmp_path, monkeypatch):
+    """The README's demo, run as shown: compare on the bundled example, then recommend citing the result."""
+    from tests.conftest import REPO
+
+    _, train, test = toy
+    monkeypatch.chdir(train.parent)
+    out = tmp_path / "compare"
+    res = run(
+        "compare",
+        "train.jsonl",
+        "--test",
+        "test.jsonl",
+        "--candidates",
+        "ngram-linear,textcnn,frozen-transformer",
+        "--seeds",
+        "3",
+        "--out",
+        out,
+    )
+    assert res.exit_code == 0, res.output
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for row in res.stdout.splitlines():
+        if (
+            row.startswith("| ") and " measured " in row
+        ):  # the scores (not the timings) as the README shows them
+            assert " | ".join(row.split(" | ")[:5]) in readme
+    rec = run("recommend", "--data", "train.jsonl", "--measurements", out / "measurements.json")
+    assert rec.exit_code == 0, rec.output
+    flag = next(line for line in rec.stdout.splitlines() if "[TEP404 measured-best]" in line)
+    assert flag in readme
