@@ -10,7 +10,8 @@ contracts and ``Context``), ``advisor.candidates`` (candidate properties and the
 ``advisor.vocabulary`` (every fixed vocabulary) and ``advisor.recipes`` (the recipe table). The built-in rules
 follow the same rule (tests/test_import_boundary.py).
 
-Heavy parts (``advisor.baselines``: PyTorch) are imported only by the commands that need them, and even
+Heavy parts (``advisor.baselines``: PyTorch) are imported only by the commands that need them (``advisor.baselines.train``
+and the rest of the training API load torch when they train), and even
 pydantic loads on first use of a model (``ConstraintProfile`` is resolved lazily).
 """
 
@@ -49,6 +50,10 @@ def __getattr__(name):  # lazy: keep `import advisor` cheap
         from advisor.answers import check
 
         return check
+    if name == "baselines":  # the training API (advisor.baselines.train, ...); torch loads when it trains
+        import importlib
+
+        return importlib.import_module("advisor.baselines")
     raise AttributeError(f"module 'advisor' has no attribute {name!r}")
 
 

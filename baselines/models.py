@@ -99,9 +99,7 @@ class TextCNN(nn.Module):
             config.freeze_embeddings,
             config.embed_init,
         )
-        self.convs = nn.ModuleList(
-            nn.Conv1d(config.embed_dim, config.num_filters, w) for w in config.filter_widths
-        )
+        self.convs = ngram_convs(config.embed_dim, config.filter_widths, config.num_filters)
         self.dropout = nn.Dropout(config.dropout)
         self.out = nn.Linear(config.num_filters * len(config.filter_widths), config.num_classes)
 
@@ -109,24 +107,9 @@ class TextCNN(nn.Module):
         """Pooled n-gram features. ``tokens``, ``mask``: (batch_size, seq_len) -> (batch_size, n_widths * n_filters)."""
         if mask is None:
             mask = tokens != self.config.pad_index
-        widest = max(self.config.filter_widths)
-        if tokens.shape[1] < widest:  # too short for the widest filter: pad to its width
-            tokens = F.pad(tokens, (0, widest - tokens.shape[1]), value=self.config.pad_index)
-            mask = F.pad(mask, (0, widest - mask.shape[1]), value=False)
-        lengths = mask.sum(1)  # shape: (batch_size,)
         # zero the padded positions explicitly, whatever the embedding row holds
         x = self.embedding(tokens) * mask.unsqueeze(2)  # shape: (batch_size, seq_len, embed_dim)
-        x = x.transpose(1, 2)  # shape: (batch_size, embed_dim, seq_len)
-        pooled = []
-        for width, conv in zip(self.config.filter_widths, self.convs, strict=True):
-            h = F.relu(conv(x))  # shape: (batch_size, num_filters, seq_len - width + 1)
-            # window t covers tokens t..t+width-1: it counts when it lies inside the sequence; a sequence shorter
-            # than the filter keeps its first window (padded with zero vectors, as if it were batched alone)
-            n_windows = (lengths - width + 1).clamp(min=1)  # shape: (batch_size,)
-            valid = _prefix_mask(n_windows, h.shape[2]).unsqueeze(1)  # shape: (batch_size, 1, n_positions)
-            h = h.masked_fill(~valid, torch.finfo(h.dtype).min)
-            pooled.append(h.max(dim=2).values)  # shape: (batch_size, num_filters)
-        return torch.cat(pooled, dim=1)
+        return conv_max_pool(x, mask, self.convs, self.config.filter_widths)
 
     def forward(
         self, tokens: Tensor, mask: Tensor | None = None, targets: Tensor | None = None
@@ -138,9 +121,87 @@ class TextCNN(nn.Module):
     @torch.no_grad()
     def apply_max_norm(self) -> None:
         """Rescale output-layer weight rows whose L2 norm exceeds ``config.max_norm`` (Kim 2014); call after a step."""
-        if self.config.max_norm is not None:
-            w = self.out.weight  # shape: (num_classes, in_features)
-            w.copy_(torch.renorm(w, p=2, dim=0, maxnorm=self.config.max_norm))
+        renorm_rows(self.out, self.config.max_norm)
+
+
+def ngram_convs(in_dim: int, widths: tuple[int, ...], num_filters: int) -> nn.ModuleList:
+    """One ``Conv1d(in_dim, num_filters, width)`` per n-gram width: TextCNN's filters, over any vectors."""
+    return nn.ModuleList(nn.Conv1d(in_dim, num_filters, w) for w in widths)
+
+
+def conv_max_pool(x: Tensor, mask: Tensor, convs: nn.ModuleList, widths: tuple[int, ...]) -> Tensor:
+    """ReLU n-gram convolutions over ``x``, max-pooled over time on real positions: TextCNN's features.
+
+    ``x``: (batch_size, seq_len, dim), zero at padded positions; ``mask``: (batch_size, seq_len) prefix mask ->
+    (batch_size, len(widths) * num_filters). Shared by :class:`TextCNN` (over word vectors) and
+    :class:`FeatureCNN` (over a frozen encoder's token features).
+    """
+    widest = max(widths)
+    if x.shape[1] < widest:  # too short for the widest filter: pad to its width
+        x = F.pad(x, (0, 0, 0, widest - x.shape[1]))
+        mask = F.pad(mask, (0, widest - mask.shape[1]), value=False)
+    lengths = mask.sum(1)  # shape: (batch_size,)
+    x = x.transpose(1, 2)  # shape: (batch_size, dim, seq_len)
+    pooled = []
+    for width, conv in zip(widths, convs, strict=True):
+        h = F.relu(conv(x))  # shape: (batch_size, num_filters, seq_len - width + 1)
+        # window t covers tokens t..t+width-1: it counts when it lies inside the sequence; a sequence shorter
+        # than the filter keeps its first window (padded with zero vectors, as if it were batched alone)
+        n_windows = (lengths - width + 1).clamp(min=1)  # shape: (batch_size,)
+        valid = _prefix_mask(n_windows, h.shape[2]).unsqueeze(1)  # shape: (batch_size, 1, n_positions)
+        h = h.masked_fill(~valid, torch.finfo(h.dtype).min)
+        pooled.append(h.max(dim=2).values)  # shape: (batch_size, num_filters)
+    return torch.cat(pooled, dim=1)
+
+
+@torch.no_grad()
+def renorm_rows(layer: nn.Linear, max_norm: float | None) -> None:
+    """Rescale ``layer``'s weight rows whose L2 norm exceeds ``max_norm`` (Kim 2014's max-norm; None: off)."""
+    if max_norm is not None:
+        w = layer.weight  # shape: (num_classes, in_features)
+        w.copy_(torch.renorm(w, p=2, dim=0, maxnorm=max_norm))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# FeatureCNN: the lesson's BertCNN head (a TextCNN over frozen transformer token features)
+
+
+@dataclass
+class FeatureCNNConfig:
+    feature_dim: int = 384  # size of each token feature (the frozen encoder's hidden size; MiniLM: 384)
+    num_classes: int = 2  # output labels
+    filter_widths: tuple[int, ...] = (2, 3, 4)  # n-gram widths (the lesson's BertCNN)
+    num_filters: int = 64  # feature maps per width (the lesson's BertCNN)
+    dropout: float = 0.5  # on the pooled features, before the output layer
+    max_norm: float | None = 3.0  # L2 cap on each output-layer weight row after every step (None: off)
+
+    def __post_init__(self) -> None:
+        self.filter_widths = tuple(int(w) for w in self.filter_widths)  # JSON gives a list back
+        if not self.filter_widths or min(self.filter_widths) < 1:
+            raise ValueError(f"filter_widths must be positive widths, got {self.filter_widths}")
+
+
+class FeatureCNN(nn.Module):
+    """TextCNN's convolutions and max-over-time pooling over precomputed token features (no embedding table)."""
+
+    def __init__(self, config: FeatureCNNConfig):
+        super().__init__()
+        self.config = config
+        self.convs = ngram_convs(config.feature_dim, config.filter_widths, config.num_filters)
+        self.dropout = nn.Dropout(config.dropout)
+        self.out = nn.Linear(config.num_filters * len(config.filter_widths), config.num_classes)
+
+    def forward(
+        self, features: Tensor, mask: Tensor, targets: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        # features: (batch_size, seq_len, feature_dim); mask: (batch_size, seq_len) -> logits (batch_size, num_classes)
+        x = features * mask.unsqueeze(2).to(features.dtype)
+        logits = self.out(self.dropout(conv_max_pool(x, mask, self.convs, self.config.filter_widths)))
+        return logits, _classification_loss(logits, targets)
+
+    @torch.no_grad()
+    def apply_max_norm(self) -> None:
+        renorm_rows(self.out, self.config.max_norm)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -322,8 +383,35 @@ class CRF(nn.Module):
         return [p[:n] for p, n in zip(paths, mask.sum(1).tolist(), strict=True)]
 
 
+class FeatureCRF(nn.Module):
+    """A CRF tagger over given token features: dropout, a linear emission layer and the :class:`CRF`
+    (the frozen-transformer tagger's head, ``advisor.baselines.frozen_tagger``)."""
+
+    def __init__(self, in_dim: int, num_tags: int, dropout: float = 0.0):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.emit = nn.Linear(in_dim, num_tags)
+        self.crf = CRF(num_tags)
+
+    def forward(
+        self, features: Tensor, mask: Tensor, tags: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Emissions (batch_size, seq_len, num_tags) from features (batch_size, seq_len, in_dim), and the mean
+        CRF negative log-likelihood when ``tags`` are given."""
+        mask = mask.bool()
+        emissions = self.emit(self.dropout(features))
+        loss = None if tags is None else self.crf.neg_log_likelihood(emissions, tags, mask)
+        return emissions, loss
+
+    @torch.no_grad()
+    def decode(self, features: Tensor, mask: Tensor) -> list[list[int]]:
+        mask = mask.bool()
+        return self.crf.decode(self.emit(features), mask)
+
+
 # ----------------------------------------------------------------------------------------------------------------
-# BiLSTM-CRF tagger (Lample et al. 2016; char CNN as in Ma & Hovy 2016)
+# BiLSTM-CRF tagger (Lample et al. 2016; char CNN as in Ma & Hovy 2016), and the recurrent softmax taggers
+# (bilstm, lstm, gru, rnn on tagging data: the same network with another cell or direction and no CRF)
 
 
 @dataclass
@@ -341,10 +429,14 @@ class BiLSTMCRFConfig:
     dropout: float = 0.5  # on the word+char input and on the LSTM output
     freeze_embeddings: bool = False  # keep (pretrained) word embeddings fixed
     pad_index: int = 0  # id of <pad>, for words and characters
+    cell: str = "lstm"  # lstm | gru | rnn (the tagger archs fix it)
+    bidirectional: bool = True
+    crf: bool = True  # False: a softmax per token (cross-entropy), argmax decoding
 
     def __post_init__(self) -> None:
         if self.char_width < 1 or self.char_width % 2 == 0:
             raise ValueError(f"char_width must be a positive odd number, got {self.char_width}")
+        _check_choice("cell", self.cell, tuple(CELLS))
 
 
 class CharCNN(nn.Module):
@@ -396,16 +488,16 @@ class BiLSTMCRF(nn.Module):
         )
         in_dim = config.word_dim + (config.char_filters if self.chars is not None else 0)
         self.dropout = nn.Dropout(config.dropout)
-        self.lstm = nn.LSTM(
+        self.lstm = CELLS[config.cell](
             in_dim,
             config.hidden_size,
             num_layers=config.num_layers,
             batch_first=True,
-            bidirectional=True,
+            bidirectional=config.bidirectional,
             dropout=config.dropout if config.num_layers > 1 else 0.0,
         )
-        self.emit = nn.Linear(2 * config.hidden_size, config.num_tags)
-        self.crf = CRF(config.num_tags)
+        self.emit = nn.Linear((2 if config.bidirectional else 1) * config.hidden_size, config.num_tags)
+        self.crf = CRF(config.num_tags) if config.crf else None
 
     def emissions(self, words: Tensor, chars: Tensor | None, mask: Tensor) -> Tensor:
         # words, mask: (batch_size, seq_len); chars: (batch_size, seq_len, max_chars) -> (batch_size, seq_len, num_tags)
@@ -425,17 +517,25 @@ class BiLSTMCRF(nn.Module):
     def forward(
         self, words: Tensor, chars: Tensor | None, mask: Tensor, tags: Tensor | None = None
     ) -> tuple[Tensor, Tensor | None]:
-        """Emissions (batch_size, seq_len, num_tags) and the mean CRF negative log-likelihood when ``tags`` given."""
+        """Emissions (batch_size, seq_len, num_tags) and, when ``tags`` are given, the mean CRF negative
+        log-likelihood (without a CRF: the mean cross-entropy over the real tokens)."""
         mask = mask.bool()
         emissions = self.emissions(words, chars, mask)
-        loss = None if tags is None else self.crf.neg_log_likelihood(emissions, tags, mask)
-        return emissions, loss
+        if tags is None:
+            return emissions, None
+        if self.crf is None:
+            return emissions, nn.functional.cross_entropy(emissions[mask], tags[mask].long())
+        return emissions, self.crf.neg_log_likelihood(emissions, tags, mask)
 
     @torch.no_grad()
     def decode(self, words: Tensor, chars: Tensor | None, mask: Tensor) -> list[list[int]]:
-        """Viterbi tag ids for each sentence, cut to its length."""
+        """Viterbi tag ids for each sentence (without a CRF: each token's argmax), cut to its length."""
         mask = mask.bool()
-        return self.crf.decode(self.emissions(words, chars, mask), mask)
+        emissions = self.emissions(words, chars, mask)
+        if self.crf is None:
+            best = emissions.argmax(-1).tolist()
+            return [b[:n] for b, n in zip(best, mask.sum(1).tolist(), strict=True)]
+        return self.crf.decode(emissions, mask)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -455,17 +555,29 @@ ARCHS: dict[str, tuple[type, type[nn.Module], dict[str, Any]]] = {
 # Taggers (one tag per token) and the recurrent classifiers (they take a ``pooling``), among ``ARCHS``.
 TAGGER_ARCHS: tuple[str, ...] = tuple(a for a, (cls, _, _) in ARCHS.items() if cls is BiLSTMCRFConfig)
 RNN_CLASSIFIERS: tuple[str, ...] = tuple(a for a, (cls, _, _) in ARCHS.items() if cls is RNNClassifierConfig)
+# The torch taggers by arch id (task "tagging"): the BiLSTM-CRF, and the recurrent classifiers' ids as softmax
+# taggers (the same network, their cell and direction, no CRF).
+_SOFTMAX = {"crf": False}
+TAGGERS: dict[str, tuple[type, type[nn.Module], dict[str, Any]]] = {
+    "bilstm-crf": ARCHS["bilstm-crf"],
+    "bilstm": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "lstm", "bidirectional": True, **_SOFTMAX}),
+    "lstm": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "lstm", "bidirectional": False, **_SOFTMAX}),
+    "gru": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "gru", "bidirectional": False, **_SOFTMAX}),
+    "rnn": (BiLSTMCRFConfig, BiLSTMCRF, {"cell": "rnn", "bidirectional": False, **_SOFTMAX}),
+}
 
 
-def _arch(arch: str) -> tuple[type, type[nn.Module], dict[str, Any]]:
-    if arch not in ARCHS:
-        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
-    return ARCHS[arch]
+def _arch(arch: str, task: str = "classification") -> tuple[type, type[nn.Module], dict[str, Any]]:
+    table = TAGGERS if task == "tagging" else ARCHS
+    if arch not in table:
+        raise ValueError(f"unknown arch {arch!r}; choose one of {', '.join(table)}")
+    return table[arch]
 
 
-def make_config(arch: str, **fields: Any) -> Config:
-    """The config for ``arch`` with ``fields`` set and the arch's own fields (cell, direction) filled in."""
-    config_cls, _, fixed = _arch(arch)
+def make_config(arch: str, task: str = "classification", **fields: Any) -> Config:
+    """The config for ``arch`` (on ``task``: tagging reads :data:`TAGGERS`) with ``fields`` set and the arch's
+    own fields (cell, direction, CRF) filled in."""
+    config_cls, _, fixed = _arch(arch, task)
     known = {f.name for f in dataclasses.fields(config_cls)}
     unknown = sorted(set(fields) - known)
     if unknown:
@@ -476,11 +588,13 @@ def make_config(arch: str, **fields: Any) -> Config:
     return config_cls(**{**fields, **fixed})
 
 
-def build_model(arch: str, config: Config | Mapping[str, Any], pretrained: Pretrained = None) -> nn.Module:
-    """Instantiate ``arch`` from a config dataclass (or a mapping of its fields)."""
-    config_cls, model_cls, fixed = _arch(arch)
+def build_model(
+    arch: str, config: Config | Mapping[str, Any], pretrained: Pretrained = None, task: str = "classification"
+) -> nn.Module:
+    """Instantiate ``arch`` (on ``task``) from a config dataclass (or a mapping of its fields)."""
+    config_cls, model_cls, fixed = _arch(arch, task)
     if isinstance(config, Mapping):
-        config = make_config(arch, **config)
+        config = make_config(arch, task, **config)
     if not isinstance(config, config_cls):
         raise ValueError(f"arch {arch!r} needs a {config_cls.__name__}, got {type(config).__name__}")
     wrong = {k: getattr(config, k) for k, v in fixed.items() if getattr(config, k) != v}

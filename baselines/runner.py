@@ -32,12 +32,13 @@ from advisor.data.split import dataset_split, stratify_labels
 from advisor.errors import AdvisorError
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
-from advisor.vocabulary import NEURAL, TRAINABLE, Task
+from advisor.vocabulary import FINETUNING, NEURAL, TAGGING_TRAINABLE, TRAINABLE, Task
 
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
 
-# format_*: the commands' human-readable forms, which advisor.cli.baseline calls through this module.
+# format_*: the commands' human-readable forms (advisor.cli.baseline imports them from .report; kept here for
+# callers that reach them through this module).
 from .report import (  # noqa: F401
     classification_report,
     format_evaluate,
@@ -196,9 +197,10 @@ def default_arch(task: str) -> str:
 def _check_arch(arch: str, task: str) -> None:
     from advisor.baselines.models import TAGGER_ARCHS
 
-    if task == "tagging" and arch not in TAGGER_ARCHS:
+    if task == "tagging" and arch not in TAGGING_TRAINABLE:
+        *most, last = TAGGING_TRAINABLE
         raise DataError(
-            f"--arch {arch} classifies texts; for tagging data use --arch {' or '.join(TAGGER_ARCHS)}"
+            f"--arch {arch} classifies texts; for tagging data use --arch {', '.join(most)} or {last}"
         )
     if task == "classification" and arch in TAGGER_ARCHS:
         *most, last = (a for a in TRAINABLE if a not in TAGGER_ARCHS)
@@ -242,7 +244,7 @@ def train_neural(
         fields["dropout"] = recipe.dropout
     if recipe.max_norm is not None:
         fields["max_norm"] = recipe.max_norm
-    if arch in RNN_CLASSIFIERS:
+    if arch in RNN_CLASSIFIERS and task == "classification":
         fields["pooling"] = pooling
     if freeze_embeddings:
         if embeddings is None:
@@ -334,8 +336,9 @@ def train(
     the epochs never replaces ``out``: the best model so far is saved to ``<out>.interrupted`` and
     :class:`BaselineInterrupted` names it.
 
-    ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) fine-tunes ``encoder`` (a local Hugging Face
-    folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
+    ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) and ``transformer-setfit``
+    (:mod:`advisor.baselines.setfit_train`; ``advisor.vocabulary.FINETUNING``) fine-tune ``encoder`` (a local
+    Hugging Face folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
     ``{"source": "evidence", "mean", "std", "split_seed", "dev_fraction", "collapse_margin"}`` (accepted plateau
     evidence: without a --dev file the model trains and early-stops on the evidence's own train/dev split, its
     test set the --test file or carved from the train part, and is checked on that dev split) or ``{"source":
@@ -348,12 +351,21 @@ def train(
     ds = _load(data, task, text_column, label_column)
     arch = arch or default_arch(ds.task)
     _check_arch(arch, ds.task)
+    if ds.task == "tagging" and head != "lr":
+        raise DataError(
+            f"--head {head} is a text classifier's head; on tagging data frozen-transformer is a CRF tagger on "
+            "the frozen token features: leave --head out"
+        )
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
-    if arch == "frozen-transformer" or (arch == "transformer-finetune" and encoder is None):
+    if arch in ("frozen-transformer", *FINETUNING) and encoder is None:
         from advisor.baselines.transformer import require_extra
 
         require_extra()
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import require_setfit
+
+        require_setfit()
     advice = advise(arch, ds.task) if advise is not None else None
     freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
@@ -406,18 +418,16 @@ def train(
         model = _NeuralModel(bundle)
         interrupted = fit.get("stopped_reason") == "interrupted"
     else:
-        model = (
-            _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
-            if arch == "transformer-finetune"
-            else _sklearn_model(arch, ds.task)
-        )
-        model.fit(
-            [x.text for x in train_items],
-            [x.label for x in train_items],
-            [x.text for x in dev_items],
-            [x.label for x in dev_items],
-        )
-        fit = getattr(model.model, "fit_result", None) or {}  # transformer-finetune's training history
+        if arch in FINETUNING:
+            model = _finetune_model(arch, ds.task, encoder, seed=seed, device=device, epochs=epochs)
+        elif ds.task == "tagging":  # frozen-transformer: a linear + CRF head on frozen token features
+            model = _frozen_tagger(encoder, seed=seed, device=device, epochs=epochs)
+        elif arch == "frozen-transformer" and head == "cnn":
+            model = _bertcnn_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
+        else:
+            model = _sklearn_model(arch, ds.task, encoder)
+        model.fit(*_inputs(train_items), *_inputs(dev_items))
+        fit = getattr(model.model, "fit_result", None) or {}  # the fine-tuned transformers' training history
         interrupted = fit.get("stopped_reason") == "interrupted"
     train_seconds = time.perf_counter() - t_train
     t_pred = time.perf_counter()
@@ -455,15 +465,15 @@ def train(
             (_, check_items), _ = split_data(
                 ds, (1 - floor["dev_fraction"], floor["dev_fraction"]), floor["split_seed"]
             )
-            seen = {(x.text, x.label) for x in train_items}
-            overlap = sum((x.text, x.label) in seen for x in check_items)
+            seen = {_key(x) for x in train_items}
+            overlap = sum(_key(x) in seen for x in check_items)
             if overlap:
                 note(
                     f"note: {overlap} of the evidence's {len(check_items)} dev examples were trained on "
                     "(--dev/--test given): the floor check flatters this model; drop --dev/--test to train on "
                     "the evidence's split"
                 )
-        result["floor"] = floor_check(model.predict(check_items), [x.label for x in check_items], floor)
+        result["floor"] = floor_check(model.predict(check_items), _inputs(check_items)[1], floor, ds.task)
     from advisor.baselines import plots
 
     target = _aside(out) if interrupted else out
@@ -499,8 +509,19 @@ class _NeuralModel:
         save_model(self.bundle, out, **provenance)
 
 
+def _inputs(items) -> tuple[list, list]:
+    """What the non-torch kinds fit and predict on: (texts, labels), or for tagging (token lists, tag lists)."""
+    if items and hasattr(items[0], "tokens"):
+        return [list(s.tokens) for s in items], [list(s.tags) for s in items]
+    return [x.text for x in items], [x.label for x in items]
+
+
+def _key(item) -> tuple:
+    return (item.tokens, item.tags) if hasattr(item, "tokens") else (item.text, item.label)
+
+
 class _SklearnModel:
-    """An ngram-linear or frozen-transformer classifier behind the same interface."""
+    """An ngram-linear, frozen-transformer or fine-tuned transformer model behind the same interface."""
 
     def __init__(self, model):
         self.model = model
@@ -509,20 +530,32 @@ class _SklearnModel:
         self.model.fit(*args)
 
     def predict(self, items) -> list:
-        return list(self.model.predict([x.text for x in items]))
+        return list(self.model.predict(_inputs(items)[0]))
 
     def save(self, out, **provenance) -> None:
         self.model.save(out, **provenance)
 
 
-def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
-    """A :class:`~advisor.baselines.finetune.FineTuneClassifier` with the ``transformer-finetune`` recipe row."""
-    from advisor.baselines.finetune import FineTuneClassifier
+def _finetune_model(arch: str, task: Task, encoder, *, seed: int, device: str, epochs: int | None):
+    """A fine-tuning model with ``arch``'s recipe row: :class:`~advisor.baselines.setfit_train.SetFitClassifier`
+    (``transformer-setfit``), or :class:`~advisor.baselines.finetune.FineTuneClassifier` (tagging:
+    ``FineTuneTagger``) for ``transformer-finetune``."""
     from advisor.baselines.train import resolve_device
 
-    recipe = recipe_for("transformer-finetune", task)
+    recipe = recipe_for(arch, task)
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import SetFitClassifier
+
+        return _SklearnModel(
+            SetFitClassifier(
+                encoder, recipe=recipe, epochs=epochs, seed=seed, device=str(resolve_device(device))
+            )
+        )
+    from advisor.baselines.finetune import FineTuneClassifier, FineTuneTagger
+
+    kind = FineTuneTagger if task == "tagging" else FineTuneClassifier
     return _SklearnModel(
-        FineTuneClassifier(
+        kind(
             encoder,
             learning_rate=recipe.learning_rate,
             batch_size=recipe.batch_size,
@@ -538,38 +571,110 @@ def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int 
     )
 
 
-def floor_check(predicted: Sequence, gold: Sequence, floor: Mapping[str, Any]) -> dict:
+def _frozen_tagger(encoder, *, seed: int, device: str, epochs: int | None):
+    """A :class:`~advisor.baselines.frozen_tagger.FrozenTransformerTagger` with the ``frozen-transformer``
+    tagging recipe row."""
+    from advisor.baselines.frozen_tagger import FrozenTransformerTagger
+    from advisor.baselines.train import TrainConfig
+
+    overrides: dict[str, Any] = {"seed": seed, "device": device}
+    if epochs is not None:
+        overrides["max_epochs"] = epochs
+    recipe = recipe_for("frozen-transformer", "tagging")
+    return _SklearnModel(
+        FrozenTransformerTagger(
+            encoder,
+            train_config=TrainConfig.from_recipe(recipe, **overrides),
+            dropout=recipe.dropout,
+            encode_batch_size=recipe_for("frozen-transformer", "classification").encode_batch_size,
+        )
+    )
+
+
+def _bertcnn_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
+    """The lesson's BertCNN (:class:`~advisor.baselines.bertcnn.BertCNNClassifier`): its head trains with the
+    TextCNN recipe row (the encoder's batch size is the frozen-transformer row's)."""
+    from advisor.baselines.bertcnn import BertCNNClassifier
+    from advisor.baselines.train import TrainConfig, resolve_device
+
+    recipe = recipe_for("textcnn", task)
+    lines = recipe.lines(task)
+    note(
+        f"note: --head cnn trains its TextCNN head with the TextCNN recipe row ({lines['optimizer']} "
+        f"{lines['learning_rate']}, batch {lines['batch_size']}, {lines['epochs']}), not the logistic-regression "
+        "lines recommend prints for frozen-transformer"
+    )
+    overrides: dict[str, Any] = {"seed": seed, "device": str(resolve_device(device))}
+    if epochs is not None:
+        overrides["max_epochs"] = epochs
+    return _SklearnModel(
+        BertCNNClassifier(
+            encoder,
+            train_config=TrainConfig.from_recipe(recipe, **overrides),
+            dropout=recipe.dropout,
+            max_norm=recipe.max_norm,
+            encode_batch_size=recipe_for("frozen-transformer", task).encode_batch_size,
+            device=str(resolve_device(device)),
+        )
+    )
+
+
+def floor_check(
+    predicted: Sequence, gold: Sequence, floor: Mapping[str, Any], task: Task = "classification"
+) -> dict:
     """The fine-tuned model's two verdicts on a dev split (TEP701's monitoring signal for fine-tuning).
 
-    ``beats_floor``: dev accuracy > floor mean + floor std (``floor["source"]`` ``"evidence"``: the accepted
-    plateau evidence's floor; ``"majority"``: the dev split's majority-class rate, std 0). ``collapsed``: the
-    share of the most-predicted class exceeds that class's true share by more than ``floor["collapse_margin"]``
-    (``policy.collapse_margin``). ``passed``: it beats the floor and did not collapse.
+    ``beats_floor``: the dev score (accuracy; tagging: entity F1) > floor mean + floor std (``floor["source"]``
+    ``"evidence"``: the accepted plateau evidence's floor, of the same metric; ``"majority"``: the dev split's
+    majority-class rate, std 0; for tagging the majority answer, all ``O``, scores entity F1 0). ``collapsed``:
+    the share of the most-predicted class exceeds that class's true share by more than
+    ``floor["collapse_margin"]`` (``policy.collapse_margin``). Tagging counts tokens (tags) for that rule, and a
+    tagger also collapsed when it tags fewer tokens as entities (not ``O``) than ``1 - collapse_margin`` times
+    the true share: its commonest tag is ``O`` (about 83% of CoNLL-2003's tokens), so a tagger stuck on ``O``
+    exceeds O's true share by less than the margin and only this second rule sees it. ``passed``: it beats the
+    floor and did not collapse.
     """
     from collections import Counter
 
     from advisor.evidence import majority_rate
 
-    n = max(1, len(gold))
-    gold = [str(g) for g in gold]
-    predicted = [str(p) for p in predicted]
-    score = sum(p == g for p, g in zip(predicted, gold, strict=True)) / n
+    margin = float(floor["collapse_margin"])
+    examples = len(gold)
+    entity = None
+    if task == "tagging":
+        from advisor.baselines.metrics import entity_f1
+
+        gold_lists = [[str(t) for t in g] for g in gold]
+        score = entity_f1(gold_lists, [[str(t) for t in p] for p in predicted])
+        gold = [t for g in gold_lists for t in g]
+        predicted = [str(t) for p in predicted for t in p]
+        n = max(1, len(gold))
+        entity = {
+            "predicted_share": round(sum(t != "O" for t in predicted) / n, 4),
+            "true_share": round(sum(t != "O" for t in gold) / n, 4),
+        }
+    else:
+        n = max(1, len(gold))
+        gold = [str(g) for g in gold]
+        predicted = [str(p) for p in predicted]
+        score = sum(p == g for p, g in zip(predicted, gold, strict=True)) / n
     if floor["source"] == "evidence":
         mean, std = float(floor["mean"]), float(floor["std"])
     else:
         from advisor.data import Example
 
-        mean, std = majority_rate("classification", [Example("", g) for g in gold]), 0.0
+        mean, std = (0.0 if task == "tagging" else majority_rate(task, [Example("", g) for g in gold])), 0.0
     top, count = Counter(predicted).most_common(1)[0] if predicted else ("", 0)
     predicted_share, true_share = count / n, gold.count(top) / n
-    margin = float(floor["collapse_margin"])
     beats = score > mean + std
     collapsed = predicted_share - true_share > margin
+    if entity is not None:
+        collapsed = collapsed or entity["predicted_share"] < (1 - margin) * entity["true_share"]
     return {
         "source": floor["source"],
         "evidence": floor.get("evidence"),
-        "metric": "accuracy",
-        "dev_examples": len(gold),
+        "metric": DEV_METRIC[task],
+        "dev_examples": examples,
         "score": round(score, 4),
         "floor_mean": round(mean, 4),
         "floor_std": round(std, 4),
@@ -580,11 +685,16 @@ def floor_check(predicted: Sequence, gold: Sequence, floor: Mapping[str, Any]) -
         "true_share": round(true_share, 4),
         "collapse_margin": margin,
         "collapsed": collapsed,
+        "entity_tokens": entity,
         "passed": beats and not collapsed,
     }
 
 
-def _sklearn_class(arch: str):
+def _sklearn_class(arch: str, task: str = "classification"):
+    if arch == "frozen-transformer" and task == "tagging":
+        from advisor.baselines.frozen_tagger import FrozenTransformerTagger
+
+        return FrozenTransformerTagger
     if arch == "ngram-linear":
         from advisor.baselines.ngram import NgramLinearClassifier
 
@@ -593,13 +703,18 @@ def _sklearn_class(arch: str):
         from advisor.baselines.finetune import FineTuneClassifier
 
         return FineTuneClassifier
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import SetFitClassifier
+
+        return SetFitClassifier
     from advisor.baselines.transformer import FrozenTransformerClassifier
 
     return FrozenTransformerClassifier
 
 
-def _sklearn_model(arch: str, task: Task):
-    """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch).
+def _sklearn_model(arch: str, task: Task, encoder=None):
+    """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch and
+    folder, ``encoder``: None for the shipped MiniLM).
 
     Deterministic by construction (convex fits, fixed C grid): the seed is recorded, not needed.
     """
@@ -607,6 +722,7 @@ def _sklearn_model(arch: str, task: Task):
     settings = {"c_grid": recipe.c_grid, "max_iter": recipe.max_iter}
     if recipe.encode_batch_size is not None:
         settings["batch_size"] = recipe.encode_batch_size
+        settings["encoder"] = encoder
     return _SklearnModel(_sklearn_class(arch)(**settings))
 
 
@@ -648,7 +764,11 @@ def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
             from advisor.baselines.io import load_model
 
             return manifest, _NeuralModel(load_model(model_dir))
-        return manifest, _SklearnModel(_sklearn_class(manifest.architecture).load(model_dir))
+        from advisor.baselines.bertcnn import BertCNNClassifier, is_bertcnn
+
+        if is_bertcnn(manifest):
+            return manifest, _SklearnModel(BertCNNClassifier.load(model_dir))
+        return manifest, _SklearnModel(_sklearn_class(manifest.architecture, manifest.task).load(model_dir))
     except (DataError, ImportError):
         raise
     except Exception as exc:  # a file of the folder is missing, truncated or does not fit the manifest

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from advisor.recipes import RECIPES, Recipe, recipe_for
 from advisor.vocabulary import DEVICES, TORCH_OPTIMIZERS
 
-from .models import TAGGER_ARCHS, build_model, make_config
+from .models import TAGGER_ARCHS, TAGGERS, BiLSTMCRF, build_model, make_config
 from .vocab import PAD_INDEX, UNK_INDEX, CharVocab, Vocab, load_embeddings
 
 if TYPE_CHECKING:
@@ -326,7 +326,7 @@ class Bundle:
         Model folders of checkpoint format 1 said ``"tag"``/``"classify"``; they are refused, not mapped
         (``advisor.baselines.manifest``).
         """
-        return "tagging" if self.arch in TAGGER_ARCHS else "classification"
+        return "tagging" if isinstance(self.model, BiLSTMCRF) else "classification"
 
     def encode_texts(self, texts: Iterable[str]) -> list[list[int]]:
         from advisor.data import tokenize
@@ -547,8 +547,8 @@ def train_tagger(
     probability ``unk_replace`` (Lample et al. 2016), so ``<unk>`` gets trained. ``metric`` names a function of
     ``advisor.baselines.metrics`` taking ``(gold, predicted)`` lists of tag lists, used on the dev set.
     """
-    if arch not in TAGGER_ARCHS:
-        raise ValueError(f"{arch!r} is not a tagger; choose one of {', '.join(TAGGER_ARCHS)}")
+    if arch not in TAGGERS:
+        raise ValueError(f"{arch!r} is not a tagger; choose one of {', '.join(TAGGERS)}")
     train_sents = [s for s in train_sents if len(s.tokens)]
     if not train_sents or not dev_sents:
         raise ValueError("train_tagger needs non-empty train and dev sets (dev drives early stopping)")
@@ -568,12 +568,13 @@ def train_tagger(
         overrides["word_dim"] = pretrained.shape[1]
     config = make_config(
         arch,
+        "tagging",
         vocab_size=len(vocab),
         num_tags=len(labels),
         char_vocab_size=len(char_vocab) if char_vocab is not None else 0,
         **overrides,
     )
-    model = build_model(arch, config, pretrained)
+    model = build_model(arch, config, pretrained, "tagging")
     bundle = Bundle(arch, model, vocab, labels, tc, None, char_vocab, preprocess, info)
 
     w_train = bundle.encode_words(s.tokens for s in train_sents)

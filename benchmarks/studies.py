@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/studies.py                 # time the three quick studies (a minute or so), read the full ones
+    python benchmarks/studies.py                 # time the quick studies (a few minutes), read the full ones
     python benchmarks/studies.py --skip-quick    # only read the full runs' figures from outputs/studies/
 
 The quick studies run in a subprocess each (``advisor study NAME --quick --out <tmp>``: the wall time includes

@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_importing_the_api_loads_no_torch_and_train_stays_the_function():
     code = (
-        "import sys, advisor.baselines as b\n"
+        "import sys, advisor\n"
+        "assert callable(advisor.baselines.train)\n"  # served in the advisor namespace, like advisor.recommend
+        "import advisor.baselines as b\n"
         "from advisor.baselines import train, plateau, evaluate, predict, TrainResult\n"
         "import advisor.baselines.api\n"
         "assert not any(m in sys.modules for m in ('torch', 'numpy', 'click')), 'heavy'\n"
@@ -84,7 +86,12 @@ def test_errors_are_advisor_errors_with_the_cli_exit_codes(toy, tmp_path):
     from advisor.baselines import api
 
     data, _ = toy
-    with pytest.raises(api.BaselineInputError, match="--encoder applies to --arch transformer-finetune only"):
+    with pytest.raises(api.BaselineInputError, match="did you mean 'textcnn'"):
+        api.train(data, arch="textcn")
+    with pytest.raises(
+        api.BaselineInputError,
+        match="--encoder applies to --arch frozen-transformer, transformer-finetune and transformer-setfit only",
+    ):
         api.train(data, arch="textcnn", encoder=tmp_path)
     with pytest.raises(api.BaselineInputError, match="not found|No such file|does not exist"):
         api.train(tmp_path / "missing.jsonl", arch="ngram-linear", out=tmp_path / "m")

@@ -1,6 +1,6 @@
 """``advisor baseline train --arch transformer-finetune``: training, TEP101's gate and the floor check.
 
-The CLI tests fine-tune a tiny randomly initialised BERT (2 layers, hidden 32) built here and passed with
+The CLI tests fine-tune a tiny randomly initialised BERT (2 layers, hidden 32; conftest's ``tiny_encoder``) passed with
 ``--encoder``; the shipped all-MiniLM-L6-v2 trains in one slow test only. Evidence is checked structurally (policy
 ``evidence_check = "structural"``, as in tests/test_evidence.py), so no baseline is trained here.
 """
@@ -25,26 +25,9 @@ def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def encoder(tmp_path_factory):
-    """A tiny random BERT and a WordPiece tokenizer over the test data's words, saved as a local model folder."""
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    words = sorted({w for line in DATA.splitlines() for w in json.loads(line)["text"].lower().split()})
-    (folder / "vocab.txt").write_text(
-        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "##s"]) + "\n", encoding="utf-8"
-    )
-    transformers.BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(str(folder))
-    config = transformers.BertConfig(
-        vocab_size=len(words) + 6,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=16,
-    )
-    transformers.set_seed(0)
-    transformers.BertModel(config).save_pretrained(str(folder))
-    return folder
+@pytest.fixture
+def encoder(tiny_encoder):
+    return tiny_encoder
 
 
 @pytest.fixture
@@ -58,6 +41,15 @@ def policy_file(tmp_path, **values):
     path = tmp_path / "policy.toml"
     path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()), encoding="utf-8")
     return path
+
+
+def assert_reloads(out, data):
+    """The model folder ``out`` alone evaluates on ``data`` (30 examples) and predicts one of its labels."""
+    res = run("baseline", "evaluate", out, data, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["examples"] == 30
+    res = run("baseline", "predict", out, "message number 3 about b")
+    assert res.exit_code == 0 and res.output.split("\t")[0] in {"a", "b", "c"}
 
 
 def test_refused_without_evidence_under_the_threshold(data, encoder, tmp_path):
@@ -90,12 +82,7 @@ def test_evidence_unlocks_training_and_the_floor_check_runs(data, encoder, tmp_p
     assert manifest["architecture"] == "transformer-finetune"
     assert manifest["train"]["learning_rate"] == 5e-5 and manifest["train"]["batch_size"] == 16
     assert manifest["train"]["max_epochs"] == 1 and manifest["train"]["warmup"] == 0.1
-    # the folder alone reloads (the encoder is saved inside it)
-    res = run("baseline", "evaluate", out, data, "--json")
-    assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["examples"] == 30
-    res = run("baseline", "predict", out, "message number 3 about b")
-    assert res.exit_code == 0 and res.output.split("\t")[0] in {"a", "b", "c"}
+    assert_reloads(out, data)  # the folder alone (the encoder is saved inside it)
     # the text form names both verdicts; --require-floor fails
     res = run(*args, "--require-floor")
     assert res.exit_code == 1, res.output
@@ -150,15 +137,10 @@ def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path
 
 def test_finetune_options_need_the_arch(data, encoder, tmp_path):
     res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
-    assert res.exit_code == 2 and "--encoder applies to --arch transformer-finetune only" in res.output
-
-
-def test_tagging_data_is_refused_as_not_implemented(encoder, tmp_path):
-    conll = tmp_path / "t.conll"
-    conll.write_text("John B-PER\nruns O\n\nMary B-PER\nwalks O\n\nBob B-PER\nsits O\n", encoding="utf-8")
-    res = run("baseline", "train", conll, "--arch", "transformer-finetune", "--encoder", encoder, "--out",
-              tmp_path / "m")  # fmt: skip
-    assert res.exit_code == 2 and "token classification (tagging) is not implemented yet" in res.output
+    assert res.exit_code == 2 and (
+        "--encoder applies to --arch frozen-transformer, transformer-finetune and transformer-setfit only"
+        in res.output
+    )
 
 
 def test_a_folder_that_is_no_model_is_one_line(data, tmp_path):

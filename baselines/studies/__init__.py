@@ -1,11 +1,9 @@
-"""The lesson's experiments as reproducible studies: ``advisor study widths | pooling | vanishing-gradient``.
+"""The lesson's experiments as reproducible studies: ``advisor study widths | pooling | vanishing-gradient | ner``.
 
-One module per study (:mod:`.widths`, :mod:`.pooling`, :mod:`.vanishing_gradient`), each with ``QUICK`` and
+One module per study (:mod:`.widths`, :mod:`.pooling`, :mod:`.vanishing_gradient`, :mod:`.ner`), each with ``QUICK`` and
 ``FULL`` settings, a strict pydantic results model, a ``report(results)`` whose sentences are computed from the
 numbers, and its plots; :mod:`.stats` holds the statistics and :mod:`.common` the shared envelope, resumable
 runs and the atomic output folder. :func:`run_study` is the Python API beside the CLI (``advisor.cli.study``).
-
-``ner`` (BiLSTM-CRF against a CRF and a fine-tuned transformer) waits for the transformer fine-tuning issue.
 """
 
 from __future__ import annotations
@@ -40,11 +38,14 @@ def run_study(
     out: str | os.PathLike[str] | None = None,
     threads: int = 1,
     command: str | None = None,
+    dev: str | os.PathLike[str] | None = None,
+    **options,
 ) -> StudyResults:
     """Run study ``name`` and write ``report.md``, ``results.json`` and its PNGs into ``out`` (atomically).
 
     ``data`` / ``test``: a classification file and its test file (widths, pooling; without ``test`` a split
-    of ``data``). ``seeds``: None for the study's own count. Finished runs are kept in ``<out>.partial/`` until
+    of ``data``); ner: CoNLL files, with ``dev``, and its own ``options`` (``encoder``, ``max_train_sentences``,
+    ``max_dev_sentences``, ``epochs``, ``device``; None: the study's). ``seeds``: None for the study's own count. Finished runs are kept in ``<out>.partial/`` until
     the folder is written, so calling again after an interruption resumes. Torch runs with ``threads`` CPU
     threads (1: fastest for these small models on a shared CPU). Returns the results model.
     """
@@ -57,12 +58,20 @@ def run_study(
         from advisor.data import DataError
 
         raise DataError("vanishing-gradient generates its own sequences: it takes no --data or --test")
+    options = {k: v for k, v in options.items() if v is not None}
+    if name != "ner" and (dev is not None or options):
+        from advisor.data import DataError
+
+        given = ["--dev"] * (dev is not None) + [f"--{k.replace('_', '-')}" for k in options]
+        raise DataError(f"{', '.join(given)}: only study ner takes these")
+    if dev is not None:
+        options["dev"] = str(dev)
     if test is not None and data is None:
         from advisor.data import DataError
 
         raise DataError("--test needs --data (the training file it is the test set of)")
     out = Path(out) if out is not None else default_out(name, quick)
-    command = command or _command(name, data, test, seeds, quick, out)
+    command = command or _command(name, data, test, seeds, quick, out, options)
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "results.json").is_file())):
         from advisor.data import DataError
 
@@ -81,6 +90,8 @@ def run_study(
         cache=cache,
         command=command,
         executor=executor,
+        threads=threads,
+        options=options,
     )
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -108,10 +119,12 @@ def rewrite_report(out: str | os.PathLike[str]) -> StudyResults:
     return results
 
 
-def _command(name, data, test, seeds, quick, out) -> str:
+def _command(name, data, test, seeds, quick, out, options=None) -> str:
     parts = ["advisor", "study", name]
     if data is not None:
         parts += ["--data", str(data)]
+    for key, value in (options or {}).items():
+        parts += [f"--{key.replace('_', '-')}", str(value)]
     if test is not None:
         parts += ["--test", str(test)]
     if seeds is not None:

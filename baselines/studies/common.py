@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -191,6 +191,10 @@ class Request:
     cache: RunCache  # finished runs, for resuming
     command: str  # the command line that reproduces the study
     executor: str = "local"
+    threads: int = 1  # torch CPU threads (a study that runs subprocesses passes it on)
+    options: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # a study's own options (ner: dev, encoder, budget)
 
     def pick(self, quick: Any, full: Any) -> tuple[Any, list[int]]:
         """The study's settings (``quick`` or ``full``, by the request) and its seeds: ``--seeds`` or the
