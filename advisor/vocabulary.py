@@ -37,6 +37,7 @@ EffectKind = Literal["exclude", "refuse", "prefer", "flag", "info", "embedding",
 # The built-in candidates, in tie-break order.
 Architecture = Literal[
     "ngram-linear",
+    "ngram-static-linear",
     "textcnn",
     "bilstm",
     "lstm",
@@ -79,7 +80,20 @@ FINETUNING: tuple[str, ...] = ("transformer-finetune", "transformer-setfit")
 # candidate but a baseline the lesson uses. PyTorch models are NEURAL (the word-level baselines); the rest are
 # scikit-learn heads and the fine-tuned transformers (advisor.baselines.finetune, advisor.baselines.setfit_train).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
-TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", *FINETUNING)
+TRAINABLE: tuple[str, ...] = (
+    *NEURAL,
+    "ngram-linear",
+    "ngram-static-linear",
+    "frozen-transformer",
+    *FINETUNING,
+)
+# What reads word vectors (the --embeddings file or folder, or the distilled default where the recipe says static).
+READS_VECTORS: tuple[str, ...] = (*NEURAL, "ngram-static-linear")
+# `advisor baseline export`: the formats and quantizations it writes (advisor.baselines.export), and the
+# recurrent classifiers it also exports one step of, for a token-by-token running prediction (unidirectional).
+EXPORT_FORMATS: tuple[str, ...] = ("onnx",)
+QUANTIZATIONS: tuple[str, ...] = ("int8",)
+STREAMING: tuple[str, ...] = ("lstm", "gru", "rnn")
 # What it trains on tagging data (the rest of TRAINABLE classify texts only): the BiLSTM-CRF, the recurrent
 # baselines as softmax taggers (advisor.baselines.models.TAGGERS), a linear + CRF head on frozen transformer
 # token features (advisor.baselines.frozen_tagger) and token-classification fine-tuning.

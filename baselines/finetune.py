@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from advisor.data.text import head_tail
+
 from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
 from .transformer import ENCODER_NAME, _import_stack, _read_max_seq_length, _set_offline
 
@@ -48,14 +50,6 @@ LIBRARIES = ("transformers", "tokenizers", "torch", "numpy")
 def default_encoder() -> Path:
     """The shipped all-MiniLM-L6-v2 folder (``ImportError`` naming the extra when it is not installed)."""
     return _import_stack()[3]
-
-
-def head_tail(ids: list[int], budget: int, head_share: float = HEAD_SHARE) -> list[int]:
-    """``ids`` cut to ``budget`` pieces: the first ``head_share`` of the budget and the rest from the end."""
-    if len(ids) <= budget:
-        return ids
-    head = int(budget * head_share)
-    return ids[:head] + ids[len(ids) - (budget - head) :]
 
 
 # What loading a folder raises when it holds no config, no weights, no tokenizer or an unknown model type.
@@ -205,7 +199,7 @@ class FineTuneClassifier:
             pieces = tok(str(text), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
             if len(pieces) > budget:
                 self.truncated += 1
-            ids.append([*before, *head_tail(pieces, budget), *after])
+            ids.append([*before, *head_tail(pieces, budget, HEAD_SHARE), *after])
         return tok.pad({"input_ids": ids}, return_tensors="pt", return_attention_mask=True)
 
     # -- what the task changes -----------------------------------------------------------------------

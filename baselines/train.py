@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from advisor.data.text import normalize_word
 from advisor.recipes import RECIPES, Recipe, recipe_for
 from advisor.vocabulary import DEVICES, TORCH_OPTIMIZERS
 
@@ -343,15 +344,6 @@ class Bundle:
         return [self.char_vocab.encode_words(toks, max_chars) for toks in token_lists]
 
 
-def normalize_word(token: str, preprocess: Mapping[str, Any]) -> str:
-    """The word-vocabulary form of a tagger token: lowercased and digits zeroed when ``preprocess`` says so."""
-    if preprocess.get("lowercase"):
-        token = token.lower()
-    if preprocess.get("zero_digits"):
-        token = "".join("0" if ch.isdigit() else ch for ch in token)
-    return token
-
-
 def _model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
@@ -456,7 +448,13 @@ def _pretrained(embeddings: str | Path | None, vocab: Vocab, dim: int | None, se
     if embeddings is None:
         return None
     matrix, found = load_embeddings(embeddings, vocab, dim=dim, seed=seed)
-    info.update(embeddings=str(embeddings), embeddings_found=found, embeddings_dim=int(matrix.shape[1]))
+    info.update(
+        embeddings=str(embeddings),
+        embeddings_found=found,
+        embeddings_dim=int(matrix.shape[1]),
+        embeddings_words=int(matrix.shape[0]),  # the model keeps its vocabulary's vectors only
+        embeddings_mb=round(matrix.nbytes / 1e6, 3),
+    )
     return matrix
 
 

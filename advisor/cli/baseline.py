@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from advisor.cli import export as exported
 from advisor.cli.options import (
     BadInput,
     Interrupted,
@@ -25,6 +26,7 @@ from advisor.cli.options import (
     profile_options,
     threads_option,
 )
+from advisor.runtime import is_export
 from advisor.vocabulary import DEVICES, FINETUNING, HEADS, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
@@ -125,8 +127,9 @@ def baseline():
 )
 @click.option(
     "--embeddings",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Static vectors: GloVe text, .vec, or JSON word→vector.",
+    type=click.Path(path_type=Path),
+    help="Static vectors: GloVe text, .vec, JSON word→vector, or a model2vec folder (advisor embeddings distill).  "
+    "[default: when the recipe says static, the vectors distilled from the shipped all-MiniLM-L6-v2]",
 )
 @click.option(
     "--freeze-embeddings/--train-embeddings",
@@ -254,10 +257,14 @@ TRAIN_OPTIONS = (
 def evaluate(model, data, json_, **opts):
     """Evaluate a saved MODEL directory on DATA (accuracy, macro-F1, per-class, per-length; or entity F1).
 
+    An exported MODEL folder (`baseline export`) runs with onnxruntime alone, without torch.
+
     \b
     Example:
         advisor baseline evaluate runs/textcnn test.jsonl
     """
+    if is_export(model):
+        return exported.evaluate(model, data, json_, **opts)
     from advisor.baselines.report import format_evaluate
 
     _emit(_call(_api().evaluate, model, data, **opts), json_, format_evaluate)
@@ -267,14 +274,24 @@ def evaluate(model, data, json_, **opts):
 @click.argument("model", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("texts", nargs=-1)
 @click.option("json_", "--json", is_flag=True, help="Print predictions as JSON lines.")
-def predict(model, texts, json_):
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Exported lstm/gru/rnn: print the running prediction after each token, as stdin words arrive.",
+)
+def predict(model, texts, json_, stream):
     """Predict labels (or tags) for TEXT arguments, or for lines on stdin.
+
+    An exported MODEL folder (`baseline export`) runs with onnxruntime alone, without torch.
 
     \b
     Example:
         advisor baseline predict runs/textcnn "where is my parcel"
         cat texts.txt | advisor baseline predict runs/textcnn
+        advisor baseline predict --stream runs/lstm-onnx < words.txt
     """
+    if stream:
+        return exported.stream(model, texts, json_)
     if texts:
         items = list(texts)
     else:
@@ -293,6 +310,8 @@ def predict(model, texts, json_):
             raise BadInput(f"TEXT {i} is empty: give each text to predict as non-empty text")
     if not items:
         raise BadInput("nothing to predict: give TEXT arguments or lines on stdin")
+    if is_export(model):
+        return exported.predict(model, items, json_)
     from advisor.sanitize import one_line
 
     for text, pred in _call(_api().predict, model, items):  # the text and the model's labels are input
@@ -345,7 +364,9 @@ def predict(model, texts, json_):
     "--fractions", default="0.25,0.5,1.0", show_default=True, help="Training fractions of the learning curve."
 )
 @click.option(
-    "--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Static vectors for the baselines."
+    "--embeddings",
+    type=click.Path(path_type=Path),
+    help="Static vectors for the baselines (a file or a model2vec folder).",
 )
 @threads_option
 @click.option(
@@ -370,3 +391,6 @@ def plateau(data, out, json_, **opts):
     from advisor.baselines.report import format_plateau
 
     _emit(_call(_api().plateau, data, out, arch=opts.pop("archs"), **opts), json_, format_plateau)
+
+
+baseline.add_command(exported.export)
