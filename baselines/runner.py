@@ -368,8 +368,8 @@ def train(
     if distill is not None:
         from advisor.baselines import distill as kd
 
-        kd.check_student(arch)
         teacher = kd.load_teacher(distill["teacher"], [x.label for x in ds.items], ds.task)
+        kd.check_student(arch)
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
     inputs = [Path(data), test_file, dev_file, embeddings]
     if distill is not None:
