@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from advisor.vocabulary import CANDIDATES, EMBEDDINGS  # noqa: F401  (the ids, in tie-break order)
+from advisor.vocabulary import CANDIDATES, EMBEDDINGS, FINETUNING  # noqa: F401  (the ids, in tie-break order)
 
-TRANSFORMERS: frozenset[str] = frozenset({"frozen-transformer", "transformer-finetune"})
+TRANSFORMERS: frozenset[str] = frozenset({"frozen-transformer", *FINETUNING})
 BIDIRECTIONAL: frozenset[str] = frozenset({"bilstm", "bilstm-crf"})
 # Candidates that can only label whole texts (not tokens), and the one that only tags.
-CLASSIFY_ONLY: frozenset[str] = frozenset({"ngram-linear", "textcnn"})
+CLASSIFY_ONLY: frozenset[str] = frozenset({"ngram-linear", "textcnn", "transformer-setfit"})
 TAG_ONLY: frozenset[str] = frozenset({"bilstm-crf"})
 # The multilingual encoder the recipes name in place of all-MiniLM-L6-v2 for non-English texts (TEP502, TEP602).
 MULTILINGUAL = "paraphrase-multilingual-MiniLM-L12-v2"
@@ -31,6 +31,8 @@ DESCRIPTIONS: dict[str, str] = {
     "bilstm-crf": "BiLSTM-CRF tagger (Lample et al. 2016), optional character CNN",
     "frozen-transformer": "pretrained transformer (all-MiniLM-L6-v2) as a frozen encoder + small head",
     "transformer-finetune": "pretrained transformer (all-MiniLM-L6-v2) fine-tuned end to end",
+    "transformer-setfit": "pretrained transformer (all-MiniLM-L6-v2) fine-tuned contrastively on pairs of the "
+    "labeled examples, then a logistic-regression head (SetFit, Tunstall et al. 2022)",
 }
 
 
@@ -63,6 +65,11 @@ COSTS: dict[str, CostModel] = {
     ),
     "transformer-finetune": CostModel(
         22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"
+    ),
+    # SetFit serves the encoder it fine-tuned, unchanged in shape, plus a logistic-regression head: the encoder's
+    # size and latency (the head's 384 x classes weights are within the rounding).
+    "transformer-setfit": CostModel(
+        22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + logistic-regression head"
     ),
 }
 COST_SOURCE = "fitted to single-thread CPU measurements (benchmarks/latency.py)"

@@ -51,6 +51,16 @@ class Policy(StrictModel):
         "(measured std up to 8 at <= 100 examples).",
         ge=1,
     )
+    setfit_below: int = _setting(
+        500,
+        "TEP401: where fine-tuning is allowed (accepted plateau evidence, or at and above finetune_min_examples), "
+        "below this many examples the picker chooses transformer-setfit (contrastive few-shot fine-tuning), at and "
+        "above it transformer-finetune. Measured (shared/research/setfit.md, benchmarks/results/setfit.jsonl): "
+        "SetFit beat plain fine-tuning at 100 examples on TREC, MR and SST-2 by 6-9 points and at 250 on MR and "
+        "SST-2 by 7 and 3, tied on TREC (91.0 vs 91.3); no measured size below 500 had fine-tuning ahead. From 500 "
+        "fine-tuning is stable (crossover.md) and SetFit's pairs (40 per example) make it the slower of the two.",
+        ge=1,
+    )
     static_embeddings_below: int = _setting(
         10_000,
         "Non-transformer models take frozen static vectors below this many examples, random init above.",
@@ -131,7 +141,7 @@ class Policy(StrictModel):
     )
     collapse_margin: float = _setting(
         0.2,
-        "Floor check of `baseline train --arch transformer-finetune`: the model collapsed when the share of its "
+        "Floor check of `baseline train --arch transformer-finetune|transformer-setfit`: the model collapsed when the share of its "
         "most-predicted class on dev exceeds that class's true share by more than this. A model stuck on one "
         "class exceeds it by 1 - that class's share: 0.5 on balanced binary data, 0.67 on 3 balanced classes, "
         "0.33 on 2:1 binary; 0.2 catches all of these while leaving a dev set of 100 room for an honest model's "

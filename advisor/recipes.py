@@ -12,7 +12,8 @@ Where a paper and the trainer disagree, the row holds the trainer's measured def
 what the paper used (TEP602's docs show both). A range in the literature ("2e-5 to 5e-5") becomes one default
 in the row and the range in :data:`PAPERS`. ``transformer-finetune`` trains with its row in
 ``advisor.baselines.finetune`` (classification and token classification); ``frozen-transformer-tagging`` is the
-row of the frozen tagger's linear + CRF head (``advisor.baselines.frozen_tagger``).
+row of the frozen tagger's linear + CRF head (``advisor.baselines.frozen_tagger``);
+``transformer-setfit`` trains with its row in ``advisor.baselines.setfit_train``.
 
 Standard library only, part of what ``advisor`` exports for plugins: a third-party rule may read the table.
 """
@@ -60,6 +61,12 @@ class Recipe:
     warmup: float | None = None  # share of the steps with linear warmup, then linear decay to 0
     max_iter: int | None = None  # convex solver iterations
     encode_batch_size: int | None = None  # frozen encoder: texts per forward pass
+    # contrastive few-shot fine-tuning (SetFit): the encoder trains on sentence pairs drawn from the labeled
+    # examples, then a logistic-regression head trains on its embeddings
+    pair_iterations: int | None = (
+        None  # positive and as many negative pairs drawn per example (num_iterations)
+    )
+    head_c: float | None = None  # the head's inverse L2 strength (fixed, not chosen on dev)
     # words, not values: what the optimizer trains, where dropout sits, model details
     trains: str = ""  # e.g. "on word 1-2 gram TF-IDF"
     dropout_at: str = ""  # e.g. "before the output layer"
@@ -93,6 +100,8 @@ class Recipe:
         return rate
 
     def _batch_size(self, task: str) -> str:
+        if self.pair_iterations is not None:
+            return f"{self.batch_size} sentence pairs"
         if self.batch_size is None:
             encode = (
                 f"; texts encoded in batches of {self.encode_batch_size}" if self.encode_batch_size else ""
@@ -106,6 +115,13 @@ class Recipe:
             if self.encode_batch_size:
                 return f"one encoding pass; the head trains to convergence{cap}"
             return f"to convergence{cap}"
+        if self.pair_iterations is not None:
+            pairs = 2 * self.pair_iterations
+            return (
+                f"{self.max_epochs} over {pairs} contrastive pairs per example (num_iterations "
+                f"{self.pair_iterations}), no early stopping; then the head trains to convergence (max_iter "
+                f"{self.max_iter})"
+            )
         stop = f", early stopping on dev {METRIC_NAMES[DEV_METRIC[task]]} (patience {self.patience})"
         return f"up to {self.max_epochs}{stop if self.patience else ''}"
 
@@ -123,6 +139,8 @@ class Recipe:
             parts.append(f"weight decay {self.weight_decay:g}")
         if self.c_grid:
             parts.append("L2 via C")
+        if self.head_c is not None:
+            parts.append(f"head L2 with C {self.head_c:g}")
         if self.min_df_from is not None:
             parts.append(f"n-grams seen in one text dropped from {self.min_df_from:,} training texts on")
         return "; ".join(filter(None, (", ".join(parts), self.details)))
@@ -191,6 +209,20 @@ RECIPES: dict[str, Recipe] = {
         weight_decay=0.01,
         details="compare three seeds when data is small",
     ),
+    "transformer-setfit": Recipe(
+        source="setfit.md (the setfit package's standard recipe); Tunstall et al. 2022",
+        optimizer="adamw",
+        trains="on contrastive sentence pairs (cosine-similarity loss), then an L-BFGS logistic-regression head",
+        learning_rate=2e-5,
+        warmup=0.1,
+        batch_size=16,
+        max_epochs=1,
+        pair_iterations=20,
+        weight_decay=0.01,
+        head_c=1.0,
+        max_iter=100,
+        details="run a second seed when data is small",
+    ),
     "frozen-transformer": Recipe(
         source="crossover study",
         optimizer="lbfgs",
@@ -242,6 +274,13 @@ PAPERS: dict[str, str] = {
     "fine-tuning look unstable), early stopping on dev. The default is the crossover study's setting "
     "(shared/research/crossover.md: AdamW 5e-5, warmup 10%, linear decay, >= 10 epochs); `advisor baseline "
     "train --arch transformer-finetune` trains with it.",
+    "transformer-setfit": 'Tunstall et al. 2022 ("Efficient Few-Shot Learning Without Prompts"): contrastive '
+    "fine-tuning of a sentence-transformers encoder on positive and negative pairs of the labeled examples "
+    "(CosineSimilarityLoss), then a logistic-regression head on its embeddings. The row is the setfit 1.2 "
+    "package's standard recipe as shared/research/setfit.md measured it on all-MiniLM-L6-v2: num_iterations 20 "
+    "(20 positive and 20 negative pairs per example), batch 16, one epoch, body learning rate 2e-5 with 10% "
+    "linear warmup, weight decay 0.01 (setfit's l2_weight), scikit-learn's LogisticRegression defaults (C 1, "
+    "max_iter 100); `advisor baseline train --arch transformer-setfit` trains with it.",
     "frozen-transformer": "mean-pooled, L2-normalised all-MiniLM-L6-v2 features + logistic regression with C "
     "chosen on dev (crossover study).",
     "frozen-transformer-tagging": "tagging: a linear + CRF head on frozen token features; dropout 0.1-0.3 on the "

@@ -42,6 +42,7 @@ Architecture = Literal[
     "bilstm-crf",
     "frozen-transformer",
     "transformer-finetune",
+    "transformer-setfit",
 ]
 
 TASKS: tuple[str, ...] = get_args(Task)
@@ -65,11 +66,22 @@ CANDIDATES: tuple[str, ...] = get_args(Architecture)
 # Deploy targets where the model runs on the user's device.
 EDGE_TARGETS: frozenset[str] = frozenset({"phone", "edge", "browser"})
 
+# The candidates that fine-tune a pretrained transformer: TEP101 refuses every one of them under policy
+# finetune_min_examples without accepted plateau evidence, the same evidence lifts them all, and `advisor
+# baseline train` checks each against the floor (and for collapse). transformer-setfit is contrastive few-shot
+# fine-tuning (SetFit, Tunstall et al. 2022); transformer-finetune trains the encoder and a linear head end to end.
+FINETUNING: tuple[str, ...] = ("transformer-finetune", "transformer-setfit")
+
 # What `advisor baseline train` can train: the candidates it implements plus a plain (Elman) RNN, which is no
 # candidate but a baseline the lesson uses. PyTorch models are NEURAL (the word-level baselines); the rest are
-# scikit-learn heads and the fine-tuned transformer (advisor.baselines.finetune).
+# scikit-learn heads and the fine-tuned transformers (advisor.baselines.finetune, advisor.baselines.setfit_train).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
-TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", "transformer-finetune")
+TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", *FINETUNING)
+# `advisor baseline export`: the formats and quantizations it writes (advisor.baselines.export), and the
+# recurrent classifiers it also exports one step of, for a token-by-token running prediction (unidirectional).
+EXPORT_FORMATS: tuple[str, ...] = ("onnx",)
+QUANTIZATIONS: tuple[str, ...] = ("int8",)
+STREAMING: tuple[str, ...] = ("lstm", "gru", "rnn")
 # What it trains on tagging data (the rest of TRAINABLE classify texts only): the BiLSTM-CRF, the recurrent
 # baselines as softmax taggers (advisor.baselines.models.TAGGERS), a linear + CRF head on frozen transformer
 # token features (advisor.baselines.frozen_tagger) and token-classification fine-tuning.

@@ -1,9 +1,10 @@
 """The training toolkit (``advisor.baselines``) and its Python API: ``train``, ``plateau``, ``evaluate``,
-``predict`` and ``TrainResult`` (:mod:`advisor.baselines.api`), loaded on first use, so ``import
-advisor.baselines`` loads neither torch nor numpy.
+``predict`` and ``TrainResult`` (:mod:`advisor.baselines.api`), and ``export`` (the ONNX exporter,
+:func:`advisor.baselines.export.export`), loaded on first use, so ``import advisor.baselines`` loads neither
+torch nor numpy.
 
-Two of the API's names are also modules of this package (``train.py``: the training loop; ``plateau.py``: the
-evidence writer). The package attribute is always the API function: importing those modules (``from
+Three of the API's names are also modules of this package (``train.py``: the training loop; ``plateau.py``: the
+evidence writer; ``export.py``: the exporter). The package attribute is always the API function: importing those modules (``from
 advisor.baselines.train import fit``, as the toolkit does) does not rebind it (:class:`_Package`). Reach the
 modules by ``from advisor.baselines.train import ...`` or ``importlib.import_module``, never as attributes.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import sys
 import types
 
-API = ("train", "plateau", "evaluate", "predict", "TrainResult", "FloorCheck")
+API = ("train", "plateau", "evaluate", "predict", "TrainResult", "FloorCheck", "export")
 
 
 class _Package(types.ModuleType):
@@ -27,9 +28,12 @@ class _Package(types.ModuleType):
 
     def __getattr__(self, name: str) -> object:
         if name in API:
-            from advisor.baselines import api
+            if name == "export":
+                from advisor.baselines.export import export as value
+            else:
+                from advisor.baselines import api
 
-            value = getattr(api, name)
+                value = getattr(api, name)
             super().__setattr__(name, value)
             return value
         raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.candidates import TRANSFORMERS
 from advisor.errors import AdvisorError
+from advisor.vocabulary import FINETUNING, TAGGING_TRAINABLE
 
 from .manifest import Manifest
 
@@ -55,7 +56,8 @@ class ExtraMissing(AdvisorError):
 
 
 class TrainingRefused(AdvisorError):
-    """TEP101 refuses training ``transformer-finetune`` on this data without accepted evidence (exit 1)."""
+    """TEP101 refuses training a fine-tuning candidate (``advisor.vocabulary.FINETUNING``) on this data without
+    accepted evidence (exit 1)."""
 
 
 @contextlib.contextmanager
@@ -153,7 +155,9 @@ class TrainResult(BaseModel):
     seconds: dict[str, float]
     seed: int
     versions: dict[str, str | None]
-    floor: FloorCheck | None = Field(default=None, description="transformer-finetune only")
+    floor: FloorCheck | None = Field(
+        default=None, description="fine-tuning (transformer-finetune, -setfit) only"
+    )
     distillation: dict[str, Any] | None = Field(
         default=None,
         description="--teacher only: the teacher and its dev/test scores, the loss, the augmentation, the rows "
@@ -227,8 +231,10 @@ def finetune_gate(
     rec: Recommendation,
     evidence: str | Path | None,
     data: str | Path,
+    arch: str = "transformer-finetune",
 ) -> dict[str, Any]:
-    """TEP101's gate on training ``transformer-finetune``, and the floor the trained model is checked against.
+    """TEP101's gate on training a fine-tuning ``arch`` (``advisor.vocabulary.FINETUNING``), and the floor the
+    trained model is checked against.
 
     ``rec`` is :func:`ask_engine`'s answer (the evidence verified by :func:`advisor.evidence.verify`). When TEP101
     refuses fine-tuning (under policy ``finetune_min_examples`` without evidence it accepts), this raises
@@ -236,13 +242,16 @@ def finetune_gate(
     returns the ``floor`` argument of ``advisor.baselines.runner.train``: accepted evidence's floor (mean ± std)
     and split, else the dev majority-class rate; with ``policy.collapse_margin``.
     """
-    refusal = next(
-        (r for r in rec.refusals if r.architecture == "transformer-finetune" and r.rule == "TEP101"), None
-    )
+    if profile.task == "tagging" and arch not in TAGGING_TRAINABLE:  # SetFit labels whole texts (TEP001)
+        raise BaselineInputError(
+            f"--arch {arch} classifies whole texts (SetFit has no per-token output): for tagging data use --arch "
+            "transformer-finetune or bilstm-crf"
+        )
+    refusal = next((r for r in rec.refusals if r.architecture == arch and r.rule == "TEP101"), None)
     if refusal is not None:
-        raise TrainingRefused(
-            f"TEP101 refuses training transformer-finetune: {refusal.message}. Unlock: {refusal.unlock}; then "
-            f"advisor baseline train {shlex.quote(str(data))} --arch transformer-finetune "
+        raise TrainingRefused(  # one line of at most 600 characters: the data path once, not three times
+            f"TEP101 refuses training {arch}: {refusal.message}. Unlock: advisor baseline plateau "
+            f"{shlex.quote(str(data))} --out evidence.json, then rerun this command with --arch {arch} "
             "--evidence evidence.json"
         )
     ev = rec.evidence
@@ -344,7 +353,7 @@ def train(
     nearest pyproject's ``[tool.advisor]``, as the CLI). ``arch`` None: TextCNN (BiLSTM-CRF for tagging).
     ``head``: ``frozen-transformer``'s head, ``lr`` (logistic regression) or ``cnn`` (the lesson's BertCNN).
 
-    ``transformer-finetune`` passes TEP101's gate first (:func:`finetune_gate`): under the example threshold it
+    ``transformer-finetune`` and ``transformer-setfit`` (``advisor.vocabulary.FINETUNING``) pass TEP101's gate first (:func:`finetune_gate`): under the example threshold it
     needs ``evidence`` the engine accepts for ``data`` and otherwise raises :class:`TrainingRefused` before any
     work; the fine-tuned model then gets the floor check (``result.floor``). ``encoder``: a local Hugging Face
     model folder (default: the shipped all-MiniLM-L6-v2), for ``frozen-transformer`` too. On tagging data
@@ -365,13 +374,14 @@ def train(
             raise BaselineInputError(
                 f"{name} {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
             )
-    finetune = arch == "transformer-finetune"
+    finetune = arch in FINETUNING
     if head != "lr" and arch != "frozen-transformer":
         raise BaselineInputError(f"--head {head} applies to --arch frozen-transformer only")
     if encoder and arch not in TRANSFORMERS:
-        raise BaselineInputError(f"--encoder applies to --arch {' and '.join(sorted(TRANSFORMERS))} only")
+        *most, last = sorted(TRANSFORMERS)
+        raise BaselineInputError(f"--encoder applies to --arch {', '.join(most)} and {last} only")
     if evidence and not finetune:
-        raise BaselineInputError("--evidence applies to --arch transformer-finetune only")
+        raise BaselineInputError(f"--evidence applies to --arch {' or '.join(FINETUNING)} only")
     distill = _distill_options(arch, teacher, unlabeled, augment)
     runner = require_baselines()
     policy = policy or find_project_policy()
@@ -382,7 +392,7 @@ def train(
                 data, profile, task=task, text_column=text_column, label_column=label_column
             )
             answer = ask_engine(profile, policy, evidence)
-            floor = finetune_gate(profile, policy, answer, evidence, data)
+            floor = finetune_gate(profile, policy, answer, evidence, data, arch)
     given = {"advice": None}
 
     def advise(arch_: str, task_: str) -> dict:

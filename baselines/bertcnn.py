@@ -33,28 +33,6 @@ FILTER_WIDTHS = (2, 3, 4)  # the lesson's BertCNN
 NUM_FILTERS = 64
 
 
-def load_encoder(folder: str | Path | None, device: str = "cpu") -> MiniLM:
-    """The frozen encoder: the shipped MiniLM (``folder`` None) or a local Hugging Face model folder (offline)."""
-    if folder is None:
-        return load_minilm(device)
-    from advisor.data import DataError
-    from advisor.errors import message_line
-
-    from .finetune import _max_length, _stack
-
-    _torch, AutoTokenizer, AutoModel, _ = _stack()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        model = AutoModel.from_pretrained(str(folder), local_files_only=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise DataError(
-            f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
-            f"({type(exc).__name__}: {message_line(str(exc), 200)})"
-        ) from None
-    model.eval().to(device)
-    return MiniLM(tokenizer, model, device, _max_length(Path(folder), model.config), Path(folder))
-
-
 class BertCNNClassifier:
     """Frozen token features + :class:`~advisor.baselines.models.FeatureCNN` (see the module docstring)."""
 
@@ -86,7 +64,7 @@ class BertCNNClassifier:
     # -- features ------------------------------------------------------------------------------------------------
     def _encoder(self) -> MiniLM:
         if self.encoder is None:
-            self.encoder = load_encoder(self.encoder_dir, self.device)
+            self.encoder = load_minilm(self.device, self.encoder_dir)
         return self.encoder
 
     def features(self, texts: Sequence[str]) -> list[Any]:

@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from advisor.data.text import head_tail
+
 from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
 from .transformer import ENCODER_NAME, _import_stack, _read_max_seq_length, _set_offline
 
@@ -50,12 +52,19 @@ def default_encoder() -> Path:
     return _import_stack()[3]
 
 
-def head_tail(ids: list[int], budget: int, head_share: float = HEAD_SHARE) -> list[int]:
-    """``ids`` cut to ``budget`` pieces: the first ``head_share`` of the budget and the rest from the end."""
-    if len(ids) <= budget:
-        return ids
-    head = int(budget * head_share)
-    return ids[:head] + ids[len(ids) - (budget - head) :]
+# What loading a folder raises when it holds no config, no weights, no tokenizer or an unknown model type.
+ENCODER_ERRORS = (OSError, ValueError, KeyError)
+
+
+def encoder_error(folder: Path, exc: BaseException) -> Exception:
+    """The one-line ``DataError`` for an ``--encoder`` folder that does not load (``exc`` one of ENCODER_ERRORS)."""
+    from advisor.data import DataError
+    from advisor.errors import message_line
+
+    return DataError(
+        f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
+        f"({type(exc).__name__}: {message_line(str(exc), 200)})"
+    )
 
 
 def _max_length(encoder_dir: Path, config: Any) -> int:
@@ -70,14 +79,8 @@ def load_encoder(folder: Path, *, shipped: bool) -> tuple[Any, Any, int]:
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         model = AutoModel.from_pretrained(str(folder), local_files_only=True)
-    except (OSError, ValueError, KeyError) as exc:  # no config, no weights, no tokenizer, unknown model type
-        from advisor.data import DataError
-        from advisor.errors import message_line
-
-        raise DataError(
-            f"--encoder {folder}: not a loadable Hugging Face model folder with a tokenizer "
-            f"({type(exc).__name__}: {message_line(str(exc), 200)})"
-        ) from None
+    except ENCODER_ERRORS as exc:
+        raise encoder_error(folder, exc) from None
     return tokenizer, model, _max_length(folder, model.config)
 
 
@@ -196,7 +199,7 @@ class FineTuneClassifier:
             pieces = tok(str(text), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
             if len(pieces) > budget:
                 self.truncated += 1
-            ids.append([*before, *head_tail(pieces, budget), *after])
+            ids.append([*before, *head_tail(pieces, budget, HEAD_SHARE), *after])
         return tok.pad({"input_ids": ids}, return_tensors="pt", return_attention_mask=True)
 
     # -- what the task changes -----------------------------------------------------------------------

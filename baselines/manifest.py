@@ -25,6 +25,8 @@ Format 2 (``format_version``; this advisor reads format 2 only). ``manifest.json
       "preprocess": {...},     # how text becomes tokens (the tagger's lowercase / zero_digits / max_chars)
       "info": {...},           # extra facts, e.g. embeddings_found
       "run": {...},            # what `advisor baseline train` recorded: data path, split, seed, test metrics
+      "export": {...} | null,  # an exported folder only (advisor.baselines.export): format, graph, inputs,
+                               # tokenizer, opset, quantization, versions, parity; the runtime reads it
       "created": "<ISO 8601 UTC>"
     }
 
@@ -115,6 +117,9 @@ class Manifest(BaseModel):
     preprocess: dict[str, Any] = Field(default_factory=dict)
     info: dict[str, Any] = Field(default_factory=dict)
     run: dict[str, Any] = Field(default_factory=dict)
+    export: dict[str, Any] | None = Field(
+        default=None, description="set in an exported folder (advisor.baselines.export): how to run its graph"
+    )
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 

@@ -11,6 +11,7 @@ feature order) and ``arrays.npz`` (idf, coef, intercept; loaded with ``allow_pic
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from advisor.data.text import NGRAM_TOKEN_PATTERN as TOKEN_PATTERN
+from advisor.data.text import word_ngrams
 from advisor.recipes import RECIPES
 
 from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
@@ -28,7 +31,6 @@ C_GRID: tuple[float, ...] = RECIPES["ngram-linear"].c_grid
 NGRAM_C_GRID: tuple[float, ...] = C_GRID
 MAX_ITER: int = RECIPES["ngram-linear"].max_iter
 MIN_DF_FROM: int = RECIPES["ngram-linear"].min_df_from
-TOKEN_PATTERN = r"(?u)\b\w+\b"  # keeps one-character words ("a", "i", digits), unlike sklearn's default
 VOCAB = "vocab.json"
 ARRAYS = "arrays.npz"
 LIBRARIES = ("scikit-learn", "numpy")
@@ -173,6 +175,14 @@ def default_min_df(n_train: int) -> int:
     return 1 if n_train < MIN_DF_FROM else 2
 
 
+def _analyzer(ngram_range: Sequence[int], lowercase: bool, token_pattern: str) -> Any:
+    """The n-gram analyzer scikit-learn counts with: :func:`advisor.data.text.word_ngrams`, the function the
+    torch-free runtime (:mod:`advisor.runtime`) tokenizes an exported model's input with."""
+    return functools.partial(
+        word_ngrams, ngram_range=tuple(ngram_range), lowercase=lowercase, token_pattern=token_pattern
+    )
+
+
 class _TfidfFeatures:
     """TF-IDF from a fixed term list and idf vector (sublinear tf, l2 rows), equal to sklearn's TfidfVectorizer."""
 
@@ -192,9 +202,7 @@ class _TfidfFeatures:
             raise ValueError(f"{len(self.terms)} terms but {self.idf.shape[0]} idf values")
         self.counter = CountVectorizer(
             vocabulary={t: i for i, t in enumerate(self.terms)},
-            lowercase=lowercase,
-            ngram_range=tuple(ngram_range),
-            token_pattern=token_pattern,
+            analyzer=_analyzer(ngram_range, lowercase, token_pattern),
             dtype=np.float64,
         )
 
@@ -247,12 +255,10 @@ class NgramLinearClassifier:
         check_xy(dev_texts, dev_labels, "dev")
         self.min_df_used = self.min_df if self.min_df is not None else default_min_df(len(train_texts))
         vec = TfidfVectorizer(
-            ngram_range=self.ngram_range,
+            analyzer=_analyzer(self.ngram_range, self.lowercase, TOKEN_PATTERN),
             min_df=self.min_df_used,
             max_features=self.max_features,
             sublinear_tf=True,
-            lowercase=self.lowercase,
-            token_pattern=TOKEN_PATTERN,
             dtype=np.float64,
         )
         try:

@@ -32,7 +32,7 @@ from advisor.data.split import dataset_split, stratify_labels
 from advisor.errors import AdvisorError
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
-from advisor.vocabulary import NEURAL, TAGGING_TRAINABLE, TRAINABLE, Task
+from advisor.vocabulary import FINETUNING, NEURAL, TAGGING_TRAINABLE, TRAINABLE, Task
 
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
@@ -341,8 +341,9 @@ def train(
     the epochs never replaces ``out``: the best model so far is saved to ``<out>.interrupted`` and
     :class:`BaselineInterrupted` names it.
 
-    ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) fine-tunes ``encoder`` (a local Hugging Face
-    folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
+    ``transformer-finetune`` (:mod:`advisor.baselines.finetune`) and ``transformer-setfit``
+    (:mod:`advisor.baselines.setfit_train`; ``advisor.vocabulary.FINETUNING``) fine-tune ``encoder`` (a local
+    Hugging Face folder; None: the shipped MiniLM). ``floor`` asks for the floor check (:func:`floor_check`):
     ``{"source": "evidence", "mean", "std", "split_seed", "dev_fraction", "collapse_margin"}`` (accepted plateau
     evidence: without a --dev file the model trains and early-stops on the evidence's own train/dev split, its
     test set the --test file or carved from the train part, and is checked on that dev split) or ``{"source":
@@ -375,10 +376,14 @@ def train(
     if distill is not None:
         inputs += [Path(distill["teacher"]), distill.get("unlabeled")]
     check_model_out(out, inputs, force=force)
-    if arch in ("frozen-transformer", "transformer-finetune") and encoder is None:
+    if arch in ("frozen-transformer", *FINETUNING) and encoder is None:
         from advisor.baselines.transformer import require_extra
 
         require_extra()
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import require_setfit
+
+        require_setfit()
     advice = advise(arch, ds.task) if advise is not None else None
     freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
@@ -428,8 +433,8 @@ def train(
         model = _NeuralModel(bundle)
         interrupted = fit.get("stopped_reason") == "interrupted"
     else:
-        if arch == "transformer-finetune":
-            model = _finetune_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
+        if arch in FINETUNING:
+            model = _finetune_model(arch, ds.task, encoder, seed=seed, device=device, epochs=epochs)
         elif ds.task == "tagging":  # frozen-transformer: a linear + CRF head on frozen token features
             model = _frozen_tagger(encoder, seed=seed, device=device, epochs=epochs)
         elif arch == "frozen-transformer" and head == "cnn":
@@ -437,7 +442,7 @@ def train(
         else:
             model = _sklearn_model(arch, ds.task, encoder)
         model.fit(*_inputs(train_items), *_inputs(dev_items))
-        fit = getattr(model.model, "fit_result", None) or {}  # transformer-finetune's training history
+        fit = getattr(model.model, "fit_result", None) or {}  # the fine-tuned transformers' training history
         interrupted = fit.get("stopped_reason") == "interrupted"
     train_seconds = time.perf_counter() - t_train
     t_pred = time.perf_counter()
@@ -556,13 +561,23 @@ class _SklearnModel:
         self.model.save(out, **provenance)
 
 
-def _finetune_model(task: Task, encoder, *, seed: int, device: str, epochs: int | None):
-    """A :class:`~advisor.baselines.finetune.FineTuneClassifier` (tagging: ``FineTuneTagger``) with the
-    ``transformer-finetune`` recipe row."""
-    from advisor.baselines.finetune import FineTuneClassifier, FineTuneTagger
+def _finetune_model(arch: str, task: Task, encoder, *, seed: int, device: str, epochs: int | None):
+    """A fine-tuning model with ``arch``'s recipe row: :class:`~advisor.baselines.setfit_train.SetFitClassifier`
+    (``transformer-setfit``), or :class:`~advisor.baselines.finetune.FineTuneClassifier` (tagging:
+    ``FineTuneTagger``) for ``transformer-finetune``."""
     from advisor.baselines.train import resolve_device
 
-    recipe = recipe_for("transformer-finetune", task)
+    recipe = recipe_for(arch, task)
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import SetFitClassifier
+
+        return _SklearnModel(
+            SetFitClassifier(
+                encoder, recipe=recipe, epochs=epochs, seed=seed, device=str(resolve_device(device))
+            )
+        )
+    from advisor.baselines.finetune import FineTuneClassifier, FineTuneTagger
+
     kind = FineTuneTagger if task == "tagging" else FineTuneClassifier
     return _SklearnModel(
         kind(
@@ -713,6 +728,10 @@ def _sklearn_class(arch: str, task: str = "classification"):
         from advisor.baselines.finetune import FineTuneClassifier
 
         return FineTuneClassifier
+    if arch == "transformer-setfit":
+        from advisor.baselines.setfit_train import SetFitClassifier
+
+        return SetFitClassifier
     from advisor.baselines.transformer import FrozenTransformerClassifier
 
     return FrozenTransformerClassifier
@@ -762,9 +781,26 @@ def _report(model, items, task) -> dict:
     return classification_report([x.label for x in items], pred, [x.text for x in items])
 
 
-def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel]:
-    """A saved model folder of any kind: its manifest, and the model wrapped with ``predict(items)``."""
+class _ExportedModel:
+    """An exported folder (:mod:`advisor.runtime`, onnxruntime, no torch) behind the same ``predict(items)``."""
+
+    def __init__(self, model_dir):
+        from advisor import runtime
+
+        self.runtime = runtime.load(model_dir)
+
+    def predict(self, items) -> list:
+        if self.runtime.task == "tagging":
+            return self.runtime.predict_items([list(s.tokens) for s in items])
+        return self.runtime.predict_items([x.text for x in items])
+
+
+def load_any(model_dir) -> tuple[Manifest, _NeuralModel | _SklearnModel | _ExportedModel]:
+    """A saved model folder of any kind, or an exported one: its manifest, and the model wrapped with
+    ``predict(items)``. Loading an export imports no torch (:mod:`advisor.runtime`)."""
     manifest = read_manifest(model_dir)
+    if manifest.export:
+        return manifest, _ExportedModel(model_dir)
     try:
         if manifest.architecture in NEURAL:
             from advisor.baselines.io import load_model
@@ -808,6 +844,7 @@ def evaluate(model, data, *, task=None, text_column="text", label_column="label"
         "task": ds.task,
         "model": str(model),
         "data": str(data),
+        **({"runtime": f"onnxruntime ({manifest.export['quantize'] or 'fp32'})"} if manifest.export else {}),
         "test": {k: v for k, v in report.items() if k not in ("length_buckets", "per_class")},
         "per_class": report.get("per_class"),
         "length_buckets": report["length_buckets"],

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from advisor.data.text import normalize_word
 from advisor.recipes import RECIPES, Recipe, recipe_for
 from advisor.vocabulary import DEVICES, TORCH_OPTIMIZERS
 
@@ -341,15 +342,6 @@ class Bundle:
             return None
         max_chars = self.preprocess.get("max_chars")
         return [self.char_vocab.encode_words(toks, max_chars) for toks in token_lists]
-
-
-def normalize_word(token: str, preprocess: Mapping[str, Any]) -> str:
-    """The word-vocabulary form of a tagger token: lowercased and digits zeroed when ``preprocess`` says so."""
-    if preprocess.get("lowercase"):
-        token = token.lower()
-    if preprocess.get("zero_digits"):
-        token = "".join("0" if ch.isdigit() else ch for ch in token)
-    return token
 
 
 def _model_device(model: nn.Module) -> torch.device:

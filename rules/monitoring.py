@@ -1,6 +1,7 @@
 """TEP701 monitoring-signal: the one thing to watch while the winner trains and after it ships."""
 
 from advisor.hookspecs import hookimpl
+from advisor.vocabulary import FINETUNING
 
 DOCS = """One monitoring signal per winner:
 - CNN/RNN models (textcnn, bilstm, lstm, gru, bilstm-crf) and ngram-linear: accuracy per length bucket
@@ -8,9 +9,10 @@ DOCS = """One monitoring signal per winner:
   forget over long spans, so their errors concentrate on long texts; a falling long-text bucket is the first
   sign (`advisor baseline evaluate` prints the table and a PNG).
 - frozen-transformer: the same per-length table: mean pooling dilutes long texts and the encoder truncates.
-- transformer-finetune: the training loss (a loss that stops falling or jumps means the learning rate is too
-  high; collapse) and majority-class collapse: dev accuracy falling to the majority-class rate or below the
-  plateaued baseline's floor. With accepted evidence the floor is stated: a fine-tuned model that does not
+- transformer-finetune and transformer-setfit (fine-tuning; SetFit's loss is the contrastive one): the
+  training loss (a loss that stops falling or jumps means the learning rate is too high; collapse) and
+  majority-class collapse: dev accuracy falling to the majority-class rate or below the plateaued baseline's
+  floor. With accepted evidence the floor is stated: a fine-tuned model that does not
   beat it is not better than the baseline.
 TEP503 replaces the signal by macro-F1 with per-class recall when classes are imbalanced above
 {policy.imbalance_flag_ratio:g}:1 (policy.imbalance_flag_ratio)."""
@@ -31,7 +33,7 @@ def register_rules(register):
 def describe_winner(ctx):
     arch, ev, tagging = ctx.winner, ctx.evidence, ctx.profile.task == "tagging"
     metric = "entity F1" if tagging else "accuracy"
-    if arch == "transformer-finetune":
+    if arch in FINETUNING:
         floor = ""
         if ev.accepted:
             floor = (

@@ -3,8 +3,8 @@
 from advisor.candidates import CLASSIFY_ONLY, TAG_ONLY
 from advisor.hookspecs import hookimpl
 
-DOCS = """TextCNN and the n-gram linear model label whole texts: they have no per-token output, so they do
-not tag. The BiLSTM-CRF is a sequence tagger: for classifying whole texts, a pooled BiLSTM is the
+DOCS = """TextCNN, the n-gram linear model and SetFit (transformer-setfit: a sentence encoder and a head
+over its one embedding per text) label whole texts: they have no per-token output, so they do not tag. The BiLSTM-CRF is a sequence tagger: for classifying whole texts, a pooled BiLSTM is the
 comparable model. This rule removes the misfits before any other rule looks at the candidates."""
 
 

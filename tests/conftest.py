@@ -99,21 +99,19 @@ def team_recipe() -> TeamRecipe:
 
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory):
-    """A tiny random BERT (2 layers, hidden 32) and a WordPiece tokenizer over the words of the test data
-    (tests/test_evidence.py's DATA and the bundled toy data), saved as a local Hugging Face model folder: what
-    ``--encoder`` takes in the tests instead of the shipped all-MiniLM-L6-v2."""
+    """A tiny random BERT over the words of the test data (tests/test_evidence.py's DATA and the bundled toy data),
+    positions up to 64 (tests/tiny_encoder.py): what ``--encoder`` takes instead of the shipped all-MiniLM-L6-v2."""
     import json
 
     pytest.importorskip("transformers")
     from advisor.data.toy import write_toy_dataset
     from tests.test_evidence import DATA
+    from tests.tiny_encoder import build_tiny_encoder
 
-    folder = tmp_path_factory.mktemp("tiny-bert")
     toy = tmp_path_factory.mktemp("toy-words")
     write_toy_dataset(toy)
     texts = [json.loads(line)["text"] for line in DATA.splitlines()]
     texts += [json.loads(line)["text"] for name in ("train.jsonl", "test.jsonl")
               for line in (toy / name).read_text(encoding="utf-8").splitlines()]  # fmt: skip
-    from tests.tiny_encoder import build_tiny_encoder
-
-    return build_tiny_encoder(folder, {w for t in texts for w in t.lower().split()}, max_positions=64)
+    words = {w for t in texts for w in t.lower().split()}
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"), words, max_positions=64)

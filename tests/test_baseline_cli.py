@@ -15,7 +15,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 from advisor.baselines.manifest import read_manifest  # noqa: E402
-from advisor.vocabulary import TRAINABLE  # noqa: E402
+from advisor.vocabulary import FINETUNING, TRAINABLE  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_evidence_round_trip_refused_then_allowed_then_tampered(toy, tmp_path):
 
     res = run("recommend", "--data", train, "--evidence", evidence, "--json")
     after = json.loads(res.stdout)
-    assert after["architecture"] == "transformer-finetune" and after["refusals"] == []
+    assert after["architecture"] == "transformer-setfit" and after["refusals"] == []  # < policy setfit_below
     assert after["evidence"]["floor_mean"] == pytest.approx(doc["floor"]["mean"], abs=1e-3)
 
     # Tampering: a run whose curve still rises, with the verdict left at "plateaued".
@@ -157,7 +157,7 @@ def test_evidence_round_trip_refused_then_allowed_then_tampered(toy, tmp_path):
     res = run("recommend", "--data", train, "--evidence", evidence, "--json")
     assert res.exit_code == 0
     tampered = json.loads(res.stdout)
-    assert tampered["architecture"] != "transformer-finetune"
+    assert tampered["architecture"] not in FINETUNING
     assert "has not plateaued" in tampered["refusals"][0]["message"]
 
 
@@ -212,7 +212,7 @@ def test_plateau_on_a_300_example_trec_sample_with_a_rare_class(tmp_path):
     res = run("recommend", "--data", data, "--evidence", evidence, "--json")
     assert res.exit_code == 0, res.output
     rec = json.loads(res.stdout)
-    assert (rec["architecture"] == "transformer-finetune") == (doc["plateau"]["verdict"] == "plateaued")
+    assert (rec["architecture"] == "transformer-setfit") == (doc["plateau"]["verdict"] == "plateaued")
 
 
 def test_cuda_without_a_gpu_is_a_usage_error(toy, tmp_path):
@@ -380,10 +380,11 @@ def test_the_human_readable_forms():
 
 @pytest.mark.parametrize(
     "arch",
-    [  # transformer-finetune needs evidence here (TEP101's gate) and an encoder: tests/test_finetune.py round-trips it
+    [  # fine-tuning needs evidence here (TEP101's gate) and an encoder: tests/test_finetune.py and
+        # tests/test_setfit.py round-trip it
         pytest.param(a, marks=pytest.mark.slow) if a == "frozen-transformer" else a
         for a in TRAINABLE
-        if a != "transformer-finetune"
+        if a not in FINETUNING
     ],
 )
 def test_every_trainable_architecture_round_trips_through_its_manifest(toy, tmp_path, arch):

@@ -90,7 +90,7 @@ def test_errors_are_advisor_errors_with_the_cli_exit_codes(toy, tmp_path):
         api.train(data, arch="textcn")
     with pytest.raises(
         api.BaselineInputError,
-        match="--encoder applies to --arch frozen-transformer and transformer-finetune only",
+        match="--encoder applies to --arch frozen-transformer, transformer-finetune and transformer-setfit only",
     ):
         api.train(data, arch="textcnn", encoder=tmp_path)
     with pytest.raises(api.BaselineInputError, match="not found|No such file|does not exist"):

@@ -84,7 +84,15 @@ def test_head_and_encoder_options_need_their_arch(data, tiny_encoder, tmp_path):
         "baseline", "train", data, "--arch", "textcnn", "--encoder", tiny_encoder, "--out", tmp_path / "m"
     )
     assert res.exit_code == 2
-    assert "--encoder applies to --arch frozen-transformer and transformer-finetune only" in res.output
+    assert (
+        "--encoder applies to --arch frozen-transformer, transformer-finetune and transformer-setfit only"
+        in res.output
+    )
+    conll = tmp_path / "t.conll"
+    conll.write_text("John B-PER\nruns O\n\nMary B-PER\nwalks O\n\nBob B-PER\nsits O\n", encoding="utf-8")
+    res = run("baseline", "train", conll, "--arch", "frozen-transformer", "--head", "cnn", "--encoder",
+              tiny_encoder, "--out", tmp_path / "m")  # fmt: skip
+    assert res.exit_code == 2 and "--head cnn is a text classifier's head" in res.output
 
 
 def test_feature_cnn_ignores_padding():

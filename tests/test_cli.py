@@ -276,14 +276,18 @@ def test_recommend_json_validates_against_the_published_schema(runner):
 
 def test_recommend_json_refusal_contract(runner):
     doc = recommend_json(runner, "--examples", "300")
-    (refusal,) = doc["refusals"]
-    assert refusal == {
-        "rule": "TEP101",
-        "architecture": "transformer-finetune",
-        "message": "300 labeled examples < 500 (policy finetune_min_examples): fine-tuning is refused until a "
-        "TextCNN/BiLSTM baseline trained on your data has plateaued",
-        "unlock": "advisor baseline plateau DATA --out evidence.json && advisor recommend --data DATA --evidence evidence.json",
-    }
+    assert doc["refusals"] == [
+        {
+            "rule": "TEP101",
+            "architecture": arch,
+            "message": "300 labeled examples < 500 (policy finetune_min_examples): fine-tuning is refused until a "
+            "TextCNN/BiLSTM baseline trained on your data has plateaued; refused: transformer-finetune, "
+            "transformer-setfit; evidence would unlock transformer-setfit at this size (300 < 500, policy "
+            "setfit_below)",
+            "unlock": "advisor baseline plateau DATA --out evidence.json && advisor recommend --data DATA --evidence evidence.json",
+        }
+        for arch in ("transformer-finetune", "transformer-setfit")
+    ]
     assert doc["architecture"] == "frozen-transformer"
 
 
@@ -381,7 +385,7 @@ def test_streaming_flag_overrides_the_file(runner, write_file):
 def test_policy_file_override_is_flagged(runner, write_file):
     write_file("policy.toml", "[tool.advisor]\nfinetune_min_examples = 200\n")
     doc = recommend_json(runner, "--examples", "300", "--policy", "policy.toml")
-    assert doc["architecture"] == "transformer-finetune"
+    assert doc["architecture"] == "transformer-setfit"  # 300 < policy setfit_below
     assert {
         "rule": "TEP100",
         "name": "policy-override",
@@ -485,22 +489,26 @@ def test_rules_explain(runner, given):
     docs = Engine(entry_points=False).rule("TEP101").rendered().docs
     assert result.stdout == (
         "TEP101 finetune-needs-plateau (refuse, plugin advisor.rules.finetune)\n"
-        "Refuses transformer fine-tuning under 500 examples until a baseline on the data has plateaued.\n\n"
+        "Refuses transformer fine-tuning (plain and SetFit) under 500 examples until a baseline on the data has "
+        "plateaued.\n\n"
         f"{docs}\n"
     )
     assert docs.startswith(
-        "Transformer fine-tuning is refused when the profile has fewer labeled examples (tagging:\n"
-        "labeled sentences) than 500 (policy.finetune_min_examples), unless"
+        "Transformer fine-tuning (every fine-tuning candidate: `transformer-finetune`, end to end, and\n"
+        "`transformer-setfit`, contrastive few-shot fine-tuning) is refused when the profile has fewer labeled\n"
+        "examples (tagging: labeled sentences) than 500 (policy.finetune_min_examples), unless\n"
     )
 
 
 def test_rules_and_their_docs_show_the_policy_in_force(runner, write_file):
     write_file("pol.toml", "finetune_min_examples = 200\n")
     explained = invoke(runner, "rules", "explain", "TEP101", "--policy", "pol.toml").stdout
-    assert explained.splitlines()[1].startswith("Refuses transformer fine-tuning under 200 examples")
+    assert explained.splitlines()[1].startswith(
+        "Refuses transformer fine-tuning (plain and SetFit) under 200 examples"
+    )
     assert "than 200 (policy.finetune_min_examples)" in explained
     listed = invoke(runner, "rules", "--policy", "pol.toml").stdout
-    assert "Refuses transformer fine-tuning under 200 examples" in listed
+    assert "Refuses transformer fine-tuning (plain and SetFit) under 200 examples" in listed
     assert "Classification: fine-tune at >= 200 examples" in listed
 
 

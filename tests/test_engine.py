@@ -19,6 +19,7 @@ from advisor.engine import PHASES, Engine
 from advisor.errors import NoCandidateError, PluginError, UnknownRuleError
 from advisor.policy import Policy
 from advisor.profile import DataSummary
+from advisor.vocabulary import FINETUNING
 
 UNLOCK = "advisor baseline plateau DATA --out evidence.json && advisor recommend --data DATA --evidence evidence.json"
 RECIPE_FIELDS = ("optimizer", "learning_rate", "batch_size", "epochs", "regularization")
@@ -109,8 +110,8 @@ def test_tep100_flags_every_overridden_value():
         "policy override: static_embeddings_below = 5000 (shipped default 10000)",
     ]
     assert r.policy["finetune_min_examples"] == 100
-    # the loosened threshold takes effect, and is not silent
-    assert r.architecture == "transformer-finetune"
+    # the loosened threshold takes effect, and is not silent (300 < policy setfit_below: the few-shot candidate)
+    assert r.architecture == "transformer-setfit"
 
 
 # -- TEP101 finetune-needs-plateau ---------------------------------------------------------------------
@@ -118,12 +119,25 @@ def test_tep100_flags_every_overridden_value():
 def test_tep101_refuses_finetuning_below_the_threshold(examples):
     r = rec(examples=examples)
     assert r.architecture == "frozen-transformer"
-    (refusal,) = r.refusals
-    assert refusal.rule == "TEP101" and refusal.architecture == "transformer-finetune"
-    assert refusal.message.startswith(f"{examples} labeled examples < 500 (policy finetune_min_examples)")
-    assert refusal.unlock == UNLOCK
-    assert alt(r, "transformer-finetune").status == "refused"
-    assert alt(r, "transformer-finetune").why_not.startswith(f"TEP101 {examples} labeled examples < 500")
+    assert [(x.rule, x.architecture) for x in r.refusals] == [("TEP101", a) for a in FINETUNING]
+    for refusal in r.refusals:
+        assert refusal.message.startswith(f"{examples} labeled examples < 500 (policy finetune_min_examples)")
+        # it names what it refuses and what the evidence would unlock at this size
+        assert refusal.message.endswith(
+            "; refused: transformer-finetune, transformer-setfit; evidence would unlock transformer-setfit at this "
+            f"size ({examples} < 500, policy setfit_below)"
+        )
+        assert refusal.unlock == UNLOCK
+    for arch in FINETUNING:
+        assert alt(r, arch).status == "refused"
+        assert alt(r, arch).why_not.startswith(f"TEP101 {examples} labeled examples < 500")
+
+
+def test_tep101_refusal_names_plain_finetuning_when_the_size_is_past_the_switch_point():
+    r = rec(Policy(finetune_min_examples=1000), examples=700)
+    assert r.refusals[0].message.endswith(
+        "evidence would unlock transformer-finetune at this size (700 >= 500, policy setfit_below)"
+    )
 
 
 @pytest.mark.parametrize("examples", [500, 501, 5000])
@@ -185,7 +199,7 @@ def test_tep101_accepted_evidence_lifts_the_refusal():
     )  # fmt: skip
     r = _with_status(status, examples=300)
     assert r.refusals == []
-    assert r.architecture == "transformer-finetune"
+    assert r.architecture == "transformer-setfit"  # 300 < policy setfit_below
     assert r.evidence is not None and r.evidence.accepted and r.evidence.floor_mean == 0.7
     assert "floor is 0.700" in r.monitoring
     assert "TEP102" not in flag_rules(r)  # 300 >= 250
@@ -196,8 +210,9 @@ def test_tep101_rejected_evidence_keeps_the_refusal_with_the_reason():
 
     r = _with_status(EvidenceStatus(provided=True, accepted=False, reason="the failed check"), examples=300)
     assert r.architecture == "frozen-transformer"
-    (refusal,) = r.refusals
-    assert refusal.message.endswith("; evidence not accepted: the failed check")
+    assert [x.architecture for x in r.refusals] == list(FINETUNING)
+    for refusal in r.refusals:
+        assert "; evidence not accepted: the failed check; refused: " in refusal.message
     assert r.evidence is not None and not r.evidence.accepted
 
 
@@ -208,18 +223,72 @@ def test_tep101_evidence_without_the_data_keeps_the_refusal(tmp_path, doc):
     path.write_text(json.dumps(doc), encoding="utf-8")
     r = rec(examples=300, evidence=path)
     assert r.architecture == "frozen-transformer"
-    (refusal,) = r.refusals
-    assert "; evidence not accepted: evidence needs the data" in refusal.message
+    assert [x.architecture for x in r.refusals] == list(FINETUNING)
+    for refusal in r.refusals:
+        assert "; evidence not accepted: evidence needs the data" in refusal.message
+
+
+ACCEPTED = dict(
+    provided=True, accepted=True, reason="2 baseline run(s) plateaued", metric="accuracy",
+    floor_mean=0.7, floor_std=0.0, runs=2, architectures=("textcnn",),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("examples", "evidence", "expected"),
+    [
+        (100, False, "frozen-transformer"),
+        (100, True, "transformer-setfit"),
+        (250, False, "frozen-transformer"),
+        (250, True, "transformer-setfit"),
+        (1000, False, "transformer-finetune"),
+        (1000, True, "transformer-finetune"),
+    ],
+)
+def test_tep401_picks_which_fine_tuning_the_evidence_unlocks(examples, evidence, expected):
+    """Issue 15 §2: SetFit under policy setfit_below (500), plain fine-tuning from there; refused without evidence
+    under finetune_min_examples (500)."""
+    from advisor.evidence import NO_EVIDENCE, EvidenceStatus
+
+    status = EvidenceStatus(**ACCEPTED) if evidence else NO_EVIDENCE
+    r = _with_status(status, examples=examples)
+    assert r.architecture == expected
+    if expected == "transformer-setfit":
+        assert alt(r, "transformer-finetune").status == "ranked"  # the runner-up, 90 points against 100
+    elif expected == "transformer-finetune":
+        assert alt(r, "transformer-setfit").status == "ranked"  # third, behind frozen features
+        assert alt(r, "transformer-setfit").points == 80
+
+
+def test_setfit_below_is_a_policy_value():
+    from advisor.evidence import EvidenceStatus
+
+    engine_rec = _with_status(EvidenceStatus(**ACCEPTED), examples=100)
+    assert engine_rec.architecture == "transformer-setfit"
+    r = rec(Policy(finetune_min_examples=50, setfit_below=80), examples=100)
+    assert r.architecture == "transformer-finetune"
+    assert "policy override: setfit_below = 80 (shipped default 500)" in [f.message for f in r.flags]
 
 
 # -- TEP102 small-data-finetune-variance ---------------------------------------------------------------
 def test_tep102_flags_seed_variance_under_250():
-    r = rec(Policy(finetune_min_examples=100), examples=200)
+    r = rec(Policy(finetune_min_examples=100, setfit_below=100), examples=200)
     assert r.architecture == "transformer-finetune"
     (msg,) = [f.message for f in r.flags if f.rule == "TEP102"]
     assert msg == (
         "200 examples < 250: fine-tuned accuracy varies by several points between seeds at this size "
         "(measured: up to 8); run three seeds and compare them against frozen features"
+    )
+
+
+def test_tep102_states_setfits_own_measured_variance():
+    r = rec(Policy(finetune_min_examples=100), examples=200)
+    assert r.architecture == "transformer-setfit"
+    (msg,) = [f.message for f in r.flags if f.rule == "TEP102"]
+    assert msg == (
+        "200 examples < 250: SetFit varied far less than plain fine-tuning between seeds at this size "
+        "(measured: sample std up to 3 points at 100 examples, two seeds; plain fine-tuning up to 10); run a "
+        "second seed before trusting one run"
     )
 
 
@@ -248,7 +317,7 @@ def test_tep201_admits_transformers_when_both_budgets_admit_them(deploy):
     assert "TEP201" in flag_rules(r)
     assert r.architecture == "transformer-finetune"
     assert alt(r, "frozen-transformer").status == "ranked"
-    assert sum(1 for t in r.trace if t.rule == "TEP201" and t.effect == "info") == 2
+    assert sum(1 for t in r.trace if t.rule == "TEP201" and t.effect == "info") == len(TRANSFORMERS)
 
 
 @pytest.mark.parametrize(

@@ -231,10 +231,10 @@ def test_unreadable_evidence_is_an_answer_not_a_crash(tmp_path, data_file):
 def test_recommend_unlocks_finetuning_only_with_accepted_evidence(tmp_path, data_file):
     profile = ConstraintProfile(**profile_values_from_data(data_file))
     refused = recommend(profile)
-    assert [r.architecture for r in refused.refusals] == ["transformer-finetune"]
+    assert [r.architecture for r in refused.refusals] == ["transformer-finetune", "transformer-setfit"]
     good = make_evidence(tmp_path / "e.json", data_file)
     allowed = recommend(profile, evidence=good, policy=STRUCTURAL)
-    assert allowed.architecture == "transformer-finetune"
+    assert allowed.architecture == "transformer-setfit"  # 30 examples < policy setfit_below
     assert allowed.refusals == []
     assert "0.800" in allowed.monitoring  # the floor a fine-tuned model must beat
     assert any(f.rule == "TEP102" for f in allowed.flags)  # 30 examples < 250
@@ -251,7 +251,7 @@ def test_cli_evidence_round_trip_and_tampering(tmp_path, data_file):
     )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["architecture"] == "transformer-finetune" and doc["evidence"]["accepted"]
+    assert doc["architecture"] == "transformer-setfit" and doc["evidence"]["accepted"]
 
     other = tmp_path / "other.jsonl"
     other.write_text(DATA.replace("message", "note"), encoding="utf-8")

@@ -43,6 +43,15 @@ def policy_file(tmp_path, **values):
     return path
 
 
+def assert_reloads(out, data):
+    """The model folder ``out`` alone evaluates on ``data`` (30 examples) and predicts one of its labels."""
+    res = run("baseline", "evaluate", out, data, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["examples"] == 30
+    res = run("baseline", "predict", out, "message number 3 about b")
+    assert res.exit_code == 0 and res.output.split("\t")[0] in {"a", "b", "c"}
+
+
 def test_refused_without_evidence_under_the_threshold(data, encoder, tmp_path):
     out = tmp_path / "ft"
     res = run("baseline", "train", data, "--arch", "transformer-finetune", "--encoder", encoder, "--out", out)
@@ -73,12 +82,7 @@ def test_evidence_unlocks_training_and_the_floor_check_runs(data, encoder, tmp_p
     assert manifest["architecture"] == "transformer-finetune"
     assert manifest["train"]["learning_rate"] == 5e-5 and manifest["train"]["batch_size"] == 16
     assert manifest["train"]["max_epochs"] == 1 and manifest["train"]["warmup"] == 0.1
-    # the folder alone reloads (the encoder is saved inside it)
-    res = run("baseline", "evaluate", out, data, "--json")
-    assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["examples"] == 30
-    res = run("baseline", "predict", out, "message number 3 about b")
-    assert res.exit_code == 0 and res.output.split("\t")[0] in {"a", "b", "c"}
+    assert_reloads(out, data)  # the folder alone (the encoder is saved inside it)
     # the text form names both verdicts; --require-floor fails
     res = run(*args, "--require-floor")
     assert res.exit_code == 1, res.output
@@ -133,9 +137,9 @@ def test_at_the_threshold_the_floor_is_the_majority_rate(data, encoder, tmp_path
 
 def test_finetune_options_need_the_arch(data, encoder, tmp_path):
     res = run("baseline", "train", data, "--encoder", encoder, "--out", tmp_path / "m")
-    assert (
-        res.exit_code == 2
-        and "--encoder applies to --arch frozen-transformer and transformer-finetune only" in res.output
+    assert res.exit_code == 2 and (
+        "--encoder applies to --arch frozen-transformer, transformer-finetune and transformer-setfit only"
+        in res.output
     )
 
 

@@ -42,6 +42,7 @@ CORE = (
     "advisor.data.from_file",
     "advisor.data.files",
     "advisor.data.toy",
+    "advisor.runtime",  # the torch-free runtime: numpy and onnxruntime only once it runs a graph
 )
 # What a rule plugin may import from the advisor: the hook marker and the facts rules reason with.
 PLUGIN_API = ("advisor", "advisor.hookspecs", "advisor.candidates", "advisor.vocabulary", "advisor.recipes")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from advisor.cli import cli
 from advisor.data.toy import toy_examples, toy_tagging_sentences
 from advisor.recipes import DEV_METRIC, Recipe, recipe_for
-from advisor.vocabulary import NEURAL, TAGGING_TRAINABLE, TRAINABLE
+from advisor.vocabulary import FINETUNING, NEURAL, TAGGING_TRAINABLE, TRAINABLE
 
 pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
@@ -107,9 +107,9 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
     return used, manifest
 
 
-# transformer-finetune needs plateau evidence on this little data (TEP101's gate): tests/test_finetune.py and
-# tests/test_tagging_transformers.py train it.
-CASES = [(a, "classification") for a in TRAINABLE if a not in ("transformer-finetune", "bilstm-crf")] + [
+# Fine-tuning needs plateau evidence on this little data (TEP101's gate): tests/test_finetune.py,
+# tests/test_tagging_transformers.py and tests/test_setfit.py train it.
+CASES = [(a, "classification") for a in TRAINABLE if a not in (*FINETUNING, "bilstm-crf")] + [
     (a, "tagging") for a in TAGGING_TRAINABLE if a != "transformer-finetune"
 ]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from advisor.cli import export as exported
 from advisor.cli.options import (
     BadInput,
     Interrupted,
@@ -25,7 +26,8 @@ from advisor.cli.options import (
     profile_options,
     threads_option,
 )
-from advisor.vocabulary import DEVICES, HEADS, POOLINGS, TASKS
+from advisor.runtime import is_export
+from advisor.vocabulary import DEVICES, FINETUNING, HEADS, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -162,7 +164,8 @@ def baseline():
     "--encoder",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="transformer-finetune, frozen-transformer (either head): a local Hugging Face model folder.  "
+    help="transformer-finetune, transformer-setfit, frozen-transformer (either head): a local Hugging Face "
+    "model folder.  "
     "[default: the shipped all-MiniLM-L6-v2]",
 )
 @click.option(
@@ -197,7 +200,8 @@ def baseline():
 @click.option(
     "--require-floor",
     is_flag=True,
-    help="transformer-finetune: exit 1 when the model does not beat the floor or collapses onto one class.",
+    help="transformer-finetune, transformer-setfit: exit 1 when the model does not beat the floor or collapses "
+    "onto one class.",
 )
 @threads_option
 @click.option("json_", "--json", is_flag=True, help="Print the result as JSON (stdout only).")
@@ -217,11 +221,12 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         advisor baseline train train.jsonl --test test.jsonl --arch textcnn --out runs/textcnn
         advisor baseline train train.jsonl --deploy phone --embeddings glove.6B.300d.txt --arch textcnn
         advisor baseline train train.jsonl --arch transformer-finetune --evidence evidence.json
+        advisor baseline train train.jsonl --arch transformer-setfit --evidence evidence.json
         advisor baseline train train.jsonl --arch textcnn --teacher runs/frozen-transformer --augment 4
     """
     own = {k: opts.pop(k) for k in TRAIN_OPTIONS}
-    if require_floor and own["arch"] != "transformer-finetune":
-        raise BadInput("--require-floor applies to --arch transformer-finetune only")
+    if require_floor and own["arch"] not in FINETUNING:
+        raise BadInput(f"--require-floor applies to --arch {' or '.join(FINETUNING)} only")
     data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
     profile, policy = build_profile({**opts, **data_params})
     api = _api()
@@ -275,10 +280,14 @@ TRAIN_OPTIONS = (
 def evaluate(model, data, json_, **opts):
     """Evaluate a saved MODEL directory on DATA (accuracy, macro-F1, per-class, per-length; or entity F1).
 
+    An exported MODEL folder (`baseline export`) runs with onnxruntime alone, without torch.
+
     \b
     Example:
         advisor baseline evaluate runs/textcnn test.jsonl
     """
+    if is_export(model):
+        return exported.evaluate(model, data, json_, **opts)
     from advisor.baselines.report import format_evaluate
 
     _emit(_call(_api().evaluate, model, data, **opts), json_, format_evaluate)
@@ -288,14 +297,24 @@ def evaluate(model, data, json_, **opts):
 @click.argument("model", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("texts", nargs=-1)
 @click.option("json_", "--json", is_flag=True, help="Print predictions as JSON lines.")
-def predict(model, texts, json_):
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Exported lstm/gru/rnn: print the running prediction after each token, as stdin words arrive.",
+)
+def predict(model, texts, json_, stream):
     """Predict labels (or tags) for TEXT arguments, or for lines on stdin.
+
+    An exported MODEL folder (`baseline export`) runs with onnxruntime alone, without torch.
 
     \b
     Example:
         advisor baseline predict runs/textcnn "where is my parcel"
         cat texts.txt | advisor baseline predict runs/textcnn
+        advisor baseline predict --stream runs/lstm-onnx < words.txt
     """
+    if stream:
+        return exported.stream(model, texts, json_)
     if texts:
         items = list(texts)
     else:
@@ -314,6 +333,8 @@ def predict(model, texts, json_):
             raise BadInput(f"TEXT {i} is empty: give each text to predict as non-empty text")
     if not items:
         raise BadInput("nothing to predict: give TEXT arguments or lines on stdin")
+    if is_export(model):
+        return exported.predict(model, items, json_)
     from advisor.sanitize import one_line
 
     for text, pred in _call(_api().predict, model, items):  # the text and the model's labels are input
@@ -391,3 +412,6 @@ def plateau(data, out, json_, **opts):
     from advisor.baselines.report import format_plateau
 
     _emit(_call(_api().plateau, data, out, arch=opts.pop("archs"), **opts), json_, format_plateau)
+
+
+baseline.add_command(exported.export)

@@ -1,4 +1,11 @@
-"""Tokens, the data fingerprint and the data summary (standard library only)."""
+"""Tokens, the data fingerprint and the data summary (standard library only).
+
+This is the one tokenization module: training and the torch-free runtime (:mod:`advisor.runtime`, which runs an
+exported model folder) turn text into model inputs with the same functions, so an export sees exactly the
+tokens its model was trained on: :func:`tokenize` (the word classifiers), :func:`normalize_word` (the tagger's
+word vocabulary), :func:`word_ngrams` (``ngram-linear``'s TF-IDF terms) and :func:`head_tail` (the fine-tuned
+transformer's word-piece truncation; the word pieces themselves come from the encoder's ``tokenizer.json``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,8 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from advisor.data.formats import Dataset, entity_type
 
@@ -27,6 +35,45 @@ def tokenize(text: str) -> list[str]:
     character as a token of its own (``?``, ``"``, ``'`` in ``'s``, ``_``).
     """
     return _TOKEN_RE.findall(unicodedata.normalize("NFC", text).lower())
+
+
+NGRAM_TOKEN_PATTERN = r"(?u)\b\w+\b"  # keeps one-character words ("a", "i", digits), unlike sklearn's default
+
+
+def word_ngrams(
+    text: str,
+    ngram_range: Sequence[int] = (1, 2),
+    lowercase: bool = True,
+    token_pattern: str = NGRAM_TOKEN_PATTERN,
+) -> list[str]:
+    """The word n-grams of ``text`` that ``ngram-linear`` counts: lowercase (when asked), the words that
+    ``token_pattern`` finds, then every run of ``ngram_range[0]``..``ngram_range[1]`` consecutive words joined by
+    one space, shortest first. The same terms scikit-learn's ``CountVectorizer(analyzer="word")`` gives with
+    these settings (its default ``strip_accents=None``, no stop words); training passes this function to it
+    as the analyzer."""
+    if lowercase:
+        text = text.lower()
+    words = re.findall(token_pattern, text)
+    low, high = int(ngram_range[0]), int(ngram_range[1])
+    return [" ".join(words[i : i + n]) for n in range(low, high + 1) for i in range(len(words) - n + 1)]
+
+
+def normalize_word(token: str, preprocess: Mapping[str, Any]) -> str:
+    """The word-vocabulary form of a tagger token: lowercased and digits zeroed when ``preprocess`` says so."""
+    if preprocess.get("lowercase"):
+        token = token.lower()
+    if preprocess.get("zero_digits"):
+        token = "".join("0" if ch.isdigit() else ch for ch in token)
+    return token
+
+
+def head_tail(ids: list[int], budget: int, head_share: float = 0.25) -> list[int]:
+    """``ids`` cut to ``budget`` pieces: the first ``head_share`` of the budget and the rest from the end
+    (``head_share`` 1.0: plain truncation, the head only)."""
+    if len(ids) <= budget:
+        return ids
+    head = int(budget * head_share)
+    return ids[:head] + ids[len(ids) - (budget - head) :]
 
 
 def _norm(s: str) -> str:

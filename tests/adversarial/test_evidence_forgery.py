@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from advisor.evidence import SCHEMA_VERSION, plateau_verdict
+from advisor.vocabulary import FINETUNING
 
 from .forge import forged, load, policy_file, recommend_doc, sha256, with_checkpoint_refs, write
 
@@ -20,8 +21,9 @@ from .forge import forged, load, policy_file, recommend_doc, sha256, with_checkp
 def refused(doc: dict) -> str:
     """The evidence reason of a recommendation that must have refused the evidence (and fine-tuning)."""
     assert doc["evidence"]["provided"] and not doc["evidence"]["accepted"], doc["evidence"]
-    assert doc["architecture"] != "transformer-finetune"
-    assert [r["architecture"] for r in doc["refusals"]] == ["transformer-finetune"]
+    assert doc["architecture"] not in FINETUNING
+    refused = list(FINETUNING) if doc["profile"]["task"] == "classification" else ["transformer-finetune"]
+    assert [r["architecture"] for r in doc["refusals"]] == refused  # SetFit classifies only (TEP001)
     return doc["evidence"]["reason"]
 
 
@@ -91,7 +93,7 @@ def test_the_python_api_never_accepts_evidence_without_the_data(toy_data, tmp_pa
     doc = forged(toy_data, [0.5, 0.9, 0.9, 0.9, 0.9])
     doc["data"]["fingerprint"] = "sha256:" + "0" * 64
     rec = recommend({"examples": doc["data"]["examples"]}, evidence=write(tmp_path / "e.json", doc))
-    assert not rec.evidence.accepted and rec.architecture != "transformer-finetune"
+    assert not rec.evidence.accepted and rec.architecture not in FINETUNING
     assert "needs the data" in rec.evidence.reason
 
 

