@@ -210,7 +210,12 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
         pred = predict_tags(bundle, [s.tokens for s in test])
     else:
         tagger = _finetune_model(
-            "tagging", spec["encoder"], seed=seed, device=str(device), epochs=spec["epochs"]
+            "transformer-finetune",
+            "tagging",
+            spec["encoder"],
+            seed=seed,
+            device=str(device),
+            epochs=spec["epochs"],
         )
         tagger.model.progress = False
         tagger.fit([list(s.tokens) for s in train], [list(s.tags) for s in train],
