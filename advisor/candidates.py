@@ -17,13 +17,16 @@ from advisor.vocabulary import CANDIDATES, EMBEDDINGS, FINETUNING  # noqa: F401 
 TRANSFORMERS: frozenset[str] = frozenset({"frozen-transformer", *FINETUNING})
 BIDIRECTIONAL: frozenset[str] = frozenset({"bilstm", "bilstm-crf"})
 # Candidates that can only label whole texts (not tokens), and the one that only tags.
-CLASSIFY_ONLY: frozenset[str] = frozenset({"ngram-linear", "textcnn", "transformer-setfit"})
+CLASSIFY_ONLY: frozenset[str] = frozenset(
+    {"ngram-linear", "ngram-static-linear", "textcnn", "transformer-setfit"}
+)
 TAG_ONLY: frozenset[str] = frozenset({"bilstm-crf"})
 # The multilingual encoder the recipes name in place of all-MiniLM-L6-v2 for non-English texts (TEP502, TEP602).
 MULTILINGUAL = "paraphrase-multilingual-MiniLM-L12-v2"
 
 DESCRIPTIONS: dict[str, str] = {
     "ngram-linear": "word 1-2 gram TF-IDF + linear classifier (fastText-style)",
+    "ngram-static-linear": "word 1-2 gram TF-IDF + the mean static (model2vec) vector, one linear classifier",
     "textcnn": "TextCNN (Kim 2014): convolutions of widths 3/4/5 over word vectors, max-pooled",
     "bilstm": "bidirectional LSTM encoder (classification: pooled; tagging: softmax per token)",
     "lstm": "one-directional LSTM (streams token by token)",
@@ -53,6 +56,12 @@ class CostModel:
 # under 10k examples; computed from the layer shapes; TextCNN-300 and MiniLM also counted by the benchmark).
 COSTS: dict[str, CostModel] = {
     "ngram-linear": CostModel(0.50, 0.474, 0.0017, 0.0, "100k 1-2 gram features x 5 classes"),
+    # The kept vectors dominate: 20k training words x 256-d model2vec vectors = 5.12M (the model keeps only its
+    # vocabulary's vectors; the full distilled table would be 29,525 x 256 = 7.6M). Latency: the edge study's
+    # 0.90 ms at 20 tokens (shared/research/edge.md, one point: ngram-linear's per-token slope assumed).
+    "ngram-static-linear": CostModel(
+        5.62, 0.866, 0.0017, 0.0, "100k 1-2 gram features + 20k kept words x 256-d vectors, 5 classes"
+    ),
     "textcnn": CostModel(6.36, 0.607, 0.0168, 0.0, "20k vocab x 300-d embeddings, 3/4/5 x 100 filters"),
     "bilstm": CostModel(6.44, 0.662, 0.0163, 0.0, "20k x 300-d embeddings, hidden 128 per direction"),
     "lstm": CostModel(6.22, 0.218, 0.0161, 0.0, "20k x 300-d embeddings, hidden 128"),

@@ -73,6 +73,14 @@ class Policy(StrictModel):
         "from 250 to 2,500 (shared/research/crossover.md, edge.md); 0 = TextCNN first at every size.",
         ge=0,
     )
+    static_linear_first_max_examples: int = _setting(
+        1_000,
+        "TEP401: up to this many examples ngram-static-linear (TF-IDF n-grams + the mean model2vec vector) ranks "
+        "first where transformers are excluded, TextCNN (over the distilled vectors) second and ngram-linear "
+        "third: the order measured at 250 and 1,000 examples, the largest size measured "
+        "(shared/research/edge.md); above it the n-gram order of ngram_first_max_examples holds; 0 = never first.",
+        ge=0,
+    )
     tagging_bilstm_crf_min: int = _setting(
         1_000,
         "Tagging: from this many sentences BiLSTM-CRF is the default (below: frozen transformer + CRF).",

@@ -253,6 +253,15 @@ RECIPES: dict[str, Recipe] = {
         min_df_from=500,
         details="sublinear tf",
     ),
+    "ngram-static-linear": Recipe(
+        source="edge study",
+        optimizer="lbfgs",
+        trains="on word 1-2 gram TF-IDF concatenated with the mean static vector",
+        c_grid=C_GRID,
+        max_iter=2000,
+        min_df_from=500,
+        details="sublinear tf; the vectors stay frozen (model2vec, distilled from all-MiniLM-L6-v2)",
+    ),
 }
 
 # What the papers used where the row differs, and the ranges a row picked one default from (TEP602's docs).
@@ -288,6 +297,9 @@ PAPERS: dict[str, str] = {
     "advisor.baselines.frozen_tagger).",
     "ngram-linear": "word 1-2 gram TF-IDF (sublinear tf) + L2 logistic regression, C chosen on dev (crossover "
     "study).",
+    "ngram-static-linear": "the ngram-linear features concatenated with the mean of model2vec vectors distilled "
+    "from all-MiniLM-L6-v2 (256-d), one L2 logistic regression with C from {0.1, 1, 10, 100} on validation "
+    "(edge study, shared/research/edge.md: tfidf+m2v-lr).",
 }
 
 # Which row an architecture reads.

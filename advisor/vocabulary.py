@@ -35,6 +35,7 @@ EffectKind = Literal["exclude", "refuse", "prefer", "flag", "info", "embedding",
 # The built-in candidates, in tie-break order.
 Architecture = Literal[
     "ngram-linear",
+    "ngram-static-linear",
     "textcnn",
     "bilstm",
     "lstm",
@@ -76,7 +77,15 @@ FINETUNING: tuple[str, ...] = ("transformer-finetune", "transformer-setfit")
 # candidate but a baseline the lesson uses. PyTorch models are NEURAL (the word-level baselines); the rest are
 # scikit-learn heads and the fine-tuned transformers (advisor.baselines.finetune, advisor.baselines.setfit_train).
 NEURAL: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
-TRAINABLE: tuple[str, ...] = (*NEURAL, "ngram-linear", "frozen-transformer", *FINETUNING)
+TRAINABLE: tuple[str, ...] = (
+    *NEURAL,
+    "ngram-linear",
+    "ngram-static-linear",
+    "frozen-transformer",
+    *FINETUNING,
+)
+# What reads word vectors (the --embeddings file or folder, or the distilled default where the recipe says static).
+READS_VECTORS: tuple[str, ...] = (*NEURAL, "ngram-static-linear")
 # `advisor baseline export`: the formats and quantizations it writes (advisor.baselines.export), and the
 # recurrent classifiers it also exports one step of, for a token-by-token running prediction (unidirectional).
 EXPORT_FORMATS: tuple[str, ...] = ("onnx",)

@@ -166,6 +166,11 @@ class TrainResult(BaseModel):
     plot: Path = Field(description="the per-length PNG in the model folder")
     manifest: Manifest = Field(description="the model folder's manifest.json")
     advice: dict[str, Any] | None = Field(description="what `advisor recommend` gives the profile for arch")
+    vectors: dict[str, Any] = Field(
+        default_factory=lambda: {"source": "none"},
+        description="the static vectors it read (source: given, distilled, random-init or none; the manifest's "
+        "run.vectors) and how many word vectors the saved model keeps (kept_words, kept_mb)",
+    )
 
     @property
     def metrics(self) -> dict[str, Any]:

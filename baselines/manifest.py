@@ -10,7 +10,7 @@ Format 2 (``format_version``; this advisor reads format 2 only). ``manifest.json
     {
       "format_version": 2,
       "architecture": "textcnn" | "bilstm" | "lstm" | "gru" | "rnn" | "bilstm-crf" | "ngram-linear"
-                      | "frozen-transformer" | "transformer-finetune",
+                      | "ngram-static-linear" | "frozen-transformer" | "transformer-finetune",
       "task": "classification" | "tagging",
       "model": {...},          # the model config: the torch model's config dataclass fields; the TF-IDF
                                # vectorizer's settings (ngram-linear); the encoder's (frozen-transformer)
@@ -24,7 +24,8 @@ Format 2 (``format_version``; this advisor reads format 2 only). ``manifest.json
       "fit": {...} | null,     # the training history (FitResult: dev curve, train loss, best epoch, ...)
       "preprocess": {...},     # how text becomes tokens (the tagger's lowercase / zero_digits / max_chars)
       "info": {...},           # extra facts, e.g. embeddings_found
-      "run": {...},            # what `advisor baseline train` recorded: data path, split, seed, test metrics
+      "run": {...},            # what `advisor baseline train` recorded: data path, split, seed, test metrics,
+                               # the advice, and ``vectors`` (which static vectors it read, and why)
       "export": {...} | null,  # an exported folder only (advisor.baselines.export): format, graph, inputs,
                                # tokenizer, opset, quantization, versions, parity; the runtime reads it
       "created": "<ISO 8601 UTC>"
@@ -33,7 +34,9 @@ Format 2 (``format_version``; this advisor reads format 2 only). ``manifest.json
 The kinds' files: torch models ``model.pt`` (the state dict, loaded with ``weights_only=True``) and
 ``vocab.json`` (``{"words": Vocab.to_dict(), "chars": CharVocab.to_dict() | null}``); ``ngram-linear``
 ``vocab.json`` (the n-gram terms in feature order) and ``arrays.npz`` (idf, coef, intercept; loaded with
-``allow_pickle=False``); ``frozen-transformer`` ``head.json`` (the head's coefficients; the encoder is the
+``allow_pickle=False``); ``ngram-static-linear`` the same plus ``words.json`` (the training words that have a
+vector) and ``word_vectors`` in ``arrays.npz`` (only those words' vectors; ``model.static_vectors`` gives their
+source, count, dimension and MB); ``frozen-transformer`` ``head.json`` (the head's coefficients; the encoder is the
 installed package named in ``vocabulary.source``, never copied); ``transformer-finetune`` ``head.pt`` (the linear
 head's state dict) and ``encoder/`` (the fine-tuned encoder and tokenizer, ``save_pretrained``, safetensors; the
 manifest lists ``encoder/config.json``). No pickle anywhere.

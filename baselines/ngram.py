@@ -1,6 +1,8 @@
 """Word 1-2 gram TF-IDF + logistic regression: the cheapest serious text-classification baseline.
 
-Also home of the pieces the frozen-transformer baseline shares with it: :class:`LinearHead` (logistic-regression
+Also home of :class:`NgramStaticLinearClassifier` (``ngram-static-linear``: the same TF-IDF features ⊕ the mean
+static vector, one head; it adds ``words.json`` and ``word_vectors`` in ``arrays.npz``), and of the pieces the
+frozen-transformer baseline shares with them: :class:`LinearHead` (logistic-regression
 scores from stored coefficients, so a saved model needs no pickled sklearn object) and :func:`select_logreg` (C picked
 on a dev split).
 
@@ -267,13 +269,23 @@ class NgramLinearClassifier:
             raise ValueError(f"no n-gram survived min_df={self.min_df_used}: {exc}") from exc
         terms = [t for t, _ in sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])]
         self.features = _TfidfFeatures(terms, vec.idf_, self.lowercase, self.ngram_range)
-        X_tr = self.features.transform(train_texts)
-        X_dev = self.features.transform(dev_texts)
+        self._fit_extra(train_texts)
+        X_tr = self._transform(train_texts)
+        X_dev = self._transform(dev_texts)
         lr, self.C, self.dev_scores = select_logreg(
             X_tr, train_labels, X_dev, dev_labels, self.c_grid, self.max_iter
         )
         self.head = LinearHead.from_sklearn(lr)
         return self
+
+    def _fit_extra(self, train_texts: Sequence[str]) -> None:
+        """What a subclass fits on the training texts beside the TF-IDF terms (nothing here)."""
+
+    def _transform(self, texts: Sequence[str]) -> Any:
+        """The feature rows the head reads."""
+        if self.features is None:
+            raise RuntimeError("the classifier is not fitted; call fit() or load() first")
+        return self.features.transform(texts)
 
     def _require_fit(self) -> tuple[_TfidfFeatures, LinearHead]:
         if self.features is None or self.head is None:
@@ -281,14 +293,14 @@ class NgramLinearClassifier:
         return self.features, self.head
 
     def predict(self, texts: Sequence[str]) -> list[Any]:
-        feats, head = self._require_fit()
+        _, head = self._require_fit()
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of strings, not one string")
-        return head.predict(feats.transform(texts))
+        return head.predict(self._transform(texts))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        feats, head = self._require_fit()
-        return head.predict_proba(feats.transform(texts))
+        _, head = self._require_fit()
+        return head.predict_proba(self._transform(texts))
 
     @property
     def classes(self) -> list[Any]:
@@ -305,28 +317,34 @@ class NgramLinearClassifier:
         return Manifest(
             architecture=self.kind,
             task="classification",
-            model={
-                "vectorizer": "tfidf",
-                "ngram_range": list(self.ngram_range),
-                "min_df": self.min_df,
-                "min_df_used": self.min_df_used,
-                "max_features": self.max_features,
-                "lowercase": self.lowercase,
-                "sublinear_tf": True,
-                "norm": "l2",
-                "smooth_idf": True,
-                "token_pattern": TOKEN_PATTERN,
-                "n_features": len(feats.terms),
-            },
+            model=self._model_info(feats),
             train=head_config(self.C, self.c_grid, self.dev_scores, self.max_iter),
             labels=list(head.classes),
             vocabulary=VocabularyRef(
                 file=VOCAB, size=len(feats.terms), source="training texts (word n-grams)"
             ),
             versions=versions(*LIBRARIES),
-            files=[VOCAB, ARRAYS],
+            files=self._files(),
             **provenance,
         )
+
+    def _files(self) -> list[str]:
+        return [VOCAB, ARRAYS]
+
+    def _model_info(self, feats: _TfidfFeatures) -> dict[str, Any]:
+        return {
+            "vectorizer": "tfidf",
+            "ngram_range": list(self.ngram_range),
+            "min_df": self.min_df,
+            "min_df_used": self.min_df_used,
+            "max_features": self.max_features,
+            "lowercase": self.lowercase,
+            "sublinear_tf": True,
+            "norm": "l2",
+            "smooth_idf": True,
+            "token_pattern": TOKEN_PATTERN,
+            "n_features": len(feats.terms),
+        }
 
     def save(self, directory: str | Path, extra=None, **provenance: Any) -> Path:
         """Write the model folder atomically: manifest, the n-gram terms and the arrays (no pickle); ``extra``:
@@ -336,9 +354,16 @@ class NgramLinearClassifier:
 
         def fill(d: Path) -> None:
             (d / VOCAB).write_text(json.dumps(feats.terms, ensure_ascii=False) + "\n", encoding="utf-8")
-            np.savez(d / ARRAYS, idf=feats.idf, coef=head.coef, intercept=head.intercept)
+            np.savez(d / ARRAYS, idf=feats.idf, coef=head.coef, intercept=head.intercept, **self._arrays())
+            self._save_extra(d)
 
         return write_model_folder(directory, manifest, fill, extra)
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def _save_extra(self, d: Path) -> None:
+        """Files a subclass saves beside the n-gram terms and arrays (none here)."""
 
     @classmethod
     def load(cls, directory: str | Path) -> NgramLinearClassifier:
@@ -346,6 +371,7 @@ class NgramLinearClassifier:
         manifest = read_manifest(d, (cls.kind,))
         v, h = manifest.model, manifest.train
         obj = cls(
+            **cls._load_args(v),
             ngram_range=tuple(v["ngram_range"]),
             min_df=v["min_df"],
             max_features=v["max_features"],
@@ -357,6 +383,135 @@ class NgramLinearClassifier:
         terms = json.loads((d / VOCAB).read_text(encoding="utf-8"))
         with np.load(d / ARRAYS, allow_pickle=False) as arr:
             idf, coef, intercept = arr["idf"], arr["coef"], arr["intercept"]
+            obj._load_extra(d, arr)
         obj.features = _TfidfFeatures(terms, idf, v["lowercase"], obj.ngram_range, v["token_pattern"])
         obj.head = LinearHead(manifest.labels, coef, intercept)
         return obj
+
+    @classmethod
+    def _load_args(cls, model_info: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _load_extra(self, d: Path, arrays: Any) -> None:
+        """Read what :meth:`_save_extra` and :meth:`_arrays` wrote (nothing here)."""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The hybrid: TF-IDF n-grams ⊕ the mean static vector
+# --------------------------------------------------------------------------------------------------------------
+
+WORDS = "words.json"
+
+
+class NgramStaticLinearClassifier(NgramLinearClassifier):
+    """Word 1-2 gram TF-IDF ⊕ the mean static vector of the text's words, one logistic regression, C chosen on dev.
+
+    The edge study's best small model (``shared/research/edge.md``: ``tfidf+m2v-lr``, the best in 9 of 10
+    (set, size) cells at 250 and 1,000 examples): the TF-IDF rows (sublinear tf, L2-normalised) are concatenated
+    with the L2-normalised mean of the word vectors of the text's words (``advisor.data.tokenize``, the word
+    models' tokenizer), so the question words TF-IDF keeps and the similarity the vectors carry both reach one
+    linear head. ``vectors`` is any ``--embeddings`` source (a GloVe/fastText/JSON file or a model2vec folder,
+    read by ``advisor.data.embeddings.read_vectors``: a model2vec folder encodes every training word). The model
+    keeps the vectors of its training words only (``words.json`` and ``word_vectors`` in ``arrays.npz``): a word
+    first seen at prediction has no vector, as it has no n-gram feature.
+    """
+
+    kind = "ngram-static-linear"
+
+    def __init__(self, vectors: str | Path | None = None, **settings: Any):
+        super().__init__(**settings)
+        self.vectors = vectors
+        self.words: list[str] = []
+        self.word_vectors: np.ndarray | None = None
+        self._index: dict[str, int] = {}
+
+    def _fit_extra(self, train_texts: Sequence[str]) -> None:
+        from advisor.data import tokenize
+        from advisor.data.embeddings import read_vectors
+
+        if self.vectors is None:
+            raise ValueError("ngram-static-linear needs static vectors (a file or a model2vec folder)")
+        words = sorted({t for text in train_texts for t in tokenize(text)})
+        wanted = set(words) | {w.lower() for w in words}
+        found: dict[str, np.ndarray] = {}
+        dim = None
+        for word, values in read_vectors(self.vectors, words=sorted(wanted)):
+            if word not in wanted or word in found:
+                continue
+            try:
+                vec = np.asarray(values, dtype=np.float32)
+            except ValueError:
+                raise ValueError(f"{self.vectors}: the vector for {word!r} is not numbers") from None
+            dim = dim or vec.shape[0]
+            if vec.shape != (dim,):
+                raise ValueError(
+                    f"{self.vectors}: vector for {word!r} has {vec.shape[0]} values, expected {dim}"
+                )
+            found[word] = vec
+        kept = [w for w in words if w in found or w.lower() in found]
+        if not kept:
+            raise ValueError(f"{self.vectors}: no training word has a vector")
+        self.words = kept
+        self.word_vectors = np.stack([found.get(w, found.get(w.lower())) for w in kept]).astype(np.float32)
+        self._index = {w: i for i, w in enumerate(kept)}
+
+    def _mean_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        from advisor.data import tokenize
+
+        assert self.word_vectors is not None
+        out = np.zeros((len(texts), self.word_vectors.shape[1]), dtype=np.float64)
+        for row, text in enumerate(texts):
+            idx = [self._index[t] for t in tokenize(text) if t in self._index]
+            if idx:
+                v = self.word_vectors[idx].mean(axis=0)
+                norm = float(np.linalg.norm(v))
+                out[row] = v / norm if norm > 0 else v
+        return out
+
+    def _transform(self, texts: Sequence[str]) -> Any:
+        from scipy.sparse import csr_matrix, hstack
+
+        if self.features is None or self.word_vectors is None:
+            raise RuntimeError("the classifier is not fitted; call fit() or load() first")
+        return hstack(
+            [self.features.transform(texts), csr_matrix(self._mean_vectors(list(texts)))], format="csr"
+        )
+
+    @property
+    def vectors_mb(self) -> float:
+        """Size of the kept word vectors (fp32), MB."""
+        return round(0 if self.word_vectors is None else self.word_vectors.nbytes / 1e6, 3)
+
+    def _model_info(self, feats: _TfidfFeatures) -> dict[str, Any]:
+        assert self.word_vectors is not None
+        return {
+            **super()._model_info(feats),
+            "static_vectors": {
+                "source": str(self.vectors),
+                "words": len(self.words),
+                "dim": int(self.word_vectors.shape[1]),
+                "mb": self.vectors_mb,
+                "pooling": "mean of the text's word vectors, L2-normalised",
+            },
+        }
+
+    def _files(self) -> list[str]:
+        return [VOCAB, ARRAYS, WORDS]
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        assert self.word_vectors is not None
+        return {"word_vectors": self.word_vectors}
+
+    def _save_extra(self, d: Path) -> None:
+        (d / WORDS).write_text(json.dumps(self.words, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def _load_args(cls, model_info: dict[str, Any]) -> dict[str, Any]:
+        return {"vectors": model_info["static_vectors"]["source"]}
+
+    def _load_extra(self, d: Path, arrays: Any) -> None:
+        self.words = json.loads((d / WORDS).read_text(encoding="utf-8"))
+        self.word_vectors = np.asarray(arrays["word_vectors"], dtype=np.float32)
+        if self.word_vectors.shape[0] != len(self.words):
+            raise ValueError(f"{len(self.words)} words but {self.word_vectors.shape[0]} vectors")
+        self._index = {w: i for i, w in enumerate(self.words)}

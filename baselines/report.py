@@ -62,6 +62,11 @@ def format_train(r: dict) -> str:
         f"trained in {r['seconds']['train']} s; {r['seconds']['per_example_ms']} ms per test example\n"
         f"per-length accuracy (monitoring signal):\n{_buckets_table(r['length_buckets'])}\n"
         f"model: {r['model']}   plot: {r['plot']}"
+        + (
+            f"\n{format_vectors(r['vectors'])}"
+            if r.get("vectors", {}).get("source", "none") != "none"
+            else ""
+        )
         + (f"\n{format_floor(r['floor'])}" if r.get("floor") else "")
         + (f"\n{format_distillation(r)}" if r.get("distillation") else "")
     )
@@ -82,6 +87,23 @@ def format_distillation(r: dict) -> str:
         f"{'test':8}{r['test']['macro_f1']:9.4f}{t['test']['macro_f1']:9.4f}   macro-F1",
     ]
     return "\n".join(lines)
+
+
+def format_vectors(v: dict) -> str:
+    """Which static vectors a trained model read (``advisor.baselines.runner._static_vectors``), and what it kept."""
+    if v["source"] == "random-init":
+        return f"vectors: random-init embeddings ({v['reason']})"
+    what = (
+        f"distilled from {v['from']} ({v['tokens']:,} tokens x {v['dim']}, the default where the recipe says static)"
+        if v["source"] == "distilled"
+        else "--embeddings"
+    )
+    kept = (
+        f"; the model keeps {v['kept_words']:,} words' vectors, {v['kept_mb']:g} MB"
+        if "kept_words" in v
+        else ""
+    )
+    return f"vectors: {v['path']}: {what}{kept}"
 
 
 def format_floor(f: dict) -> str:

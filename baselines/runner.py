@@ -32,7 +32,7 @@ from advisor.data.split import dataset_split, stratify_labels
 from advisor.errors import AdvisorError
 from advisor.evidence import plateau_verdict
 from advisor.recipes import DEV_METRIC, recipe_for
-from advisor.vocabulary import FINETUNING, NEURAL, TAGGING_TRAINABLE, TRAINABLE, Task
+from advisor.vocabulary import FINETUNING, NEURAL, READS_VECTORS, TAGGING_TRAINABLE, TRAINABLE, Task
 
 from .manifest import TORCH_LIBRARIES, Manifest, read_manifest, versions
 from .plateau import checkpoints_folder, evidence_document, save_checkpoints, write_evidence
@@ -290,7 +290,8 @@ def _oov(train_items, others: dict[str, list], task: str, embeddings=None) -> di
     if embeddings is not None:
         from advisor.data import embeddings_vocab
 
-        emb_vocab = embeddings_vocab(embeddings)
+        words = {w for items in (train_items, *others.values()) for w in toks(items)}
+        emb_vocab = embeddings_vocab(embeddings, words)
     for name, items in others.items():
         t = toks(items)
         if not t:
@@ -385,6 +386,7 @@ def train(
 
         require_setfit()
     advice = advise(arch, ds.task) if advise is not None else None
+    embeddings, vectors = _static_vectors(arch, advice, embeddings)
     freeze_embeddings = _embedding_input(arch, advice, embeddings, freeze_embeddings)
     test_ds = _load(test_file, ds.task, text_column, label_column, training=False) if test_file else None
     dev_ds = _load(dev_file, ds.task, text_column, label_column, training=False) if dev_file else None
@@ -440,7 +442,7 @@ def train(
         elif arch == "frozen-transformer" and head == "cnn":
             model = _bertcnn_model(ds.task, encoder, seed=seed, device=device, epochs=epochs)
         else:
-            model = _sklearn_model(arch, ds.task, encoder)
+            model = _sklearn_model(arch, ds.task, encoder, vectors=embeddings)
         model.fit(*_inputs(train_items), *_inputs(dev_items))
         fit = getattr(model.model, "fit_result", None) or {}  # the fine-tuned transformers' training history
         interrupted = fit.get("stopped_reason") == "interrupted"
@@ -473,6 +475,7 @@ def train(
         },
         "seed": seed,
         "versions": versions(*TORCH_LIBRARIES),
+        "vectors": {**vectors, **_kept_vectors(model)},
     }
     run_extra = {}
     if teacher is not None:
@@ -504,8 +507,9 @@ def train(
             "seed": seed,
             "test": result["test"],
             "advice": advice,
+            "vectors": result["vectors"],
             **run_extra,
-        },  # fmt: skip
+        },
         extra=lambda folder: plots.plot_length_buckets(result["length_buckets"], folder / PLOT),
     )
     if interrupted:
@@ -724,6 +728,10 @@ def _sklearn_class(arch: str, task: str = "classification"):
         from advisor.baselines.ngram import NgramLinearClassifier
 
         return NgramLinearClassifier
+    if arch == "ngram-static-linear":
+        from advisor.baselines.ngram import NgramStaticLinearClassifier
+
+        return NgramStaticLinearClassifier
     if arch == "transformer-finetune":
         from advisor.baselines.finetune import FineTuneClassifier
 
@@ -737,9 +745,9 @@ def _sklearn_class(arch: str, task: str = "classification"):
     return FrozenTransformerClassifier
 
 
-def _sklearn_model(arch: str, task: Task, encoder=None):
+def _sklearn_model(arch: str, task: Task, encoder=None, vectors=None):
     """The convex head of ``arch`` with its recipe's C grid and iterations (and the frozen encoder's batch and
-    folder, ``encoder``: None for the shipped MiniLM).
+    folder, ``encoder``: None for the shipped MiniLM; ``ngram-static-linear``'s static ``vectors``).
 
     Deterministic by construction (convex fits, fixed C grid): the seed is recorded, not needed.
     """
@@ -748,18 +756,77 @@ def _sklearn_model(arch: str, task: Task, encoder=None):
     if recipe.encode_batch_size is not None:
         settings["batch_size"] = recipe.encode_batch_size
         settings["encoder"] = encoder
+    if arch == "ngram-static-linear":
+        if vectors is None:
+            raise BaselineError(
+                "ngram-static-linear needs static vectors: --embeddings FILE|FOLDER (the Python API has no default)"
+            )
+        settings["vectors"] = vectors
     return _SklearnModel(_sklearn_class(arch)(**settings))
+
+
+def _static_vectors(arch: str, advice, embeddings) -> tuple[Any, dict]:
+    """The vectors ``arch`` reads, and what to record about them (``run.vectors`` in the manifest).
+
+    ``--embeddings`` when given. Otherwise, where the advice says ``static`` for a model that reads word vectors
+    (:data:`advisor.vocabulary.READS_VECTORS`): the vectors distilled from the shipped all-MiniLM-L6-v2
+    (:func:`advisor.baselines.static.default_vectors`, distilled into the cache on first use), said so in a
+    note. Without the transformer extra the word models train random-init embeddings (a note with the pip
+    command) and ``ngram-static-linear``, which has no random-init form, is ``ImportError`` (exit 1)."""
+    if embeddings is not None:
+        return embeddings, {"source": "given", "path": str(embeddings)}
+    if advice is None or advice.get("embedding") != "static" or arch not in READS_VECTORS:
+        return None, {"source": "none"}
+    from advisor.baselines import static
+
+    try:
+        found = static.default_vectors()
+    except ImportError as exc:
+        if arch == "ngram-static-linear":
+            raise ImportError(
+                f"ngram-static-linear needs static vectors: --embeddings FILE|FOLDER, or the distilled ones ({exc})"
+            ) from None
+        note(
+            f"note: no static vectors: training random-init embeddings, though the recipe says static vectors "
+            f"({advice['why']}); the distilled ones need the transformer extra: {static.INSTALL_HINT}"
+        )
+        return None, {
+            "source": "random-init",
+            "reason": f"the transformer extra is missing: {static.INSTALL_HINT}",
+        }
+    how = "from the cache" if found["cached"] else f"distilled in {found['distill_seconds']:g} s"
+    note(
+        f"static vectors: the ones distilled from the shipped {static.SHIPPED_NAME} ({found['tokens']:,} tokens x "
+        f"{found['dim']}, {how}: {found['folder']}), because the recipe says static ({advice['why']}); "
+        "--embeddings overrides"
+    )
+    return Path(found["folder"]), {
+        "source": "distilled",
+        "path": found["folder"],
+        "from": found["source"],
+        "source_fingerprint": found["source_fingerprint"],
+        "dim": found["dim"],
+        "tokens": found["tokens"],
+        "cached": found["cached"],
+    }
+
+
+def _kept_vectors(model) -> dict:
+    """How many word vectors the saved model keeps (its vocabulary's only) and their size, MB (fp32)."""
+    inner = getattr(model, "model", None)
+    if getattr(inner, "word_vectors", None) is not None:
+        return {"kept_words": len(inner.words), "kept_mb": inner.vectors_mb}
+    info = getattr(getattr(model, "bundle", None), "info", None) or {}
+    if info.get("embeddings"):
+        return {"kept_words": info["embeddings_words"], "kept_mb": info["embeddings_mb"]}
+    return {}
 
 
 def _embedding_input(arch: str, advice, embeddings, freeze: bool | None) -> bool:
     """Whether to freeze the word vectors, from the advice's embedding input; notes what differs from it."""
     given = advice["embedding"] if advice else None
-    if given == "static" and arch in NEURAL:
-        if embeddings is None:
-            note(
-                "note: no --embeddings FILE given: training random-init embeddings, "
-                f"though the recipe says static vectors ({advice['why']})"
-            )
+    if given == "static" and arch in READS_VECTORS:
+        if embeddings is None:  # _static_vectors said why
             return bool(freeze)
         return True if freeze is None else freeze
     if embeddings is not None and given is not None:

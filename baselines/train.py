@@ -448,7 +448,13 @@ def _pretrained(embeddings: str | Path | None, vocab: Vocab, dim: int | None, se
     if embeddings is None:
         return None
     matrix, found = load_embeddings(embeddings, vocab, dim=dim, seed=seed)
-    info.update(embeddings=str(embeddings), embeddings_found=found, embeddings_dim=int(matrix.shape[1]))
+    info.update(
+        embeddings=str(embeddings),
+        embeddings_found=found,
+        embeddings_dim=int(matrix.shape[1]),
+        embeddings_words=int(matrix.shape[0]),  # the model keeps its vocabulary's vectors only
+        embeddings_mb=round(matrix.nbytes / 1e6, 3),
+    )
     return matrix
 
 

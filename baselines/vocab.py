@@ -116,7 +116,8 @@ def vocab_from_dict(data: dict[str, Any]) -> Vocab:
 def load_embeddings(
     path: str | Path, vocab: Vocab, dim: int | None = None, seed: int = 0
 ) -> tuple[np.ndarray, int]:
-    """Embedding matrix for ``vocab`` from a GloVe text, word2vec/fastText ``.vec`` or JSON ``{word: [floats]}`` file.
+    """Embedding matrix for ``vocab`` from a GloVe text, word2vec/fastText ``.vec`` or JSON ``{word: [floats]}`` file,
+    or a model2vec folder (``advisor embeddings distill``: each vocabulary word encoded, so every word is found).
 
     The file is read by ``advisor.data.embeddings.read_vectors``, the reader the profile's OOV rate uses too.
     Returns ``(matrix, n_found)``: ``matrix`` is float32 of shape ``(len(vocab), dim)``. A vocabulary word is
@@ -131,7 +132,8 @@ def load_embeddings(
             by_lower.setdefault(tok.lower(), []).append(idx)
     exact: dict[int, np.ndarray] = {}
     lowered: dict[int, np.ndarray] = {}
-    for word, values in read_vectors(path):
+    # a model2vec folder encodes the vocabulary's words (files ignore ``words``): every word gets a vector
+    for word, values in read_vectors(path, words=[*vocab.itos[UNK_INDEX + 1 :], *by_lower]):
         if dim is None:
             dim = len(values)  # the file's, even when no word of the vocabulary is in it
         idx = vocab.stoi.get(word)

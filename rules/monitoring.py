@@ -4,7 +4,7 @@ from advisor.hookspecs import hookimpl
 from advisor.vocabulary import FINETUNING
 
 DOCS = """One monitoring signal per winner:
-- CNN/RNN models (textcnn, bilstm, lstm, gru, bilstm-crf) and ngram-linear: accuracy per length bucket
+- CNN/RNN models (textcnn, bilstm, lstm, gru, bilstm-crf), ngram-linear and ngram-static-linear: accuracy per length bucket
   (tagging: entity F1 per sentence-length bucket). Convolutions see 3-5 word windows and recurrent encoders
   forget over long spans, so their errors concentrate on long texts; a falling long-text bucket is the first
   sign (`advisor baseline evaluate` prints the table and a PNG).
@@ -54,6 +54,7 @@ def describe_winner(ctx):
         why = {
             "frozen-transformer": "mean pooling dilutes long texts and the encoder truncates them",
             "ngram-linear": "a bag of n-grams loses word order, which long texts need most",
+            "ngram-static-linear": "a bag of n-grams and a mean vector both lose word order, which long texts need most",
             "textcnn": "3-5 word windows miss long-range dependencies",
         }.get(arch, "a recurrent state forgets over long spans")
         ctx.set_monitoring(text, rule="TEP701", reason=f"{arch}: {why}")

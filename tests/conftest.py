@@ -3,7 +3,11 @@ the engine (the advisor's own switch, not ``sys._called_from_test``, which would
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import shutil
+import tempfile
 
 os.environ["ADVISOR_NO_ENTRY_POINTS"] = "1"
 # Small models train several times faster single-threaded on a shared 2-core machine (torch reads this at import).
@@ -95,6 +99,118 @@ class TeamRecipe:
 def team_recipe() -> TeamRecipe:
     """A plugin whose rule TEP904 overrides the recipe's batch-size line with "64"."""
     return TeamRecipe()
+
+
+# -- static vectors (advisor embeddings distill) ---------------------------------------------------------------
+# Tests never write the real home: the advisor's cache (advisor.baselines.static.cache_root) is a temp folder.
+_CACHE = tempfile.mkdtemp(prefix="advisor-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
+
+STATIC_DIM = 8  # the tiny vectors' dimension
+
+
+def build_tiny_static(folder: Path, dim: int = STATIC_DIM, seed: int = 0) -> Path:
+    """A tiny model2vec folder: a WordPiece tokenizer whose pieces are single characters (so every word of
+    letters and digits has a vector) plus a few whole words, with seeded random vectors. numpy, tokenizers and
+    model2vec only: no transformer, no distillation."""
+    import string
+
+    import numpy as np
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordPiece
+    from tokenizers.normalizers import BertNormalizer
+    from tokenizers.pre_tokenizers import BertPreTokenizer
+
+    chars = string.ascii_lowercase + string.digits
+    pieces = ["[UNK]", *chars, *(f"##{c}" for c in chars), *string.punctuation]
+    pieces += [
+        w
+        for w in ("refund", "charged", "order", "app", "crash", "login", "parcel", "arrived")
+        if w not in pieces
+    ]
+    tokenizer = Tokenizer(WordPiece({p: i for i, p in enumerate(pieces)}, unk_token="[UNK]"))
+    tokenizer.normalizer = BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = BertPreTokenizer()
+    vectors = np.random.default_rng(seed).normal(size=(len(pieces), dim)).astype(np.float32)
+    config = {
+        "model_type": "model2vec",
+        "architectures": ["StaticModel"],
+        "hidden_dim": dim,
+        "normalize": True,
+    }
+    StaticModel(vectors=vectors, tokenizer=tokenizer, config=config, normalize=True).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_static(tmp_path_factory) -> Path:
+    """A tiny model2vec folder (:func:`build_tiny_static`)."""
+    pytest.importorskip("model2vec")
+    return build_tiny_static(tmp_path_factory.mktemp("static") / "tiny-m2v")
+
+
+@pytest.fixture(scope="session")
+def tiny_sentence_transformer(tmp_path_factory) -> Path:
+    """A tiny local BERT (1 layer, hidden 16) with a WordPiece tokenizer: what `advisor embeddings distill
+    --from` can distill in well under a second."""
+    import string
+
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("st") / "tiny-bert"
+    chars = string.ascii_lowercase + string.digits
+    vocab = [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        *chars,
+        *(f"##{c}" for c in chars),
+        "refund",
+        "order",
+    ]
+    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True).save_pretrained(folder)
+    import torch
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tiny_default_vectors(tmp_path_factory):
+    """Where the transformer extra is installed, the cache entry of the vectors `baseline train` distills by
+    default from the shipped all-MiniLM-L6-v2 holds the tiny vectors instead: no test distills the real MiniLM
+    (minutes on this CPU) except the ones marked slow, which use a cache of their own."""
+    try:
+        import model2vec  # noqa: F401
+
+        from advisor.baselines import static
+
+        source = static.shipped_encoder()
+    except ImportError:
+        yield None
+        return
+    folder, info = static.cached_folder(source, static.DEFAULT_DIM)
+    if not folder.exists():
+        build_tiny_static(folder)
+        tokens = len(json.loads((folder / "tokenizer.json").read_text("utf-8"))["model"]["vocab"])
+        stored = {**info, "dim": STATIC_DIM, "tokens": tokens, "seconds": 0.0, "created": "test"}
+        (folder / static.INFO).write_text(json.dumps(stored), encoding="utf-8")
+    yield folder
 
 
 @pytest.fixture(scope="session")

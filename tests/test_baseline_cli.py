@@ -35,7 +35,10 @@ def run(*args):
 def test_train_evaluate_predict_textcnn(toy, tmp_path):
     folder, train, test = toy
     model = tmp_path / "textcnn"
-    res = run("baseline", "train", train, "--test", test, "--out", model, "--epochs", "12", "--json")
+    # the recipe says static: under tests the default vectors are tests/conftest.py's tiny random ones, which
+    # mean nothing frozen; trained, they are an initialisation like any other
+    res = run("baseline", "train", train, "--test", test, "--out", model, "--epochs", "12", "--train-embeddings",
+              "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["arch"] == "textcnn" and doc["model"] == str(model)
@@ -248,7 +251,8 @@ def test_train_writes_the_manifest_with_the_run(ngram_folder):
     assert (m.format_version, m.architecture, m.task) == (FORMAT_VERSION, "ngram-linear", "classification")
     assert m.data_fingerprint == fingerprint(load_dataset(train))
     assert m.labels == ["billing", "shipping", "technical"] and m.vocabulary.file == "vocab.json"
-    assert set(m.run) == {"data", "split", "seed", "test", "advice"} and m.run["seed"] == 0
+    assert set(m.run) == {"data", "split", "seed", "test", "advice", "vectors"} and m.run["seed"] == 0
+    assert m.run["vectors"] == {"source": "none"}  # ngram-linear reads no word vectors
     assert set(m.files) <= {p.name for p in model.iterdir()}
     assert {"advisor", "python", "platform", "scikit-learn", "numpy"} <= set(m.versions)
 

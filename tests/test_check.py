@@ -92,7 +92,7 @@ CASES = [
     ),
     pytest.param(
         {"examples": 300, "deploy": "phone", "latency_ms": 5},
-        answer("ngram-linear", "static"),
+        answer("ngram-static-linear", "random"),
         ["TEP601"],
         id="wrong-embedding-for-winner",
     ),
@@ -322,7 +322,7 @@ def test_cli_json_and_stdin():
     doc = json.loads(r.stdout)
     assert doc["ok"] is False
     assert [v["rule"] for v in doc["violations"]] == ["TEP201"]
-    assert doc["recommendation"]["architecture"] == "ngram-linear"
+    assert doc["recommendation"]["architecture"] == "ngram-static-linear"
 
 
 @pytest.mark.parametrize(

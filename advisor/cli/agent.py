@@ -156,8 +156,8 @@ def mcp_command(policy_file):
 @click.option("--task", type=click.Choice(TASKS), help="Task (default: sniffed from the file).")
 @click.option(
     "--embeddings",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Report the OOV rate against these vectors.",
+    type=click.Path(path_type=Path),
+    help="Report the OOV rate against these vectors (a file, or a model2vec folder).",
 )
 @click.option("--text-column", default="text", show_default=True, help="CSV/TSV text column.")
 @click.option("--label-column", default="label", show_default=True, help="CSV/TSV label column.")
@@ -189,6 +189,8 @@ def profile_command(data, task, embeddings, text_column, label_column, json_):
         profile = ConstraintProfile.model_validate(values)
     except DataError as exc:
         raise BadInput(str(exc)) from None
+    except ImportError as exc:  # a model2vec folder without the transformer extra
+        raise NoAnswer(str(exc)) from None
     except ValidationError as exc:
         raise BadInput(f"{data}: {exc.errors()[0]['msg']}") from None
     for note in notes:  # e.g. the cp1252 fallback: on stderr, so --json stays one document

@@ -127,8 +127,9 @@ def baseline():
 )
 @click.option(
     "--embeddings",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Static vectors: GloVe text, .vec, or JSON word→vector.",
+    type=click.Path(path_type=Path),
+    help="Static vectors: GloVe text, .vec, JSON word→vector, or a model2vec folder (advisor embeddings distill).  "
+    "[default: when the recipe says static, the vectors distilled from the shipped all-MiniLM-L6-v2]",
 )
 @click.option(
     "--freeze-embeddings/--train-embeddings",
@@ -387,7 +388,9 @@ def predict(model, texts, json_, stream):
     "--fractions", default="0.25,0.5,1.0", show_default=True, help="Training fractions of the learning curve."
 )
 @click.option(
-    "--embeddings", type=click.Path(dir_okay=False, path_type=Path), help="Static vectors for the baselines."
+    "--embeddings",
+    type=click.Path(path_type=Path),
+    help="Static vectors for the baselines (a file or a model2vec folder).",
 )
 @threads_option
 @click.option(

@@ -137,8 +137,8 @@ def profile_options(f=None, *, omit: tuple[str, ...] = ()):
         click.option(
             "--embeddings",
             "embeddings_file",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="With --data: report the OOV rate against this embeddings file.",
+            type=click.Path(path_type=Path),
+            help="With --data: report the OOV rate against these vectors (a file, or a model2vec folder).",
         ),
         click.option(
             "--text-column", default="text", show_default=True, help="With --data (CSV/TSV): text column."
@@ -211,6 +211,8 @@ def build_profile(params: dict):
             check_data_facts(values, {**file_values, **flags}, data_file)
         except DataError as exc:
             raise BadInput(str(exc)) from None
+        except ImportError as exc:  # a model2vec folder without the transformer extra
+            raise NoAnswer(str(exc)) from None
     values.update(file_values)
     values.update(flags)
     if "examples" not in values:

@@ -8,6 +8,12 @@ so the words one counts are the words the other finds. Formats:
   ``dim`` fields and the word everything before them, spaces included (GloVe 840B has words with spaces).
 - word2vec/fastText ``.vec``: the same after a first line ``count dim``.
 - JSON: ``{word: [floats], ...}`` (a file whose first non-blank character is ``{``).
+- a model2vec folder (``advisor embeddings distill`` makes one from the shipped all-MiniLM-L6-v2: ``config.json``
+  with ``"model_type": "model2vec"``, ``model.safetensors``, ``tokenizer.json``). It has sub-word tokens, not
+  words: given ``words`` (the words a model or a profile needs), each word's vector is model2vec's encoding of
+  the word (the mean of its sub-word vectors, L2-normalised), so no word is out of vocabulary unless none of its
+  pieces is known (``[UNK]`` only); without ``words`` it lists its own tokens and their vectors. Reading one
+  needs the ``transformer`` extra (model2vec, numpy): ``ImportError`` naming the pip command otherwise.
 
 Text files are UTF-8 (undecodable bytes become U+FFFD; a leading byte-order mark is dropped); line ends
 (``\\n``, ``\\r\\n``) and trailing spaces are ignored, blank lines skipped. ``dim`` comes from the header, else
@@ -20,19 +26,41 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from advisor.data.files import parse_limits
 from advisor.data.formats import DataError
 
+INSTALL_HINT = "pip install 'text-encoder-advisor[transformer]'"
+STATIC_MODEL_TYPE = "model2vec"  # config.json's model_type in a model2vec folder
 
-def read_vectors(path: str | os.PathLike[str]) -> Iterator[tuple[str, Sequence[str] | Sequence[float]]]:
+
+def is_static_model(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a model2vec folder (its ``config.json`` says ``"model_type": "model2vec"``)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        return json.loads(config.read_text("utf-8")).get("model_type") == STATIC_MODEL_TYPE
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def read_vectors(
+    path: str | os.PathLike[str], words: Iterable[str] | None = None
+) -> Iterator[tuple[str, Sequence[str] | Sequence[float]]]:
     """``(word, vector)`` for each entry of an embeddings file, in file order (the formats are in the module
     docstring). Text vectors are the ``dim`` fields as strings, unparsed (the profile never needs the numbers);
-    JSON vectors are as the file has them. ``DataError`` (one line) for a missing, empty or malformed file."""
+    JSON vectors are as the file has them. ``DataError`` (one line) for a missing, empty or malformed file.
+
+    ``words`` matters for a model2vec folder only (files list their own words): the words to encode, each once,
+    in the order given; words made only of unknown pieces are left out (as a file leaves out a word it lacks)."""
     name = os.fspath(path)
     p = Path(path)
+    if p.is_dir():
+        yield from _read_static_model(p, name, words)
+        return
     if not p.is_file():
         raise DataError(f"{name}: embeddings file not found")
     with p.open("rb") as f:
@@ -81,6 +109,50 @@ def _read_json(p: Path, name: str) -> Iterator[tuple[str, Sequence[float]]]:
         yield word, vector
 
 
-def embeddings_vocab(path: str | os.PathLike[str]) -> set[str]:
-    """The words of an embeddings file (see :func:`read_vectors`), as written."""
-    return {word for word, _ in read_vectors(path)}
+def _read_static_model(
+    p: Path, name: str, words: Iterable[str] | None
+) -> Iterator[tuple[str, Sequence[float]]]:
+    if not is_static_model(p):
+        raise DataError(
+            f"{name}: a folder, but not a model2vec folder (no config.json with model_type model2vec): "
+            "`advisor embeddings distill` makes one"
+        )
+    model = load_static_model(p)
+    if words is None:
+        yield from zip(model.tokens, model.embedding, strict=True)
+        return
+    words = [w for w in dict.fromkeys(words) if w]
+    ids = model.tokenize(words)  # [UNK] removed: an empty list is a word none of whose pieces is known
+    known = [w for w, pieces in zip(words, ids, strict=True) if pieces]
+    if known:
+        vectors = model.encode(known, use_multiprocessing=False, max_length=None)
+        yield from zip(known, vectors, strict=True)
+
+
+def load_static_model(path: str | os.PathLike[str]):
+    """The ``model2vec.StaticModel`` of a model2vec folder, loaded from disk only (never a hub: the folder must
+    exist); ``ImportError`` with the pip command without the ``transformer`` extra, ``DataError`` for a broken
+    folder."""
+    try:
+        from model2vec import StaticModel
+    except ImportError as exc:
+        raise ImportError(
+            f"reading the model2vec folder {os.fspath(path)} needs model2vec ({exc.name or exc}): {INSTALL_HINT}"
+        ) from None
+    if not Path(path).is_dir():  # model2vec would try the hub for a name that is no folder
+        raise DataError(f"{os.fspath(path)}: model2vec folder not found")
+    try:
+        return StaticModel.from_pretrained(Path(path), force_download=False)
+    except Exception as exc:  # a missing or truncated file of the folder
+        from advisor.errors import message_line
+
+        raise DataError(
+            f"{os.fspath(path)}: a broken model2vec folder ({type(exc).__name__}: {message_line(str(exc), 300)}): "
+            "distill it again with `advisor embeddings distill`"
+        ) from None
+
+
+def embeddings_vocab(path: str | os.PathLike[str], words: Iterable[str] | None = None) -> set[str]:
+    """The words of an embeddings file (see :func:`read_vectors`), as written; for a model2vec folder, those of
+    ``words`` it has a vector for."""
+    return {word for word, _ in read_vectors(path, words)}

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from advisor.data import DataError, embeddings_vocab, load_dataset, summarize
+from advisor.data.text import dataset_words
 
 __all__ = ["DataError", "check_data_facts", "data_summary", "profile_values_from_data"]
 
@@ -15,9 +16,9 @@ def data_summary(path, *, task=None, text_column="text", label_column="label", e
     dataset = load_dataset(path, task, text_column=text_column, label_column=label_column)
     vocab = None
     if embeddings is not None:
-        if not Path(embeddings).is_file():
+        if not Path(embeddings).exists():
             raise DataError(f"{embeddings}: embeddings file not found")
-        vocab = embeddings_vocab(embeddings)
+        vocab = embeddings_vocab(embeddings, dataset_words(dataset))
     summary = summarize(dataset, vocab)
     summary["notes"] = list(dataset.notes)
     return summary

@@ -129,6 +129,19 @@ def label_counts(dataset: Dataset) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def _token_lists(dataset: Dataset) -> list[list[str]]:
+    """The words of each example as the profile counts them (tagging: lowercased tokens)."""
+    if dataset.task == "classification":
+        return [tokenize(x.text) for x in dataset.items]  # type: ignore[union-attr]
+    return [[t.lower() for t in s.tokens] for s in dataset.items]  # type: ignore[union-attr]
+
+
+def dataset_words(dataset: Dataset) -> set[str]:
+    """Every word :func:`summarize`'s OOV rate looks up (each token and its lowercase form): what a model2vec
+    folder is asked to encode (``advisor.data.embeddings.read_vectors``)."""
+    return {w for toks in _token_lists(dataset) for t in toks for w in (t, t.lower())}
+
+
 def summarize(dataset: Dataset, embeddings_vocab: set[str] | None = None) -> dict:
     """Statistics for the profile: counts, classes, imbalance, length percentiles, S/W ratio, OOV rate, fingerprint.
 
@@ -140,10 +153,7 @@ def summarize(dataset: Dataset, embeddings_vocab: set[str] | None = None) -> dic
     - ``oov_rate``: fraction of tokens (tagging: lowercased tokens) not in ``embeddings_vocab``; a token counts
       as known when it or its lowercase form is in the vocabulary. None without a vocabulary.
     """
-    if dataset.task == "classification":
-        token_lists = [tokenize(x.text) for x in dataset.items]  # type: ignore[union-attr]
-    else:
-        token_lists = [[t.lower() for t in s.tokens] for s in dataset.items]  # type: ignore[union-attr]
+    token_lists = _token_lists(dataset)
     counts = label_counts(dataset)
     lengths = sorted(len(t) for t in token_lists)
     median = statistics.median(lengths) if lengths else 0
