@@ -42,6 +42,10 @@ def __getattr__(name):  # lazy: keep `import advisor` cheap
         from advisor.render import render_prompt
 
         return render_prompt
+    if name == "compare":
+        from advisor.baselines.compare import compare
+
+        return compare
     if name == "check":
         from advisor.answers import check
 
@@ -58,6 +62,7 @@ __all__ = [
     "Policy",
     "Recommendation",
     "check",
+    "compare",
     "hookimpl",
     "quote",
     "recommend",

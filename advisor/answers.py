@@ -265,6 +265,7 @@ def check(
     policy: Policy | None = None,
     evidence: str | Path | None = None,
     engine: Engine | None = None,
+    measurements: str | Path | None = None,
 ) -> CheckResult:
     """Check an agent's answer against the policy for ``profile``.
 
@@ -274,6 +275,8 @@ def check(
     :param evidence: a plateau evidence file, verified as ``recommend`` verifies it (accepted evidence
         lifts TEP101, and then fine-tuning is no violation).
     :param engine: the engine to ask (default: the process-wide one, with the installed plugins).
+    :param measurements: an ``advisor compare`` measurements.json for the profile's data, as ``recommend`` reads
+        it (a measured exclusion, TEP204, is a violation; TEP404's measured facts are notes).
     :returns: a :class:`CheckResult`; ``ok`` is False when there is any violation.
     :raises CheckInputError: the answer is not a JSON object.
     :raises pydantic.ValidationError: the profile mapping is invalid.
@@ -292,7 +295,7 @@ def check(
     policy = policy or Policy()
     engine = engine or default_engine()
     format_rule = engine.rule(FORMAT_RULE_NAME).id
-    rec = recommend(profile, policy=policy, evidence=evidence, engine=engine)
+    rec = recommend(profile, policy=policy, evidence=evidence, engine=engine, measurements=measurements)
     violations = _format_violations(answer, format_rule)
     notes: list[Flag] = []
     arch = answer.get("architecture")
@@ -316,7 +319,14 @@ def check(
             chosen = (
                 rec
                 if arch == rec.architecture
-                else recommend(profile, policy=policy, evidence=evidence, engine=engine, force_winner=arch)
+                else recommend(
+                    profile,
+                    policy=policy,
+                    evidence=evidence,
+                    engine=engine,
+                    force_winner=arch,
+                    measurements=measurements,
+                )
             )
             emb = answer.get("embedding")
             if _known(emb, EMBEDDINGS) and emb != chosen.embedding:

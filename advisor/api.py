@@ -15,6 +15,7 @@ from advisor import __version__
 from advisor.candidates import DESCRIPTIONS
 from advisor.engine import Engine, Outcome, default_engine
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus, verify
+from advisor.measurements import NO_MEASUREMENTS, measured_status
 from advisor.policy import DEFAULT_POLICY, Policy
 from advisor.profile import ConstraintProfile
 from advisor.vocabulary import RECIPE_FIELDS
@@ -39,6 +40,7 @@ def recommend(
     engine: Engine | None = None,
     force_winner: str | None = None,
     reproduce: bool = False,
+    measurements: str | Path | None = None,
 ) -> Recommendation:
     """Apply the picker policy (built-in rules + installed plugins) to ``profile``.
 
@@ -47,6 +49,9 @@ def recommend(
     :param evidence: a plateau evidence file; it is verified against the profile and the data the profile was
         read from (``profile.data``; without it evidence is never accepted), its checkpoints re-evaluated.
     :param reproduce: also retrain one recorded run on CPU and compare its curve (``--reproduce``).
+    :param measurements: an ``advisor compare`` measurements.json for the data the profile was read from (its
+        fingerprint must match ``profile.data``'s, else :class:`advisor.measurements.MeasurementsError`, exit 2):
+        TEP204 and TEP404 read it; it can exclude and reorder, never admit or lift a refusal.
     :param force_winner: what the policy gives this candidate if it wins (``advisor check``): see
         :meth:`advisor.engine.Engine.evaluate`.
     :raises advisor.engine.PluginError: a plugin failed (fail closed: no answer).
@@ -58,8 +63,10 @@ def recommend(
     status = (
         NO_EVIDENCE if evidence is None else verify_evidence(evidence, profile, policy, reproduce=reproduce)
     )
+    measured = NO_MEASUREMENTS if measurements is None else measured_status(measurements, profile)
     engine = engine or default_engine()
-    return build_recommendation(engine, engine.evaluate(profile, policy, status, force_winner=force_winner))
+    outcome = engine.evaluate(profile, policy, status, force_winner=force_winner, measurements=measured)
+    return build_recommendation(engine, outcome)
 
 
 def _estimate(ctx, arch: str) -> dict:

@@ -39,7 +39,7 @@ def exact_literal(*values: Any) -> Any:
     return Annotated[Literal[values], BeforeValidator(exact)]
 
 
-NAMES = ("profile", "recommendation", "answer", "evidence")
+NAMES = ("profile", "recommendation", "answer", "evidence", "measurements")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 
@@ -66,6 +66,13 @@ def schema_for(name: str) -> dict:
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             **PlateauEvidence.model_json_schema(),
+        }
+    if name == "measurements":
+        from advisor.measurements import Measurements
+
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            **Measurements.model_json_schema(),
         }
     raise ValueError(f"unknown schema {name!r} (known: {', '.join(NAMES)})")
 

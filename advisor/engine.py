@@ -45,6 +45,7 @@ from advisor.errors import (  # raised here; import them from advisor.errors
     shorten,
 )
 from advisor.evidence import NO_EVIDENCE, EvidenceStatus
+from advisor.measurements import NO_MEASUREMENTS, MeasuredStatus
 from advisor.policy import DEFAULT_POLICY, Policy
 from advisor.sanitize import clean, escape_char, line_break
 from advisor.vocabulary import CANDIDATES, EMBEDDINGS, RECIPE_FIELDS, SEVERITIES, EffectKind
@@ -191,6 +192,8 @@ class Context:
     - ``profile``: the :class:`~advisor.profile.ConstraintProfile` (a frozen model);
     - ``policy``: the :class:`~advisor.policy.Policy` in force (frozen);
     - ``evidence``: the :class:`~advisor.evidence.EvidenceStatus` of the attached plateau evidence (frozen);
+    - ``measurements``: the :class:`~advisor.measurements.MeasuredStatus` of the attached ``advisor compare``
+      measurements (frozen; ``provided`` False without them);
     - ``candidates``: every candidate id, in tie-break order;
     - ``phase``: the phase being run (one of ``advisor.engine.PHASES``);
     - ``winner``: the chosen candidate, set by the engine before ``describe_winner`` (None before);
@@ -208,13 +211,21 @@ class Context:
     phase it belongs to (:mod:`advisor.hookspecs`). Attributes that start with ``_`` are the engine's.
     """
 
-    __slots__ = ("_engine", "_evidence", "_phase", "_plugin", "_policy", "_profile", "_s")
+    __slots__ = ("_engine", "_evidence", "_measurements", "_phase", "_plugin", "_policy", "_profile", "_s")
 
-    def __init__(self, engine: Engine, profile: ConstraintProfile, policy: Policy, evidence: EvidenceStatus):
+    def __init__(
+        self,
+        engine: Engine,
+        profile: ConstraintProfile,
+        policy: Policy,
+        evidence: EvidenceStatus,
+        measurements: MeasuredStatus = NO_MEASUREMENTS,
+    ):
         self._engine = engine
         self._profile = profile
         self._policy = policy
         self._evidence = evidence
+        self._measurements = measurements
         self._s = _State()
         self._phase = ""
         self._plugin = ""
@@ -231,6 +242,10 @@ class Context:
     @property
     def evidence(self) -> EvidenceStatus:
         return self._evidence
+
+    @property
+    def measurements(self) -> MeasuredStatus:
+        return self._measurements
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -652,6 +667,7 @@ class Engine:
         evidence: EvidenceStatus = NO_EVIDENCE,
         *,
         force_winner: str | None = None,
+        measurements: MeasuredStatus = NO_MEASUREMENTS,
     ) -> Outcome:
         """Run every phase on ``profile`` (fail closed: any plugin error stops the evaluation).
 
@@ -663,7 +679,7 @@ class Engine:
         """
         if force_winner is not None and force_winner not in CANDIDATES:
             raise ValueError(f"force_winner: unknown architecture {force_winner!r}")
-        ctx = Context(self, profile, policy or DEFAULT_POLICY, evidence)
+        ctx = Context(self, profile, policy or DEFAULT_POLICY, evidence, measurements)
         for phase in PHASES:
             ctx._phase = phase
             if phase == "describe_winner":

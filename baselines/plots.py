@@ -14,7 +14,14 @@ from typing import Any
 
 from advisor.data.files import write_atomic
 
-__all__ = ["figure", "plot_curves", "plot_learning_curve", "plot_length_buckets", "save_figure"]
+__all__ = [
+    "figure",
+    "plot_curves",
+    "plot_learning_curve",
+    "plot_length_buckets",
+    "plot_measurements",
+    "save_figure",
+]
 
 
 def figure(width: float = 6.0, height: float = 4.0) -> Any:
@@ -132,5 +139,69 @@ def plot_learning_curve(
     ax.grid(alpha=0.3)
     if any(series):
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_measurements(doc: Any, profile: Any, path: str | os.PathLike[str]) -> Path:
+    """``advisor compare``'s chart: dev score (mean, error bar ± std) against measured p95 latency, one point per
+    candidate, the profile's latency budget as a line (and its size budget in the legend: points over it are
+    drawn hollow), the Pareto front (no other point both faster and better) joined and marked."""
+    from advisor.measurements import METRIC_LABELS
+
+    label = METRIC_LABELS[doc.metric]
+    points = [c for c in doc.candidates if c.dev_mean is not None and c.latency_ms is not None]
+    fig = figure(7.0, 4.5)
+    ax = fig.add_subplot()
+    front = [
+        c
+        for c in points
+        if not any(
+            o is not c
+            and o.latency_ms <= c.latency_ms
+            and o.dev_mean >= c.dev_mean
+            and (o.latency_ms < c.latency_ms or o.dev_mean > c.dev_mean)
+            for o in points
+        )
+    ]
+    front.sort(key=lambda c: c.latency_ms)
+    size_budget = getattr(profile, "max_model_mb", None)
+    for c in points:
+        over = size_budget is not None and c.model_mb is not None and c.model_mb > size_budget
+        ax.errorbar(
+            [c.latency_ms],
+            [c.dev_mean],
+            yerr=[[c.dev_std or 0.0], [c.dev_std or 0.0]],
+            fmt="o",
+            capsize=4,
+            mfc="none" if over else None,
+            label=f"{c.architecture} ({len(c.trials)} seeds)",
+        )
+        ax.annotate(
+            c.architecture, (c.latency_ms, c.dev_mean), xytext=(5, 4), textcoords="offset points", fontsize=8
+        )
+    if len(front) > 1:
+        ax.plot(
+            [c.latency_ms for c in front],
+            [c.dev_mean for c in front],
+            "--",
+            color="grey",
+            label="Pareto front",
+        )
+    for c in front:
+        ax.plot([c.latency_ms], [c.dev_mean], marker="*", markersize=12, color="gold", zorder=0)
+    if getattr(profile, "latency_ms", None) is not None:
+        ax.axvline(
+            profile.latency_ms, color="red", linestyle=":", label=f"latency budget {profile.latency_ms:g} ms"
+        )
+    if size_budget is not None:
+        ax.plot([], [], " ", label=f"size budget {size_budget:g} MB (hollow: over it)")
+    ax.set_xscale("log")
+    ax.set_xlabel("measured p95 latency, one example, one thread (ms)")
+    ax.set_ylabel(f"dev {label} (mean ± std)")
+    ax.set_title(f"{Path(doc.data).name}: dev {label} vs latency")
+    ax.grid(alpha=0.3)
+    if points:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)

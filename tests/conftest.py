@@ -44,6 +44,16 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    """The bundled example (advisor.data.toy) in a folder: ``(folder, train.jsonl, test.jsonl)``."""
+    from advisor.data.toy import write_toy_dataset
+
+    folder = tmp_path_factory.mktemp("toy")
+    train, test = write_toy_dataset(folder)
+    return folder, train, test
+
+
 @pytest.fixture
 def write_file(tmp_path):
     """``write_file(name, text) -> Path``: a file under the test's tmp folder."""

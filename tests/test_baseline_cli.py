@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli import cli
-from advisor.data.toy import write_toy_conll, write_toy_dataset
+from advisor.data.toy import write_toy_conll
 
 pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
@@ -16,13 +16,6 @@ pytest.importorskip("sklearn")
 
 from advisor.baselines.manifest import read_manifest  # noqa: E402
 from advisor.vocabulary import FINETUNING, TRAINABLE  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("toy")
-    train, test = write_toy_dataset(folder)
-    return folder, train, test
 
 
 def run(*args):

@@ -521,7 +521,7 @@ def test_rules_and_their_docs_show_the_policy_in_force(runner, write_file):
     ("given", "message"),
     [
         ("TEP10", "Error: unknown rule 'TEP10'; closest: TEP102, TEP101, TEP100 (see `advisor rules`)"),
-        ("TEP20", "Error: unknown rule 'TEP20'; closest: TEP203, TEP202, TEP201 (see `advisor rules`)"),
+        ("TEP20", "Error: unknown rule 'TEP20'; closest: TEP204, TEP203, TEP202 (see `advisor rules`)"),
         ("TEP1O1", "Error: unknown rule 'TEP1O1'; closest: TEP101, TEP701, TEP601 (see `advisor rules`)"),
         (
             "edge-architecture",
@@ -550,8 +550,8 @@ def test_schema_unknown_name(runner):
     result = invoke(runner, "schema", "profiles")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        "Error: Invalid value for '{profile|recommendation|answer|evidence}': 'profiles' is not one of "
-        "'profile', 'recommendation', 'answer', 'evidence'."
+        "Error: Invalid value for '{profile|recommendation|answer|evidence|measurements}': 'profiles' is not "
+        "one of 'profile', 'recommendation', 'answer', 'evidence', 'measurements'."
     )
 
 

@@ -905,6 +905,8 @@ def test_builtin_rules_have_ids_names_severities_and_docs():
         "TEP101",
         "TEP102",
         "TEP201",
+        "TEP204",
+        "TEP404",
         "TEP202",
         "TEP203",
         "TEP301",

@@ -63,7 +63,7 @@ def test_list_tools_and_resources(tmp_path):
     assert profile_schema["required"] == ["examples"]
     assert "phone" in profile_schema["properties"]["deploy"]["enum"]
     assert {str(r.uri) for r in resources.resources} == {
-        f"advisor://schema/{n}" for n in ("profile", "recommendation", "answer", "evidence")
+        f"advisor://schema/{n}" for n in ("profile", "recommendation", "answer", "evidence", "measurements")
     }
     assert info.name == "text-encoder-advisor"
 

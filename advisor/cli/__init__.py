@@ -29,6 +29,7 @@ from advisor.cli.recommend import prompt, recommend, rules, schema
 LAZY_COMMANDS = {
     "baseline": "advisor.cli.baseline:baseline",
     "check": "advisor.cli.agent:check_command",
+    "compare": "advisor.cli.compare:compare",
     "embeddings": "advisor.cli.embeddings:embeddings",
     "ask": "advisor.cli.agent:ask_command",
     "mcp": "advisor.cli.agent:mcp_command",

@@ -16,26 +16,31 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.options import BadInput, NoAnswer, _policy, build_profile, evidence_option, profile_options
+from advisor.cli.options import (
+    BadInput,
+    NoAnswer,
+    _policy,
+    build_profile,
+    check_attached,
+    evidence_option,
+    measurements_option,
+    profile_options,
+)
 from advisor.vocabulary import TASKS
 
 
 def _check_evidence(evidence: Path | None, params: dict) -> None:
-    if evidence is not None and params.get("data_file") is None:
-        raise BadInput(
-            "--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone"
-        )
-    if evidence is not None and not evidence.is_file():
-        raise BadInput(f"{evidence}: evidence file not found")
+    check_attached(params, evidence)
 
 
 @click.command("check")
 @click.argument("answer", metavar="ANSWER")
 @profile_options
 @evidence_option
+@measurements_option
 @click.option("json_", "--json", is_flag=True, help="Print the verdict as JSON (same exit codes).")
 @click.pass_context
-def check_command(ctx, answer, evidence, json_, **params):
+def check_command(ctx, answer, evidence, measurements, json_, **params):
     """Check an answer against the policy for a profile; exit 1 on any violation.
 
     ANSWER is a file or - for stdin, holding the JSON object the prompt asks for (`advisor schema
@@ -50,16 +55,16 @@ def check_command(ctx, answer, evidence, json_, **params):
     from advisor.errors import AdvisorError
     from advisor.sanitize import json_text
 
-    _check_evidence(evidence, params)
+    check_attached(params, evidence, measurements)
     try:
         parsed = read_answer(answer)
     except CheckInputError as exc:
         raise BadInput(str(exc)) from None
     profile, policy = build_profile(params)
     try:
-        result = check(parsed, profile, policy=policy, evidence=evidence)
+        result = check(parsed, profile, policy=policy, evidence=evidence, measurements=measurements)
     except AdvisorError as exc:
-        raise NoAnswer(str(exc)) from None
+        raise (BadInput if exc.exit_code == 2 else NoAnswer)(str(exc)) from None
     if json_:
         click.echo(json_text(result.model_dump_json(indent=2)))
     else:

@@ -41,21 +41,52 @@ class Interrupted(click.ClickException):
     exit_code = 130
 
 
-def evidence_option(f):
-    """``--evidence FILE``, given once at most (a second one would silently replace the first)."""
+def _one_file(name: str, what: str, help: str):
+    """``--NAME FILE``, given once at most (a second one would silently replace the first)."""
 
     def once(ctx, param, values):
         if len(values) > 1:
-            raise click.BadParameter(f"given {len(values)} times: pass one evidence file")
+            raise click.BadParameter(f"given {len(values)} times: pass one {what} file")
         return values[0] if values else None
 
     return click.option(
-        "--evidence",
-        type=click.Path(dir_okay=False, path_type=Path),
-        multiple=True,
-        callback=once,
-        help="Plateau evidence from `advisor baseline plateau` (needs --data); accepted evidence lifts TEP101.",
+        f"--{name}", type=click.Path(dir_okay=False, path_type=Path), multiple=True, callback=once, help=help
+    )
+
+
+def evidence_option(f):
+    """``--evidence FILE``, given once at most."""
+    return _one_file(
+        "evidence",
+        "evidence",
+        "Plateau evidence from `advisor baseline plateau` (needs --data); accepted evidence lifts TEP101.",
     )(f)
+
+
+def measurements_option(f):
+    """``--measurements FILE``, given once at most: an ``advisor compare`` measurements.json (needs --data)."""
+    return _one_file(
+        "measurements",
+        "measurements",
+        "measurements.json from `advisor compare` on the same --data: measured size and latency can "
+        "exclude, the measured dev scores can reorder (TEP204, TEP404).",
+    )(f)
+
+
+def check_attached(params: dict, evidence: Path | None = None, measurements: Path | None = None) -> None:
+    """Evidence and measurements are matched to the data by fingerprint: each needs --data and must exist."""
+    for option, path, what in (
+        ("--evidence", evidence, "evidence"),
+        ("--measurements", measurements, "measurements"),
+    ):
+        if path is None:
+            continue
+        if params.get("data_file") is None:
+            raise BadInput(
+                f"{option} needs --data: {what} is matched to the data by fingerprint, never by a count alone"
+            )
+        if not path.is_file():
+            raise BadInput(f"{path}: {what} file not found")
 
 
 # -- profile options -----------------------------------------------------------------------------
@@ -234,15 +265,17 @@ def build_profile(params: dict):
     return profile, policy
 
 
-def run_recommend(profile, policy, evidence=None, *, reproduce=False):
-    """recommend() with the engine's errors mapped to exit codes."""
+def run_recommend(profile, policy, evidence=None, *, reproduce=False, measurements=None):
+    """recommend() with the engine's errors mapped to exit codes (a measurements file for other data: 2)."""
     from advisor.api import recommend
     from advisor.errors import AdvisorError
 
     try:
-        return recommend(profile, policy=policy, evidence=evidence, reproduce=reproduce)
+        return recommend(
+            profile, policy=policy, evidence=evidence, reproduce=reproduce, measurements=measurements
+        )
     except AdvisorError as exc:
-        raise NoAnswer(str(exc)) from None
+        raise (BadInput if exc.exit_code == 2 else NoAnswer)(str(exc)) from None
 
 
 def _engine():

@@ -13,7 +13,9 @@ from advisor.cli.options import (
     _engine,
     _policy,
     build_profile,
+    check_attached,
     evidence_option,
+    measurements_option,
     profile_keys,
     profile_options,
     run_recommend,
@@ -25,6 +27,7 @@ from advisor.data.files import write_text_atomic
 @click.command()
 @profile_options
 @evidence_option
+@measurements_option
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.  [default: text]"
 )
@@ -35,7 +38,7 @@ from advisor.data.files import write_text_atomic
     is_flag=True,
     help="With --evidence: also retrain one recorded run on CPU and compare its whole curve.",
 )
-def recommend(evidence, fmt, json_, explain, reproduce, **params):
+def recommend(evidence, measurements, fmt, json_, explain, reproduce, **params):
     """Recommend an encoder, embedding input, recipe and monitoring signal for a constraint profile.
 
     \b
@@ -43,20 +46,16 @@ def recommend(evidence, fmt, json_, explain, reproduce, **params):
         advisor recommend --task classification --examples 300 --deploy phone --latency-ms 5
         advisor recommend --profile profile.toml --format json
         advisor recommend --data train.jsonl --evidence evidence.json
+        advisor recommend --data train.jsonl --measurements runs/compare/measurements.json
     """
     if json_ and fmt not in (None, "json"):
         raise BadInput(f"--json contradicts --format {fmt}: use one of them")
     fmt = "json" if json_ else (fmt or "text")
-    if evidence is not None and params.get("data_file") is None:
-        raise BadInput(
-            "--evidence needs --data: evidence is matched to the data by fingerprint, never by a count alone"
-        )
-    if evidence is not None and not evidence.is_file():
-        raise BadInput(f"{evidence}: evidence file not found")
+    check_attached(params, evidence, measurements)
     if reproduce and evidence is None:
         raise BadInput("--reproduce needs --evidence (it retrains a run the evidence records)")
     profile, policy = build_profile(params)
-    rec = run_recommend(profile, policy, evidence, reproduce=reproduce)
+    rec = run_recommend(profile, policy, evidence, reproduce=reproduce, measurements=measurements)
     from advisor.render import render_recommendation
 
     click.echo(render_recommendation(rec, fmt, explain=explain), nl=False)
@@ -150,12 +149,13 @@ def schema(which):
 
 @click.command()
 @profile_options
+@measurements_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the prompt to this file (atomically).",
 )
-def prompt(out, **params):
+def prompt(out, measurements, **params):
     """Render the text-encoder-picker prompt for an LLM agent; with a profile, the engine's verdicts become hard constraints.
 
     \b
@@ -170,10 +170,11 @@ def prompt(out, **params):
         or params.get("data_file") is not None
         or any(params.get(k) is not None for k in profile_keys())
     )
+    check_attached(params, measurements=measurements)
     rec = None
     if has_profile:
         profile, policy = build_profile(params)
-        rec = run_recommend(profile, policy)
+        rec = run_recommend(profile, policy, measurements=measurements)
     text = render_prompt(rec)
     if out is None:
         click.echo(text, nl=False)

@@ -15,7 +15,7 @@ import click
 
 from advisor.cli.baseline import _runner
 from advisor.cli.options import CONTEXT_SETTINGS, BadInput, NoAnswer, threads_option
-from advisor.vocabulary import DEVICES, EXECUTORS, STUDIES
+from advisor.vocabulary import DEVICES, STUDIES, STUDY_EXECUTORS
 
 
 @click.command("study", context_settings=CONTEXT_SETTINGS)
@@ -67,7 +67,7 @@ from advisor.vocabulary import DEVICES, EXECUTORS, STUDIES
 @click.option("--quick", is_flag=True, help="CI-sized settings (seconds, not a result).")
 @click.option(
     "--executor",
-    type=click.Choice(EXECUTORS),
+    type=click.Choice(STUDY_EXECUTORS),
     default="local",
     show_default=True,
     help="Where runs execute (only local today).",

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.data import DataError, Dataset, fingerprint, load_dataset
 from advisor.data.files import replace_dir_atomic, write_text_atomic
-from advisor.vocabulary import EXECUTORS, STUDIES, Executor, StudyName
+from advisor.vocabulary import STUDIES, STUDY_EXECUTORS, StudyExecutor, StudyName
 
 from ..manifest import TORCH_LIBRARIES, versions
 
@@ -62,7 +62,7 @@ class StudyResults(Strict):
     format_version: Literal[1] = FORMAT_VERSION
     study: StudyName
     quick: bool = Field(description="the --quick settings (small, for CI) rather than the full ones")
-    executor: Executor
+    executor: StudyExecutor
     command: str = Field(description="the command line that reproduces this folder")
     versions: dict[str, str | None]
     seeds: list[int]
@@ -282,7 +282,9 @@ def check_common(name: str, executor: str, seeds: int | None) -> None:
         raise DataError(
             f"unknown study {name!r}{did_you_mean(name, STUDIES)}; choose one of {', '.join(STUDIES)}"
         )
-    if executor not in EXECUTORS:
-        raise DataError(f"--executor {executor}: only 'local' runs today (ray is a later issue)")
+    if executor not in STUDY_EXECUTORS:
+        raise DataError(
+            f"--executor {executor}: studies run locally only (`advisor compare` takes --executor ray)"
+        )
     if seeds is not None and seeds < 1:
         raise DataError(f"--seeds {seeds}: need at least 1")

@@ -1,0 +1,643 @@
+"""``advisor compare``: a measured bake-off of the admissible candidates on the user's data.
+
+>>> from advisor import compare
+>>> m = compare("train.jsonl", {"deploy": "cpu-server"}, seeds=3, out="runs/compare")   # doctest: +SKIP
+>>> m.best, m.candidate(m.best).dev_mean                                                # doctest: +SKIP
+
+How it works (:func:`compare`; the CLI ``advisor compare`` is a thin layer over it):
+
+1. The engine is asked once (:func:`advisor.baselines.api.ask_engine`) for the profile read off the data (and
+   ``--evidence``, verified as ``recommend`` verifies it): the candidates are its winner and the alternatives it
+   ranks, so exclusions apply and a refused candidate (``transformer-finetune`` under TEP101) joins only when
+   its refusal is lifted (the fine-tuning candidates, ``advisor.vocabulary.FINETUNING``, get ``--evidence``). Evidence inside ``--out`` is refused: a run never trusts what it wrote itself.
+   New candidates (:data:`advisor.vocabulary.CANDIDATES`) join by themselves.
+2. The data is split once (:func:`advisor.data.dataset_split` with the evidence's seed and dev share,
+   ``policy.evidence_split_seed`` and ``policy.evidence_dev_fraction``), or trained whole with ``--dev``; the
+   parts are written to ``<out>/split/`` and every trial trains on them with
+   :func:`advisor.baselines.api.train` (recipe defaults, one torch thread) and is scored on dev with
+   :func:`advisor.baselines.api.evaluate`, in the metric the recommendation monitors: accuracy, macro-F1 when
+   TEP503 fires, entity F1 for tagging. A ``--test`` score is reported, never used to pick.
+3. The plan (:func:`plan`) is made up front from the estimates: candidates ordered cheapest first by
+   :func:`planned_seconds` (the estimates table's batch-1 latency at the data's length, times the examples and
+   the recipe's epochs: a plan, not a prediction). Without a time budget every candidate gets every seed. With
+   one, successive halving: after every candidate's first seed the bottom half by dev mean is dropped, and so
+   on, one round per further seed, as many rounds as the budget needs (the pessimistic plan: the dearest
+   candidates survive); if even that does not fit, the dearest candidates are skipped. Pruning depends only on
+   the dev scores and the planned trial list, never on completion order or the clock, so the same data gives
+   the same trials on any executor.
+4. After every trial, serially on this machine with no trial running: each candidate's seed-0 model folder is
+   measured (size on disk; p95 of :data:`LATENCY_RUNS` single-example predictions of a text of the data's p95
+   length, one torch thread).
+5. ``<out>`` is filled in a temporary folder and swapped in whole (:func:`advisor.data.files.replace_dir_atomic`):
+   ``measurements.json`` (:class:`advisor.measurements.Measurements`), ``measurements.md`` (the table),
+   ``measurements.png`` (dev score against latency), ``split/`` and ``models/<arch>-seed<k>/``. The model
+   manifests name the split files by the temporary folder's path they were trained from.
+
+Executors: ``local`` (default) runs the trials one after another; ``ray`` runs each (candidate, seed) trial of a
+round as a Ray task with its own CPUs (and a GPU when CUDA is there): ``ray.init()`` joins the cluster named by
+``RAY_ADDRESS``, else starts a local instance (``ray_cpus`` CPUs, no dashboard, ``RAY_TMPDIR`` as its temp
+folder when set) and shuts it down after. On a cluster of several machines ``--out`` must be a folder every
+machine sees (the model folders are written by the workers and measured by the driver).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from advisor.measurements import KIND, METRIC_LABELS, SCHEMA_VERSION, Measurements
+
+from .api import BaselineInputError, ask_engine, read_profile, require_baselines
+
+if TYPE_CHECKING:
+    from advisor.policy import Policy
+    from advisor.profile import ConstraintProfile
+
+LATENCY_RUNS = 50  # single-example predictions timed per candidate (after 3 warm-up calls)
+MEASUREMENTS = "measurements.json"
+
+
+def _note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# -- the plan --------------------------------------------------------------------------------------------------
+def planned_seconds(arch: str, profile: ConstraintProfile, train_examples: int) -> float:
+    """The plan's cost of one trial of ``arch``: the estimates table's batch-1 CPU latency at the profile's length
+    times the examples and passes (3 per epoch for a backward pass, batches 8x cheaper per example than batch 1;
+    one pass for the frozen features and the linear heads), plus 2 s to load. Orders and budgets trials; it
+    predicts nothing."""
+    from advisor.candidates import estimate
+    from advisor.recipes import recipe_for
+    from advisor.vocabulary import FINETUNING, NEURAL
+
+    ms = estimate(arch, profile.tokens, "cpu-server").latency_ms
+    if arch in NEURAL or arch in FINETUNING:
+        passes = 3 * (recipe_for(arch, profile.task).max_epochs or 1) / 8
+    else:
+        passes = 1.0
+    return round(2.0 + ms / 1000 * train_examples * passes, 1)
+
+
+def plan(costs: Mapping[str, float], seeds: int, budget_s: float | None) -> tuple[list[str], int, list[str]]:
+    """``(order, halvings, skipped)``: the candidates cheapest first (ties in candidate order, as ``costs`` is
+    given), the successive-halving rounds planned after the first seed, and the dearest candidates skipped
+    because even the most halved plan would not fit ``budget_s``."""
+    order = sorted(costs, key=lambda a: (costs[a], list(costs).index(a)))
+    if budget_s is None:
+        return order, 0, []
+    skipped: list[str] = []
+    while True:
+        most = min(seeds - 1, math.ceil(math.log2(len(order)))) if len(order) > 1 else 0
+        for h in range(most + 1):
+            if plan_cost([costs[a] for a in order], seeds, h) <= budget_s:
+                return order, h, skipped
+        if len(order) == 1:
+            return order, most, skipped
+        skipped.insert(0, order.pop())
+
+
+def rounds(seeds: int, halvings: int) -> list[list[int]]:
+    """The seeds each round runs: ``[[0, ..., seeds-1]]`` without halving, else ``[[0], [1], ..., [h, ...]]``."""
+    if halvings == 0:
+        return [list(range(seeds))]
+    return [[i] for i in range(halvings)] + [list(range(halvings, seeds))]
+
+
+def plan_cost(costs: Sequence[float], seeds: int, halvings: int) -> float:
+    """The pessimistic cost of a plan: every round's survivors are the dearest candidates."""
+    dear = sorted(costs, reverse=True)
+    n, total = len(dear), 0.0
+    for i, round_seeds in enumerate(rounds(seeds, halvings)):
+        if i:
+            n = math.ceil(n / 2)
+        total += sum(dear[:n]) * len(round_seeds)
+    return total
+
+
+# -- one trial (runs in a Ray worker too: top-level, plain data in and out) --------------------------------------
+def run_trial(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Train ``spec["arch"]`` with ``spec["seed"]`` on the split files and score it on dev (and test)."""
+    from advisor.baselines.api import evaluate, train
+    from advisor.errors import AdvisorError, message_line
+    from advisor.vocabulary import FINETUNING
+
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(buf):
+            result = train(
+                spec["train"],
+                arch=spec["arch"],
+                profile=spec["profile"],
+                policy=spec["policy"],
+                evidence=spec["evidence"] if spec["arch"] in FINETUNING else None,
+                test=spec["test"] or spec["dev"],
+                dev=spec["dev"],
+                out=spec["model"],
+                seed=spec["seed"],
+                device=spec["device"],
+                threads=spec["threads"],
+            )
+            dev = evaluate(spec["model"], spec["dev"])["test"][spec["metric"]]
+    except AdvisorError as exc:
+        return {"error": message_line(str(exc), 300)}
+    curve = result.dev.get("curve") or None
+    advice = result.advice or {}
+    return {
+        "seed": spec["seed"],
+        "dev": round(float(dev), 6),
+        "test": round(float(result.test[spec["metric"]]), 6) if spec["test"] else None,
+        "best_epoch": result.dev.get("best_epoch"),
+        "epochs": len(curve) if curve else None,
+        "train_seconds": result.seconds["train"],
+        "config": {"embedding": advice.get("embedding"), "recipe": advice.get("recipe")},
+    }
+
+
+def _executor(name: str, ray_cpus: int | None) -> Callable[[list[dict]], Any]:
+    """``run(specs)``: yields ``(index, result)`` as trials finish (pruning never depends on that order)."""
+    if name == "local":
+
+        def run_local(specs):
+            for i, spec in enumerate(specs):
+                yield i, run_trial(spec)
+
+        return run_local
+    try:
+        import ray
+    except ImportError:
+        from .api import ExtraMissing
+
+        raise ExtraMissing(
+            "--executor ray needs the 'ray' extra: pip install 'text-encoder-advisor[ray]'"
+        ) from None
+
+    def run_ray(specs):
+        import torch
+
+        gpus = 1 if torch.cuda.is_available() else 0
+        task = ray.remote(num_cpus=1, num_gpus=gpus)(run_trial)
+        refs = [task.options(num_cpus=spec["threads"]).remote(spec) for spec in specs]
+        index = {ref: i for i, ref in enumerate(refs)}
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                yield index[ref], ray.get(ref)
+
+    return run_ray
+
+
+@contextlib.contextmanager
+def _ray_session(executor: str, ray_cpus: int | None):
+    """Join ``RAY_ADDRESS`` when set, else start a local instance; shut down what this started."""
+    if executor != "ray":
+        yield
+        return
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    if os.environ.get("RAY_ADDRESS"):
+        ray.init(log_to_driver=False)
+    else:
+        kwargs: dict[str, Any] = {}
+        if os.environ.get("RAY_TMPDIR"):
+            kwargs["_temp_dir"] = os.environ["RAY_TMPDIR"]
+        ray.init(
+            num_cpus=ray_cpus or os.cpu_count() or 1,
+            include_dashboard=False,
+            log_to_driver=False,
+            **kwargs,
+        )
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+# -- measuring the kept models -----------------------------------------------------------------------------------
+def folder_mb(folder: Path) -> float:
+    return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6, 2)
+
+
+def probe_item(task: str, dev_items: Sequence, tokens: int):
+    """One example of ``tokens`` words, made of the dev texts' words in order (the data's p95 length)."""
+    from advisor.data import Example, TaggedSentence, tokenize
+
+    words: list[str] = []
+    for x in dev_items:
+        words += list(x.tokens) if task == "tagging" else tokenize(x.text)
+        if len(words) >= tokens:
+            break
+    words = (words * (tokens // max(1, len(words)) + 1))[:tokens] or ["x"]
+    if task == "tagging":
+        return TaggedSentence(tuple(words), tuple("O" for _ in words))
+    return Example(" ".join(words), "")
+
+
+def p95_latency_ms(model_dir: Path, item, runs: int = LATENCY_RUNS) -> float:
+    """p95 of ``runs`` single-example predictions of ``item`` by the saved model, on one torch thread."""
+    import torch
+
+    from advisor.baselines.runner import load_any
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _, model = load_any(model_dir)
+        for _ in range(3):
+            model.predict([item])
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            model.predict([item])
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        torch.set_num_threads(threads)
+    times.sort()
+    return round(times[max(0, math.ceil(0.95 * len(times)) - 1)], 3)
+
+
+# -- the command -------------------------------------------------------------------------------------------------
+def _split_files(
+    ds, dev_ds, test_ds, policy: Policy, folder: Path
+) -> tuple[dict[str, Path | None], dict, dict]:
+    """Write train/dev(/test) into ``folder``; return their paths, the split record and the part sizes."""
+    from advisor.data import dataset_split
+
+    if dev_ds is not None:
+        train_items, dev_items = list(ds.items), list(dev_ds.items)
+        split = {"train": "the whole data", "dev": str(dev_ds.path)}
+    else:
+        share = policy.evidence_dev_fraction
+        (train_items, dev_items), split = dataset_split(ds, (1 - share, share), policy.evidence_split_seed)
+    parts = {"train": train_items, "dev": dev_items, "test": list(test_ds.items) if test_ds else None}
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path | None] = {}
+    ext = ".conll" if ds.task == "tagging" else ".jsonl"
+    for name, items in parts.items():
+        if items is None:
+            paths[name] = None
+            continue
+        path = folder / f"{name}{ext}"
+        if ds.task == "tagging":
+            text = "".join(
+                "".join(f"{t}\t{g}\n" for t, g in zip(s.tokens, s.tags, strict=True)) + "\n" for s in items
+            )
+        else:
+            text = "".join(
+                json.dumps({"text": x.text, "label": x.label}, ensure_ascii=False) + "\n" for x in items
+            )
+        path.write_text(text, encoding="utf-8")
+        paths[name] = path
+    sizes = {k: len(v) for k, v in parts.items() if v is not None}
+    return paths, split, {"dev_items": dev_items, "sizes": sizes}
+
+
+def _check_out(out: Path, inputs: Sequence[Path | None]) -> None:
+    from advisor.baselines.runner import check_out_path, check_writable
+    from advisor.data import DataError
+
+    try:
+        check_out_path(out, inputs)
+        check_writable(out)
+    except DataError as exc:
+        raise BaselineInputError(str(exc)) from None
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MEASUREMENTS).is_file())):
+        raise BaselineInputError(
+            f"--out {out}: exists and is not an `advisor compare` folder (no {MEASUREMENTS}): nothing there is "
+            "replaced; choose another --out"
+        )
+
+
+def _candidates(rec, asked: Sequence[str] | None) -> list[str]:
+    from advisor.errors import did_you_mean
+    from advisor.vocabulary import CANDIDATES
+
+    admissible = [rec.architecture] + [a.architecture for a in rec.alternatives if a.status == "ranked"]
+    if not asked:
+        return admissible
+    blocked = {a.architecture: a for a in rec.alternatives if a.status != "ranked"}
+    chosen = []
+    for arch in asked:
+        if arch not in CANDIDATES:
+            raise BaselineInputError(
+                f"--candidates: unknown candidate {arch!r}{did_you_mean(arch, CANDIDATES)}"
+            )
+        if arch in blocked:
+            raise BaselineInputError(
+                f"--candidates: {arch} is {blocked[arch].status} for this profile ({blocked[arch].why_not}): "
+                "compare measures admissible candidates only"
+            )
+        if arch not in chosen:
+            chosen.append(arch)
+    return [a for a in admissible if a in chosen]
+
+
+def _stats(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    mean = round(statistics.fmean(values), 6)
+    return mean, (round(statistics.stdev(values), 6) if len(values) > 1 else None)
+
+
+def compare(
+    data: str | Path,
+    profile: ConstraintProfile | Mapping[str, Any] | None = None,
+    *,
+    test: str | Path | None = None,
+    dev: str | Path | None = None,
+    policy: Policy | None = None,
+    evidence: str | Path | None = None,
+    candidates: Sequence[str] | None = None,
+    seeds: int = 3,
+    time_budget_min: float | None = None,
+    executor: str = "local",
+    out: str | Path = "runs/compare",
+    task: str | None = None,
+    text_column: str = "text",
+    label_column: str = "label",
+    device: str = "auto",
+    threads: int = 1,
+    ray_cpus: int | None = None,
+    progress: bool = True,
+) -> Measurements:
+    """Train the admissible candidates on one split of ``data``, ``seeds`` seeds each, measure them, write ``out``.
+
+    ``profile``: profile fields on top of what the data shows (``{"deploy": "phone", "latency_ms": 5}``), or a
+    :class:`~advisor.profile.ConstraintProfile` read from ``data``. ``candidates``: a subset of the admissible ones
+    (naming an excluded or refused one is an error). ``time_budget_min``: plan successive halving to fit it (the
+    module docstring). ``executor``: ``local`` or ``ray``. Returns the :class:`~advisor.measurements.Measurements`
+    written to ``<out>/measurements.json``. Errors: :class:`~advisor.baselines.api.BaselineInputError` (exit 2)
+    for bad input, :class:`~advisor.baselines.api.ExtraMissing` for a missing extra.
+    """
+    from advisor.data import DataError, load_dataset
+    from advisor.data.files import replace_dir_atomic
+    from advisor.policy import find_project_policy
+    from advisor.vocabulary import EXECUTORS
+
+    if seeds < 2:
+        raise BaselineInputError("--seeds must be at least 2: a mean ± std needs two runs")
+    if executor not in EXECUTORS:
+        raise BaselineInputError(f"--executor {executor!r}: one of {', '.join(EXECUTORS)}")
+    if time_budget_min is not None and time_budget_min <= 0:
+        raise BaselineInputError("--time-budget-min must be positive")
+    require_baselines()
+    t_start = time.perf_counter()
+    out = Path(out)
+    data = Path(data)
+    inputs = [
+        data,
+        Path(test) if test else None,
+        Path(dev) if dev else None,
+        Path(evidence) if evidence else None,
+    ]
+    _check_out(out, inputs)
+    policy = policy or find_project_policy()
+    profile = read_profile(data, profile, task=task, text_column=text_column, label_column=label_column)
+    rec = ask_engine(profile, policy, evidence)
+    chosen = _candidates(rec, candidates)
+    try:
+        ds = load_dataset(data, profile.task, text_column=text_column, label_column=label_column)
+        dev_ds = (
+            load_dataset(
+                dev, profile.task, text_column=text_column, label_column=label_column, training=False
+            )
+            if dev
+            else None
+        )
+        test_ds = (
+            load_dataset(
+                test, profile.task, text_column=text_column, label_column=label_column, training=False
+            )
+            if test
+            else None
+        )
+    except DataError as exc:
+        raise BaselineInputError(str(exc)) from None
+    if profile.task == "tagging":
+        metric, why = "f1", "entity F1: the tagging metric"
+    elif any(f.rule == "TEP503" for f in rec.flags):
+        metric, why = "macro_f1", "macro-F1: TEP503 fires (class imbalance), the recommendation monitors it"
+    else:
+        metric, why = "accuracy", "accuracy: what the recommendation monitors for these classes"
+    label = METRIC_LABELS[metric]
+    run = _executor(executor, ray_cpus)
+    result: dict[str, Measurements] = {}
+
+    def fill(folder: Path) -> None:
+        paths, split, parts = _split_files(ds, dev_ds, test_ds, policy, folder / "split")
+        n_train = parts["sizes"]["train"]
+        costs = {a: planned_seconds(a, profile, n_train) for a in chosen}
+        budget = None if time_budget_min is None else time_budget_min * 60
+        order, halvings, skipped = plan(costs, seeds, budget)
+        reasons: dict[str, str] = {
+            a: f"skipped: the plan for --time-budget-min {time_budget_min:g} has no room for it (estimated "
+            f"{costs[a]:.0f} s per seed; the cheaper candidates go first)"
+            for a in skipped
+        }
+        status: dict[str, str] = {a: "skipped" for a in skipped}
+        trials: dict[str, list[dict]] = {a: [] for a in chosen}
+        configs: dict[str, dict] = {a: {} for a in chosen}
+        active = list(order)
+        schedule = rounds(seeds, halvings)
+        if progress:
+            total = plan_cost([costs[a] for a in order], seeds, halvings)
+            _note(
+                f"compare: {len(order)} candidates ({', '.join(order)}), {seeds} seeds, dev {label}; "
+                f"{halvings} halving round(s) planned, about {total:.0f} s (estimate)"
+                + (f"; skipped: {', '.join(skipped)}" if skipped else "")
+            )
+        spent = planned_done = 0.0
+        for r, round_seeds in enumerate(schedule):
+            if r:  # successive halving on the dev means so far, ties in plan order
+                keep = math.ceil(len(active) / 2)
+                ranked = sorted(
+                    active, key=lambda a: (-statistics.fmean(t["dev"] for t in trials[a]), order.index(a))
+                )
+                floor = statistics.fmean(t["dev"] for t in trials[ranked[keep - 1]])
+                for a in ranked[keep:]:
+                    mean = statistics.fmean(t["dev"] for t in trials[a])
+                    status[a] = "dropped"
+                    reasons[a] = (
+                        f"dropped by successive halving after {len(trials[a])} seed(s): dev {label} {mean:.4f} "
+                        f"below the {keep} kept (lowest {floor:.4f}), to fit --time-budget-min {time_budget_min:g}"
+                    )
+                active = ranked[:keep]
+                active.sort(key=order.index)
+            specs = [
+                {
+                    "arch": a,
+                    "seed": s,
+                    "train": str(paths["train"]),
+                    "dev": str(paths["dev"]),
+                    "test": str(paths["test"]) if paths["test"] else None,
+                    "model": str(folder / "models" / f"{a}-seed{s}"),
+                    "profile": profile,
+                    "policy": policy,
+                    "evidence": str(evidence) if evidence else None,
+                    "metric": metric,
+                    "device": device,
+                    "threads": threads,
+                }
+                for a in active
+                for s in round_seeds
+            ]
+            results: list[dict | None] = [None] * len(specs)
+            left = sum(costs[sp["arch"]] for sp in specs)
+            for i, res in run(specs):
+                results[i] = res
+                sp = specs[i]
+                planned_done += costs[sp["arch"]]
+                left -= costs[sp["arch"]]
+                if progress:
+                    if "error" in res:
+                        _note(f"  {sp['arch']} seed {sp['seed']}: failed: {res['error']}")
+                    else:
+                        spent += res["train_seconds"]
+                        ratio = spent / planned_done if planned_done else 1.0
+                        later = sum(costs[a] for a in active) * sum(len(x) for x in schedule[r + 1 :])
+                        epoch = f"epoch {res['best_epoch']}/{res['epochs']}, " if res["epochs"] else ""
+                        _note(
+                            f"  {sp['arch']} seed {sp['seed']}: {epoch}dev {label} {res['dev']:.4f} "
+                            f"({res['train_seconds']:.1f} s); about {max(0.0, ratio * (left + later)):.0f} s left"
+                        )
+            for sp, res in zip(specs, results, strict=True):
+                a = sp["arch"]
+                if "error" in res:
+                    if status.get(a) != "failed":
+                        status[a], reasons[a] = "failed", f"failed: {res['error']}"
+                    continue
+                configs[a] = res.pop("config")
+                res["model"] = f"models/{a}-seed{sp['seed']}"
+                trials[a].append(res)
+            active = [a for a in active if status.get(a) != "failed"]
+            for a in list(status):
+                if status[a] == "failed":
+                    trials[a] = []
+        # measured serially on this machine, no trial running
+        rows = []
+        item = probe_item(profile.task, parts["dev_items"], profile.tokens)
+        for a in chosen:
+            ts = sorted(trials[a], key=lambda t: t["seed"])
+            dev_mean, dev_std = _stats([t["dev"] for t in ts])
+            test_mean, test_std = _stats([t["test"] for t in ts if t["test"] is not None])
+            model_mb = latency = None
+            if ts:
+                first = folder / ts[0]["model"]
+                model_mb = folder_mb(first)
+                latency = p95_latency_ms(first, item)
+            rows.append(
+                {
+                    "architecture": a,
+                    "status": status.get(a, "measured"),
+                    "reason": reasons.get(a),
+                    "config": configs[a],
+                    "planned_seconds": costs[a],
+                    "trials": ts,
+                    "dev_mean": dev_mean,
+                    "dev_std": dev_std,
+                    "test_mean": test_mean,
+                    "test_std": test_std,
+                    "model_mb": model_mb,
+                    "latency_ms": latency,
+                }
+            )
+        rows.sort(key=lambda c: order.index(c["architecture"]))
+        measured = [c for c in rows if c["dev_mean"] is not None and len(c["trials"]) >= 2]
+        best = max(measured, key=lambda c: c["dev_mean"])["architecture"] if measured else None
+        from .manifest import TORCH_LIBRARIES, versions
+
+        doc = Measurements.model_validate(
+            {
+                "version": SCHEMA_VERSION,
+                "kind": KIND,
+                "data": str(data),
+                "data_fingerprint": profile.data.fingerprint,
+                "task": profile.task,
+                "examples": parts["sizes"],
+                "split": split,
+                "metric": metric,
+                "metric_reason": why,
+                "tokens": profile.tokens,
+                "deploy": profile.deploy,
+                "policy_pick": rec.architecture,
+                "best": best,
+                "seeds": list(range(seeds)),
+                "plan": {
+                    "time_budget_min": time_budget_min,
+                    "halvings": halvings,
+                    "planned_seconds": round(plan_cost([costs[a] for a in order], seeds, halvings), 1),
+                    "order": order,
+                },
+                "candidates": rows,
+                "versions": versions(*TORCH_LIBRARIES, "scikit-learn", "sentence-transformers"),
+                "run": {
+                    "executor": executor,
+                    "seconds": round(time.perf_counter() - t_start, 2),
+                    "latency_runs": LATENCY_RUNS,
+                },
+            }
+        )
+        (folder / MEASUREMENTS).write_text(doc.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        (folder / "measurements.md").write_text(table(doc, profile), encoding="utf-8")
+        from . import plots
+
+        plots.plot_measurements(doc, profile, folder / "measurements.png")
+        result["doc"] = doc
+
+    with _ray_session(executor, ray_cpus):
+        replace_dir_atomic(out, fill)
+    return result["doc"]
+
+
+def _pm(mean: float | None, std: float | None) -> str:
+    if mean is None:
+        return "-"
+    return f"{mean:.4f}" if std is None else f"{mean:.4f} ± {std:.4f}"
+
+
+def table(doc: Measurements, profile: ConstraintProfile | None = None) -> str:
+    """The measurements as a Markdown table (also the text output), with what was skipped or dropped and why."""
+    label = METRIC_LABELS[doc.metric]
+    head = ["candidate", "status", "seeds", f"dev {label}", f"test {label}", "train s", "MB", "p95 ms"]
+    lines = [
+        f"# advisor compare: {Path(doc.data).name} (dev {label}; {doc.examples['train']} train, "
+        f"{doc.examples['dev']} dev examples)",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|:--|:--|--:|--:|--:|--:|--:|--:|",
+    ]
+    for c in doc.candidates:
+        secs = sum(t.train_seconds for t in c.trials)
+        cells = [
+            c.architecture + (" (best)" if c.architecture == doc.best else ""),
+            c.status,
+            str(len(c.trials)),
+            _pm(c.dev_mean, c.dev_std),
+            _pm(c.test_mean, c.test_std),
+            f"{secs:.1f}" if c.trials else "-",
+            f"{c.model_mb:g}" if c.model_mb is not None else "-",
+            f"{c.latency_ms:g}" if c.latency_ms is not None else "-",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append(
+        f"Policy pick without measurements: {doc.policy_pick}. p95 latency: one thread, {doc.tokens} words, on the "
+        "machine that ran compare. Test scores are reported, never used to pick."
+    )
+    notes = [f"- {c.architecture}: {c.reason}" for c in doc.candidates if c.reason]
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,305 @@
+"""advisor compare and recommend --measurements: the plan, the measured rules (TEP204, TEP404), the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import cli
+from advisor.data import fingerprint, load_dataset
+from advisor.measurements import KIND, SCHEMA_VERSION, Measurements
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def candidate(arch, mean, std, seeds=3, mb=1.0, ms=1.0, status="measured"):
+    trials = [
+        {
+            "seed": s,
+            "dev": mean,
+            "test": None,
+            "best_epoch": None,
+            "epochs": None,
+            "train_seconds": 1.0,
+            "model": f"models/{arch}-seed{s}",
+        }
+        for s in range(seeds)
+    ]
+    return {
+        "architecture": arch,
+        "status": status,
+        "reason": None,
+        "config": {},
+        "planned_seconds": 1.0,
+        "trials": trials,
+        "dev_mean": mean,
+        "dev_std": std if seeds > 1 else None,
+        "test_mean": None,
+        "test_std": None,
+        "model_mb": mb,
+        "latency_ms": ms,
+    }
+
+
+def fabricate(path, data, cands, deploy="cpu-server"):
+    ds = load_dataset(data)
+    doc = {
+        "version": SCHEMA_VERSION,
+        "kind": KIND,
+        "data": str(data),
+        "data_fingerprint": fingerprint(ds),
+        "task": "classification",
+        "examples": {"train": 240, "dev": 60},
+        "split": {},
+        "metric": "accuracy",
+        "metric_reason": "accuracy",
+        "tokens": 33,
+        "deploy": deploy,
+        "policy_pick": "frozen-transformer",
+        "best": None,
+        "seeds": [0, 1, 2],
+        "plan": {
+            "time_budget_min": None,
+            "halvings": 0,
+            "planned_seconds": 1.0,
+            "order": [c["architecture"] for c in cands],
+        },
+        "candidates": cands,
+        "versions": {},
+        "run": {"executor": "local", "seconds": 1.0, "latency_runs": 50},
+    }
+    Measurements.model_validate(doc)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def recommend(train, *args):
+    res = run("recommend", "--data", train, "--json", *args)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_without_measurements_frozen_transformer_wins(toy):
+    assert recommend(toy[1])["architecture"] == "frozen-transformer"
+
+
+def test_a_lead_beyond_the_noise_flips_the_decision(toy, tmp_path):
+    _, train, _ = toy
+    f = fabricate(
+        tmp_path / "m.json",
+        train,
+        [candidate("frozen-transformer", 0.71, 0.02), candidate("ngram-linear", 0.84, 0.01)],
+    )
+    rec = recommend(train, "--measurements", f)
+    assert rec["architecture"] == "ngram-linear"
+    flag = next(x for x in rec["flags"] if x["rule"] == "TEP404")
+    assert flag["message"].startswith(
+        "measured on your data: ngram-linear 0.84 ± 0.01 vs frozen-transformer 0.71 ± 0.02 dev accuracy (3 seeds)"
+    )
+
+
+def test_a_lead_within_noise_keeps_the_policy_order(toy, tmp_path):
+    _, train, _ = toy
+    f = fabricate(
+        tmp_path / "m.json",
+        train,
+        [candidate("frozen-transformer", 0.80, 0.02), candidate("ngram-linear", 0.82, 0.01)],
+    )
+    rec = recommend(train, "--measurements", f)
+    assert rec["architecture"] == "frozen-transformer"
+    assert "within noise" in next(x for x in rec["flags"] if x["rule"] == "TEP404")["message"]
+
+
+def test_one_seed_is_no_measurement(toy, tmp_path):
+    _, train, _ = toy
+    f = fabricate(
+        tmp_path / "m.json",
+        train,
+        [candidate("frozen-transformer", 0.5, 0.0, seeds=1), candidate("ngram-linear", 0.9, 0.0, seeds=1)],
+    )
+    assert recommend(train, "--measurements", f)["architecture"] == "frozen-transformer"
+
+
+def test_a_forged_fast_transformer_stays_excluded_on_a_phone(toy, tmp_path):
+    _, train, _ = toy
+    f = fabricate(
+        tmp_path / "m.json",
+        train,
+        [
+            candidate("frozen-transformer", 0.99, 0.0, mb=0.1, ms=0.001),
+            candidate("transformer-finetune", 0.99, 0.0, mb=0.1, ms=0.001),
+            candidate("ngram-linear", 0.5, 0.01),
+        ],
+        deploy="phone",
+    )
+    for extra in ((), ("--latency-ms", "100", "--max-model-mb", "50")):
+        rec = recommend(train, "--deploy", "phone", *extra, "--measurements", f)
+        assert rec["architecture"] not in ("frozen-transformer", "transformer-finetune")
+        status = {a["architecture"]: a["status"] for a in rec["alternatives"]}
+        assert status["frozen-transformer"] == "excluded" and status["transformer-finetune"] == "excluded"
+
+
+def test_measurements_never_lift_a_refusal(toy, tmp_path):
+    _, train, _ = toy
+    f = fabricate(
+        tmp_path / "m.json",
+        train,
+        [candidate("transformer-finetune", 0.99, 0.0), candidate("frozen-transformer", 0.5, 0.01)],
+    )
+    rec = recommend(train, "--measurements", f)
+    assert rec["architecture"] == "frozen-transformer"
+    assert any(r["rule"] == "TEP101" for r in rec["refusals"])
+
+
+def test_measured_latency_excludes_what_the_estimates_admitted(toy, tmp_path):
+    _, train, _ = toy
+    f = fabricate(
+        tmp_path / "m.json",
+        train,
+        [candidate("textcnn", 0.9, 0.01, ms=6.48), candidate("ngram-linear", 0.8, 0.01, ms=0.4)],
+    )
+    rec = recommend(train, "--latency-ms", "5", "--measurements", f)
+    textcnn = next(a for a in rec["alternatives"] if a["architecture"] == "textcnn")
+    assert textcnn["status"] == "excluded"
+    assert textcnn["why_not"] == "TEP204 measured p95 6.48 ms = 6.48 ms at 33 words exceeds the 5 ms budget"
+    # the prompt and check carry the measured facts
+    prompt = run("prompt", "--data", train, "--latency-ms", "5", "--measurements", f)
+    assert prompt.exit_code == 0 and "TEP204 measured p95 6.48 ms" in prompt.output
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps({"architecture": "textcnn"}), encoding="utf-8")
+    checked = run("check", answer, "--data", train, "--latency-ms", "5", "--measurements", f)
+    assert checked.exit_code == 1 and "TEP204" in checked.output
+
+
+def test_measurements_of_other_data_are_refused(toy, tmp_path):
+    _, train, test = toy
+    f = fabricate(tmp_path / "m.json", test, [candidate("ngram-linear", 0.9, 0.01)])
+    res = run("recommend", "--data", train, "--measurements", f)
+    assert res.exit_code == 2
+    assert "measured on other data" in res.output and "rerun `advisor compare` on this data" in res.output
+    res = run("recommend", "--examples", "300", "--measurements", f)
+    assert res.exit_code == 2 and "--measurements needs --data" in res.output
+
+
+def test_plan_orders_cheap_first_and_halves_to_fit_the_budget():
+    from advisor.baselines.compare import plan, plan_cost, rounds
+
+    costs = {"b": 10.0, "a": 1.0, "c": 100.0}
+    assert plan(costs, 3, None) == (["a", "b", "c"], 0, [])
+    assert plan(costs, 3, 333) == (["a", "b", "c"], 0, [])
+    assert plan(costs, 3, 331) == (["a", "b", "c"], 1, [])  # 111 + 2 x 110: the dearest two survive
+    assert plan(costs, 3, 325) == (["a", "b", "c"], 2, [])  # 111 + 110 + 100
+    assert plan(costs, 3, 250) == (["a", "b"], 0, ["c"])
+    assert plan_cost([1, 10, 100], 3, 1) == 111 + 2 * 110
+    assert rounds(3, 1) == [[0], [1, 2]] and rounds(2, 0) == [[0, 1]]
+    assert plan(costs, 2, 50) == (["a", "b"], 0, ["c"])
+
+
+@pytest.mark.baselines
+def test_compare_api_writes_the_folder_and_recommend_reads_it(toy, tmp_path):
+    pytest.importorskip("torch")
+    from advisor import compare
+
+    _, train, test = toy
+    out = tmp_path / "cmp"
+    m = compare(train, test=test, candidates=["ngram-linear"], seeds=2, out=out, progress=False)
+    assert {p.name for p in out.iterdir()} >= {
+        "measurements.json",
+        "measurements.md",
+        "measurements.png",
+        "models",
+        "split",
+    }
+    again = Measurements.model_validate_json((out / "measurements.json").read_text())
+    assert again == m and m.best == "ngram-linear" and m.metric == "accuracy"
+    c = m.candidate("ngram-linear")
+    assert (
+        c.status == "measured"
+        and [t.seed for t in c.trials] == [0, 1]
+        and c.latency_ms > 0
+        and c.model_mb > 0
+    )
+    assert c.test_mean is not None
+    rec = recommend(train, "--measurements", out / "measurements.json")
+    assert any(f["rule"] == "TEP404" for f in rec["flags"])
+    # a foreign folder is never replaced
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "keep.txt").write_text("x")
+    res = run("compare", train, "--candidates", "ngram-linear", "--out", tmp_path / "foreign")
+    assert res.exit_code == 2 and "not an `advisor compare` folder" in res.output
+
+
+def test_compare_refuses_inadmissible_candidates(toy, tmp_path):
+    pytest.importorskip("torch")
+    _, train, _ = toy
+    res = run("compare", train, "--candidates", "transformer-finetune", "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "transformer-finetune is refused" in res.output
+    res = run("compare", train, "--candidates", "textcn", "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "did you mean 'textcnn'" in res.output
+    res = run(
+        "compare", train, "--deploy", "phone", "--candidates", "frozen-transformer", "--out", tmp_path / "o"
+    )
+    assert res.exit_code == 2 and "frozen-transformer is excluded" in res.output
+
+
+@pytest.mark.slow
+def test_ray_and_local_executors_measure_the_same(toy, tmp_path, monkeypatch):
+    """measurements.json minus timings is byte-identical between executors (a local two-CPU Ray instance)."""
+    pytest.importorskip("ray")
+    import tempfile
+
+    from advisor import compare
+
+    _, train, test = toy
+    short = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
+    monkeypatch.setenv("RAY_TMPDIR", short)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    kw = {"test": test, "candidates": ["ngram-linear", "textcnn"], "seeds": 2, "progress": False}
+    try:
+        local = compare(train, out=tmp_path / "local", **kw)
+        ray_ = compare(train, out=tmp_path / "ray", executor="ray", ray_cpus=2, **kw)
+    finally:
+        import shutil
+
+        shutil.rmtree(short, ignore_errors=True)
+    assert ray_.run.executor == "ray" and local.run.executor == "local"
+    dump = lambda m: json.dumps(m.without_timings(), indent=2, sort_keys=True)  # noqa: E731
+    assert dump(ray_) == dump(local)
+
+
+@pytest.mark.slow
+def test_readme_demo(toy, tmp_path, monkeypatch):
+    """The README's demo, run as shown: compare on the bundled example, then recommend citing the result."""
+    from tests.conftest import REPO
+
+    _, train, test = toy
+    monkeypatch.chdir(train.parent)
+    out = tmp_path / "compare"
+    res = run(
+        "compare",
+        "train.jsonl",
+        "--test",
+        "test.jsonl",
+        "--candidates",
+        "ngram-linear,textcnn,frozen-transformer",
+        "--seeds",
+        "3",
+        "--out",
+        out,
+    )
+    assert res.exit_code == 0, res.output
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for row in res.stdout.splitlines():
+        if (
+            row.startswith("| ") and " measured " in row
+        ):  # the scores (not the timings) as the README shows them
+            assert " | ".join(row.split(" | ")[:5]) in readme
+    rec = run("recommend", "--data", "train.jsonl", "--measurements", out / "measurements.json")
+    assert rec.exit_code == 0, rec.output
+    flag = next(line for line in rec.stdout.splitlines() if "[TEP404 measured-best]" in line)
+    assert flag in readme
