@@ -100,6 +100,10 @@ STREAMING: tuple[str, ...] = ("lstm", "gru", "rnn")
 TAGGING_TRAINABLE: tuple[str, ...] = (
     "bilstm-crf", "bilstm", "lstm", "gru", "rnn", "frozen-transformer", "transformer-finetune"
 )  # fmt: skip
+# Knowledge distillation (advisor.baselines.distill): the trained transformer classifiers that can teach, and the
+# word-level text classifiers that learn from their logits.
+DISTILL_TEACHERS: tuple[str, ...] = ("frozen-transformer", "transformer-finetune")
+DISTILL_STUDENTS: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn")
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

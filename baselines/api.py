@@ -158,6 +158,11 @@ class TrainResult(BaseModel):
     floor: FloorCheck | None = Field(
         default=None, description="fine-tuning (transformer-finetune, -setfit) only"
     )
+    distillation: dict[str, Any] | None = Field(
+        default=None,
+        description="--teacher only: the teacher and its dev/test scores, the loss, the augmentation, the rows "
+        "(advisor.baselines.distill)",
+    )
     plot: Path = Field(description="the per-length PNG in the model folder")
     manifest: Manifest = Field(description="the model folder's manifest.json")
     advice: dict[str, Any] | None = Field(description="what `advisor recommend` gives the profile for arch")
@@ -174,10 +179,12 @@ class TrainResult(BaseModel):
 
     def document(self) -> dict[str, Any]:
         """The ``advisor baseline train --json`` document: every field but the manifest and the advice (the
-        manifest holds the advice, under ``run.advice``); ``floor`` only for fine-tuning."""
+        manifest holds the advice, under ``run.advice``); ``floor`` only for fine-tuning, ``distillation`` only
+        with a teacher."""
         doc = self.model_dump(mode="json", exclude={"manifest", "advice"})
-        if doc["floor"] is None:
-            del doc["floor"]
+        for optional in ("floor", "distillation"):
+            if doc[optional] is None:
+                del doc[optional]
         return doc
 
 
@@ -339,6 +346,9 @@ def train(
     device: str = "auto",
     threads: int = 1,
     force: bool = False,
+    teacher: str | Path | None = None,
+    unlabeled: str | Path | None = None,
+    augment: int = 0,
 ) -> TrainResult:
     """Train ``arch`` on ``data`` with the recipe ``advisor recommend`` gives its profile, test it, save it.
 
@@ -354,6 +364,11 @@ def train(
     model folder (default: the shipped all-MiniLM-L6-v2), for ``frozen-transformer`` too. On tagging data
     ``transformer-finetune`` is token classification and ``frozen-transformer`` a CRF on frozen token features. The model folder is ``out`` (default
     ``runs/<arch>-seed<seed>``), written atomically, reloadable by :func:`evaluate` and :func:`predict`.
+
+    ``teacher``: a saved ``frozen-transformer`` or ``transformer-finetune`` classifier folder whose logits the
+    student ``arch`` (TextCNN, an RNN classifier) learns, over the training texts, the ``unlabeled`` texts and
+    ``augment`` augmented copies per training text (:mod:`advisor.baselines.distill`); ``result.distillation``
+    holds the teacher's dev/test scores measured in the same run.
     """
     from advisor.errors import did_you_mean
     from advisor.policy import find_project_policy
@@ -372,6 +387,7 @@ def train(
         raise BaselineInputError(f"--encoder applies to --arch {', '.join(most)} and {last} only")
     if evidence and not finetune:
         raise BaselineInputError(f"--evidence applies to --arch {' or '.join(FINETUNING)} only")
+    distill = _distill_options(arch, teacher, unlabeled, augment)
     runner = require_baselines()
     policy = policy or find_project_policy()
     floor, answer = None, None
@@ -416,9 +432,29 @@ def train(
             encoder=encoder,
             head=head,
             floor=floor,
+            distill=distill,
         )
         manifest = runner.read_manifest(doc["model"])
     return TrainResult(**doc, manifest=manifest, advice=given["advice"])
+
+
+def _distill_options(arch, teacher, unlabeled, augment) -> dict[str, Any] | None:
+    """``runner.train``'s ``distill`` argument, or the one-line error for options that do not go together."""
+    from advisor.vocabulary import DISTILL_STUDENTS
+
+    if teacher is None:
+        if unlabeled is not None or augment:
+            raise BaselineInputError("--unlabeled and --augment apply with --teacher MODEL_DIR only")
+        return None
+    if arch is not None and arch not in DISTILL_STUDENTS:
+        raise BaselineInputError(
+            f"--teacher trains a student: --arch {' , '.join(DISTILL_STUDENTS)}, not {arch}".replace(
+                " , ", ", "
+            )
+        )
+    if not isinstance(augment, int) or augment < 0:
+        raise BaselineInputError(f"--augment {augment!r}: a number of copies per training text, 0 or more")
+    return {"teacher": teacher, "unlabeled": unlabeled, "augment": augment}
 
 
 def plateau(

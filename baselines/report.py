@@ -68,7 +68,25 @@ def format_train(r: dict) -> str:
             else ""
         )
         + (f"\n{format_floor(r['floor'])}" if r.get("floor") else "")
+        + (f"\n{format_distillation(r)}" if r.get("distillation") else "")
     )
+
+
+def format_distillation(r: dict) -> str:
+    """The student trained with distillation against its teacher on dev and test (the same run's splits)."""
+    d = r["distillation"]
+    t, rows = d["teacher"], d["rows"]
+    aug = d["augmentation"]
+    how = "" if aug is None else f" ({aug['copies']} augmented copies per text asked)"
+    lines = [
+        f"distilled from {t['architecture']} {t['path']}: {rows['train']} training + {rows['unlabeled']} "
+        f"unlabeled + {rows['augmented']} augmented rows = {rows['total']}{how}; loss {d['loss']['kind']}",
+        f"{'':8}{'student':>9}{'teacher':>9}",
+        f"{'dev':8}{r['dev']['best'] or 0:9.4f}{t['dev']['accuracy']:9.4f}   accuracy",
+        f"{'test':8}{r['test']['accuracy']:9.4f}{t['test']['accuracy']:9.4f}   accuracy",
+        f"{'test':8}{r['test']['macro_f1']:9.4f}{t['test']['macro_f1']:9.4f}   macro-F1",
+    ]
+    return "\n".join(lines)
 
 
 def format_vectors(v: dict) -> str:

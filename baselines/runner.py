@@ -223,6 +223,7 @@ def train_neural(
     freeze_embeddings: bool = False,
     progress: bool = True,
     model_config: Mapping[str, Any] | None = None,
+    trainer_options: Mapping[str, Any] | None = None,
 ) -> Bundle:
     """Train one neural baseline (``advisor.vocabulary.NEURAL``) with its recipe, as ``advisor baseline train`` does.
 
@@ -231,7 +232,9 @@ def train_neural(
     max-norm and the tagger's ``<unk>`` replacement. ``epochs`` caps the epochs and ``patience`` replaces the
     recipe's (None: the recipe's); early stopping on ``dev_items`` with ``min_delta``. ``pooling`` applies to
     the recurrent classifiers; ``freeze_embeddings`` needs ``embeddings``. ``model_config`` sets model config
-    fields on top of the recipe's (the studies vary the TextCNN's filter widths and counts). Raises ``DataError`` for an
+    fields on top of the recipe's (the studies vary the TextCNN's filter widths and counts).
+    ``trainer_options``: further keywords of the trainer (:func:`advisor.baselines.train.train_classifier`'s
+    distillation hooks). Raises ``DataError`` for an
     impossible option and ``BaselineError`` when training fails. The benchmarks call this, so that "the
     defaults" means one thing.
     """
@@ -267,6 +270,7 @@ def train_neural(
             unk_replace=recipe.unk_replace or 0.0,
             metric=DEV_METRIC[task],
             progress=progress,
+            **(trainer_options or {}),
         )
     except DataError:
         raise  # a bad input file (e.g. the embeddings): exit 2, as everywhere
@@ -320,6 +324,7 @@ def train(
     encoder=None,
     floor=None,
     head="lr",
+    distill=None,
 ) -> dict:
     """Train ``arch`` (default: :func:`default_arch`) on ``data`` with its recipe and save it under ``out``.
 
@@ -345,6 +350,10 @@ def train(
     test set the --test file or carved from the train part, and is checked on that dev split) or ``{"source":
     "majority", "collapse_margin"}`` (checked against the dev split's majority-class rate). The API applies
     TEP101's gate before calling this (:func:`advisor.baselines.api.finetune_gate`).
+
+    ``distill``: ``{"teacher": MODEL_DIR, "unlabeled": FILE | None, "augment": N}`` trains the student ``arch``
+    on the teacher's logits (:mod:`advisor.baselines.distill`; the teacher is checked before any work); the
+    result and the manifest's ``run`` get its ``distillation`` record.
     """
     t0 = time.perf_counter()
     set_threads(threads)
@@ -357,8 +366,17 @@ def train(
             f"--head {head} is a text classifier's head; on tagging data frozen-transformer is a CRF tagger on "
             "the frozen token features: leave --head out"
         )
+    teacher = None
+    if distill is not None:
+        from advisor.baselines import distill as kd
+
+        teacher = kd.load_teacher(distill["teacher"], [x.label for x in ds.items], ds.task)
+        kd.check_student(arch)
     out = Path(out) if out else Path("runs") / f"{arch}-seed{seed}"
-    check_model_out(out, [Path(data), test_file, dev_file, embeddings], force=force)
+    inputs = [Path(data), test_file, dev_file, embeddings]
+    if distill is not None:
+        inputs += [Path(distill["teacher"]), distill.get("unlabeled")]
+    check_model_out(out, inputs, force=force)
     if arch in ("frozen-transformer", *FINETUNING) and encoder is None:
         from advisor.baselines.transformer import require_extra
 
@@ -403,19 +421,16 @@ def train(
         (train_items, dev_items, test_items), split = split_data(ds, (0.8, 0.1, 0.1))
     note(f"training {arch} on {len(train_items)} examples (dev {len(dev_items)}, test {len(test_items)})")
     t_train = time.perf_counter()
+    options = {"device": device, "epochs": epochs, "pooling": pooling, "embeddings": embeddings,
+               "freeze_embeddings": freeze_embeddings}  # fmt: skip
+    if teacher is not None:
+        bundle, distilled = kd.train_student(
+            arch, teacher, train_items, dev_items, test_items, unlabeled=distill.get("unlabeled"),
+            augment_copies=distill.get("augment") or 0, text_column=text_column, seed=seed, note=note, **options,
+        )  # fmt: skip
     if arch in NEURAL:
-        bundle = train_neural(
-            arch,
-            train_items,
-            dev_items,
-            ds.task,
-            seed=seed,
-            device=device,
-            epochs=epochs,
-            pooling=pooling,
-            embeddings=embeddings,
-            freeze_embeddings=freeze_embeddings,
-        )
+        if teacher is None:
+            bundle = train_neural(arch, train_items, dev_items, ds.task, seed=seed, **options)
         fit = bundle.fit.to_dict() if bundle.fit else {}
         model = _NeuralModel(bundle)
         interrupted = fit.get("stopped_reason") == "interrupted"
@@ -462,6 +477,9 @@ def train(
         "versions": versions(*TORCH_LIBRARIES),
         "vectors": {**vectors, **_kept_vectors(model)},
     }
+    run_extra = {}
+    if teacher is not None:
+        result["distillation"] = run_extra["distillation"] = distilled
     if floor is not None:
         check_items = dev_items
         if floor["source"] == "evidence" and dev_ds is not None:
@@ -490,6 +508,7 @@ def train(
             "test": result["test"],
             "advice": advice,
             "vectors": result["vectors"],
+            **run_extra,
         },
         extra=lambda folder: plots.plot_length_buckets(result["length_buckets"], folder / PLOT),
     )

@@ -471,6 +471,9 @@ def train_classifier(
     unk_replace: float = 0.0,
     metric: str = "accuracy",
     progress: bool = True,
+    vocab: Vocab | None = None,
+    row_tensors: Mapping[str, Tensor] | None = None,
+    objective: Callable[[nn.Module], nn.Module] | None = None,
 ) -> Bundle:
     """Train a text classifier (``textcnn``, ``bilstm``, ``lstm``, ``gru``, ``rnn``) and return its ``Bundle``.
 
@@ -478,6 +481,12 @@ def train_classifier(
     ``embeddings`` is an optional GloVe/word2vec/JSON file; ``unk_replace`` is the chance that a word seen once
     in training reads as ``<unk>`` in a batch (see ``UnkReplacer``); ``metric`` names a function of
     ``advisor.baselines.metrics`` taking ``(gold, predicted)`` label lists, used on the dev set for early stopping.
+
+    The hooks knowledge distillation (:mod:`advisor.baselines.distill`) trains through: ``vocab``, the word ids
+    to use instead of a vocabulary built from the training texts; ``row_tensors``, tensors with one row per
+    training item, each batch getting its rows under the same keyword; ``objective(model)``, the module ``fit``
+    steps instead of ``model`` (its ``forward`` takes the batch and returns ``(logits, loss)``; the bundle keeps
+    ``model``).
     """
     from advisor.data import tokenize
 
@@ -489,7 +498,8 @@ def train_classifier(
     score_fn = _metric(metric)
     set_seed(tc.seed)
     train_tokens = [tokenize(x.text) for x in train_items]
-    vocab = Vocab.build(train_tokens, min_freq=min_freq, max_size=max_vocab)
+    if vocab is None:
+        vocab = Vocab.build(train_tokens, min_freq=min_freq, max_size=max_vocab)
     labels = _label_index((x.label for x in train_items), (x.label for x in dev_items))
     label_id = {lab: i for i, lab in enumerate(labels)}
     overrides = dict(model_config or {})
@@ -510,12 +520,13 @@ def train_classifier(
         gen = epoch_generator(tc.seed, epoch)
         for idx in iter_batches(len(x_train), tc.batch_size, gen):
             tokens, mask = pad_ids([x_train[i] for i in idx])
-            yield {"tokens": replace_unk(tokens, gen), "mask": mask, "targets": y_train[idx]}
+            rows = {k: v[idx] for k, v in (row_tensors or {}).items()}
+            yield {"tokens": replace_unk(tokens, gen), "mask": mask, "targets": y_train[idx], **rows}
 
     def evaluate(m: nn.Module) -> float:
         return float(score_fn(y_dev, [labels[i] for i in predict_class_ids(m, x_dev)]))
 
-    result = fit(model, batches, evaluate, tc, progress=progress)
+    result = fit(model if objective is None else objective(model), batches, evaluate, tc, progress=progress)
     info.update(metric=metric, unk_replace=unk_replace)
     return Bundle(arch, model, vocab, labels, tc, result, info=info)
 

@@ -339,8 +339,18 @@ def test_tep201_silent_on_servers(deploy):
 def test_tep201_flag_text():
     (msg,) = [f.message for f in rec(examples=300, deploy="browser").flags if f.rule == "TEP201"]
     assert msg == (
-        "deploy=browser: architecture before everything: pick the architecture for the target before tuning anything else"
+        "deploy=browser: architecture before everything: pick the architecture for the target before tuning "
+        "anything else; a transformer can still teach the small model: train frozen-transformer off the device, "
+        "then `advisor baseline train DATA --arch textcnn --teacher MODEL_DIR --augment N` (knowledge "
+        "distillation)"
     )
+
+
+def test_tep201_names_distillation_on_classification_only():
+    (msg,) = [
+        f.message for f in rec(examples=300, deploy="phone", task="tagging").flags if f.rule == "TEP201"
+    ]
+    assert "--teacher" not in msg and msg.endswith("before tuning anything else")
 
 
 # -- TEP202 latency-budget / TEP203 size-budget --------------------------------------------------------

@@ -177,6 +177,26 @@ def baseline():
     help="frozen-transformer: lr (logistic regression on mean-pooled sentence embeddings) or cnn (BertCNN: a "
     "TextCNN over the frozen token features).",
 )
+@click.option(
+    "--teacher",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Knowledge distillation: a trained frozen-transformer or transformer-finetune classifier folder whose "
+    "logits the student (--arch textcnn, bilstm, lstm, gru, rnn) learns.",
+)
+@click.option(
+    "--unlabeled",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="With --teacher: more texts for the teacher to score (JSONL text column, or one per line).",
+)
+@click.option(
+    "--augment",
+    type=click.IntRange(0, 1000),
+    default=0,
+    show_default=True,
+    help="With --teacher: augmented copies per training text (Tang et al. 2019: masking, word swaps, n-grams).",
+)
 @evidence_option
 @click.option(
     "--require-floor",
@@ -203,6 +223,7 @@ def train(data, json_, task, text_column, label_column, evidence, require_floor,
         advisor baseline train train.jsonl --deploy phone --embeddings glove.6B.300d.txt --arch textcnn
         advisor baseline train train.jsonl --arch transformer-finetune --evidence evidence.json
         advisor baseline train train.jsonl --arch transformer-setfit --evidence evidence.json
+        advisor baseline train train.jsonl --arch textcnn --teacher runs/frozen-transformer --augment 4
     """
     own = {k: opts.pop(k) for k in TRAIN_OPTIONS}
     if require_floor and own["arch"] not in FINETUNING:
@@ -244,6 +265,9 @@ TRAIN_OPTIONS = (
     "device",
     "out",
     "force",
+    "teacher",
+    "unlabeled",
+    "augment",
     "threads",
     "encoder",
 )

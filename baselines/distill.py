@@ -1,0 +1,349 @@
+"""Knowledge distillation: a word-level student learns a trained transformer's logits (Tang et al. 2019).
+
+``advisor baseline train DATA --arch STUDENT --teacher MODEL_DIR [--unlabeled FILE] [--augment N]``
+(``advisor.baselines.train(..., teacher=, unlabeled=, augment=)``) trains the student (``advisor.vocabulary.
+DISTILL_STUDENTS``: TextCNN and the RNN classifiers) with the project's trainer
+(:func:`advisor.baselines.train.train_classifier`, its recipe row, dev early stopping on the real dev labels) on
+a transfer set scored by the teacher (``DISTILL_TEACHERS``: a saved ``frozen-transformer`` classifier, either
+head, or a ``transformer-finetune`` one, which TEP101's gate allowed when it was trained):
+
+* the training texts (labeled rows);
+* the ``--unlabeled`` texts (a JSONL file's text column, or one text per line);
+* ``--augment N``: up to N distinct augmented copies of each training text (:func:`augment`);
+
+at most :data:`MAX_ROWS` rows (a constant, not a policy field: it sizes the transfer set for a 2-core CPU;
+the training texts are always kept, then unlabeled texts, then augmented copies, in order).
+
+The loss (:class:`DistillObjective`) is the mean squared error between the student's and the teacher's logits,
+Tang et al.'s choice: logits keep what the softmax squashes (how far past the boundary the teacher is, how it
+ranks the wrong classes), and matching logits is the high-temperature limit of Hinton et al.'s KL objective,
+without a temperature to tune. Logits are defined up to a constant per row under the softmax, so the teacher's
+are centred (each row minus its mean; a binary logistic head's one decision value d becomes ``(-d/2, d/2)``).
+``hard_weight`` (default :data:`HARD_WEIGHT` = 0: pure distillation) mixes in the hard-label cross-entropy on
+the labeled rows: ``loss = (1 - w) * MSE + w * CE`` (CE averaged over the labeled rows of the batch).
+
+The model folder's manifest records ``run.distillation``: the teacher (path, architecture, head, encoder,
+data fingerprint), its dev and test scores measured in the same run, the loss, the augmentation settings and
+what they did, and the row counts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.data import DataError, Example, tokenize
+from advisor.vocabulary import DISTILL_STUDENTS, DISTILL_TEACHERS
+
+MAX_ROWS = 100_000  # the transfer set's cap on this CPU (issue 13: about 100k rows)
+HARD_WEIGHT = 0.0  # the hard-label cross-entropy's share of the loss (0: the teacher's logits only)
+TEACHER_MASK = "[MASK]"  # what the teacher reads for a masked word (BERT's mask token)
+STUDENT_MASK = (
+    "\ue000"  # one token for advisor.data.tokenize that no vocabulary holds: the student reads <unk>
+)
+TEACHER_BATCH = 64
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Tang et al.'s (2019) augmentation rules. Per copy, each word in turn: with ``mask_p`` it is masked, else
+    with ``swap_p`` it is replaced by a word drawn uniformly from the training vocabulary (Tang swap a word of
+    the same part of speech; the project has no POS tagger, so this is the random same-vocabulary swap); then
+    with ``ngram_p`` the copy is cut to a random n-gram, n uniform in 1..``ngram_max``. Seeded per text:
+    the same seed gives the same copies. A copy equal to its text or to an earlier copy is dropped, so a text
+    gets at most ``copies``."""
+
+    copies: int
+    seed: int = 0
+    mask_p: float = 0.1
+    swap_p: float = 0.1
+    ngram_p: float = 0.25
+    ngram_max: int = 5
+    swap: str = "random same-vocabulary word (no POS tagger)"
+
+
+def augment(
+    token_lists: Sequence[Sequence[str]], rules: Augmentation, vocabulary: Sequence[str]
+) -> tuple[list[tuple[int, list[str | None]]], dict[str, int]]:
+    """The augmented copies of ``token_lists``: ``(index of the source text, tokens)`` pairs, a masked word
+    being None, and how often each operation applied (``masked``, ``swapped`` words; ``ngram`` copies)."""
+    words = sorted(set(vocabulary))
+    counts = {"masked": 0, "swapped": 0, "ngram": 0}
+    out: list[tuple[int, list[str | None]]] = []
+    for i, tokens in enumerate(token_lists):
+        rng = random.Random(rules.seed * 1_000_003 + i)
+        seen = {tuple(tokens)}
+        for _ in range(rules.copies):
+            copy: list[str | None] = []
+            masked = swapped = 0
+            for tok in tokens:
+                u = rng.random()
+                if u < rules.mask_p:
+                    copy.append(None)
+                    masked += 1
+                elif u < rules.mask_p + rules.swap_p and words:
+                    copy.append(words[rng.randrange(len(words))])
+                    swapped += 1
+                else:
+                    copy.append(tok)
+            cut = len(copy) > 1 and rng.random() < rules.ngram_p
+            if cut:
+                n = min(len(copy), rng.randint(1, rules.ngram_max))
+                start = rng.randrange(len(copy) - n + 1)
+                copy = copy[start : start + n]
+            key = tuple(copy)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((i, copy))
+            counts["masked"] += masked
+            counts["swapped"] += swapped
+            counts["ngram"] += cut
+    return out, counts
+
+
+def render(tokens: Sequence[str | None], mask: str) -> str:
+    """An augmented copy as text, a masked word written ``mask``."""
+    return " ".join(mask if t is None else t for t in tokens)
+
+
+def read_unlabeled(path: str | Path, text_column: str = "text") -> list[str]:
+    """The texts of ``path``: a JSONL file's ``text_column`` (labels, if any, are ignored), else one text per
+    non-blank line. ``DataError`` (one line) for a file that cannot be read or a JSONL line without the text."""
+    from advisor.data.files import read_text_file
+
+    text = read_text_file(path, "--unlabeled", DataError)
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
+        raise DataError(f"--unlabeled {path}: no texts")
+    if not lines[0][1].startswith("{"):
+        return [line for _, line in lines]
+    texts = []
+    for n, line in lines:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{n}: not a JSON object ({exc.msg})") from None
+        value = row.get(text_column) if isinstance(row, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            raise DataError(f"{path}:{n}: no non-empty {text_column!r} text")
+        texts.append(value.strip())
+    return texts
+
+
+# -- the teacher ------------------------------------------------------------------------------------------------
+@dataclass
+class Teacher:
+    """A loaded teacher: its folder, manifest, model (``predict(items)``) and class names by logit column."""
+
+    path: Path
+    manifest: Any
+    model: Any
+    labels: list[str]
+
+    def record(self) -> dict[str, Any]:
+        m = self.manifest
+        return {
+            "path": str(self.path.resolve()),
+            "architecture": m.architecture,
+            "head": m.model.get("head", "lr") if m.architecture == "frozen-transformer" else None,
+            "encoder": m.model.get("encoder"),
+            "data_fingerprint": m.data_fingerprint,
+        }
+
+    def logits(self, texts: Sequence[str]):
+        """The teacher's centred logits for ``texts``: float32 ``(len(texts), classes)`` in ``labels`` order."""
+        import numpy as np
+        import torch
+
+        inner = self.model.model
+        rows = []
+        with torch.inference_mode():
+            for s in range(0, len(texts), TEACHER_BATCH):
+                batch = [str(t) for t in texts[s : s + TEACHER_BATCH]]
+                if hasattr(inner, "head"):  # frozen-transformer, logistic-regression head
+                    rows.append(inner.head.decision(inner._features(batch)))
+                elif hasattr(inner, "_pad"):  # frozen-transformer, BertCNN head
+                    device = next(inner.net.parameters()).device
+                    feats = inner._pad(inner.features(batch))
+                    rows.append(inner.net(**{k: v.to(device) for k, v in feats.items()})[0].cpu().numpy())
+                else:  # transformer-finetune
+                    inner._require_fit()
+                    enc = {k: v.to(inner.device) for k, v in inner._batch(batch).items()}
+                    rows.append(inner.net(**enc).float().cpu().numpy())
+        out = np.concatenate(rows).astype(np.float64) if rows else np.zeros((0, len(self.labels)))
+        if out.shape[1] == 1:  # a binary logistic head: one decision value for classes[1]
+            out = np.column_stack([np.zeros(len(out)), out[:, 0]])
+        return (out - out.mean(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _class_names(inner: Any) -> list[str]:
+    if hasattr(inner, "head"):
+        return [str(c) for c in inner.head.classes]
+    return [str(c) for c in inner.labels]
+
+
+def load_teacher(path: str | Path, labels: Sequence[str], task: str) -> Teacher:
+    """The teacher in ``path``, refused in one line (``DataError``) unless it is a saved ``frozen-transformer``
+    or ``transformer-finetune`` text classifier with exactly the data's labels (``labels``, ``task``)."""
+    from .runner import load_any
+    from .runner import read_manifest as manifest_of
+
+    path = Path(path)
+    if task != "classification":
+        raise DataError(f"--teacher: distillation trains a text classifier; this data is {task}")
+    try:
+        manifest = manifest_of(path)
+    except DataError as exc:
+        raise DataError(f"--teacher {exc}") from None
+    kinds = " or ".join(DISTILL_TEACHERS)
+    if manifest.architecture not in DISTILL_TEACHERS:
+        raise DataError(
+            f"--teacher {path}: a {manifest.architecture} model; the teacher must be a trained {kinds} classifier"
+        )
+    if manifest.task != "classification":
+        raise DataError(
+            f"--teacher {path}: a {manifest.architecture} tagger; the teacher must be a {kinds} text classifier"
+        )
+    theirs, ours = sorted(str(x) for x in manifest.labels), sorted(set(labels))
+    if theirs != ours:
+        raise DataError(
+            f"--teacher {path}: its labels ({', '.join(theirs)}) differ from the data's ({', '.join(ours)})"
+        )
+    manifest, model = load_any(path)
+    return Teacher(path, manifest, model, _class_names(model.model))
+
+
+def check_student(arch: str) -> None:
+    if arch not in DISTILL_STUDENTS:
+        raise DataError(
+            f"--teacher: the student must be one of {', '.join(DISTILL_STUDENTS)} (--arch {arch} is no student)"
+        )
+
+
+# -- the loss ---------------------------------------------------------------------------------------------------
+def objective(hard_weight: float = HARD_WEIGHT):
+    """``train_classifier``'s ``objective``: wraps the student in :class:`DistillObjective`."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    class DistillObjective(nn.Module):
+        """``(1 - w) * MSE(student logits, teacher logits) + w * CE(student logits, labels)`` (CE on the labeled
+        rows only). Called without a teacher (prediction) it is the student."""
+
+        def __init__(self, student: nn.Module):
+            super().__init__()
+            self.student = student
+            if hasattr(student, "apply_max_norm"):
+                self.apply_max_norm = student.apply_max_norm
+
+        def forward(self, tokens, mask=None, targets=None, teacher=None, labeled=None):
+            logits, _ = self.student(tokens, mask)
+            if teacher is None:
+                return logits, None
+            # logits, teacher: (batch_size, num_classes); labeled: (batch_size,) bool
+            loss = F.mse_loss(logits, teacher)
+            if hard_weight and labeled is not None and bool(labeled.any()):
+                ce = F.cross_entropy(logits[labeled], targets[labeled])
+                loss = (1 - hard_weight) * loss + hard_weight * ce
+            return logits, loss
+
+    return DistillObjective
+
+
+def _scores(model: Any, items: Sequence[Example]) -> dict[str, float]:
+    from .metrics import accuracy, macro_f1
+
+    gold = [x.label for x in items]
+    pred = [str(p) for p in model.predict(items)]
+    return {"accuracy": round(accuracy(gold, pred), 4), "macro_f1": round(macro_f1(gold, pred), 4)}
+
+
+# -- training ---------------------------------------------------------------------------------------------------
+def train_student(
+    arch: str,
+    teacher: Teacher,
+    train_items: Sequence[Example],
+    dev_items: Sequence[Example],
+    test_items: Sequence[Example],
+    *,
+    unlabeled: str | Path | None = None,
+    augment_copies: int = 0,
+    text_column: str = "text",
+    seed: int = 0,
+    hard_weight: float = HARD_WEIGHT,
+    note=print,
+    **train_options: Any,
+):
+    """Train ``arch`` on ``teacher``'s logits over the transfer set (see the module docstring); returns the
+    bundle and the ``distillation`` record. ``train_options``: :func:`advisor.baselines.runner.train_neural`'s
+    keywords (device, epochs, pooling, embeddings...)."""
+    import torch
+
+    from .runner import train_neural
+    from .vocab import Vocab
+
+    check_student(arch)
+    texts = [x.text for x in train_items]
+    extra = read_unlabeled(unlabeled, text_column) if unlabeled is not None else []
+    rules = Augmentation(augment_copies, seed) if augment_copies else None
+    room = MAX_ROWS - len(texts)
+    dropped = max(0, len(extra) - room)
+    extra = extra[: max(0, room)]
+    room -= len(extra)
+    copies: list[tuple[int, list[str | None]]] = []
+    ops = None
+    if rules is not None:
+        token_lists = [tokenize(t) for t in texts]
+        copies, ops = augment(token_lists, rules, [w for toks in token_lists for w in toks])
+        dropped += max(0, len(copies) - room)
+        copies = copies[: max(0, room)]
+    if dropped:
+        note(f"note: the transfer set is capped at {MAX_ROWS:,} rows: {dropped:,} rows left out")
+    teacher_texts = texts + extra + [render(c, TEACHER_MASK) for _, c in copies]
+    student_texts = texts + extra + [render(c, STUDENT_MASK) for _, c in copies]
+    note(f"distillation: the teacher scores {len(teacher_texts):,} rows")
+    scored = teacher.logits(teacher_texts)
+    labels = sorted({x.label for x in train_items})
+    scored = scored[:, [teacher.labels.index(lab) for lab in labels]]  # columns in the student's label order
+    guessed = [labels[i] for i in scored.argmax(axis=1)]
+    items = list(train_items) + [Example(t, g) for t, g in zip(student_texts[len(texts) :], guessed[len(texts) :], strict=True)]  # fmt: skip
+    vocab = Vocab.build(tokenize(t) for t in texts + extra)  # a masked word (STUDENT_MASK) reads <unk>
+    labeled = torch.zeros(len(items), dtype=torch.bool)
+    labeled[: len(texts)] = True
+    bundle = train_neural(
+        arch,
+        items,
+        dev_items,
+        "classification",
+        seed=seed,
+        trainer_options={
+            "vocab": vocab,
+            "row_tensors": {"teacher": torch.from_numpy(scored), "labeled": labeled},
+            "objective": objective(hard_weight),
+        },
+        **train_options,
+    )
+    record = {
+        "teacher": {
+            **teacher.record(),
+            "dev": _scores(teacher.model, dev_items),
+            "test": _scores(teacher.model, test_items),
+        },
+        "loss": {"kind": "mse on centred logits", "hard_weight": hard_weight},
+        "unlabeled": None if unlabeled is None else {"file": str(unlabeled), "texts": len(extra)},
+        "augmentation": None if rules is None else {**asdict(rules), "operations": ops},
+        "rows": {
+            "train": len(texts),
+            "unlabeled": len(extra),
+            "augmented": len(copies),
+            "total": len(items),
+            "cap": MAX_ROWS,
+            "left_out": dropped,
+        },
+    }
+    return bundle, record
