@@ -67,35 +67,23 @@ def trained_recipe(arch: str, task: str, folder: Path) -> tuple[Recipe, dict]:
     manifest = json.loads((folder / "manifest.json").read_text())
     row = recipe_for(arch, task)
     train, model = manifest["train"], manifest["model"]
-    if arch == "frozen-transformer" and task == "tagging":  # the linear + CRF head trains with fit()
-        assert train["max_epochs"] == 1
-        used = dataclasses.replace(
-            row,
-            optimizer=train["optimizer"],
-            learning_rate=train["lr"],
-            batch_size=train["batch_size"],
-            patience=train["patience"],
-            grad_clip=train["grad_clip"],
-            weight_decay=train["weight_decay"],
-            dropout=model["dropout"],
-        )
-        return used, manifest
-    if arch in NEURAL:
+    crf_head = arch == "frozen-transformer" and task == "tagging"  # the linear + CRF head trains with fit()
+    if crf_head or arch in NEURAL:
         assert train["max_epochs"] == 1  # the --epochs override; the rest is the recipe
-        assert manifest["info"]["metric"] == DEV_METRIC[task]
-        used = dataclasses.replace(
-            row,
-            optimizer=train["optimizer"],
-            learning_rate=train["lr"],
-            batch_size=train["batch_size"],
-            patience=train["patience"],
-            grad_clip=train["grad_clip"],
-            weight_decay=train["weight_decay"],
-            dropout=model["dropout"],
-            max_norm=model.get("max_norm"),
-            unk_replace=manifest["info"]["unk_replace"] or None,
-        )
-        return used, manifest
+        trained = {  # both train through baselines/train.py's TrainConfig
+            "optimizer": train["optimizer"],
+            "learning_rate": train["lr"],
+            "batch_size": train["batch_size"],
+            "patience": train["patience"],
+            "grad_clip": train["grad_clip"],
+            "weight_decay": train["weight_decay"],
+            "dropout": model["dropout"],
+        }
+        if not crf_head:
+            assert manifest["info"]["metric"] == DEV_METRIC[task]
+            trained["max_norm"] = model.get("max_norm")
+            trained["unk_replace"] = manifest["info"]["unk_replace"] or None
+        return dataclasses.replace(row, **trained), manifest
     if arch in (
         "ngram-linear",
         "ngram-static-linear",
