@@ -93,4 +93,12 @@ def test_render_lists_every_planned_cell_and_marks_the_missing_ones_not_run(load
         "ngram-linear (70.0) | - | 42 |"
     )
     assert lines[3].startswith("| mr | 250 | phone | not run")
+    assert len(lines) == 14  # every candidate measured: no notes under the table
+    row["left_out"] = {"transformer-setfit": "left out by the benchmark: hours"}
+    row["candidates"].append(bench.build_row(CELL, doc([cand("gru", 0.5, 0.4, seeds=1, status="dropped")], "gru",
+                                                       "gru"), {"gru": 1.0}, "gru", None)["candidates"][0])  # fmt: skip
+    notes = bench.render([row]).splitlines()[15:]
+    assert notes == [
+        "- trec 250 phone: transformer-setfit left out by the benchmark: hours; gru dropped (1 seed(s))"
+    ]
     assert bench.plan()[:3] == [("trec", 250, "phone"), ("mr", 250, "phone"), ("sst2", 250, "phone")]
