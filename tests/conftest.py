@@ -55,6 +55,20 @@ def toy(tmp_path_factory):
 
 
 @pytest.fixture
+def local_ray(tmp_path, monkeypatch):
+    """A local Ray instance's environment for a test: ``RAY_TMPDIR`` a short folder under /tmp (Ray's socket paths
+    must stay short; removed after), ``HOME`` in ``tmp_path``, no ``RAY_ADDRESS``. The code under test starts the
+    instance (two CPUs, no dashboard: ``advisor.baselines.executors.ray_session``) and shuts it down."""
+    pytest.importorskip("ray")
+    short = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    monkeypatch.setenv("RAY_TMPDIR", short)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    yield
+    shutil.rmtree(short, ignore_errors=True)
+
+
+@pytest.fixture
 def write_file(tmp_path):
     """``write_file(name, text) -> Path``: a file under the test's tmp folder."""
 
