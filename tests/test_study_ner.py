@@ -146,3 +146,18 @@ def test_a_model_stopped_by_the_epoch_budget_is_named():
     assert "BiLSTM-CRF still improved on dev at its last epoch, where the budget (--epochs 3)" in ner.report(
         capped
     )
+
+
+def test_a_run_reports_its_own_peak_memory_not_its_parents(tmp_path):
+    """What keeps the peak a run's own under Ray too (a reused worker's own peak carries earlier tasks'): the peak is
+    read in the run's subprocess, so a parent whose peak is far higher gets the run's back."""
+    from advisor.data.toy import write_toy_conll
+
+    files = {p: str(write_toy_conll(tmp_path / f"{p}.conll", 20, seed)) for p, seed in (("train", 7), ("dev", 8), ("test", 9))}  # fmt: skip
+    ballast = b"x" * (1024 * 2**20)  # 1 GiB written, so resident: this process's peak is at least that
+    parent = ner._peak()
+    spec = {**files, "max_train": None, "max_dev": None, "epochs": 1, "encoder": None, "device": "cpu",
+            "threads": 1, "model": "idle", "seed": 0}  # fmt: skip
+    run_peak = ner.in_subprocess(spec)["peak_rss_mb"]
+    del ballast
+    assert 0 < run_peak < parent - 512, (run_peak, parent)

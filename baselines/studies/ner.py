@@ -22,8 +22,8 @@ floor that every model's peak includes (the CRF's adds sklearn-crfsuite, the tra
 Measured per run: test entity F1 with precision and recall (conlleval convention,
 :func:`advisor.baselines.metrics.entity_prf`), dev entity F1, training time (wall clock in the subprocess,
 features and encoding included), prediction time on test, and peak memory: the subprocess's peak resident set
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, read in the subprocess at its end) and, on CUDA,
-``torch.cuda.max_memory_allocated``. Each run records the device, the torch threads and the host.
+(:func:`_peak`: Linux's ``VmHWM``, read in the subprocess at its end; ``config["peak_memory"]`` says which) and, on
+CUDA, ``torch.cuda.max_memory_allocated``. Each run records the device, the torch threads and the host.
 
 Data: ``--data`` / ``--dev`` / ``--test`` CoNLL files; without ``--data`` the full run reads CoNLL-2003 from
 ``../shared/datasets/conll2003`` (``eng.train``, ``eng.testa`` as dev, ``eng.testb`` as test: IOB1, converted to
@@ -151,7 +151,25 @@ def _subset(items: list, limit: int | None) -> list:
     return [items[i] for i in keep]
 
 
+PEAK = "own high-water mark (`VmHWM`, Linux; `ru_maxrss` elsewhere)"
+OLD_PEAK = (  # what results.json files written before config["peak_memory"] measured
+    "`ru_maxrss` (on Linux it carries over from the parent at fork and exec: at least the resident set of the "
+    "process that started it)"
+)
+
+
 def _peak() -> float:
+    """This process's peak resident set in MiB: Linux's ``VmHWM`` (the high-water mark of this program's own
+    memory, which starts afresh at ``exec``), else ``ru_maxrss``. Not ``ru_maxrss`` on Linux: it carries over
+    ``fork`` and ``exec``, so a subprocess would report at least its parent's resident set at the time it was
+    started (the driver's, or a reused Ray worker's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)  # kB
+    except OSError:
+        pass
     import resource
 
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
@@ -390,8 +408,11 @@ def report(results: NerResults) -> str:
             "first word piece), AdamW 5e-5, batch 16, 10% warmup, early stopping on dev entity F1. **MiniLM stands "
             "in for the lesson's BERT**: 6 layers, 384-d, 22.7 M parameters against BERT-base's 12 layers, 768-d, "
             "110 M; it is the encoder the project ships.",
-            "- Each model trained in its own subprocess; peak memory is that process's `ru_maxrss` (and on CUDA "
-            "`torch.cuda.max_memory_allocated`). Ran on: " + "; ".join(hosts) + ".",
+            "- Each model trained in its own subprocess; peak memory is that process's "
+            + results.config.get("peak_memory", OLD_PEAK)
+            + " (and on CUDA `torch.cuda.max_memory_allocated`). Ran on: "
+            + "; ".join(hosts)
+            + ".",
             "- No sentence of the data is stored here (CoNLL-2003's text is licensed): scores, settings, file "
             "names and fingerprints only.",
             f"- {'Quick settings (CI-sized; not a result).' if results.quick else 'Full settings, within the budget above.'} "
@@ -560,6 +581,7 @@ def run(req: Request) -> tuple[NerResults, str, dict[str, Callable[[Path], objec
             else "sentence-transformers/all-MiniLM-L6-v2 (the shipped package)",
             "crf": CRF_SETTINGS,
             "device": device,
+            "peak_memory": PEAK,
         },
         seconds=round(time.perf_counter() - t0, 1),
         idle_rss_mb=idle["peak_rss_mb"],
