@@ -25,6 +25,16 @@ features and encoding included), prediction time on test, and peak memory: the s
 (:func:`_peak`: Linux's ``VmHWM``, read in the subprocess at its end; ``config["peak_memory"]`` says which) and, on
 CUDA, ``torch.cuda.max_memory_allocated``. Each run records the device, the torch threads and the host.
 
+Under ``--executor ray`` each run (the idle one too) is a Ray task that starts the same subprocess: the peak is
+still read in a process that ran that one model and nothing else. A Ray worker is reused from task to task, so
+its own peak would carry the largest earlier task's (and Ray's runtime); the subprocess is a fresh program
+(``exec``), and ``VmHWM`` is the high-water mark of that program's memory alone (``ru_maxrss`` is not: on Linux
+it carries over ``fork`` and ``exec``, so it would report at least the parent's peak). ``tests/test_study_ner.py``
+checks it: a parent whose own peak is raised far above a run's gets the run's peak back, not its own. The
+subprocess inherits the worker's ``CUDA_VISIBLE_DEVICES`` (the GPU Ray gave the task); ``results.json`` records
+``executor`` and ``hosts``, and each run its ``host``. The data files are read by path: on a cluster of several
+machines they must be on a folder every machine sees.
+
 Data: ``--data`` / ``--dev`` / ``--test`` CoNLL files; without ``--data`` the full run reads CoNLL-2003 from
 ``../shared/datasets/conll2003`` (``eng.train``, ``eng.testa`` as dev, ``eng.testb`` as test: IOB1, converted to
 IOB2 by the reader) and ``--quick`` the project's invented toy sentences (:mod:`advisor.data.toy`). A CPU budget:
@@ -50,7 +60,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from . import stats
-from .common import DataRef, Request, Strict, StudyError, StudyResults, note, pts, study_versions, table
+from .common import (
+    DataRef,
+    Request,
+    Strict,
+    StudyError,
+    StudyResults,
+    Unit,
+    pts,
+    run_units,
+    study_versions,
+    table,
+)
 
 MODELS = ("crf", "bilstm-crf", "transformer-finetune")
 NAMES = {
@@ -554,22 +575,22 @@ def run(req: Request) -> tuple[NerResults, str, dict[str, Callable[[Path], objec
                 "encoder": None if encoder is None else str(encoder), "device": device, "threads": req.threads}  # fmt: skip
         key = {"study": "ner", "data": prints, "max_train": s.max_train, "max_dev": s.max_dev, "epochs": s.epochs,
                "encoder": base["encoder"], "device": device}  # fmt: skip
-        plan = [("crf", 0)] + [(m, seed) for m in MODELS[1:] for seed in seed_list]
-        idle = req.cache.get_or_run(
-            {**key, "model": "idle"}, lambda: in_subprocess({**base, "model": "idle", "seed": 0})
-        )
-        runs: list[Run] = []
-        for i, (model, seed) in enumerate(plan, 1):
-
-            def one(model=model, seed=seed, i=i) -> dict:
-                note(f"ner: {model} seed {seed} ({i}/{len(plan)}), in its own process")
-                return in_subprocess({**base, "model": model, "seed": seed})
-
-            doc = req.cache.get_or_run({**key, "model": model, "seed": seed}, one)
-            runs.append(Run(model=model, seed=seed, **{k: v for k, v in doc.items() if k != "examples"}))
+        plan = [("idle", 0), ("crf", 0)] + [(m, seed) for m in MODELS[1:] for seed in seed_list]
+        units = [
+            Unit({**key, "model": model} | ({} if model == "idle" else {"seed": seed}),
+                 {**base, "model": model, "seed": seed}, f"{model} seed {seed}, in its own process")
+            for model, seed in plan
+        ]  # fmt: skip
+        done, hosts = run_units(req, in_subprocess, units, gpus=device != "cpu")
+        idle = done[0]
+        runs = [
+            Run(model=model, seed=seed, **{k: v for k, v in doc.items() if k != "examples"})
+            for (model, seed), doc in zip(plan[1:], done[1:], strict=True)
+        ]
     results = NerResults(
         quick=req.quick,
         executor=req.executor,
+        hosts=hosts,
         command=req.command,
         versions=study_versions() | _versions(),
         seeds=seed_list,
