@@ -400,7 +400,7 @@ def _out_of_order(monkeypatch):
 
 
 def test_results_are_gathered_in_plan_order_whatever_the_executor_yields(tmp_path, monkeypatch):
-    from advisor.baselines.studies import run_study
+    from advisor import study as run_study
     from advisor.baselines.studies.common import Unit, run_units
 
     units = [Unit({"seed": n}, {"n": n}, f"seed {n}") for n in range(4)]
