@@ -74,6 +74,30 @@ def toy(tmp_path_factory):
     return folder, train, test
 
 
+@pytest.fixture(scope="session")
+def _ray_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ray-home")
+
+
+@pytest.fixture
+def local_ray(_ray_home, monkeypatch):
+    """A local Ray instance's environment for a test: ``RAY_TMPDIR`` a short folder under /tmp (Ray's socket paths
+    must stay short; removed after), ``HOME`` a temporary folder, no ``RAY_ADDRESS``. The code under test starts the
+    instance (two CPUs, no dashboard: ``advisor.baselines.executors.ray_session``) and shuts it down.
+
+    ``HOME`` is one folder for the whole test session, not each test's ``tmp_path``: the first ``ray.init`` writes
+    a token to ``~/.ray/auth_token`` and the process keeps token authentication on, so a later instance in the same
+    process under another ``HOME`` finds no token and its GCS server dies (Ray 2.60: "Token authentication is
+    enabled but Ray couldn't find an authentication token")."""
+    pytest.importorskip("ray")
+    short = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    monkeypatch.setenv("RAY_TMPDIR", short)
+    monkeypatch.setenv("HOME", str(_ray_home))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    yield
+    shutil.rmtree(short, ignore_errors=True)
+
+
 @pytest.fixture
 def write_file(tmp_path):
     """``write_file(name, text) -> Path``: a file under the test's tmp folder."""

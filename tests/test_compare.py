@@ -271,26 +271,14 @@ def test_compare_refuses_inadmissible_candidates(toy, tmp_path):
 
 
 @pytest.mark.slow
-def test_ray_and_local_executors_measure_the_same(toy, tmp_path, monkeypatch):
+def test_ray_and_local_executors_measure_the_same(toy, tmp_path, local_ray):
     """measurements.json minus timings is byte-identical between executors (a local two-CPU Ray instance)."""
-    pytest.importorskip("ray")
-    import tempfile
-
     from advisor import compare
 
     _, train, test = toy
-    short = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
-    monkeypatch.setenv("RAY_TMPDIR", short)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("RAY_ADDRESS", raising=False)
     kw = {"test": test, "candidates": ["ngram-linear", "textcnn"], "seeds": 2, "progress": False}
-    try:
-        local = compare(train, out=tmp_path / "local", **kw)
-        ray_ = compare(train, out=tmp_path / "ray", executor="ray", ray_cpus=2, **kw)
-    finally:
-        import shutil
-
-        shutil.rmtree(short, ignore_errors=True)
+    local = compare(train, out=tmp_path / "local", **kw)
+    ray_ = compare(train, out=tmp_path / "ray", executor="ray", ray_cpus=2, **kw)
     assert ray_.run.executor == "ray" and local.run.executor == "local"
     dump = lambda m: json.dumps(m.without_timings(), indent=2, sort_keys=True)  # noqa: E731
     assert dump(ray_) == dump(local)
