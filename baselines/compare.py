@@ -491,7 +491,8 @@ def compare(
                     "latency_ms": latency,
                 }
             )
-        rows.sort(key=lambda c: order.index(c["architecture"]))
+        planned = order + skipped  # cheapest first: the plan, then what it had no room for
+        rows.sort(key=lambda c: planned.index(c["architecture"]))
         measured = [c for c in rows if c["dev_mean"] is not None and len(c["trials"]) >= 2]
         best = max(measured, key=lambda c: c["dev_mean"])["architecture"] if measured else None
         from .manifest import TORCH_LIBRARIES, versions

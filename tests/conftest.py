@@ -39,6 +39,26 @@ def _fresh_default_engine():
 
 
 @pytest.fixture
+def load_benchmark():
+    """``load_benchmark("setfit")``: the script ``benchmarks/setfit.py`` as a module (not run), with ``sys.path``
+    restored after (the scripts that import setfit drop benchmarks/ from it: its datasets.py shadows `datasets`)."""
+    import importlib.util
+    import sys
+
+    def load(name: str):
+        path = list(sys.path)
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path[:] = path
+        return module
+
+    return load
+
+
+@pytest.fixture
 def runner() -> CliRunner:
     """A CliRunner (stdout and stderr apart: ``result.stdout``, ``result.stderr``)."""
     return CliRunner()

@@ -233,6 +233,30 @@ def test_compare_api_writes_the_folder_and_recommend_reads_it(toy, tmp_path):
     assert res.exit_code == 2 and "not an `advisor compare` folder" in res.output
 
 
+@pytest.mark.baselines
+def test_a_candidate_the_budget_skips_is_reported_not_trained(toy, tmp_path):
+    pytest.importorskip("torch")
+    from advisor import compare
+
+    _, train, test = toy
+    m = compare(
+        train,
+        test=test,
+        candidates=["ngram-linear", "textcnn"],
+        seeds=2,
+        time_budget_min=0.01,
+        out=tmp_path / "cmp",
+        progress=False,
+    )
+    assert [c.architecture for c in m.candidates] == [
+        "ngram-linear",
+        "textcnn",
+    ]  # cheapest first, skipped last
+    skipped = m.candidate("textcnn")
+    assert skipped.status == "skipped" and not skipped.trials and "--time-budget-min 0.01" in skipped.reason
+    assert m.best == "ngram-linear" and m.plan.order == ["ngram-linear"]
+
+
 def test_compare_refuses_inadmissible_candidates(toy, tmp_path):
     pytest.importorskip("torch")
     _, train, _ = toy
