@@ -74,15 +74,21 @@ def _note(msg: str) -> None:
 def planned_seconds(arch: str, profile: ConstraintProfile, train_examples: int) -> float:
     """The plan's cost of one trial of ``arch``: the estimates table's batch-1 CPU latency at the profile's length
     times the examples and passes (3 per epoch for a backward pass, batches 8x cheaper per example than batch 1;
-    one pass for the frozen features and the linear heads), plus 2 s to load. Orders and budgets trials; it
+    a contrastive recipe's pairs count as its examples; one pass for the frozen features and the linear heads),
+    plus 2 s to load. Orders and budgets trials; it
     predicts nothing."""
     from advisor.candidates import estimate
     from advisor.recipes import recipe_for
     from advisor.vocabulary import FINETUNING, NEURAL
 
     ms = estimate(arch, profile.tokens, "cpu-server").latency_ms
-    if arch in NEURAL or arch in FINETUNING:
-        passes = 3 * (recipe_for(arch, profile.task).max_epochs or 1) / 8
+    recipe = recipe_for(arch, profile.task)
+    if recipe.pair_iterations is not None:
+        # contrastive fine-tuning (transformer-setfit) trains on 2 x num_iterations pairs per example, two
+        # texts a pair: at 800 examples 32,000 pairs, not 800 examples
+        passes = 3 * (recipe.max_epochs or 1) * 2 * recipe.pair_iterations * 2 / 8
+    elif arch in NEURAL or arch in FINETUNING:
+        passes = 3 * (recipe.max_epochs or 1) / 8
     else:
         passes = 1.0
     return round(2.0 + ms / 1000 * train_examples * passes, 1)
