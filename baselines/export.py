@@ -27,6 +27,9 @@ Graph inputs (batch first; every id 0 is padding, so the graph derives its own m
   (Gather + MatMul), not numpy, so that every export runs through one session code path, int8 quantization
   and the latency benchmark apply to it unchanged, and it runs where numpy does not (onnxruntime-web, mobile);
   a dense (batch, n_features) input would carry tens of thousands of zeros per text;
+- ``ngram-static-linear``: the same, plus ``words`` int64 (batch, seq), the text's kept words (1 + their row
+  of ``vocab.json``'s ``words``; 0 is padding): the kept word vectors are a table inside the graph, whose
+  normalised mean meets the head's vector columns there (:func:`_linear_graph`);
 - ``input_ids``, ``attention_mask`` int64 (batch, seq) -> ``logits``: the transformers (encoder, mean pooling
   and the head in one graph; frozen-transformer's L2 normalisation and logistic-regression head included).
 
@@ -482,35 +485,66 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
 # -- ngram-linear ------------------------------------------------------------------------------------------------
 
 
-def _linear_graph(coef: Any, intercept: Any, path: Path, name: str) -> None:
+def _linear_graph(coef: Any, intercept: Any, path: Path, name: str, vectors: Any | None = None) -> None:
     """``terms`` (batch, n) int64, ``weights`` (batch, n) float32 -> ``logits`` = sum_i weights_i * W[terms_i] + b:
-    a sparse vector times the head, as Gather + MatMul (built with ``onnx.helper``: no torch needed)."""
+    a sparse vector times the head, as Gather + MatMul (built with ``onnx.helper``: no torch needed).
+
+    With ``vectors`` (``ngram-static-linear``'s kept word vectors, (words, dim)) the graph also takes ``words``
+    (batch, seq) int64, each text's kept words as 1 + their row (0: padding), and adds the L2-normalised mean of
+    their vectors times the head's last ``dim`` columns: the vectors are a Gather table inside the graph (so
+    they travel in the folder, and int8 quantizes them with the other tables). The mean's count cancels under
+    the normalisation, so the graph normalises the sum."""
     import numpy as np
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    table = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)  # shape: (n_features, rows)
+    coef = np.asarray(coef, dtype=np.float32)
+    dim = 0 if vectors is None else int(np.asarray(vectors).shape[1])
+    table = np.ascontiguousarray(coef[:, : coef.shape[1] - dim].T)  # shape: (n_terms, rows)
     bias = np.asarray(intercept, dtype=np.float32).reshape(-1)
     nodes = [
         helper.make_node("Gather", ["table", "terms"], ["rows"], axis=0),  # (batch, n, rows)
         helper.make_node("Unsqueeze", ["weights", "axis1"], ["w3"]),  # (batch, 1, n)
         helper.make_node("MatMul", ["w3", "rows"], ["summed3"]),  # (batch, 1, rows)
         helper.make_node("Squeeze", ["summed3", "axis1"], ["summed"]),
-        helper.make_node("Add", ["summed", "bias"], ["logits"]),
     ]
+    inputs = [
+        helper.make_tensor_value_info("terms", TensorProto.INT64, ["batch", "n"]),
+        helper.make_tensor_value_info("weights", TensorProto.FLOAT, ["batch", "n"]),
+    ]
+    init = [
+        numpy_helper.from_array(table, "table"),
+        numpy_helper.from_array(bias, "bias"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+    ]
+    if vectors is None:
+        nodes.append(helper.make_node("Add", ["summed", "bias"], ["logits"]))
+    else:
+        padded = np.vstack([np.zeros((1, dim), np.float32), np.asarray(vectors, dtype=np.float32)])
+        nodes += [
+            helper.make_node("Gather", ["word_vectors", "words"], ["vecs"], axis=0),  # (batch, seq, dim)
+            helper.make_node("ReduceSum", ["vecs", "axis1"], ["vsum"], keepdims=0),  # (batch, dim)
+            helper.make_node("Mul", ["vsum", "vsum"], ["vsq"]),
+            helper.make_node("ReduceSum", ["vsq", "axis1"], ["vss"], keepdims=1),  # (batch, 1)
+            helper.make_node("Sqrt", ["vss"], ["vnorm"]),
+            helper.make_node("Max", ["vnorm", "tiny"], ["vden"]),  # a text without kept words: 0 / tiny = 0
+            helper.make_node("Div", ["vsum", "vden"], ["vmean"]),
+            helper.make_node("MatMul", ["vmean", "vector_head"], ["vlogits"]),  # (batch, rows)
+            helper.make_node("Add", ["summed", "vlogits"], ["both"]),
+            helper.make_node("Add", ["both", "bias"], ["logits"]),
+        ]
+        inputs.append(helper.make_tensor_value_info("words", TensorProto.INT64, ["batch", "seq"]))
+        init += [
+            numpy_helper.from_array(padded, "word_vectors"),
+            numpy_helper.from_array(np.ascontiguousarray(coef[:, coef.shape[1] - dim :].T), "vector_head"),
+            numpy_helper.from_array(np.array(1e-30, dtype=np.float32), "tiny"),
+        ]
     graph = helper.make_graph(
         nodes,
         name,
-        [
-            helper.make_tensor_value_info("terms", TensorProto.INT64, ["batch", "n"]),
-            helper.make_tensor_value_info("weights", TensorProto.FLOAT, ["batch", "n"]),
-        ],
+        inputs,
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", bias.shape[0]])],
-        [
-            numpy_helper.from_array(table, "table"),
-            numpy_helper.from_array(bias, "bias"),
-            numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
-        ],
+        init,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="advisor")
     model.ir_version = 8
@@ -518,20 +552,24 @@ def _linear_graph(coef: Any, intercept: Any, path: Path, name: str) -> None:
     onnx.save(model, str(path))
 
 
-@exporter("ngram-linear")
+@exporter("ngram-linear", "ngram-static-linear")
 def _export_ngram(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
     import numpy as np
 
-    from .ngram import NgramLinearClassifier
+    from .ngram import NgramLinearClassifier, NgramStaticLinearClassifier
 
-    clf = NgramLinearClassifier.load(model_dir)
+    static = manifest.architecture == "ngram-static-linear"
+    clf = (NgramStaticLinearClassifier if static else NgramLinearClassifier).load(model_dir)
     feats, head = clf._require_fit()
-    _linear_graph(head.coef, head.intercept, folder / GRAPH, "ngram_linear")
-    vocab = {"terms": feats.terms, "idf": [float(x) for x in feats.idf]}
+    vectors = clf.word_vectors if static else None
+    _linear_graph(head.coef, head.intercept, folder / GRAPH, manifest.architecture.replace("-", "_"), vectors)
+    vocab: dict[str, Any] = {"terms": feats.terms, "idf": [float(x) for x in feats.idf]}
+    if static:
+        vocab["words"] = clf.words  # row i of the graph's word_vectors is words[i - 1]
     (folder / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False) + "\n", encoding="utf-8")
     m = manifest.model
     spec = {
-        "inputs": ["terms", "weights"],
+        "inputs": ["terms", "weights", *(["words"] if static else [])],
         "output": "logits",
         "tokenizer": {
             "kind": "ngrams",
@@ -540,12 +578,13 @@ def _export_ngram(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
             "token_pattern": m["token_pattern"],
             "sublinear_tf": True,
             "norm": "l2",
+            **({"static_words": "advisor.data.tokenize, the kept words only"} if static else {}),
         },
         "decoder": "binary" if head.coef.shape[0] == 1 else "argmax",
     }
 
     def reference(texts: list) -> list:
-        return list(head.decision(feats.transform(texts)).astype(np.float32))
+        return list(head.decision(clf._transform(texts)).astype(np.float32))
 
     return Exported(spec, [GRAPH, VOCAB], reference)
 

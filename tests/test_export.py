@@ -61,16 +61,19 @@ def toy(tmp_path_factory):
     return folder, train, test, conll
 
 
-def _train(toy, arch: str, out: Path, pooling: str = "max", epochs: int = 8, config=None) -> Path:
+def _train(
+    toy, arch: str, out: Path, pooling: str = "max", epochs: int = 8, config=None, vectors=None
+) -> Path:
     from advisor.baselines.io import save_model
     from advisor.baselines.runner import train_neural
 
     folder, train, test, conll = toy
-    if arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
+    if arch in ("ngram-linear", "ngram-static-linear"):
+        from advisor.baselines.ngram import NgramLinearClassifier, NgramStaticLinearClassifier
 
         items = list(load_dataset(train).items)
-        clf = NgramLinearClassifier().fit(
+        static = arch == "ngram-static-linear"
+        clf = (NgramStaticLinearClassifier(vectors=vectors) if static else NgramLinearClassifier()).fit(
             [x.text for x in items[:250]],
             [x.label for x in items[:250]],
             [x.text for x in items[250:]],
@@ -133,17 +136,19 @@ CASES = [
     ("gru", "mean"),
     ("bilstm", "last"),
     ("ngram-linear", None),
+    ("ngram-static-linear", None),
     ("bilstm-crf", None),
     ("lstm-tagger", None),
 ]
 
 
 @pytest.mark.parametrize(("arch", "pooling"), CASES, ids=[a for a, _ in CASES])
-def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, arch, pooling):
+def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, request, arch, pooling):
     import numpy as np
 
     folder, train, test, conll = toy
-    model = _train(toy, arch, tmp_path / arch, pooling or "max")
+    vectors = request.getfixturevalue("tiny_static") if arch == "ngram-static-linear" else None
+    model = _train(toy, arch, tmp_path / arch, pooling or "max", vectors=vectors)
     data = conll if arch in TAGGING else test
     result = export(model, out=tmp_path / "onnx", data=data)
     check = result["export"]["check"]["fp32"]
@@ -175,12 +180,22 @@ def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, arc
     assert manifest["export"]["opset"] >= 17
     assert manifest["export"]["versions"]["onnxruntime"]
     assert set(manifest["files"]) <= {p.name for p in (tmp_path / "onnx").iterdir()}
+    if (
+        arch == "ngram-static-linear"
+    ):  # the kept vectors travel in the folder: words in vocab.json, rows in the graph
+        assert manifest["export"]["inputs"] == ["terms", "weights", "words"]
+        words = json.loads((tmp_path / "onnx" / "vocab.json").read_text())["words"]
+        assert words == json.loads((model / "words.json").read_text())
 
 
-@pytest.mark.parametrize("arch", [pytest.param("textcnn", marks=pytest.mark.slow), "ngram-linear"])
-def test_int8_export_reports_the_accuracy_change_within_two_points(toy, tmp_path, arch):
+@pytest.mark.parametrize(
+    "arch", [pytest.param("textcnn", marks=pytest.mark.slow), "ngram-linear", "ngram-static-linear"]
+)
+def test_int8_export_reports_the_accuracy_change_within_two_points(toy, tmp_path, request, arch):
     folder, train, test, conll = toy
-    model = _train(toy, arch, tmp_path / arch, epochs=12, config={})  # the recipe's TextCNN: 0.92 here
+    vectors = request.getfixturevalue("tiny_static") if arch == "ngram-static-linear" else None
+    # the recipe's TextCNN: 0.92 here
+    model = _train(toy, arch, tmp_path / arch, epochs=12, config={}, vectors=vectors)
     result = export(model, quantize="int8", out=tmp_path / "int8", data=test)
     check = result["export"]["check"]
     assert result["export"]["quantize"] == "int8"
