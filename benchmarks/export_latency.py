@@ -10,7 +10,8 @@ What is measured: each small candidate at the size the latency benchmark (:mod:`
 (random weights: latency and size do not depend on training; vocabulary 20,000 words) -- ``textcnn`` (embed
 300, widths 3/4/5 x 100), ``bilstm``, ``lstm``, ``gru`` (embed 128, hidden 128, max pooling), ``bilstm-crf``
 (word 100, char CNN, hidden 128, 9 tags; Viterbi outside the graph is not timed), ``ngram-linear`` (fitted on
-the synthetic Zipf corpus of the latency benchmark) -- and ``minilm``, a ``frozen-transformer`` (the shipped
+the synthetic Zipf corpus of the latency benchmark), ``ngram-static-linear`` (the same, every training word
+keeping a random 256-d vector) -- and ``minilm``, a ``frozen-transformer`` (the shipped
 all-MiniLM-L6-v2 with a logistic-regression head) exported whole. Every one is exported with
 ``advisor.baselines.export`` to fp32 and int8 (``quantize_dynamic``) folders under ``--work``; each graph runs
 in an onnxruntime session with one intra-op thread (batch 1) on inputs of 8..512 tokens (word ids, words,
@@ -45,7 +46,8 @@ from latency import VOCAB, _zipf_corpus, cpu_model, load_avg, time_call, usable_
 
 OUT = HERE / "results" / "export_latency.jsonl"
 WORK = Path(tempfile.gettempdir()) / "advisor-export-latency"  # the model and export folders (not committed)
-ARCHS = ("textcnn", "bilstm", "lstm", "gru", "bilstm-crf", "ngram-linear", "minilm")
+ARCHS = ("textcnn", "bilstm", "lstm", "gru", "bilstm-crf", "ngram-linear", "ngram-static-linear", "minilm")
+STATIC_DIM = 256  # ngram-static-linear's kept vectors: the distilled model2vec width
 LENGTHS = (8, 16, 32, 64, 128, 256, 512)
 PRECISIONS = ("fp32", "int8")
 
@@ -91,14 +93,26 @@ def build(arch: str, folder: Path) -> None:
     elif arch == "bilstm-crf":
         fields = {"word_dim": 100, "hidden_size": 128, "num_tags": 9, "char_dim": 30, "char_filters": 50}
         save_model(_bundle("bilstm-crf", **fields), folder)
-    elif arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
+    elif arch in ("ngram-linear", "ngram-static-linear"):
+        from advisor.baselines.ngram import NgramLinearClassifier, NgramStaticLinearClassifier
+        from advisor.data import tokenize
 
         rng = np.random.default_rng(0)
         train, dev = _zipf_corpus(4000, VOCAB, rng), _zipf_corpus(500, VOCAB, rng)
         labels = [int(rng.integers(0, 2)) for _ in train]
         dev_labels = [int(rng.integers(0, 2)) for _ in dev]
-        NgramLinearClassifier(c_grid=(1.0,)).fit(train, labels, dev, dev_labels).save(folder)
+        if arch == "ngram-linear":
+            clf = NgramLinearClassifier(c_grid=(1.0,))
+        else:  # every training word keeps a random STATIC_DIM-d vector (size and latency do not need real ones)
+            clf = NgramStaticLinearClassifier(vectors=f"random {STATIC_DIM}-d (benchmark)", c_grid=(1.0,))
+
+            def keep_every_word(texts):
+                clf.words = sorted({t for text in texts for t in tokenize(text)})
+                clf.word_vectors = rng.normal(size=(len(clf.words), STATIC_DIM)).astype(np.float32)
+                clf._index = {w: i for i, w in enumerate(clf.words)}
+
+            clf._fit_extra = keep_every_word
+        clf.fit(train, labels, dev, dev_labels).save(folder)
     elif arch == "minilm":
         from advisor.baselines.ngram import LinearHead
         from advisor.baselines.transformer import FrozenTransformerClassifier
@@ -132,7 +146,7 @@ def item(arch: str, tokens: int) -> Any:
 
     if arch == "minilm":
         return " ".join(["hello"] * (tokens - 2))  # "hello" is one word piece; [CLS] and [SEP] make `tokens`
-    if arch == "ngram-linear":
+    if arch in ("ngram-linear", "ngram-static-linear"):
         return " ".join(_zipf_corpus(1, VOCAB, np.random.default_rng(tokens), tokens, tokens + 1)[0].split())
     words = [f"w{i}" for i in np.random.default_rng(tokens).integers(2, VOCAB - 2, tokens)]
     return words if arch == "bilstm-crf" else " ".join(words)
@@ -175,9 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=WORK, help="where the model and export folders are built")
     ap.add_argument("--fresh", action="store_true", help="forget the results file and measure everything")
     ap.add_argument("--table", action="store_true", help="only print the table of the results file")
+    ap.add_argument(
+        "--fit", action="store_true", help="only print the cost models (advisor/candidates.py) of the results"
+    )
     args = ap.parse_args(argv)
     if args.table:
         print(table(load(args.out)))
+        return 0
+    if args.fit:
+        for arch, f in fits(load(args.out)).items():
+            print(arch, json.dumps(f))
         return 0
     if args.fresh and args.out.exists():
         args.out.unlink()
@@ -228,6 +249,35 @@ def load(path: Path) -> list[dict[str, Any]]:
     return (
         [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
     )
+
+
+def fits(rows: list[dict[str, Any]], precision: str = "fp32") -> dict[str, dict[str, Any]]:
+    """The cost model of each export at ``precision``: ``cpu_p95 ≈ a + b*tokens`` (``+ c*tokens^2`` for MiniLM)
+    fitted on relative error (:func:`latency.fit_p95`) over the measured lengths, and the folder's size without
+    ``step.onnx``. The fit reads ``cpu_p95`` (the process's CPU time per call), not the wall-clock p95: on this
+    shared machine the wall p95 of a sub-millisecond call is mostly the wait for a core (it is not even
+    monotonic in the length), while the CPU time is what the call costs on a core of its own. A point whose
+    input was cut (MiniLM's 512, fed as its 256-piece maximum) is left out of the fit."""
+    from latency import fit_p95
+
+    out: dict[str, dict[str, Any]] = {}
+    for arch in ARCHS:
+        points = {
+            int(r["tokens"]): r["cpu_p95"]
+            for r in rows
+            if r["arch"] == arch
+            and r["precision"] == precision
+            and r["tokens"] != "step"
+            and r.get("fed_tokens", r["tokens"]) == r["tokens"]  # MiniLM reads at most 256 word pieces
+        }
+        if not points:
+            continue
+        size = next(
+            r["size_bytes_without_step"] for r in rows if r["arch"] == arch and r["precision"] == precision
+        )
+        f = fit_p95(points, 2 if arch == "minilm" else 1)
+        out[arch] = {"size_mb": round(size / 1e6, 2), **f, "lengths": sorted(points)}
+    return out
 
 
 def table(rows: list[dict[str, Any]], lengths: tuple[int, ...] = (8, 128, 512)) -> str:
