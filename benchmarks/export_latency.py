@@ -45,6 +45,7 @@ sys.path.insert(0, str(HERE))
 from latency import VOCAB, _zipf_corpus, cpu_model, load_avg, time_call, usable_cpus  # noqa: E402
 
 OUT = HERE / "results" / "export_latency.jsonl"
+ACCURACY = HERE / "results" / "export_accuracy.jsonl"  # benchmarks/export_accuracy.py: the trained exports
 WORK = Path(tempfile.gettempdir()) / "advisor-export-latency"  # the model and export folders (not committed)
 ARCHS = ("textcnn", "bilstm", "lstm", "gru", "bilstm-crf", "ngram-linear", "ngram-static-linear", "minilm")
 STATIC_DIM = 256  # ngram-static-linear's kept vectors: the distilled model2vec width
@@ -268,7 +269,7 @@ def fits(rows: list[dict[str, Any]], precision: str = "fp32") -> dict[str, dict[
             if r["arch"] == arch
             and r["precision"] == precision
             and r["tokens"] != "step"
-            and r.get("fed_tokens", r["tokens"]) == r["tokens"]  # MiniLM reads at most 256 word pieces
+            and not (arch == "minilm" and r["fed_tokens"] < r["tokens"])  # at most 256 word pieces
         }
         if not points:
             continue
@@ -281,18 +282,21 @@ def fits(rows: list[dict[str, Any]], precision: str = "fp32") -> dict[str, dict[
 
 
 def table(rows: list[dict[str, Any]], lengths: tuple[int, ...] = (8, 128, 512)) -> str:
-    """The edge table (markdown): size and p50/p95 per length of each export, and the ratios to MiniLM fp32."""
+    """The edge table (markdown): size and p50/p95 per length of each export, its SST-2 accuracy when
+    ``benchmarks/export_accuracy.py`` measured it (``ACCURACY``), and the ratios to MiniLM fp32 (size; p95 and
+    CPU-time p95 at 128 tokens)."""
     by = {(r["arch"], r["precision"], r["tokens"]): r for r in rows}
+    accuracy = {(r["arch"], r["precision"]): r["accuracy"] for r in load(ACCURACY)}
     base = {t: by.get(("minilm", "fp32", t)) for t in lengths}
     base_size = next(
         (r["size_bytes"] for r in rows if r["arch"] == "minilm" and r["precision"] == "fp32"), None
     )
     head = (
-        "| export | size | "
+        "| export | SST-2 acc | size | "
         + " | ".join(f"p50 / p95 ms @{t}" for t in lengths)
-        + " | smaller | faster (p95 @128) |"
+        + " | smaller | faster (p95 @128) | faster (CPU p95 @128) |"
     )
-    lines = [head, "|" + "---|" * (4 + len(lengths))]
+    lines = [head, "|" + "---|" * (6 + len(lengths))]
     for arch in ARCHS:
         for precision in PRECISIONS:
             cells = [by.get((arch, precision, t)) for t in lengths]
@@ -303,10 +307,17 @@ def table(rows: list[dict[str, Any]], lengths: tuple[int, ...] = (8, 128, 512)) 
             smaller = f"{base_size / size:.0f}x" if base_size else "-"
             mid, ref = by.get((arch, precision, 128)), base.get(128)
             faster = f"{ref['p95'] / mid['p95']:.0f}x" if mid and ref else "-"
+            cpu = f"{ref['cpu_p95'] / mid['cpu_p95']:.0f}x" if mid and ref else "-"
             kib = size / 1024
             shown = f"{kib / 1024:.1f} MiB" if kib >= 1024 else f"{kib:.0f} KiB"
+            acc = accuracy.get((arch, precision))
+            acc_cell = (
+                f"{acc:.3f}" if acc is not None else "- (tagger)" if arch == "bilstm-crf" else "not measured"
+            )
             lines.append(
-                f"| {arch} {precision} | {shown} | " + " | ".join(lat) + f" | {smaller} | {faster} |"
+                f"| {arch} {precision} | {acc_cell} | {shown} | "
+                + " | ".join(lat)
+                + f" | {smaller} | {faster} | {cpu} |"
             )
     step = [r for r in rows if r["tokens"] == "step"]
     if step:
