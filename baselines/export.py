@@ -31,7 +31,8 @@ Graph inputs (batch first; every id 0 is padding, so the graph derives its own m
   of ``vocab.json``'s ``words``; 0 is padding): the kept word vectors are a table inside the graph, whose
   normalised mean meets the head's vector columns there (:func:`_linear_graph`);
 - ``input_ids``, ``attention_mask`` int64 (batch, seq) -> ``logits``: the transformers (encoder, mean pooling
-  and the head in one graph; frozen-transformer's L2 normalisation and logistic-regression head included).
+  and the head in one graph; frozen-transformer's and SetFit's L2 normalisation and logistic-regression head
+  included, :func:`_pooled_head`).
 
 A binary logistic-regression head (``ngram-linear``, ``frozen-transformer``) has one logit column, the decision
 value: the second class wins when it is positive.
@@ -640,36 +641,83 @@ def _classifier_only(manifest: Manifest) -> None:
         )
 
 
+def _pooled_head(encoder: Any, head: Any, normalize: bool) -> Any:
+    """``input_ids``, ``attention_mask`` -> logits: ``encoder`` (a Hugging Face model), mean pooling over the
+    mask (L2-normalised when ``normalize``) and the linear ``head`` (:class:`~advisor.baselines.ngram.LinearHead`)
+    in one module: frozen-transformer's and SetFit's graph."""
+    import torch
+
+    from .transformer import MiniLM
+
+    class PooledHead(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = encoder
+            self.register_buffer("coef", torch.tensor(head.coef.T, dtype=torch.float32))
+            self.register_buffer("intercept", torch.tensor(head.intercept, dtype=torch.float32))
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            pooled = MiniLM.mean_pool(hidden, attention_mask, normalize)
+            return pooled @ self.coef + self.intercept
+
+    return PooledHead()
+
+
 @exporter("frozen-transformer")
 def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
     _classifier_only(manifest)
     import numpy as np
-    import torch
 
     from .transformer import FrozenTransformerClassifier, load_minilm
 
     clf = FrozenTransformerClassifier.load(model_dir)
     head = clf._require_fit()
     enc = load_minilm("cpu", clf.encoder_dir)  # the shipped MiniLM, or the --encoder folder it was fit on
-
-    class Frozen(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = enc.model
-            self.register_buffer("coef", torch.tensor(head.coef.T, dtype=torch.float32))
-            self.register_buffer("intercept", torch.tensor(head.intercept, dtype=torch.float32))
-
-        def forward(self, input_ids, attention_mask):
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            pooled = enc.mean_pool(hidden, attention_mask)
-            return pooled @ self.coef + self.intercept
-
     tok_spec = _wordpiece_spec(enc.tokenizer, folder, enc.max_seq_length, 1.0)
 
     def reference(texts: list) -> list:
         return list(head.decision(clf._features(texts)).astype(np.float32))
 
-    exported = _transformer_export(Frozen(), enc.tokenizer, folder, tok_spec, reference)
+    exported = _transformer_export(
+        _pooled_head(enc.model, head, True), enc.tokenizer, folder, tok_spec, reference
+    )
+    exported.spec["decoder"] = "binary" if head.coef.shape[0] == 1 else "argmax"
+    return exported
+
+
+@exporter("transformer-setfit")
+def _export_setfit(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
+    """The fine-tuned sentence-transformers body (its Transformer module, mean pooling, and L2 normalisation when
+    the body has a Normalize module) and the logistic-regression head in one graph; the body's tokenizer
+    outside it, truncated at the body's max_seq_length from the head, as sentence-transformers truncates."""
+    _classifier_only(manifest)
+    import numpy as np
+
+    from .setfit_train import SetFitClassifier
+
+    clf = SetFitClassifier.load(model_dir)
+    body, head = clf.body, clf.head
+    modules = [type(m).__name__ for m in body]
+    config = body[1].get_config_dict() if len(body) > 1 and hasattr(body[1], "get_config_dict") else {}
+    # sentence-transformers 5 says pooling_mode "mean"; earlier versions set pooling_mode_mean_tokens alone
+    others = ("cls_token", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken")
+    mean = config.get("pooling_mode") == "mean" or (
+        bool(config.get("pooling_mode_mean_tokens"))
+        and not any(config.get(f"pooling_mode_{k}") for k in others)
+    )
+    if modules[:2] != ["Transformer", "Pooling"] or not mean or set(modules[2:]) - {"Normalize"}:
+        raise ExportError(
+            f"a SetFit body of modules {', '.join(modules)} is not exported (Transformer, mean Pooling and an "
+            "optional Normalize are)"
+        )
+    tok_spec = _wordpiece_spec(body.tokenizer, folder, clf.max_length, 1.0)
+
+    def reference(texts: list) -> list:
+        return list(head.decision(clf._features(texts)).astype(np.float32))
+
+    net = _pooled_head(body[0].auto_model, head, "Normalize" in modules)
+    exported = _transformer_export(net, body.tokenizer, folder, tok_spec, reference)
     exported.spec["decoder"] = "binary" if head.coef.shape[0] == 1 else "argmax"
     return exported
 

@@ -295,6 +295,16 @@ def test_cli_export_refuses_to_replace_what_is_not_an_export(toy, tmp_path):
     assert "--stream runs an exported lstm, gru or rnn folder" in res.output
 
 
+def _fit(clf, items: list, n: int) -> None:
+    """Fit ``clf`` on the first ``n`` toy training items, the last 50 as dev."""
+    clf.fit(
+        [x.text for x in items[:n]],
+        [x.label for x in items[:n]],
+        [x.text for x in items[250:]],
+        [x.label for x in items[250:]],
+    )
+
+
 def _transformer_parity(model: Path, out: Path, test: Path) -> None:
     import numpy as np
 
@@ -326,14 +336,32 @@ def test_transformer_finetune_export_runs_without_torch_or_transformers(toy, tmp
     clf = FineTuneClassifier(
         encoder, learning_rate=1e-3, batch_size=16, max_epochs=1, patience=1, warmup=0.1, progress=False
     )
-    clf.fit(
-        [x.text for x in items[:250]],
-        [x.label for x in items[:250]],
-        [x.text for x in items[250:]],
-        [x.label for x in items[250:]],
-    )
+    _fit(clf, items, 250)
     clf.save(tmp_path / "ft")
     _transformer_parity(tmp_path / "ft", tmp_path / "ft-onnx", test)
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_setfit_export_runs_without_torch_or_transformers(toy, tmp_path):
+    """transformer-setfit: the fine-tuned body (a tiny BERT: Transformer + mean Pooling, no Normalize) and the
+    logistic-regression head in one graph, parity against the reloaded SetFit model, int8 within 2 points."""
+    pytest.importorskip("setfit")
+    import dataclasses
+
+    from advisor.baselines.setfit_train import _RECIPE, SetFitClassifier
+    from tests.tiny_encoder import build_tiny_encoder
+
+    folder, train, test, conll = toy
+    items = list(load_dataset(train).items)
+    encoder = build_tiny_encoder(tmp_path / "tiny-bert", (w for x in items for w in x.text.split()))
+    recipe = dataclasses.replace(_RECIPE, pair_iterations=2)
+    clf = SetFitClassifier(encoder, recipe=recipe, epochs=1, progress=False)
+    _fit(clf, items, 60)
+    clf.save(tmp_path / "sf")
+    _transformer_parity(tmp_path / "sf", tmp_path / "sf-onnx", test)
+    check = export(tmp_path / "sf", quantize="int8", out=tmp_path / "sf-int8", data=test)["export"]["check"]
+    assert check["int8"]["within_2_points"], check
 
 
 @pytest.mark.slow
