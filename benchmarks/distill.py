@@ -132,6 +132,32 @@ def render(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def pivot(rows: list[dict]) -> str:
+    """One line per (dataset, n): test / dev accuracy of the teacher, the TextCNN on hard labels and the
+    students, in PLAN's order; a cell not run yet is "not run". The teacher's dev accuracy is the one the
+    distilled run measured on the same split (the teacher's own row records no dev score)."""
+    by = {(r["dataset"], r["examples"], r["run"]): r for r in rows}
+    lines = [
+        "| dataset | n | teacher (MiniLM frozen) | TextCNN, hard labels | TextCNN distilled | distilled, --augment 4 |",
+        "|---|---|---|---|---|---|",
+    ]
+    cells = list(dict.fromkeys((name, n) for name, n, _ in PLAN))
+    for name, n in cells:
+        out = []
+        for run in RUNS:
+            r = by.get((name, n, run))
+            if r is None:
+                out.append("not run")
+                continue
+            dev = r.get("dev_best")
+            if run == "teacher":
+                student = next((by[k] for k in ((name, n, x) for x in RUNS[2:]) if k in by), None)
+                dev = ((student or {}).get("teacher") or {}).get("dev", {}).get("accuracy")
+            out.append(f"{r['test_accuracy']:.3f} / " + ("-" if dev is None else f"{dev:.3f}"))
+        lines.append(f"| {name} | {n:,} | " + " | ".join(out) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dataset", choices=sorted(SOURCES), default="sst2")
@@ -141,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.render:
         print(render(done()))
+        print()
+        print(pivot(done()))
         return 0
     finished = {(r["dataset"], r["examples"], r["run"]) for r in done()}
     cells = PLAN if args.plan else [(args.dataset, args.n, run) for run in RUNS]
