@@ -306,17 +306,39 @@ def _torch_modules():
             return self.model.out(pooled)
 
         def _cnn(self, tokens, cfg):
-            widest = max(cfg.filter_widths)
-            tokens = F.pad(tokens, (0, widest - 1), value=cfg.pad_index)  # room for the widest filter
-            mask = tokens != cfg.pad_index
-            lengths = mask.sum(1)
-            x = (self.model.embedding(tokens) * mask.unsqueeze(2)).transpose(1, 2)
-            pooled = []
-            for width, conv in zip(cfg.filter_widths, self.model.convs, strict=True):
-                h = F.relu(conv(x))  # shape: (batch, filters, positions)
-                valid = prefix((lengths - width + 1).clamp(min=1), h.shape[2]).unsqueeze(1)
-                pooled.append(h.masked_fill(~valid, lowest).max(dim=2).values)
-            return torch.cat(pooled, dim=1)
+            return cnn_pool(
+                self.model.embedding(tokens), tokens != cfg.pad_index, self.model.convs, cfg.filter_widths
+            )
+
+    def cnn_pool(x, mask, convs, widths):
+        """:func:`advisor.baselines.models.conv_max_pool` in export form: ``x`` (batch, seq, dim), ``mask``
+        (batch, seq) -> the pooled n-gram features. The sequence always gets ``widest - 1`` zero positions (room
+        for the widest filter without a data-dependent branch); a window counts when it lies inside the text,
+        and a text shorter than a filter keeps its first window, as in training."""
+        widest = max(widths)
+        x = F.pad(x, (0, 0, 0, widest - 1))
+        mask = F.pad(mask, (0, widest - 1), value=False)
+        lengths = mask.sum(1)
+        x = (x * mask.unsqueeze(2).to(x.dtype)).transpose(1, 2)
+        pooled = []
+        for width, conv in zip(widths, convs, strict=True):
+            h = F.relu(conv(x))  # shape: (batch, filters, positions)
+            valid = prefix((lengths - width + 1).clamp(min=1), h.shape[2]).unsqueeze(1)
+            pooled.append(h.masked_fill(~valid, lowest).max(dim=2).values)
+        return torch.cat(pooled, dim=1)
+
+    class BertCNN(nn.Module):
+        """``input_ids``, ``attention_mask`` -> logits: the frozen encoder's last-layer token features and the
+        BertCNN head (``frozen-transformer --head cnn``: n-gram convolutions, max over time, the output layer)."""
+
+        def __init__(self, encoder: nn.Module, net: nn.Module):
+            super().__init__()
+            self.encoder, self.net = encoder, net
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            pooled = cnn_pool(hidden, attention_mask > 0, self.net.convs, self.net.config.filter_widths)
+            return self.net.out(pooled)
 
     class Step(nn.Module):
         """One token of a unidirectional RNN classifier: (token, state, pooled state) -> (logits, new states)."""
@@ -388,7 +410,7 @@ def _torch_modules():
             h = cnn.conv(x).masked_fill(~mask.unsqueeze(1), lowest).max(dim=2).values
             return torch.where(real, h, torch.zeros_like(h)).reshape(batch, seq_len, -1)
 
-    return Classifier, Step, LSTMStep, Emissions
+    return Classifier, Step, LSTMStep, Emissions, BertCNN
 
 
 @exporter("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
@@ -402,7 +424,7 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
 
     bundle = load_model(model_dir)
     model = bundle.model
-    Classifier, Step, LSTMStep, Emissions = _torch_modules()
+    Classifier, Step, LSTMStep, Emissions, _ = _torch_modules()
     (folder / VOCAB).write_bytes((model_dir / SAVED_VOCAB).read_bytes())
     files = [GRAPH, VOCAB]
     graphs = [GRAPH]
@@ -632,8 +654,8 @@ def _classifier_only(manifest: Manifest) -> None:
     what = None
     if manifest.task != "classification":
         what = f"a {manifest.architecture} tagger"
-    elif manifest.model.get("head", "linear") != "linear":
-        what = f"a {manifest.architecture} model with the {manifest.model['head']} head (BertCNN)"
+    elif manifest.model.get("head", "linear") not in ("linear", "lr"):
+        what = f"a {manifest.architecture} model with the {manifest.model['head']} head"
     if what:
         raise ExportError(
             f"{what} is not exported yet (the linear-head classifier is): "
@@ -666,6 +688,8 @@ def _pooled_head(encoder: Any, head: Any, normalize: bool) -> Any:
 
 @exporter("frozen-transformer")
 def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
+    if manifest.task == "classification" and manifest.model.get("head") == "cnn":
+        return _export_bertcnn(model_dir, folder)
     _classifier_only(manifest)
     import numpy as np
 
@@ -684,6 +708,30 @@ def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exporte
     )
     exported.spec["decoder"] = "binary" if head.coef.shape[0] == 1 else "argmax"
     return exported
+
+
+def _export_bertcnn(model_dir: Path, folder: Path) -> Exported:
+    """BertCNN (``frozen-transformer --head cnn``): the frozen encoder and the CNN head in one graph, the
+    encoder's word pieces outside it, truncated at its max_seq_length from the head as training encoded them."""
+    import numpy as np
+    import torch
+
+    from .bertcnn import BertCNNClassifier
+
+    clf = BertCNNClassifier.load(model_dir)
+    enc = clf._encoder()
+    tok_spec = _wordpiece_spec(enc.tokenizer, folder, enc.max_seq_length, 1.0)
+
+    @torch.no_grad()
+    def reference(texts: list) -> list:
+        feats = clf.features(texts)
+        out = []
+        for s in range(0, len(feats), 64):
+            out.extend(clf.net(**clf._pad(feats[s : s + 64]))[0].numpy().astype(np.float32))
+        return out
+
+    net = _torch_modules()[4](enc.model, clf.net.eval())
+    return _transformer_export(net, enc.tokenizer, folder, tok_spec, reference)
 
 
 @exporter("transformer-setfit")

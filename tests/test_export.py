@@ -343,6 +343,25 @@ def test_transformer_finetune_export_runs_without_torch_or_transformers(toy, tmp
 
 @pytest.mark.slow
 @pytest.mark.transformer
+def test_bertcnn_export_runs_without_torch_or_transformers(toy, tiny_encoder, tmp_path):
+    """frozen-transformer --head cnn: the frozen encoder and the CNN head in one graph, parity against the
+    reloaded BertCNN (texts shorter than the widest filter included) with onnxruntime alone."""
+    folder, train, test, conll = toy
+    model = tmp_path / "bertcnn"
+    res = run("baseline", "train", train, "--arch", "frozen-transformer", "--head", "cnn", "--encoder",
+              tiny_encoder, "--epochs", "2", "--out", model)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    _transformer_parity(model, tmp_path / "bertcnn-onnx", test)
+    got = _torch_free_outputs(tmp_path / "bertcnn-onnx", ["refund", "where is my parcel"])
+    want = _reference(model, ["refund", "where is my parcel"])
+    assert (
+        max(abs(a - b) for w, g in zip(want, got["out"], strict=True) for a, b in zip(w, g, strict=True))
+        <= 1e-4
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
 def test_setfit_export_runs_without_torch_or_transformers(toy, tmp_path):
     """transformer-setfit: the fine-tuned body (a tiny BERT: Transformer + mean Pooling, no Normalize) and the
     logistic-regression head in one graph, parity against the reloaded SetFit model, int8 within 2 points."""
