@@ -53,7 +53,7 @@ class CostModel:
 # benchmarks/export_latency.py: onnxruntime 1.32, one intra-op thread, batch 1, 20 timed calls per length at
 # 8, 16, 32, 64, 128, 256 and 512 tokens, on the project's development machine (AMD EPYC, 2 shared cores).
 # Results: benchmarks/results/export_latency.jsonl as of commit 1732519f92a4717a03da5896b410271e56c4c41e
-# (the other candidates measured 2026-12-01 12:49-13:0x UTC, ngram-static-linear 15:19 UTC). The latency is
+# (the other candidates measured 2026-12-01 12:49-13:02 UTC, ngram-static-linear 15:19 UTC). The latency is
 # `python benchmarks/export_latency.py --fit`: least squares on relative error of a + b*tokens (+ c*tokens^2 for
 # MiniLM, fitted to 8..256: it reads at most 256 word pieces) to the p95 of the process's CPU time per call
 # (cpu_p95), not the wall-clock p95, which on this shared machine (load 7-9) is mostly the wait for a core.
