@@ -233,6 +233,30 @@ def test_compare_api_writes_the_folder_and_recommend_reads_it(toy, tmp_path):
     assert res.exit_code == 2 and "not an `advisor compare` folder" in res.output
 
 
+@pytest.mark.baselines
+def test_a_candidate_the_budget_skips_is_reported_not_trained(toy, tmp_path):
+    pytest.importorskip("torch")
+    from advisor import compare
+
+    _, train, test = toy
+    m = compare(
+        train,
+        test=test,
+        candidates=["ngram-linear", "textcnn"],
+        seeds=2,
+        time_budget_min=0.01,
+        out=tmp_path / "cmp",
+        progress=False,
+    )
+    assert [c.architecture for c in m.candidates] == [
+        "ngram-linear",
+        "textcnn",
+    ]  # cheapest first, skipped last
+    skipped = m.candidate("textcnn")
+    assert skipped.status == "skipped" and not skipped.trials and "--time-budget-min 0.01" in skipped.reason
+    assert m.best == "ngram-linear" and m.plan.order == ["ngram-linear"]
+
+
 def test_compare_refuses_inadmissible_candidates(toy, tmp_path):
     pytest.importorskip("torch")
     _, train, _ = toy
@@ -247,26 +271,14 @@ def test_compare_refuses_inadmissible_candidates(toy, tmp_path):
 
 
 @pytest.mark.slow
-def test_ray_and_local_executors_measure_the_same(toy, tmp_path, monkeypatch):
+def test_ray_and_local_executors_measure_the_same(toy, tmp_path, local_ray):
     """measurements.json minus timings is byte-identical between executors (a local two-CPU Ray instance)."""
-    pytest.importorskip("ray")
-    import tempfile
-
     from advisor import compare
 
     _, train, test = toy
-    short = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
-    monkeypatch.setenv("RAY_TMPDIR", short)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("RAY_ADDRESS", raising=False)
     kw = {"test": test, "candidates": ["ngram-linear", "textcnn"], "seeds": 2, "progress": False}
-    try:
-        local = compare(train, out=tmp_path / "local", **kw)
-        ray_ = compare(train, out=tmp_path / "ray", executor="ray", ray_cpus=2, **kw)
-    finally:
-        import shutil
-
-        shutil.rmtree(short, ignore_errors=True)
+    local = compare(train, out=tmp_path / "local", **kw)
+    ray_ = compare(train, out=tmp_path / "ray", executor="ray", ray_cpus=2, **kw)
     assert ray_.run.executor == "ray" and local.run.executor == "local"
     dump = lambda m: json.dumps(m.without_timings(), indent=2, sort_keys=True)  # noqa: E731
     assert dump(ray_) == dump(local)
