@@ -38,20 +38,10 @@ SOURCES = {
 RUNS = ("teacher", "textcnn", "distilled", "distilled-augment4")
 # --plan: the cells in the order they matter (issue 13 asks TREC/MR/SST-2 at 250 and 1,000; the augmented
 # students, the costliest runs, come after every cell has its teacher, plain and distilled student)
+CELLS = (("sst2", 1000), ("trec", 250), ("mr", 250), ("sst2", 250), ("trec", 1000), ("mr", 1000))
 PLAN = [
-    *(
-        (name, n, run)
-        for name, n in (
-            ("sst2", 1000),
-            ("trec", 250),
-            ("mr", 250),
-            ("sst2", 250),
-            ("trec", 1000),
-            ("mr", 1000),
-        )
-        for run in RUNS[:3]
-    ),
-    *((name, n, RUNS[3]) for name, n in (("sst2", 1000), ("trec", 250), ("mr", 250), ("sst2", 250))),
+    *((name, n, run) for name, n in CELLS for run in RUNS[:3]),
+    *((name, n, RUNS[3]) for name, n in CELLS),
 ]
 
 
