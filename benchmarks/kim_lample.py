@@ -48,7 +48,6 @@ STATIC = Path(__file__).resolve().parent / "results" / "static_vectors.jsonl"
 LAMPLE = (
     90.94  # Lample et al. 2016, LSTM-CRF with pretrained (skip-n-gram) embeddings, CoNLL-2003 English test
 )
-LAMPLE_RAND = 84.3  # the same without pretrained embeddings (issue 3's target, benchmarks/datasets.py)
 
 
 @contextlib.contextmanager
@@ -83,6 +82,10 @@ def sst2_phrases_and_sentences(data: dict) -> dict:
     have = {x.text for x in data["train"]}
     extra = [x for x in sentences if x.text not in have]
     return {**data, "train": list(data["train"]) + extra, "added_sentences": len(extra)}
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.is_file() else []
 
 
 def run_cell(
@@ -130,53 +133,41 @@ def run_cell(
     }
 
 
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.is_file() else []
-
-
-def _cell(rows: list[dict], dataset: str, model: str) -> str:
-    xs = [r["test"] for r in rows if r["dataset"] == dataset and r["model"] == model]
-    if not xs:
-        return "not run"
+def _cell(xs: list[float]) -> str:
     mean = sum(xs) / len(xs)
     if len(xs) == 1:
         return f"{mean:.1f} (1 seed)"
     std = (sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)) ** 0.5
-    return f"{mean:.1f} ± {std:.1f} ({len(xs)} seeds)"
+    return f"{mean:.2f} ± {std:.2f} ({len(xs)} seeds)"
+
+
+# the published figure each model is set beside: (what, value)
+TARGET = {
+    "textcnn-rand-cased": ("Kim CNN-rand", "rand"),
+    "textcnn-rand-phrases+sentences": ("Kim CNN-rand", "rand"),
+    "textcnn-m2v-static": ("Kim CNN-static", "static"),
+    "textcnn-m2v-nonstatic": ("Kim CNN-non-static", "nonstatic"),
+}
+ORDER = ("trec", "mr", "sst2-sentences", "sst2", "conll")
 
 
 def table(out: Path, static: Path = STATIC) -> str:
-    """Every figure of issue 12 §3 beside its target: Kim 2014's CNN-rand/static/non-static and Lample 2016."""
-    rows = _rows(out) + _rows(static)
-    lines = [
-        "| dataset | CNN-rand (ours) | Kim rand | TextCNN, distilled vectors frozen | Kim static "
-        "| trained | Kim non-static | ngram-linear | ngram-static-linear |",
-        "|---" * 9 + "|",
-    ]
-    for d, rand in (("trec", "textcnn-rand-cased"), ("sst2", "textcnn-rand-phrases+sentences"), ("mr", None)):
-        k = KIM[d]
-        vec = "sst2-sentences" if d == "sst2" else d
-        lines.append(
-            f"| {d} | "
-            + (_cell(rows, d, rand) if rand else "-")
-            + f" | {k['rand']} | {_cell(rows, vec, 'textcnn-m2v-static')} | {k['static']} | "
-            f"{_cell(rows, vec, 'textcnn-m2v-nonstatic')} | {k['nonstatic']} | {_cell(rows, d, 'ngram-linear')} | "
-            f"{_cell(rows, d, 'ngram-static-linear')} |"
-        )
-    conll = [r for r in rows if r["dataset"] == "conll" and r["model"] == "bilstm-crf-m2v"]
-    lines += [
-        "",
-        "| CoNLL-2003 (testb) | entity F1 | Lample 2016 (pretrained) | epochs (cap) | stopped by | seconds |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in conll or [{}]:
-        if not r:
-            lines.append(f"| BiLSTM-CRF + distilled vectors | not run | {LAMPLE} | - | - | - |")
-            continue
-        lines.append(
-            f"| BiLSTM-CRF + distilled vectors, seed {r['seed']} | {r['test']:.2f} (dev {r['dev']:.2f}) | {LAMPLE} | "
-            f"{r['epochs']} ({r['epoch_cap']}), best {r['best_epoch']} | {r['stopped']} | {r['seconds']:.0f} |"
-        )
+    """Every figure of issue 12 §3 (this file's rows and ``static_vectors.jsonl``'s), one line per (dataset,
+    model), beside its published target: Kim 2014's CNN-rand / CNN-static / CNN-non-static, Lample 2016."""
+    by: dict[tuple[str, str], list[float]] = {}
+    for r in _rows(out) + _rows(static):
+        by.setdefault((r["dataset"], r["model"]), []).append(r["test"])
+    lines = ["| dataset | model | test (ours) | target |", "|---|---|---|---|"]
+    for (d, m), xs in sorted(by.items(), key=lambda kv: (ORDER.index(kv[0][0]), kv[0][1])):
+        if m in TARGET:
+            what, key = TARGET[m]
+            target = f"{what} {KIM[d.split('-')[0]][key]}"
+        elif m == "bilstm-crf-m2v":
+            target = f"Lample 2016 (pretrained vectors) {LAMPLE}"
+        else:
+            target = "-"
+        ours = f"{xs[0]:.1f} (deterministic)" if m.startswith("ngram") else _cell(xs)
+        lines.append(f"| {d} | {m} | {ours} | {target} |")
     return "\n".join(lines)
 
 
