@@ -46,6 +46,10 @@ def __getattr__(name):  # lazy: keep `import advisor` cheap
         from advisor.baselines.compare import compare
 
         return compare
+    if name == "study":  # advisor.baselines.studies.run_study
+        from advisor.baselines.studies import run_study
+
+        return run_study
     if name == "check":
         from advisor.answers import check
 
@@ -67,4 +71,5 @@ __all__ = [
     "quote",
     "recommend",
     "render_prompt",
+    "study",
 ]

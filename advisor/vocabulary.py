@@ -25,10 +25,9 @@ Head = Literal["lr", "cnn"]
 AlternativeStatus = Literal["ranked", "refused", "excluded"]
 # `advisor study NAME` (advisor.baselines.studies).
 StudyName = Literal["widths", "pooling", "vanishing-gradient", "ner"]
-# Where runs execute: `advisor compare --executor` (local: one after another; ray: a Ray task per trial).
-# `advisor study` runs locally only (STUDY_EXECUTORS).
+# Where runs execute, `advisor compare --executor` and `advisor study --executor` (advisor.baselines.executors):
+# local, one after another in this process; ray, a Ray task per trial or study unit.
 Executor = Literal["local", "ray"]
-StudyExecutor = Literal["local"]
 # The optimizers a training recipe names (advisor.recipes): the four the PyTorch trainer implements, and L-BFGS
 # for the convex logistic-regression heads (scikit-learn's default solver).
 Optimizer = Literal["adam", "adamw", "adadelta", "sgd", "lbfgs"]
@@ -61,7 +60,6 @@ DEVICES: tuple[str, ...] = get_args(Device)
 HEADS: tuple[str, ...] = get_args(Head)
 STUDIES: tuple[str, ...] = get_args(StudyName)
 EXECUTORS: tuple[str, ...] = get_args(Executor)
-STUDY_EXECUTORS: tuple[str, ...] = get_args(StudyExecutor)
 OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
 TORCH_OPTIMIZERS: tuple[str, ...] = tuple(o for o in OPTIMIZERS if o != "lbfgs")  # what fit() steps with
 EFFECT_KINDS: tuple[str, ...] = get_args(EffectKind)

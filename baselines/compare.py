@@ -37,10 +37,10 @@ How it works (:func:`compare`; the CLI ``advisor compare`` is a thin layer over 
    ``measurements.png`` (dev score against latency), ``split/`` and ``models/<arch>-seed<k>/``. The model
    manifests name the split files by the temporary folder's path they were trained from.
 
-Executors: ``local`` (default) runs the trials one after another; ``ray`` runs each (candidate, seed) trial of a
-round as a Ray task with its own CPUs (and a GPU when CUDA is there): ``ray.init()`` joins the cluster named by
-``RAY_ADDRESS``, else starts a local instance (``ray_cpus`` CPUs, no dashboard, ``RAY_TMPDIR`` as its temp
-folder when set) and shuts it down after. On a cluster of several machines ``--out`` must be a folder every
+Executors (:mod:`advisor.baselines.executors`, shared with ``advisor study``): ``local`` (default) runs the trials
+one after another; ``ray`` runs each (candidate, seed) trial of a round as a Ray task with its own CPUs (and a GPU
+when CUDA is there): it joins the cluster named by ``RAY_ADDRESS``, else starts a local instance (``ray_cpus``
+CPUs, no dashboard, ``RAY_TMPDIR`` as its temp folder when set) and shuts it down after. On a cluster of several machines ``--out`` must be a folder every
 machine sees (the model folders are written by the workers and measured by the driver).
 """
 
@@ -50,16 +50,16 @@ import contextlib
 import io
 import json
 import math
-import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.measurements import KIND, METRIC_LABELS, SCHEMA_VERSION, Measurements
 
+from . import executors
 from .api import BaselineInputError, ask_engine, read_profile, require_baselines
 
 if TYPE_CHECKING:
@@ -78,15 +78,21 @@ def _note(msg: str) -> None:
 def planned_seconds(arch: str, profile: ConstraintProfile, train_examples: int) -> float:
     """The plan's cost of one trial of ``arch``: the estimates table's batch-1 CPU latency at the profile's length
     times the examples and passes (3 per epoch for a backward pass, batches 8x cheaper per example than batch 1;
-    one pass for the frozen features and the linear heads), plus 2 s to load. Orders and budgets trials; it
+    a contrastive recipe's pairs count as its examples; one pass for the frozen features and the linear heads),
+    plus 2 s to load. Orders and budgets trials; it
     predicts nothing."""
     from advisor.candidates import estimate
     from advisor.recipes import recipe_for
     from advisor.vocabulary import FINETUNING, NEURAL
 
     ms = estimate(arch, profile.tokens, "cpu-server").latency_ms
-    if arch in NEURAL or arch in FINETUNING:
-        passes = 3 * (recipe_for(arch, profile.task).max_epochs or 1) / 8
+    recipe = recipe_for(arch, profile.task)
+    if recipe.pair_iterations is not None:
+        # contrastive fine-tuning (transformer-setfit) trains on 2 x num_iterations pairs per example, two
+        # texts a pair: at 800 examples 32,000 pairs, not 800 examples
+        passes = 3 * (recipe.max_epochs or 1) * 2 * recipe.pair_iterations * 2 / 8
+    elif arch in NEURAL or arch in FINETUNING:
+        passes = 3 * (recipe.max_epochs or 1) / 8
     else:
         passes = 1.0
     return round(2.0 + ms / 1000 * train_examples * passes, 1)
@@ -169,69 +175,6 @@ def run_trial(spec: Mapping[str, Any]) -> dict[str, Any]:
             **({"vectors": result.vectors} if result.vectors.get("source", "none") != "none" else {}),
         },
     }
-
-
-def _executor(name: str, ray_cpus: int | None) -> Callable[[list[dict]], Any]:
-    """``run(specs)``: yields ``(index, result)`` as trials finish (pruning never depends on that order)."""
-    if name == "local":
-
-        def run_local(specs):
-            for i, spec in enumerate(specs):
-                yield i, run_trial(spec)
-
-        return run_local
-    try:
-        import ray
-    except ImportError:
-        from .api import ExtraMissing
-
-        raise ExtraMissing(
-            "--executor ray needs the 'ray' extra: pip install 'text-encoder-advisor[ray]'"
-        ) from None
-
-    def run_ray(specs):
-        import torch
-
-        gpus = 1 if torch.cuda.is_available() else 0
-        task = ray.remote(num_cpus=1, num_gpus=gpus)(run_trial)
-        refs = [task.options(num_cpus=spec["threads"]).remote(spec) for spec in specs]
-        index = {ref: i for i, ref in enumerate(refs)}
-        pending = list(refs)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for ref in done:
-                yield index[ref], ray.get(ref)
-
-    return run_ray
-
-
-@contextlib.contextmanager
-def _ray_session(executor: str, ray_cpus: int | None):
-    """Join ``RAY_ADDRESS`` when set, else start a local instance; shut down what this started."""
-    if executor != "ray":
-        yield
-        return
-    import ray
-
-    if ray.is_initialized():
-        yield
-        return
-    if os.environ.get("RAY_ADDRESS"):
-        ray.init(log_to_driver=False)
-    else:
-        kwargs: dict[str, Any] = {}
-        if os.environ.get("RAY_TMPDIR"):
-            kwargs["_temp_dir"] = os.environ["RAY_TMPDIR"]
-        ray.init(
-            num_cpus=ray_cpus or os.cpu_count() or 1,
-            include_dashboard=False,
-            log_to_driver=False,
-            **kwargs,
-        )
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 # -- measuring the kept models -----------------------------------------------------------------------------------
@@ -490,7 +433,7 @@ def compare(
     else:
         metric, why = "accuracy", "accuracy: what the recommendation monitors for these classes"
     label = METRIC_LABELS[metric]
-    run = _executor(executor, ray_cpus)
+    run = executors.runner(executor, run_trial, cpus=lambda spec: spec["threads"])
     result: dict[str, Measurements] = {}
 
     def fill(folder: Path) -> None:
@@ -612,7 +555,8 @@ def compare(
                     "latency_ms": latency,
                 }
             )
-        rows.sort(key=lambda c: order.index(c["architecture"]))
+        planned = order + skipped  # cheapest first: the plan, then what it had no room for
+        rows.sort(key=lambda c: planned.index(c["architecture"]))
         measured = [c for c in rows if c["dev_mean"] is not None and len(c["trials"]) >= 2]
         best = max(measured, key=lambda c: c["dev_mean"])["architecture"] if measured else None
         from .manifest import TORCH_LIBRARIES, versions
@@ -655,7 +599,7 @@ def compare(
         plots.plot_measurements(doc, profile, folder / "measurements.png")
         result["doc"] = doc
 
-    with _ray_session(executor, ray_cpus):
+    with executors.ray_session(executor, ray_cpus):
         replace_dir_atomic(out, fill)
     return result["doc"]
 

@@ -74,6 +74,17 @@ def pool_and_test(name: str) -> tuple[list, list]:
     return pool, test
 
 
+def draw(name: str, n: int, seed: int) -> tuple[list, list]:
+    """``(sample, test)``: the stratified sample of ``n`` examples (``seed``) of ``name``'s pool, and its test set
+    (also ``benchmarks/compare.py``'s data)."""
+    from advisor.data import stratified_split
+
+    pool, test = pool_and_test(name)
+    frac = n / len(pool)
+    picked = stratified_split([x.label for x in pool], (frac, 1 - frac), seed).indices[0]
+    return [pool[i] for i in picked], test
+
+
 def one_run(name: str, n: int, seed: int, threads: int) -> dict:
     import torch
 
@@ -81,10 +92,7 @@ def one_run(name: str, n: int, seed: int, threads: int) -> dict:
     from advisor.data import stratified_split
 
     torch.set_num_threads(threads)
-    pool, test = pool_and_test(name)
-    frac = n / len(pool)
-    picked = stratified_split([x.label for x in pool], (frac, 1 - frac), seed).indices[0]
-    sample = [pool[i] for i in picked]
+    sample, test = draw(name, n, seed)
     split = stratified_split([x.label for x in sample], (0.8, 0.2), SPLIT_SEED)
     train, dev = ([sample[i] for i in part] for part in split.indices)
     t0, c0 = time.perf_counter(), time.process_time()

@@ -39,6 +39,26 @@ def _fresh_default_engine():
 
 
 @pytest.fixture
+def load_benchmark():
+    """``load_benchmark("setfit")``: the script ``benchmarks/setfit.py`` as a module (not run), with ``sys.path``
+    restored after (the scripts that import setfit drop benchmarks/ from it: its datasets.py shadows `datasets`)."""
+    import importlib.util
+    import sys
+
+    def load(name: str):
+        path = list(sys.path)
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path[:] = path
+        return module
+
+    return load
+
+
+@pytest.fixture
 def runner() -> CliRunner:
     """A CliRunner (stdout and stderr apart: ``result.stdout``, ``result.stderr``)."""
     return CliRunner()
@@ -52,6 +72,30 @@ def toy(tmp_path_factory):
     folder = tmp_path_factory.mktemp("toy")
     train, test = write_toy_dataset(folder)
     return folder, train, test
+
+
+@pytest.fixture(scope="session")
+def _ray_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ray-home")
+
+
+@pytest.fixture
+def local_ray(_ray_home, monkeypatch):
+    """A local Ray instance's environment for a test: ``RAY_TMPDIR`` a short folder under /tmp (Ray's socket paths
+    must stay short; removed after), ``HOME`` a temporary folder, no ``RAY_ADDRESS``. The code under test starts the
+    instance (two CPUs, no dashboard: ``advisor.baselines.executors.ray_session``) and shuts it down.
+
+    ``HOME`` is one folder for the whole test session, not each test's ``tmp_path``: the first ``ray.init`` writes
+    a token to ``~/.ray/auth_token`` and the process keeps token authentication on, so a later instance in the same
+    process under another ``HOME`` finds no token and its GCS server dies (Ray 2.60: "Token authentication is
+    enabled but Ray couldn't find an authentication token")."""
+    pytest.importorskip("ray")
+    short = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    monkeypatch.setenv("RAY_TMPDIR", short)
+    monkeypatch.setenv("HOME", str(_ray_home))
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    yield
+    shutil.rmtree(short, ignore_errors=True)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -14,19 +13,12 @@ DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 pytestmark = [pytest.mark.datasets, pytest.mark.slow]
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("bench_datasets", REPO / "benchmarks" / "datasets.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_quick_trec_writes_json_and_markdown(tmp_path, capsys, monkeypatch):
+def test_quick_trec_writes_json_and_markdown(tmp_path, capsys, monkeypatch, load_benchmark):
     if not (DATASETS / "trec" / "train.jsonl").is_file():
         pytest.skip(f"{DATASETS / 'trec'} not present")
     torch = pytest.importorskip("torch")
     pytest.importorskip("sklearn")
-    bench = _load_script()
+    bench = load_benchmark("datasets")
     # the script pins torch/BLAS threads (--threads 1): undo that for the rest of the session
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(var, "1")  # records the original state (set or not), restored at teardown

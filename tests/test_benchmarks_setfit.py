@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _load_script():
-    path = list(sys.path)
-    spec = importlib.util.spec_from_file_location("bench_setfit", REPO / "benchmarks" / "setfit.py")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = path  # the script drops benchmarks/ from sys.path (its datasets.py shadows `datasets`)
-    return module
 
 
 def row(dataset, n, seed, acc, seconds, threads=1, cpu=100.0):
@@ -25,8 +12,8 @@ def row(dataset, n, seed, acc, seconds, threads=1, cpu=100.0):
             "cpu_seconds": cpu, "threads": threads}  # fmt: skip
 
 
-def test_render_puts_the_runs_beside_the_reference_figures():
-    bench = _load_script()
+def test_render_puts_the_runs_beside_the_reference_figures(load_benchmark):
+    bench = load_benchmark("setfit")
     table = bench.render(
         [
             row("trec", 50, 0, 76.2, 1978.2, threads=2),
@@ -45,7 +32,7 @@ def test_render_puts_the_runs_beside_the_reference_figures():
     assert len(lines) == 2 + 12  # three datasets x four sizes
 
 
-def test_the_plan_starts_with_one_seed_of_every_size():
-    bench = _load_script()
+def test_the_plan_starts_with_one_seed_of_every_size(load_benchmark):
+    bench = load_benchmark("setfit")
     assert bench.PLAN[:4] == ((50, 0), (100, 0), (250, 0), (500, 0))
     assert {n for n, _ in bench.PLAN} == {50, 100, 250, 500} and len(set(bench.PLAN)) == len(bench.PLAN) == 12

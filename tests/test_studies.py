@@ -4,6 +4,8 @@ each study end to end in its --quick mode."""
 from __future__ import annotations
 
 import json
+import platform
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +21,7 @@ from pydantic import ValidationError  # noqa: E402
 
 from advisor.baselines.metrics import macro_f1  # noqa: E402
 from advisor.baselines.studies import pooling, rewrite_report, stats, vanishing_gradient, widths  # noqa: E402
-from advisor.baselines.studies.common import DataRef  # noqa: E402
+from advisor.baselines.studies.common import DataRef, StudyError  # noqa: E402
 
 
 def run(*args):
@@ -262,7 +264,7 @@ def test_first_state_gradient_shrinks_with_length_for_the_tanh_rnn():
 def test_results_model_refuses_lax_values():
     doc = json.loads(_widths_results(0.9, 0.7).model_dump_json())
     widths.WidthsResults.model_validate_json(json.dumps(doc))
-    for key, bad in (("seeds", ["0"]), ("quick", "yes"), ("format_version", 2), ("executor", "ray")):
+    for key, bad in (("seeds", ["0"]), ("quick", "yes"), ("format_version", 2), ("executor", "dask")):
         with pytest.raises(ValidationError):
             widths.WidthsResults.model_validate_json(json.dumps({**doc, key: bad}))
     with pytest.raises(ValidationError):
@@ -286,10 +288,14 @@ def test_study_refuses_bad_input_in_one_line(args, message, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_study_executor_is_local_only():
-    res = run("study", "widths", "--executor", "ray")
-    assert res.exit_code == 2
-    assert "'ray' is not 'local'" in res.output
+def test_study_executor_ray_without_the_extra_names_the_pip_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    res = run("study", "widths", "--quick", "--executor", "ray", "--out", tmp_path / "out")
+    assert res.exit_code == 1, res.output
+    assert res.output.strip() == (
+        "Error: --executor ray needs the 'ray' extra: pip install 'text-encoder-advisor[ray]'"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_study_is_a_listed_command():
@@ -354,17 +360,81 @@ def test_vanishing_gradient_quick_end_to_end_and_resume(tmp_path):
     assert {r.length for r in results.runs} == set(vanishing_gradient.QUICK.lengths)
 
 
-def test_an_interrupted_study_resumes_from_its_finished_runs(tmp_path, monkeypatch):
-    from advisor.baselines.studies.common import RunCache
+def _request(tmp_path, executor="local"):
+    from advisor.baselines.studies.common import Request, RunCache
 
-    cache = RunCache(tmp_path / "out")
+    return Request(None, None, None, True, RunCache(tmp_path / "out"), "advisor study x", executor, "x")
+
+
+def _double(spec):
+    if spec["n"] < 0:
+        raise StudyError(f"x: unit {spec['n']} failed")
+    return {"n": 2 * spec["n"]}
+
+
+def test_an_interrupted_study_resumes_from_its_finished_runs(tmp_path):
+    from advisor.baselines.studies.common import Unit, run_units
+
+    req = _request(tmp_path)
+    units = [Unit({"seed": n}, {"n": n}, f"seed {n}") for n in (0, 1, -1)]
+    with pytest.raises(StudyError, match="unit -1 failed"):
+        run_units(req, _double, units)
+    assert len(list(req.cache.folder.iterdir())) == 2  # the two finished units are kept
     calls = []
-    assert cache.get_or_run({"seed": 0}, lambda: calls.append(1) or {"x": 1}) == {"x": 1}
-    assert cache.get_or_run({"seed": 0}, lambda: calls.append(1) or {"x": 2}) == {"x": 1}
-    assert cache.get_or_run({"seed": 1}, lambda: calls.append(1) or {"x": 3}) == {"x": 3}
-    assert len(calls) == 2
-    cache.clear()
-    assert not cache.folder.exists()
+    units[2] = Unit({"seed": 2}, {"n": 2}, "seed 2")
+    results, hosts = run_units(req, lambda spec: calls.append(spec) or _double(spec), units)
+    assert results == [{"n": 0}, {"n": 2}, {"n": 4}] and calls == [{"n": 2}]
+    assert hosts == [platform.node()]
+    req.cache.clear()
+    assert not req.cache.folder.exists()
+
+
+def _out_of_order(monkeypatch):
+    """Every executor, faked: run the units, then yield them last first."""
+    from advisor.baselines import executors
+
+    def runner(name, fn, **kwargs):
+        return lambda specs: reversed(list(enumerate(fn(spec) for spec in specs)))
+
+    monkeypatch.setattr(executors, "runner", runner)
+
+
+def test_results_are_gathered_in_plan_order_whatever_the_executor_yields(tmp_path, monkeypatch):
+    from advisor import study as run_study
+    from advisor.baselines.studies.common import Unit, run_units
+
+    units = [Unit({"seed": n}, {"n": n}, f"seed {n}") for n in range(4)]
+    in_order, _ = run_units(_request(tmp_path / "a"), _double, units)
+    kw = {"quick": True, "seeds": 1}
+    local = run_study("widths", out=tmp_path / "local", **kw)
+    _out_of_order(monkeypatch)
+    assert (
+        run_units(_request(tmp_path / "b"), _double, units)[0] == in_order == [{"n": 2 * n} for n in range(4)]
+    )
+    shuffled = run_study("widths", out=tmp_path / "shuffled", **kw)
+    dump = lambda r: json.dumps(r.without_timings(), indent=1)  # noqa: E731
+    assert dump(shuffled) == dump(local)
+    assert local.executor == "local" and local.hosts == [platform.node()]
+
+
+@pytest.mark.slow
+def test_ray_and_local_executors_give_the_same_results(tmp_path, local_ray):
+    """`advisor study widths --quick --executor ray` on a local two-CPU Ray instance: results.json minus the
+    timings and hosts is byte-identical to a local run's."""
+    from advisor.baselines.executors import ray_session
+
+    for executor in ("local", "ray"):
+        with ray_session(executor, ray_cpus=2):  # the study joins this instance; it shuts down here
+            res = run("study", "widths", "--quick", "--executor", executor, "--out", tmp_path / executor)
+        assert res.exit_code == 0, res.output
+    local, ray_ = (
+        widths.WidthsResults.model_validate_json((tmp_path / e / "results.json").read_text())
+        for e in ("local", "ray")
+    )
+    assert (local.executor, ray_.executor) == ("local", "ray") and ray_.hosts == [platform.node()]
+    assert "--executor ray" in ray_.command
+    dump = lambda r: json.dumps(r.without_timings(), indent=1)  # noqa: E731
+    assert dump(ray_) == dump(local)
 
 
 def test_study_never_replaces_a_folder_it_did_not_write(tmp_path):

@@ -15,7 +15,7 @@ import click
 
 from advisor.cli.baseline import _runner
 from advisor.cli.options import CONTEXT_SETTINGS, BadInput, NoAnswer, threads_option
-from advisor.vocabulary import DEVICES, STUDIES, STUDY_EXECUTORS
+from advisor.vocabulary import DEVICES, EXECUTORS, STUDIES
 
 
 @click.command("study", context_settings=CONTEXT_SETTINGS)
@@ -67,10 +67,11 @@ from advisor.vocabulary import DEVICES, STUDIES, STUDY_EXECUTORS
 @click.option("--quick", is_flag=True, help="CI-sized settings (seconds, not a result).")
 @click.option(
     "--executor",
-    type=click.Choice(STUDY_EXECUTORS),
+    type=click.Choice(EXECUTORS),
     default="local",
     show_default=True,
-    help="Where runs execute (only local today).",
+    help="local: the runs one after another; ray: a Ray task per run (seed x configuration), --threads CPUs "
+    "each (joins RAY_ADDRESS when set; needs the ray extra).",
 )
 @click.option(
     "--out",
@@ -95,9 +96,11 @@ def study(name, data, test_file, seeds, quick, executor, out, threads, json_, de
     Example:
         advisor study widths --data ../shared/datasets/trec/train.jsonl --test ../shared/datasets/trec/test.jsonl
         advisor study vanishing-gradient --quick
+        advisor study widths --executor ray --threads 1   # a Ray task per (dataset, model, seed)
         advisor study ner --max-train-sentences 2000 --epochs 3   # CoNLL-2003 from ../shared/datasets
     """
     _runner()  # the baselines extra, or a one-line NoAnswer
+    from advisor.baselines.api import ExtraMissing
     from advisor.baselines.studies import StudyError, default_out, run_study
     from advisor.data import DataError
 
@@ -119,7 +122,7 @@ def study(name, data, test_file, seeds, quick, executor, out, threads, json_, de
         )
     except DataError as exc:
         raise BadInput(str(exc)) from None
-    except StudyError as exc:
+    except (StudyError, ExtraMissing) as exc:
         raise NoAnswer(str(exc)) from None
     if json_:
         click.echo(json.dumps(json.loads(results.model_dump_json()), indent=2))

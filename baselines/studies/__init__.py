@@ -39,21 +39,29 @@ def run_study(
     threads: int = 1,
     command: str | None = None,
     dev: str | os.PathLike[str] | None = None,
+    ray_cpus: int | None = None,
     **options,
 ) -> StudyResults:
     """Run study ``name`` and write ``report.md``, ``results.json`` and its PNGs into ``out`` (atomically).
 
     ``data`` / ``test``: a classification file and its test file (widths, pooling; without ``test`` a split
     of ``data``); ner: CoNLL files, with ``dev``, and its own ``options`` (``encoder``, ``max_train_sentences``,
-    ``max_dev_sentences``, ``epochs``, ``device``; None: the study's). ``seeds``: None for the study's own count. Finished runs are kept in ``<out>.partial/`` until
-    the folder is written, so calling again after an interruption resumes. Torch runs with ``threads`` CPU
-    threads (1: fastest for these small models on a shared CPU). Returns the results model.
+    ``max_dev_sentences``, ``epochs``, ``device``; None: the study's). ``seeds``: None for the study's own count.
+    ``executor``: ``local`` runs the study's units (seed x configuration) one after another in this process;
+    ``ray`` runs each as a Ray task (:mod:`advisor.baselines.executors`: joins ``RAY_ADDRESS`` when set, else
+    starts a local instance of ``ray_cpus`` CPUs, default all), with the same results but for the timings.
+    Finished runs are kept in ``<out>.partial/`` until the folder is written, so calling again after an
+    interruption resumes. Torch runs with ``threads`` CPU threads (1: fastest for these small models on a shared
+    CPU; under Ray, each task's CPUs). Returns the results model. Errors: ``advisor.data.DataError`` (bad input),
+    :class:`StudyError` (a run failed), :class:`advisor.baselines.api.ExtraMissing` (``ray`` without the extra).
     """
     import torch
 
+    from .. import executors
     from ..runner import BaselineError, set_threads
 
     check_common(name, executor, seeds)
+    executors.require(executor)
     if name == "vanishing-gradient" and (data is not None or test is not None):
         from advisor.data import DataError
 
@@ -71,7 +79,7 @@ def run_study(
 
         raise DataError("--test needs --data (the training file it is the test set of)")
     out = Path(out) if out is not None else default_out(name, quick)
-    command = command or _command(name, data, test, seeds, quick, out, options)
+    command = command or _command(name, data, test, seeds, quick, out, options, executor)
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "results.json").is_file())):
         from advisor.data import DataError
 
@@ -90,13 +98,15 @@ def run_study(
         cache=cache,
         command=command,
         executor=executor,
+        name=name,
         threads=threads,
         options=options,
     )
     deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
-        results, report, plots = _module(name).run(request)
+        with executors.ray_session(executor, ray_cpus):
+            results, report, plots = _module(name).run(request)
     except BaselineError as exc:  # training failed (e.g. a non-finite loss): finished runs stay for a rerun
         raise StudyError(f"{name}: {exc}") from None
     finally:
@@ -119,7 +129,7 @@ def rewrite_report(out: str | os.PathLike[str]) -> StudyResults:
     return results
 
 
-def _command(name, data, test, seeds, quick, out, options=None) -> str:
+def _command(name, data, test, seeds, quick, out, options=None, executor="local") -> str:
     parts = ["advisor", "study", name]
     if data is not None:
         parts += ["--data", str(data)]
@@ -131,5 +141,7 @@ def _command(name, data, test, seeds, quick, out, options=None) -> str:
         parts += ["--seeds", str(seeds)]
     if quick:
         parts.append("--quick")
+    if executor != "local":
+        parts += ["--executor", executor]
     parts += ["--out", str(out)]
     return " ".join(parts)

@@ -6,6 +6,13 @@ swapped in whole on success (``advisor.data.files.replace_dir_atomic``), so a fa
 the previous folder as it was. Finished runs are kept meanwhile in ``<out>.partial/`` (one JSON file per run,
 keyed by the run's settings): run the same command again and it resumes where it stopped; the folder is removed
 once the study is written.
+
+Every study is a plan of independent **units** (seed x configuration: :class:`Unit`), made up front and run by
+:func:`run_units` through the executor ``--executor`` names (:mod:`advisor.baselines.executors`: ``local``, one
+after another in this process; ``ray``, a Ray task each, ``--threads`` CPUs per task). The results are gathered in
+plan order, never completion order, and a unit's result depends only on its spec (the worker sets the torch
+threads and deterministic algorithms itself, :func:`run_unit`), so ``results.json`` is the same on either executor
+but for the timings, ``executor`` and ``hosts`` (the machines the units ran on).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -25,11 +33,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.data import DataError, Dataset, fingerprint, load_dataset
 from advisor.data.files import replace_dir_atomic, write_text_atomic
-from advisor.vocabulary import STUDIES, STUDY_EXECUTORS, StudyExecutor, StudyName
+from advisor.vocabulary import EXECUTORS, STUDIES, Executor, StudyName
 
+from .. import executors
 from ..manifest import TORCH_LIBRARIES, versions
 
 FORMAT_VERSION = 1
+
+
+# What differs between two runs of the same study on different executors or machines (timings, memory, hosts,
+# the command line), and nothing else: StudyResults.without_timings drops them.
+CIRCUMSTANCES = ("seconds", "created", "executor", "hosts", "command", "idle_rss_mb")
+RUN_CIRCUMSTANCES = ("seconds", "train_seconds", "predict_seconds", "ms_per_step", "peak_rss_mb", "cuda_peak_mb",
+                     "host")  # fmt: skip
 
 
 class StudyError(RuntimeError):
@@ -62,7 +78,13 @@ class StudyResults(Strict):
     format_version: Literal[1] = FORMAT_VERSION
     study: StudyName
     quick: bool = Field(description="the --quick settings (small, for CI) rather than the full ones")
-    executor: StudyExecutor
+    executor: Executor = Field(
+        description="where the units ran: local (in this process) or ray (a task each)"
+    )
+    hosts: list[str] = Field(
+        default_factory=list,
+        description="the machines the units ran on (host names, sorted; a resumed unit's as it was recorded)",
+    )
     command: str = Field(description="the command line that reproduces this folder")
     versions: dict[str, str | None]
     seeds: list[int]
@@ -70,6 +92,15 @@ class StudyResults(Strict):
     config: dict[str, Any] = Field(description="the study's settings: models, training, sizes")
     seconds: float = Field(description="wall-clock time of the whole study")
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def without_timings(self) -> dict[str, Any]:
+        """The document less how, where and how fast it ran (:data:`CIRCUMSTANCES` and each run's
+        :data:`RUN_CIRCUMSTANCES`): the same between executors, byte for byte as JSON."""
+        doc = self.model_dump(mode="json", exclude=set(CIRCUMSTANCES))
+        for run in doc.get("runs", []):
+            for key in RUN_CIRCUMSTANCES:
+                run.pop(key, None)
+        return doc
 
 
 def note(msg: str) -> None:
@@ -180,6 +211,26 @@ def predict_labels(bundle, items) -> list[str]:
     ]
 
 
+def train_and_predict(arch: str, spec: Mapping[str, Any], model_config: dict[str, Any], **kwargs: Any):
+    """A classification unit's training: ``arch`` on ``spec["train"]`` / ``spec["dev"]`` with its ``seed`` and at
+    most ``max_epochs`` (CPU, no progress), then its ``test`` items predicted; returns (bundle, label names)."""
+    from ..runner import train_neural
+
+    b = train_neural(
+        arch,
+        spec["train"],
+        spec["dev"],
+        "classification",
+        seed=spec["seed"],
+        device="cpu",
+        epochs=spec["max_epochs"],
+        progress=False,
+        model_config=model_config,
+        **kwargs,
+    )
+    return b, predict_labels(b, spec["test"])
+
+
 @dataclass(frozen=True)
 class Request:
     """What :func:`advisor.baselines.studies.run_study` asks of a study module's ``run(request)``."""
@@ -191,6 +242,7 @@ class Request:
     cache: RunCache  # finished runs, for resuming
     command: str  # the command line that reproduces the study
     executor: str = "local"
+    name: str = "study"  # the study's name, for messages
     threads: int = 1  # torch CPU threads (a study that runs subprocesses passes it on)
     options: Mapping[str, Any] = field(
         default_factory=dict
@@ -218,20 +270,87 @@ class RunCache:
         key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
         return self.folder / f"{key}.json"
 
-    def get_or_run(self, settings: Mapping[str, Any], run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def get(self, settings: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The finished run's record (``{"settings", "result", "host"}``), or None."""
         path = self._path(settings)
         if path.is_file():
             doc = json.loads(path.read_text(encoding="utf-8"))
             if doc.get("settings") == json.loads(json.dumps(settings, default=str)):
-                return doc["result"]
-        result = run()
-        doc = {"settings": settings, "result": result}
+                return doc
+        return None
+
+    def put(self, settings: Mapping[str, Any], result: dict[str, Any], host: str | None = None) -> None:
+        doc = {"settings": settings, "result": result, "host": host}
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, json.dumps(doc, default=str) + "\n")
-        return result
+        write_text_atomic(self._path(settings), json.dumps(doc, default=str) + "\n")
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- the plan and its executor ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Unit:
+    """One independent run of a study's plan."""
+
+    settings: Mapping[str, Any]  # everything that decides the result: the resume key (:class:`RunCache`)
+    spec: Mapping[str, Any]  # what the study's unit function gets: plain data (pickled to a Ray worker)
+    label: str  # what progress notes call it
+
+
+def run_unit(job: Mapping[str, Any]) -> dict[str, Any]:
+    """``job["fn"](job["spec"])`` with ``job["threads"]`` torch threads and deterministic algorithms, on a Ray
+    worker as here; returns ``{"result", "host"}``, or ``{"error"}`` (one line) when training failed."""
+    import torch
+
+    from ..runner import BaselineError, set_threads
+
+    set_threads(job["threads"])
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        return {"result": job["fn"](job["spec"]), "host": platform.node() or "host"}
+    except BaselineError as exc:  # e.g. a non-finite loss
+        return {"error": f"{job['study']}: {exc}"}
+    except StudyError as exc:
+        return {"error": str(exc)}
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def run_units(
+    req: Request, fn: Callable[[Mapping[str, Any]], dict[str, Any]], units: Sequence[Unit], gpus: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Run every unit not finished already (``req.cache``) through ``req.executor`` and return the results in
+    plan order, and the sorted host names they ran on. ``fn`` is a module-level function of a unit's spec; each
+    result is kept in the cache the moment it arrives, so an interrupted or failed study resumes. ``gpus``: one
+    GPU per Ray task when this machine has CUDA (the units that can train on it)."""
+    results: list[dict[str, Any] | None] = [None] * len(units)
+    hosts: set[str] = set()
+    todo = []
+    for i, unit in enumerate(units):
+        done = req.cache.get(unit.settings)
+        if done is None:
+            todo.append(i)
+        else:
+            results[i] = done["result"]
+            hosts.add(done.get("host") or "unknown (resumed)")
+    if todo:
+        where = "in this process" if req.executor == "local" else f"as Ray tasks, {req.threads} CPU(s) each"
+        note(f"{req.name}: {len(todo)} of {len(units)} runs to do, {where}")
+    run = executors.runner(
+        req.executor, run_unit, cpus=lambda job: job["threads"], gpus=None if gpus else False
+    )
+    jobs = [{"fn": fn, "spec": units[i].spec, "threads": req.threads, "study": req.name} for i in todo]
+    for k, (j, out) in enumerate(run(jobs), 1):
+        if "error" in out:
+            raise StudyError(out["error"])
+        unit = units[todo[j]]
+        req.cache.put(unit.settings, out["result"], out["host"])
+        results[todo[j]] = out["result"]
+        hosts.add(out["host"])
+        note(f"{req.name}: {unit.label} done ({k}/{len(todo)})")
+    return results, sorted(hosts)  # type: ignore[return-value]
 
 
 # -- output ----------------------------------------------------------------------------------------
@@ -282,9 +401,7 @@ def check_common(name: str, executor: str, seeds: int | None) -> None:
         raise DataError(
             f"unknown study {name!r}{did_you_mean(name, STUDIES)}; choose one of {', '.join(STUDIES)}"
         )
-    if executor not in STUDY_EXECUTORS:
-        raise DataError(
-            f"--executor {executor}: studies run locally only (`advisor compare` takes --executor ray)"
-        )
+    if executor not in EXECUTORS:
+        raise DataError(f"--executor {executor}: one of {', '.join(EXECUTORS)}")
     if seeds is not None and seeds < 1:
         raise DataError(f"--seeds {seeds}: need at least 1")

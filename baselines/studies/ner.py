@@ -22,8 +22,18 @@ floor that every model's peak includes (the CRF's adds sklearn-crfsuite, the tra
 Measured per run: test entity F1 with precision and recall (conlleval convention,
 :func:`advisor.baselines.metrics.entity_prf`), dev entity F1, training time (wall clock in the subprocess,
 features and encoding included), prediction time on test, and peak memory: the subprocess's peak resident set
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, read in the subprocess at its end) and, on CUDA,
-``torch.cuda.max_memory_allocated``. Each run records the device, the torch threads and the host.
+(:func:`_peak`: Linux's ``VmHWM``, read in the subprocess at its end; ``config["peak_memory"]`` says which) and, on
+CUDA, ``torch.cuda.max_memory_allocated``. Each run records the device, the torch threads and the host.
+
+Under ``--executor ray`` each run (the idle one too) is a Ray task that starts the same subprocess: the peak is
+still read in a process that ran that one model and nothing else. A Ray worker is reused from task to task, so
+its own peak would carry the largest earlier task's (and Ray's runtime); the subprocess is a fresh program
+(``exec``), and ``VmHWM`` is the high-water mark of that program's memory alone (``ru_maxrss`` is not: on Linux
+it carries over ``fork`` and ``exec``, so it would report at least the parent's peak). ``tests/test_study_ner.py``
+checks it: a parent whose own peak is raised far above a run's gets the run's peak back, not its own. The
+subprocess inherits the worker's ``CUDA_VISIBLE_DEVICES`` (the GPU Ray gave the task); ``results.json`` records
+``executor`` and ``hosts``, and each run its ``host``. The data files are read by path: on a cluster of several
+machines they must be on a folder every machine sees.
 
 Data: ``--data`` / ``--dev`` / ``--test`` CoNLL files; without ``--data`` the full run reads CoNLL-2003 from
 ``../shared/datasets/conll2003`` (``eng.train``, ``eng.testa`` as dev, ``eng.testb`` as test: IOB1, converted to
@@ -50,7 +60,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from . import stats
-from .common import DataRef, Request, Strict, StudyError, StudyResults, note, pts, study_versions, table
+from .common import (
+    DataRef,
+    Request,
+    Strict,
+    StudyError,
+    StudyResults,
+    Unit,
+    pts,
+    run_units,
+    study_versions,
+    table,
+)
 
 MODELS = ("crf", "bilstm-crf", "transformer-finetune")
 NAMES = {
@@ -151,7 +172,25 @@ def _subset(items: list, limit: int | None) -> list:
     return [items[i] for i in keep]
 
 
+PEAK = "own high-water mark (`VmHWM`, Linux; `ru_maxrss` elsewhere)"
+OLD_PEAK = (  # what results.json files written before config["peak_memory"] measured
+    "`ru_maxrss` (on Linux it carries over from the parent at fork and exec: at least the resident set of the "
+    "process that started it)"
+)
+
+
 def _peak() -> float:
+    """This process's peak resident set in MiB: Linux's ``VmHWM`` (the high-water mark of this program's own
+    memory, which starts afresh at ``exec``), else ``ru_maxrss``. Not ``ru_maxrss`` on Linux: it carries over
+    ``fork`` and ``exec``, so a subprocess would report at least its parent's resident set at the time it was
+    started (the driver's, or a reused Ray worker's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)  # kB
+    except OSError:
+        pass
     import resource
 
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
@@ -390,8 +429,11 @@ def report(results: NerResults) -> str:
             "first word piece), AdamW 5e-5, batch 16, 10% warmup, early stopping on dev entity F1. **MiniLM stands "
             "in for the lesson's BERT**: 6 layers, 384-d, 22.7 M parameters against BERT-base's 12 layers, 768-d, "
             "110 M; it is the encoder the project ships.",
-            "- Each model trained in its own subprocess; peak memory is that process's `ru_maxrss` (and on CUDA "
-            "`torch.cuda.max_memory_allocated`). Ran on: " + "; ".join(hosts) + ".",
+            "- Each model trained in its own subprocess; peak memory is that process's "
+            + results.config.get("peak_memory", OLD_PEAK)
+            + " (and on CUDA `torch.cuda.max_memory_allocated`). Ran on: "
+            + "; ".join(hosts)
+            + ".",
             "- No sentence of the data is stored here (CoNLL-2003's text is licensed): scores, settings, file "
             "names and fingerprints only.",
             f"- {'Quick settings (CI-sized; not a result).' if results.quick else 'Full settings, within the budget above.'} "
@@ -533,22 +575,22 @@ def run(req: Request) -> tuple[NerResults, str, dict[str, Callable[[Path], objec
                 "encoder": None if encoder is None else str(encoder), "device": device, "threads": req.threads}  # fmt: skip
         key = {"study": "ner", "data": prints, "max_train": s.max_train, "max_dev": s.max_dev, "epochs": s.epochs,
                "encoder": base["encoder"], "device": device}  # fmt: skip
-        plan = [("crf", 0)] + [(m, seed) for m in MODELS[1:] for seed in seed_list]
-        idle = req.cache.get_or_run(
-            {**key, "model": "idle"}, lambda: in_subprocess({**base, "model": "idle", "seed": 0})
-        )
-        runs: list[Run] = []
-        for i, (model, seed) in enumerate(plan, 1):
-
-            def one(model=model, seed=seed, i=i) -> dict:
-                note(f"ner: {model} seed {seed} ({i}/{len(plan)}), in its own process")
-                return in_subprocess({**base, "model": model, "seed": seed})
-
-            doc = req.cache.get_or_run({**key, "model": model, "seed": seed}, one)
-            runs.append(Run(model=model, seed=seed, **{k: v for k, v in doc.items() if k != "examples"}))
+        plan = [("idle", 0), ("crf", 0)] + [(m, seed) for m in MODELS[1:] for seed in seed_list]
+        units = [
+            Unit({**key, "model": model} | ({} if model == "idle" else {"seed": seed}),
+                 {**base, "model": model, "seed": seed}, f"{model} seed {seed}, in its own process")
+            for model, seed in plan
+        ]  # fmt: skip
+        done, hosts = run_units(req, in_subprocess, units, gpus=device != "cpu")
+        idle = done[0]
+        runs = [
+            Run(model=model, seed=seed, **{k: v for k, v in doc.items() if k != "examples"})
+            for (model, seed), doc in zip(plan[1:], done[1:], strict=True)
+        ]
     results = NerResults(
         quick=req.quick,
         executor=req.executor,
+        hosts=hosts,
         command=req.command,
         versions=study_versions() | _versions(),
         seeds=seed_list,
@@ -560,6 +602,7 @@ def run(req: Request) -> tuple[NerResults, str, dict[str, Callable[[Path], objec
             else "sentence-transformers/all-MiniLM-L6-v2 (the shipped package)",
             "crf": CRF_SETTINGS,
             "device": device,
+            "peak_memory": PEAK,
         },
         seconds=round(time.perf_counter() - t0, 1),
         idle_rss_mb=idle["peak_rss_mb"],

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -31,14 +31,15 @@ from .common import (
     Request,
     Strict,
     StudyResults,
+    Unit,
     invented_set,
-    note,
     p_is,
-    predict_labels,
     pts,
     real_set,
+    run_units,
     study_versions,
     table,
+    train_and_predict,
 )
 
 ARCH = "lstm"
@@ -262,12 +263,30 @@ def plot(results: PoolingResults, path: Path) -> None:
     save_figure(fig, path)
 
 
+def train_one(spec: dict[str, Any]) -> dict[str, Any]:
+    """One unit: train the LSTM with ``spec["pooling"]`` and ``spec["seed"]``; score it overall and per bucket."""
+    from ..metrics import accuracy, length_bucket_accuracy, macro_f1
+
+    gold = [x.label for x in spec["test"]]
+    config = {"embed_dim": spec["embed_dim"], "hidden_size": spec["hidden_size"]}
+    b, pred = train_and_predict(ARCH, spec, config, pooling=spec["pooling"])
+    per = length_bucket_accuracy(gold, pred, spec["lengths"], spec["edges"])
+    return {
+        "accuracy": accuracy(gold, pred),
+        "macro_f1": macro_f1(gold, pred),
+        "buckets": [row["accuracy"] for row in per],
+        "best_epoch": b.fit.best_epoch,
+        "epochs": len(b.fit.dev_curve),
+        "seconds": round(b.fit.seconds, 2),
+    }
+
+
 def run(req: Request) -> tuple[PoolingResults, str, dict[str, Callable[[Path], object]]]:
-    """Train every (pooling, seed) on one dataset (``data``, else the invented set); analyse; report."""
+    """Train every (pooling, seed) (a unit each, :func:`train_one`) on one dataset (``data``, else the invented
+    set); analyse; report."""
     from advisor.data import tokenize
 
-    from ..metrics import accuracy, length_bucket_accuracy, macro_f1
-    from ..runner import train_neural
+    from ..metrics import length_bucket_accuracy
 
     t0 = time.perf_counter()
     s, seed_list = req.pick(QUICK, FULL)
@@ -276,12 +295,10 @@ def run(req: Request) -> tuple[PoolingResults, str, dict[str, Callable[[Path], o
         ref, tr, dev, te = real_set(req.data, req.test, s.max_train)
     else:
         ref, tr, dev, te = invented_set(s.toy_per_class, TOY_SEED)
-    cache = req.cache
     lengths = [len(tokenize(x.text)) for x in te]
     edges = quartile_edges(lengths)
     gold = [x.label for x in te]
-    runs: list[Run] = []
-    total = len(POOLINGS) * n_seeds
+    units = []
     for pooling in POOLINGS:
         for seed in seed_list:
             settings = {
@@ -295,37 +312,19 @@ def run(req: Request) -> tuple[PoolingResults, str, dict[str, Callable[[Path], o
                 "max_epochs": s.max_epochs,
                 "seed": seed,
             }
-
-            def one(pooling=pooling, seed=seed) -> dict:
-                note(f"pooling: {len(runs) + 1}/{total}")
-                b = train_neural(
-                    ARCH,
-                    tr,
-                    dev,
-                    "classification",
-                    seed=seed,
-                    device="cpu",
-                    epochs=s.max_epochs,
-                    pooling=pooling,
-                    progress=False,
-                    model_config={"embed_dim": s.embed_dim, "hidden_size": s.hidden_size},
-                )
-                pred = predict_labels(b, te)
-                per = length_bucket_accuracy(gold, pred, lengths, edges)
-                return {
-                    "accuracy": accuracy(gold, pred),
-                    "macro_f1": macro_f1(gold, pred),
-                    "buckets": [row["accuracy"] for row in per],
-                    "best_epoch": b.fit.best_epoch,
-                    "epochs": len(b.fit.dev_curve),
-                    "seconds": round(b.fit.seconds, 2),
-                }
-
-            runs.append(Run(pooling=pooling, seed=seed, **cache.get_or_run(settings, one)))
+            spec = {"train": tr, "dev": dev, "test": te, "lengths": lengths, "edges": edges, "pooling": pooling,
+                    "seed": seed, "embed_dim": s.embed_dim, "hidden_size": s.hidden_size, "max_epochs": s.max_epochs}  # fmt: skip
+            units.append(Unit(settings, spec, f"{pooling} pooling, seed {seed}"))
+    done, hosts = run_units(req, train_one, units)
+    runs = [
+        Run(pooling=u.spec["pooling"], seed=u.spec["seed"], **result)
+        for u, result in zip(units, done, strict=True)
+    ]
     per = length_bucket_accuracy(gold, gold, lengths, edges)
     results = PoolingResults(
         quick=req.quick,
         executor=req.executor,
+        hosts=hosts,
         command=req.command,
         versions=study_versions(),
         seeds=seed_list,

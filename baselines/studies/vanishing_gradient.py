@@ -32,12 +32,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
-from .common import DataRef, Request, Strict, StudyResults, note, study_versions, table
+from .common import DataRef, Request, Strict, StudyResults, Unit, run_units, study_versions, table
 
 CELLS = ("rnn", "lstm", "lstm-forget1", "gru")
 LABELS = {
@@ -452,35 +452,40 @@ def _plot_per_length(
     save_figure(fig, path)
 
 
-def run(req: Request) -> tuple[GradientResults, str, dict[str, Callable[[Path], object]]]:
-    """Measure every (cell, length): gradients at init over the seeds, then train (first seed) and measure."""
+def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    """One unit, a (cell, length): the gradient at init for every seed, then train (first seed) and measure."""
     import torch
 
+    cell, length, seed_list, s = spec["cell"], spec["length"], spec["seeds"], spec["settings"]
+    grads = []
+    for seed in seed_list:
+        model = make_model(cell, s, seed)
+        gen = torch.Generator().manual_seed(2**20 + seed * 1000 + length)
+        grads.append(first_state_grad(model, *make_batch(s.batch_size, length, s, gen)))
+    model = make_model(cell, s, seed_list[0])
+    trained = train_at(model, length, s, seed_list[0])
+    gen = torch.Generator().manual_seed(2**21 + length)
+    after = first_state_grad(model, *make_batch(s.batch_size, length, s, gen))
+    return {"grad_init": grads, "grad_trained": after, **trained}
+
+
+def run(req: Request) -> tuple[GradientResults, str, dict[str, Callable[[Path], object]]]:
+    """Measure every (cell, length) (a unit each, :func:`measure`); the RNN's spectrum at init; report."""
     t0 = time.perf_counter()
     s, seed_list = req.pick(QUICK, FULL)
     n_seeds = len(seed_list)
-    cache = req.cache
-    runs: list[Run] = []
-    total = len(CELLS) * len(s.lengths)
+    units = []
     for cell in CELLS:
         for length in s.lengths:
             settings = {"study": "vanishing-gradient", "cell": cell, "length": length, "seeds": seed_list}
             settings |= {k: v for k, v in asdict(s).items() if k != "lengths" and k != "seeds"}
-
-            def one(cell=cell, length=length) -> dict:
-                note(f"vanishing-gradient: {len(runs) + 1}/{total} ({cell}, L={length})")
-                grads = []
-                for seed in seed_list:
-                    model = make_model(cell, s, seed)
-                    gen = torch.Generator().manual_seed(2**20 + seed * 1000 + length)
-                    grads.append(first_state_grad(model, *make_batch(s.batch_size, length, s, gen)))
-                model = make_model(cell, s, seed_list[0])
-                trained = train_at(model, length, s, seed_list[0])
-                gen = torch.Generator().manual_seed(2**21 + length)
-                after = first_state_grad(model, *make_batch(s.batch_size, length, s, gen))
-                return {"grad_init": grads, "grad_trained": after, **trained}
-
-            runs.append(Run(cell=cell, length=length, **cache.get_or_run(settings, one)))
+            spec = {"cell": cell, "length": length, "seeds": seed_list, "settings": s}
+            units.append(Unit(settings, spec, f"{cell}, L={length}"))
+    done, hosts = run_units(req, measure, units)
+    runs = [
+        Run(cell=u.spec["cell"], length=u.spec["length"], **result)
+        for u, result in zip(units, done, strict=True)
+    ]
     spectra = []
     for seed in seed_list:
         sigma, rho = spectrum(make_model("rnn", s, seed))
@@ -496,6 +501,7 @@ def run(req: Request) -> tuple[GradientResults, str, dict[str, Callable[[Path], 
     results = GradientResults(
         quick=req.quick,
         executor=req.executor,
+        hosts=hosts,
         command=req.command,
         versions=study_versions(),
         seeds=seed_list,

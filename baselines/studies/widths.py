@@ -33,15 +33,16 @@ from .common import (
     Request,
     Strict,
     StudyResults,
+    Unit,
     invented_set,
-    note,
     p_is,
-    predict_labels,
     pts,
     pval,
     real_set,
+    run_units,
     study_versions,
     table,
+    train_and_predict,
 )
 
 MULTI = (2, 3, 4)
@@ -350,21 +351,37 @@ def plot(results: WidthsResults, path: Path) -> None:
     save_figure(fig, path)
 
 
-def run(req: Request) -> tuple[WidthsResults, str, dict[str, Callable[[Path], object]]]:
-    """Train every (dataset, model, seed), analyse, and return the results, the report and the plots to draw."""
+def train_one(spec: dict[str, Any]) -> dict[str, Any]:
+    """One unit: train the TextCNN ``spec["model"]`` with ``spec["seed"]`` and score it on the test items."""
     from ..metrics import accuracy, macro_f1
-    from ..runner import train_neural
 
+    labels, te = spec["labels"], spec["test"]
+    model = spec["model"]
+    config = {**model, "filter_widths": tuple(model["filter_widths"]), "embed_dim": spec["embed_dim"]}
+    b, pred_names = train_and_predict("textcnn", spec, config)
+    gold_names = [x.label for x in te]
+    return {
+        "macro_f1": macro_f1(gold_names, pred_names),
+        "accuracy": accuracy(gold_names, pred_names),
+        "best_epoch": b.fit.best_epoch,
+        "epochs": len(b.fit.dev_curve),
+        "seconds": round(b.fit.seconds, 2),
+        "predictions": [labels.index(name) for name in pred_names],
+    }
+
+
+def run(req: Request) -> tuple[WidthsResults, str, dict[str, Callable[[Path], object]]]:
+    """Train every (dataset, model, seed) (a unit each, :func:`train_one`), analyse, and return the results, the
+    report and the plots to draw."""
     t0 = time.perf_counter()
     s, seed_list = req.pick(QUICK, FULL)
     n_seeds = len(seed_list)
     sets = [] if req.data is None else [real_set(req.data, req.test, s.max_train)]
     sets.append(invented_set(s.toy_per_class, TOY_SEED))
-    cache = req.cache
-    runs: list[Run] = []
     tests: list[DatasetTest] = []
     configs = models(s.filters)
-    total = len(sets) * len(configs) * n_seeds
+    units: list[Unit] = []
+    keys: list[tuple[str, str, int]] = []  # (dataset, model, seed) of each unit
     for ref, tr, dev, te in sets:
         labels = sorted({x.label for x in tr})
         tests.append(DatasetTest(name=ref.name, labels=labels, gold=[labels.index(x.label) for x in te]))
@@ -380,41 +397,18 @@ def run(req: Request) -> tuple[WidthsResults, str, dict[str, Callable[[Path], ob
                     "max_epochs": s.max_epochs,
                     "seed": seed,
                 }
-
-                def one(fields=fields, seed=seed, tr=tr, dev=dev, te=te, labels=labels) -> dict:
-                    note(f"widths: {len(runs) + 1}/{total}")
-                    b = train_neural(
-                        "textcnn",
-                        tr,
-                        dev,
-                        "classification",
-                        seed=seed,
-                        device="cpu",
-                        epochs=s.max_epochs,
-                        progress=False,
-                        model_config={
-                            **fields,
-                            "filter_widths": tuple(fields["filter_widths"]),
-                            "embed_dim": s.embed_dim,
-                        },
-                    )
-                    pred = [labels.index(name) for name in predict_labels(b, te)]
-                    gold_names = [x.label for x in te]
-                    pred_names = [labels[i] for i in pred]
-                    return {
-                        "macro_f1": macro_f1(gold_names, pred_names),
-                        "accuracy": accuracy(gold_names, pred_names),
-                        "best_epoch": b.fit.best_epoch,
-                        "epochs": len(b.fit.dev_curve),
-                        "seconds": round(b.fit.seconds, 2),
-                        "predictions": pred,
-                    }
-
-                result = cache.get_or_run(settings, one)
-                runs.append(Run(dataset=ref.name, model=model_name, seed=seed, **result))
+                spec = {"train": tr, "dev": dev, "test": te, "labels": labels, "model": fields, "seed": seed,
+                        "embed_dim": s.embed_dim, "max_epochs": s.max_epochs}  # fmt: skip
+                units.append(Unit(settings, spec, f"{ref.name}, {model_name}, seed {seed}"))
+                keys.append((ref.name, model_name, seed))
+    done, hosts = run_units(req, train_one, units)
+    runs = [
+        Run(dataset=d, model=m, seed=seed, **result) for (d, m, seed), result in zip(keys, done, strict=True)
+    ]
     results = WidthsResults(
         quick=req.quick,
         executor=req.executor,
+        hosts=hosts,
         command=req.command,
         versions=study_versions(),
         seeds=seed_list,
