@@ -283,3 +283,7 @@ def test_distill_recommend_phone_train_compare(tmp_path, monkeypatch):
     hybrid = next(c for c in measured["candidates"] if c["architecture"] == "ngram-static-linear")
     vectors = hybrid["config"]["vectors"]
     assert (vectors["source"], vectors["cached"]) == ("distilled", True)
+    rec = run("recommend", "--data", "train.jsonl", "--deploy", "phone", "--measurements",
+              tmp_path / "compare" / "measurements.json")  # fmt: skip
+    assert rec.exit_code == 0, rec.output
+    assert next(x for x in rec.stdout.splitlines() if "[TEP404 measured-best]" in x) in readme
