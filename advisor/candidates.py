@@ -1,10 +1,11 @@
 """The candidate encoders, their properties, and the size and latency estimates the budgets use.
 
-Sizes are fp32 parameter bytes (4 bytes per parameter) under the stated assumptions. Latencies are
-p95 per-example inference at batch size 1: ``p95_ms = (a + b·tokens + c·tokens²) × target factor``,
-fitted to single-thread CPU measurements made on this project's development machine by
-``benchmarks/latency.py`` (results in ``benchmarks/results/latency.json``). The target factors are
-extrapolations (not measured here) and are marked as such in every estimate's ``source``.
+Sizes are the fp32 ONNX export folders (``advisor baseline export``) under the stated assumptions, measured.
+Latencies are p95 per-example inference at batch size 1: ``p95_ms = (a + b·tokens + c·tokens²) × target
+factor``, fitted to single-thread onnxruntime CPU measurements of those exports made on this project's
+development machine by ``benchmarks/export_latency.py`` (results in ``benchmarks/results/export_latency.jsonl``,
+the commit cited at :data:`COSTS`). The CPU figures are measured; the phone, browser, edge and GPU factors
+are extrapolations (not measured on such a device) and every estimate's ``source`` says which it is.
 """
 
 from __future__ import annotations
@@ -41,52 +42,61 @@ DESCRIPTIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class CostModel:
-    params_m: float  # millions of parameters under the assumptions below
+    size_mb: float  # the fp32 ONNX export folder under the assumptions below, MB (measured)
     a_ms: float  # fixed cost per example, ms
     b_ms: float  # cost per token, ms
     c_ms: float  # cost per token squared, ms (attention)
     assumptions: str
 
 
-# Latency: least-squares fits to the p95 of single-thread, batch-1 CPU inference at 20, 32, 128 and 512
-# tokens, measured on the project's development machine (AMD EPYC, 2 shared cores, torch 2.13.0 CPU;
-# benchmarks/latency.py -> benchmarks/results/latency.json, 2026-11-27). The RNN and BiLSTM-CRF latencies
-# were measured with 128-d inputs (a 300-d input adds a little input-projection time: not measured).
-# Sizes: parameters under the stated assumptions (the word models at 300-d, the vectors TEP601 recommends
-# under 10k examples; computed from the layer shapes; TextCNN-300 and MiniLM also counted by the benchmark).
+# Measured on the fp32 ONNX exports (advisor baseline export's graphs, random weights at the stated sizes) by
+# benchmarks/export_latency.py: onnxruntime 1.32, one intra-op thread, batch 1, 20 timed calls per length at
+# 8, 16, 32, 64, 128, 256 and 512 tokens, on the project's development machine (AMD EPYC, 2 shared cores).
+# Results: benchmarks/results/export_latency.jsonl as of commit 1732519f92a4717a03da5896b410271e56c4c41e
+# (the other candidates measured 2026-12-01 12:49-13:02 UTC, ngram-static-linear 15:19 UTC). The latency is
+# `python benchmarks/export_latency.py --fit`: least squares on relative error of a + b*tokens (+ c*tokens^2 for
+# MiniLM, fitted to 8..256: it reads at most 256 word pieces) to the p95 of the process's CPU time per call
+# (cpu_p95), not the wall-clock p95, which on this shared machine (load 7-9) is mostly the wait for a core.
+# Graph only: tokenization outside the graph adds 0.01-0.3 ms (tokenize_ms in the results). Size: the export
+# folder (graph with its weights, vocabulary or tokenizer, manifest) without the streaming step graph. int8
+# exports are 3-4x smaller (the results file has them); the budgets read fp32.
+# Until 2026-12-01 this table held torch figures (benchmarks/latency.py -> benchmarks/results/latency.json).
 COSTS: dict[str, CostModel] = {
-    "ngram-linear": CostModel(0.50, 0.474, 0.0017, 0.0, "100k 1-2 gram features x 5 classes"),
-    # The kept vectors dominate: 20k training words x 256-d model2vec vectors = 5.12M (the model keeps only its
-    # vocabulary's vectors; the full distilled table would be 29,525 x 256 = 7.6M). Latency: the edge study's
-    # 0.90 ms at 20 tokens (shared/research/edge.md, one point: ngram-linear's per-token slope assumed).
-    "ngram-static-linear": CostModel(
-        5.62, 0.866, 0.0017, 0.0, "100k 1-2 gram features + 20k kept words x 256-d vectors, 5 classes"
+    "ngram-linear": CostModel(
+        1.12, 0.0301, 0.000003, 0.0, "word 1-2 grams of a 20k-word Zipf corpus x 2 classes"
     ),
-    "textcnn": CostModel(6.36, 0.607, 0.0168, 0.0, "20k vocab x 300-d embeddings, 3/4/5 x 100 filters"),
-    "bilstm": CostModel(6.44, 0.662, 0.0163, 0.0, "20k x 300-d embeddings, hidden 128 per direction"),
-    "lstm": CostModel(6.22, 0.218, 0.0161, 0.0, "20k x 300-d embeddings, hidden 128"),
-    "gru": CostModel(6.17, 0.316, 0.0303, 0.0, "20k x 300-d embeddings, hidden 128"),
+    "ngram-static-linear": CostModel(
+        19.55,
+        0.0411,
+        0.000372,
+        0.0,
+        "ngram-linear + 20k kept words x 256-d (model2vec-width) vectors, 2 classes",
+    ),
+    "textcnn": CostModel(25.68, 0.5082, 0.00899, 0.0, "20k vocab x 300-d embeddings, 3/4/5 x 100 filters"),
+    "bilstm": CostModel(11.50, 0.1978, 0.011819, 0.0, "20k x 128-d embeddings, hidden 128 per direction"),
+    "lstm": CostModel(10.97, 0.1447, 0.006214, 0.0, "20k x 128-d embeddings, hidden 128"),
+    "gru": CostModel(10.83, 0.1722, 0.005442, 0.0, "20k x 128-d embeddings, hidden 128"),
     "bilstm-crf": CostModel(
-        6.89, 0.727, 0.0614, 0.0, "20k x 300-d words, char CNN 30x50, hidden 200 per direction"
+        9.40, 0.2099, 0.016846, 0.0, "20k x 100-d words, char CNN 30x50, hidden 128 per direction, 9 tags"
     ),
     "frozen-transformer": CostModel(
-        22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"
+        91.72, 3.7165, 0.234019, 0.000538945, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"
     ),
     "transformer-finetune": CostModel(
-        22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"
+        91.72, 3.7165, 0.234019, 0.000538945, "all-MiniLM-L6-v2 (6 layers, 384-d) + linear head"
     ),
     # SetFit serves the encoder it fine-tuned, unchanged in shape, plus a logistic-regression head: the encoder's
     # size and latency (the head's 384 x classes weights are within the rounding).
     "transformer-setfit": CostModel(
-        22.71, 10.81, 0.1529, 0.000863, "all-MiniLM-L6-v2 (6 layers, 384-d) + logistic-regression head"
+        91.72, 3.7165, 0.234019, 0.000538945, "all-MiniLM-L6-v2 (6 layers, 384-d) + logistic-regression head"
     ),
 }
-COST_SOURCE = "fitted to single-thread CPU measurements (benchmarks/latency.py)"
+COST_SOURCE = "measured on CPU: fp32 ONNX export, onnxruntime one thread (benchmarks/export_latency.py, CPU-time p95 fit)"
 
 # Extrapolated slow-downs relative to the measured CPU server; not measured here.
 TARGET_FACTORS: dict[str, tuple[float, float, str]] = {
     # target: (factor for non-transformers, factor for transformers, source)
-    "cpu-server": (1.0, 1.0, "measured"),
+    "cpu-server": (1.0, 1.0, "measured (this CPU)"),
     "gpu-server": (1.0, 0.5, "extrapolated: batch-1 GPU inference, launch-bound for small models"),
     "phone": (3.0, 3.0, "extrapolated: mid-range phone CPU ~3x slower per thread"),
     "browser": (4.0, 4.0, "extrapolated: WebAssembly ~4x slower than native"),
@@ -111,9 +121,7 @@ def estimate(arch: str, tokens: int, deploy: str) -> Estimate:
     factor = transformer if arch in TRANSFORMERS else plain
     ms = (cost.a_ms + cost.b_ms * tokens + cost.c_ms * tokens * tokens) * factor
     source = f"{COST_SOURCE}; {cost.assumptions}; target {deploy}: {target_source}"
-    return Estimate(
-        size_mb=round(cost.params_m * 4.0 * 1_000_000 / 1e6, 1), latency_ms=round(ms, 3), source=source
-    )
+    return Estimate(size_mb=round(cost.size_mb, 1), latency_ms=round(ms, 3), source=source)
 
 
 def round_up(value: float) -> float:

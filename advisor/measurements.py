@@ -69,7 +69,10 @@ class CandidateResult(StrictModel):
         "seeds; skipped: not run (the time budget); failed: training raised"
     )
     reason: str | None = Field(description="why dropped, skipped or failed")
-    config: dict[str, Any] = Field(description="what it trained with: embedding input and recipe lines")
+    config: dict[str, Any] = Field(
+        description="what it trained with: embedding input and recipe lines, and the static vectors it read "
+        "(vectors: the model manifest's run.vectors; absent for a model that reads none)"
+    )
     planned_seconds: float = Field(description="the plan's estimate for one seed (advisor.baselines.compare)")
     trials: list[Trial]
     dev_mean: float | None

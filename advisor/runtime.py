@@ -114,6 +114,8 @@ class Runtime:
             vocab = json.loads((self.folder / "vocab.json").read_text(encoding="utf-8"))
             self.terms = {t: i for i, t in enumerate(vocab["terms"])}
             self.idf = vocab["idf"]
+            # ngram-static-linear: the kept words, 1 + their row in the graph's vector table (0: padding)
+            self.static_words = {w: i + 1 for i, w in enumerate(vocab.get("words") or [])}
         elif kind == "wordpiece":
             try:
                 from tokenizers import Tokenizer
@@ -162,7 +164,11 @@ class Runtime:
                 ids, values = self._tfidf(text)
                 terms.append(ids)
                 weights.append(values)
-            return {"terms": self._pad(terms), "weights": self._pad(weights, 0, "float32")}
+            feeds = {"terms": self._pad(terms), "weights": self._pad(weights, 0, "float32")}
+            if "words" in self.spec["inputs"]:
+                kept = self.static_words
+                feeds["words"] = self._pad([[kept[t] for t in tokenize(text) if t in kept] for text in items])
+            return feeds
         tok = self.spec["tokenizer"]
         before, after = tok["before"], tok["after"]
         budget = tok["max_length"] - len(before) - len(after)

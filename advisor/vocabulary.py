@@ -99,9 +99,9 @@ TAGGING_TRAINABLE: tuple[str, ...] = (
     "bilstm-crf", "bilstm", "lstm", "gru", "rnn", "frozen-transformer", "transformer-finetune"
 )  # fmt: skip
 # Knowledge distillation (advisor.baselines.distill): the trained transformer classifiers that can teach, and the
-# word-level text classifiers that learn from their logits.
+# word-level text classifiers that learn from their logits (ngram-static-linear: a ridge head on them).
 DISTILL_TEACHERS: tuple[str, ...] = ("frozen-transformer", "transformer-finetune")
-DISTILL_STUDENTS: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn")
+DISTILL_STUDENTS: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "ngram-static-linear")
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

@@ -16,7 +16,11 @@ How it works (:func:`compare`; the CLI ``advisor compare`` is a thin layer over 
    parts are written to ``<out>/split/`` and every trial trains on them with
    :func:`advisor.baselines.api.train` (recipe defaults, one torch thread) and is scored on dev with
    :func:`advisor.baselines.api.evaluate`, in the metric the recommendation monitors: accuracy, macro-F1 when
-   TEP503 fires, entity F1 for tagging. A ``--test`` score is reported, never used to pick.
+   TEP503 fires, entity F1 for tagging. A ``--test`` score is reported, never used to pick. A candidate that
+   reads word vectors trains, as ``baseline train`` does, on the vectors distilled from the shipped MiniLM
+   where its recipe says static (there is no ``--embeddings``): they are distilled into the cache once before
+   the first trial (:func:`_warm_static_vectors`), recorded in the candidate's ``config.vectors`` and named
+   under the table.
 3. The plan (:func:`plan`) is made up front from the estimates: candidates ordered cheapest first by
    :func:`planned_seconds` (the estimates table's batch-1 latency at the data's length, times the examples and
    the recipe's epochs: a plan, not a prediction). Without a time budget every candidate gets every seed. With
@@ -165,7 +169,11 @@ def run_trial(spec: Mapping[str, Any]) -> dict[str, Any]:
         "best_epoch": result.dev.get("best_epoch"),
         "epochs": len(curve) if curve else None,
         "train_seconds": result.seconds["train"],
-        "config": {"embedding": advice.get("embedding"), "recipe": advice.get("recipe")},
+        "config": {
+            "embedding": advice.get("embedding"),
+            "recipe": advice.get("recipe"),
+            **({"vectors": result.vectors} if result.vectors.get("source", "none") != "none" else {}),
+        },
     }
 
 
@@ -288,6 +296,55 @@ def _candidates(rec, asked: Sequence[str] | None) -> list[str]:
     return [a for a in admissible if a in chosen]
 
 
+def _warm_static_vectors(chosen: Sequence[str], progress: bool) -> None:
+    """Distil the default static vectors into the cache once, before any trial, when a candidate reads word
+    vectors: every trial then reads them from the cache (``baseline train``'s default where the recipe says
+    static; compare has no ``--embeddings``), and Ray workers on this machine never distil side by side.
+    Without the transformer extra nothing happens here: the trials say what they trained instead."""
+    from advisor.vocabulary import READS_VECTORS
+
+    readers = [a for a in chosen if a in READS_VECTORS]
+    if not readers:
+        return
+    from advisor.baselines import static
+
+    try:
+        found = static.default_vectors()
+    except ImportError:
+        return
+    if progress:
+        how = "from the cache" if found["cached"] else f"distilled in {found['distill_seconds']:g} s"
+        _note(
+            f"static vectors: {', '.join(readers)} read the ones distilled from the shipped {static.SHIPPED_NAME} "
+            f"where the recipe says static ({found['tokens']:,} tokens x {found['dim']}, {how}: {found['folder']})"
+        )
+
+
+def _vectors_note(doc: Measurements) -> list[str]:
+    """What the table says about the static vectors the candidates read (their trials' ``config.vectors``)."""
+    from .static import SHIPPED_NAME
+
+    by: dict[str, list[str]] = {}
+    lines = []
+    for c in doc.candidates:
+        v = c.config.get("vectors")
+        if not v:
+            continue
+        if v["source"] == "distilled":
+            key = (
+                f"the vectors distilled from the shipped {SHIPPED_NAME} ({v['tokens']:,} tokens x {v['dim']}, "
+                f"{v['path']}), the default where the recipe says static"
+            )
+        elif v["source"] == "random-init":
+            key = f"no static vectors: random-init embeddings ({v['reason']})"
+        else:
+            key = f"the vectors of {v['path']}"
+        by.setdefault(key, []).append(c.architecture)
+    for key, archs in by.items():
+        lines.append(f"Static vectors: {', '.join(archs)} read {key}.")
+    return lines
+
+
 def _stats(values: list[float]) -> tuple[float | None, float | None]:
     if not values:
         return None, None
@@ -402,6 +459,7 @@ def compare(
                 f"{halvings} halving round(s) planned, about {total:.0f} s (estimate)"
                 + (f"; skipped: {', '.join(skipped)}" if skipped else "")
             )
+        _warm_static_vectors(order, progress)
         spent = planned_done = 0.0
         for r, round_seeds in enumerate(schedule):
             if r:  # successive halving on the dev means so far, ties in plan order
@@ -581,6 +639,7 @@ def table(doc: Measurements, profile: ConstraintProfile | None = None) -> str:
         f"Policy pick without measurements: {doc.policy_pick}. p95 latency: one thread, {doc.tokens} words, on the "
         "machine that ran compare. Test scores are reported, never used to pick."
     )
+    lines += _vectors_note(doc)
     notes = [f"- {c.architecture}: {c.reason}" for c in doc.candidates if c.reason]
     if notes:
         lines += ["", *notes]

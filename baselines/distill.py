@@ -2,9 +2,10 @@
 
 ``advisor baseline train DATA --arch STUDENT --teacher MODEL_DIR [--unlabeled FILE] [--augment N]``
 (``advisor.baselines.train(..., teacher=, unlabeled=, augment=)``) trains the student (``advisor.vocabulary.
-DISTILL_STUDENTS``: TextCNN and the RNN classifiers) with the project's trainer
-(:func:`advisor.baselines.train.train_classifier`, its recipe row, dev early stopping on the real dev labels) on
-a transfer set scored by the teacher (``DISTILL_TEACHERS``: a saved ``frozen-transformer`` classifier, either
+DISTILL_STUDENTS``: TextCNN and the RNN classifiers with the project's trainer
+(:func:`advisor.baselines.train.train_classifier`, its recipe row, dev early stopping on the real dev labels;
+``ngram-static-linear`` with a ridge-regression head, :func:`advisor.baselines.ngram.select_ridge`: the same
+MSE, solved in closed form, C picked on the real dev labels) on a transfer set scored by the teacher (``DISTILL_TEACHERS``: a saved ``frozen-transformer`` classifier, either
 head, or a ``transformer-finetune`` one, which TEP101's gate allowed when it was trained):
 
 * the training texts (labeled rows);
@@ -277,15 +278,15 @@ def train_student(
     seed: int = 0,
     hard_weight: float = HARD_WEIGHT,
     note=print,
+    linear: Any = None,
     **train_options: Any,
 ):
     """Train ``arch`` on ``teacher``'s logits over the transfer set (see the module docstring); returns the
-    bundle and the ``distillation`` record. ``train_options``: :func:`advisor.baselines.runner.train_neural`'s
-    keywords (device, epochs, pooling, embeddings...)."""
-    import torch
-
-    from .runner import train_neural
-    from .vocab import Vocab
+    bundle (``linear`` itself, fitted, for a linear student) and the ``distillation`` record.
+    ``train_options``: :func:`advisor.baselines.runner.train_neural`'s keywords (device, epochs, pooling,
+    embeddings...). ``linear``: the unfitted ``ngram-static-linear`` classifier
+    (:meth:`~advisor.baselines.ngram.NgramLinearClassifier.fit_to_logits`: its features on the training and
+    unlabeled texts, a ridge head on the teacher's logits; ``train_options`` and ``hard_weight`` do not apply)."""
 
     check_student(arch)
     texts = [x.text for x in train_items]
@@ -310,12 +311,49 @@ def train_student(
     scored = teacher.logits(teacher_texts)
     labels = sorted({x.label for x in train_items})
     scored = scored[:, [teacher.labels.index(lab) for lab in labels]]  # columns in the student's label order
+    if linear is not None:
+        dev_texts, dev_labels = [x.text for x in dev_items], [x.label for x in dev_items]
+        bundle = linear.fit_to_logits(texts + extra, student_texts, scored, labels, dev_texts, dev_labels)
+        loss = {"kind": "mse on centred logits (ridge regression, C on dev)", "hard_weight": 0.0}
+    else:
+        bundle = _train_neural_student(arch, train_items, dev_items, texts, extra, student_texts, scored, labels,
+                                       seed, hard_weight, train_options)  # fmt: skip
+        loss = {"kind": "mse on centred logits", "hard_weight": hard_weight}
+    record = {
+        "teacher": {
+            **teacher.record(),
+            "dev": _scores(teacher.model, dev_items),
+            "test": _scores(teacher.model, test_items),
+        },
+        "loss": loss,
+        "unlabeled": None if unlabeled is None else {"file": str(unlabeled), "texts": len(extra)},
+        "augmentation": None if rules is None else {**asdict(rules), "operations": ops},
+        "rows": {
+            "train": len(texts),
+            "unlabeled": len(extra),
+            "augmented": len(copies),
+            "total": len(student_texts),
+            "cap": MAX_ROWS,
+            "left_out": dropped,
+        },
+    }
+    return bundle, record
+
+
+def _train_neural_student(arch, train_items, dev_items, texts, extra, student_texts, scored, labels, seed,
+                          hard_weight, train_options):  # fmt: skip
+    """The neural student: the project's trainer on the transfer set, the teacher's logits as a row tensor."""
+    import torch
+
+    from .runner import train_neural
+    from .vocab import Vocab
+
     guessed = [labels[i] for i in scored.argmax(axis=1)]
     items = list(train_items) + [Example(t, g) for t, g in zip(student_texts[len(texts) :], guessed[len(texts) :], strict=True)]  # fmt: skip
     vocab = Vocab.build(tokenize(t) for t in texts + extra)  # a masked word (STUDENT_MASK) reads <unk>
     labeled = torch.zeros(len(items), dtype=torch.bool)
     labeled[: len(texts)] = True
-    bundle = train_neural(
+    return train_neural(
         arch,
         items,
         dev_items,
@@ -328,22 +366,3 @@ def train_student(
         },
         **train_options,
     )
-    record = {
-        "teacher": {
-            **teacher.record(),
-            "dev": _scores(teacher.model, dev_items),
-            "test": _scores(teacher.model, test_items),
-        },
-        "loss": {"kind": "mse on centred logits", "hard_weight": hard_weight},
-        "unlabeled": None if unlabeled is None else {"file": str(unlabeled), "texts": len(extra)},
-        "augmentation": None if rules is None else {**asdict(rules), "operations": ops},
-        "rows": {
-            "train": len(texts),
-            "unlabeled": len(extra),
-            "augmented": len(copies),
-            "total": len(items),
-            "cap": MAX_ROWS,
-            "left_out": dropped,
-        },
-    }
-    return bundle, record

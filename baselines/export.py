@@ -27,8 +27,12 @@ Graph inputs (batch first; every id 0 is padding, so the graph derives its own m
   (Gather + MatMul), not numpy, so that every export runs through one session code path, int8 quantization
   and the latency benchmark apply to it unchanged, and it runs where numpy does not (onnxruntime-web, mobile);
   a dense (batch, n_features) input would carry tens of thousands of zeros per text;
+- ``ngram-static-linear``: the same, plus ``words`` int64 (batch, seq), the text's kept words (1 + their row
+  of ``vocab.json``'s ``words``; 0 is padding): the kept word vectors are a table inside the graph, whose
+  normalised mean meets the head's vector columns there (:func:`_linear_graph`);
 - ``input_ids``, ``attention_mask`` int64 (batch, seq) -> ``logits``: the transformers (encoder, mean pooling
-  and the head in one graph; frozen-transformer's L2 normalisation and logistic-regression head included).
+  and the head in one graph; frozen-transformer's and SetFit's L2 normalisation and logistic-regression head
+  included, :func:`_pooled_head`).
 
 A binary logistic-regression head (``ngram-linear``, ``frozen-transformer``) has one logit column, the decision
 value: the second class wins when it is positive.
@@ -302,17 +306,39 @@ def _torch_modules():
             return self.model.out(pooled)
 
         def _cnn(self, tokens, cfg):
-            widest = max(cfg.filter_widths)
-            tokens = F.pad(tokens, (0, widest - 1), value=cfg.pad_index)  # room for the widest filter
-            mask = tokens != cfg.pad_index
-            lengths = mask.sum(1)
-            x = (self.model.embedding(tokens) * mask.unsqueeze(2)).transpose(1, 2)
-            pooled = []
-            for width, conv in zip(cfg.filter_widths, self.model.convs, strict=True):
-                h = F.relu(conv(x))  # shape: (batch, filters, positions)
-                valid = prefix((lengths - width + 1).clamp(min=1), h.shape[2]).unsqueeze(1)
-                pooled.append(h.masked_fill(~valid, lowest).max(dim=2).values)
-            return torch.cat(pooled, dim=1)
+            return cnn_pool(
+                self.model.embedding(tokens), tokens != cfg.pad_index, self.model.convs, cfg.filter_widths
+            )
+
+    def cnn_pool(x, mask, convs, widths):
+        """:func:`advisor.baselines.models.conv_max_pool` in export form: ``x`` (batch, seq, dim), ``mask``
+        (batch, seq) -> the pooled n-gram features. The sequence always gets ``widest - 1`` zero positions (room
+        for the widest filter without a data-dependent branch); a window counts when it lies inside the text,
+        and a text shorter than a filter keeps its first window, as in training."""
+        widest = max(widths)
+        x = F.pad(x, (0, 0, 0, widest - 1))
+        mask = F.pad(mask, (0, widest - 1), value=False)
+        lengths = mask.sum(1)
+        x = (x * mask.unsqueeze(2).to(x.dtype)).transpose(1, 2)
+        pooled = []
+        for width, conv in zip(widths, convs, strict=True):
+            h = F.relu(conv(x))  # shape: (batch, filters, positions)
+            valid = prefix((lengths - width + 1).clamp(min=1), h.shape[2]).unsqueeze(1)
+            pooled.append(h.masked_fill(~valid, lowest).max(dim=2).values)
+        return torch.cat(pooled, dim=1)
+
+    class BertCNN(nn.Module):
+        """``input_ids``, ``attention_mask`` -> logits: the frozen encoder's last-layer token features and the
+        BertCNN head (``frozen-transformer --head cnn``: n-gram convolutions, max over time, the output layer)."""
+
+        def __init__(self, encoder: nn.Module, net: nn.Module):
+            super().__init__()
+            self.encoder, self.net = encoder, net
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            pooled = cnn_pool(hidden, attention_mask > 0, self.net.convs, self.net.config.filter_widths)
+            return self.net.out(pooled)
 
     class Step(nn.Module):
         """One token of a unidirectional RNN classifier: (token, state, pooled state) -> (logits, new states)."""
@@ -384,7 +410,7 @@ def _torch_modules():
             h = cnn.conv(x).masked_fill(~mask.unsqueeze(1), lowest).max(dim=2).values
             return torch.where(real, h, torch.zeros_like(h)).reshape(batch, seq_len, -1)
 
-    return Classifier, Step, LSTMStep, Emissions
+    return Classifier, Step, LSTMStep, Emissions, BertCNN
 
 
 @exporter("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
@@ -398,7 +424,7 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
 
     bundle = load_model(model_dir)
     model = bundle.model
-    Classifier, Step, LSTMStep, Emissions = _torch_modules()
+    Classifier, Step, LSTMStep, Emissions, _ = _torch_modules()
     (folder / VOCAB).write_bytes((model_dir / SAVED_VOCAB).read_bytes())
     files = [GRAPH, VOCAB]
     graphs = [GRAPH]
@@ -482,35 +508,66 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
 # -- ngram-linear ------------------------------------------------------------------------------------------------
 
 
-def _linear_graph(coef: Any, intercept: Any, path: Path, name: str) -> None:
+def _linear_graph(coef: Any, intercept: Any, path: Path, name: str, vectors: Any | None = None) -> None:
     """``terms`` (batch, n) int64, ``weights`` (batch, n) float32 -> ``logits`` = sum_i weights_i * W[terms_i] + b:
-    a sparse vector times the head, as Gather + MatMul (built with ``onnx.helper``: no torch needed)."""
+    a sparse vector times the head, as Gather + MatMul (built with ``onnx.helper``: no torch needed).
+
+    With ``vectors`` (``ngram-static-linear``'s kept word vectors, (words, dim)) the graph also takes ``words``
+    (batch, seq) int64, each text's kept words as 1 + their row (0: padding), and adds the L2-normalised mean of
+    their vectors times the head's last ``dim`` columns: the vectors are a Gather table inside the graph (so
+    they travel in the folder, and int8 quantizes them with the other tables). The mean's count cancels under
+    the normalisation, so the graph normalises the sum."""
     import numpy as np
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    table = np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)  # shape: (n_features, rows)
+    coef = np.asarray(coef, dtype=np.float32)
+    dim = 0 if vectors is None else int(np.asarray(vectors).shape[1])
+    table = np.ascontiguousarray(coef[:, : coef.shape[1] - dim].T)  # shape: (n_terms, rows)
     bias = np.asarray(intercept, dtype=np.float32).reshape(-1)
     nodes = [
         helper.make_node("Gather", ["table", "terms"], ["rows"], axis=0),  # (batch, n, rows)
         helper.make_node("Unsqueeze", ["weights", "axis1"], ["w3"]),  # (batch, 1, n)
         helper.make_node("MatMul", ["w3", "rows"], ["summed3"]),  # (batch, 1, rows)
         helper.make_node("Squeeze", ["summed3", "axis1"], ["summed"]),
-        helper.make_node("Add", ["summed", "bias"], ["logits"]),
     ]
+    inputs = [
+        helper.make_tensor_value_info("terms", TensorProto.INT64, ["batch", "n"]),
+        helper.make_tensor_value_info("weights", TensorProto.FLOAT, ["batch", "n"]),
+    ]
+    init = [
+        numpy_helper.from_array(table, "table"),
+        numpy_helper.from_array(bias, "bias"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+    ]
+    if vectors is None:
+        nodes.append(helper.make_node("Add", ["summed", "bias"], ["logits"]))
+    else:
+        padded = np.vstack([np.zeros((1, dim), np.float32), np.asarray(vectors, dtype=np.float32)])
+        nodes += [
+            helper.make_node("Gather", ["word_vectors", "words"], ["vecs"], axis=0),  # (batch, seq, dim)
+            helper.make_node("ReduceSum", ["vecs", "axis1"], ["vsum"], keepdims=0),  # (batch, dim)
+            helper.make_node("Mul", ["vsum", "vsum"], ["vsq"]),
+            helper.make_node("ReduceSum", ["vsq", "axis1"], ["vss"], keepdims=1),  # (batch, 1)
+            helper.make_node("Sqrt", ["vss"], ["vnorm"]),
+            helper.make_node("Max", ["vnorm", "tiny"], ["vden"]),  # a text without kept words: 0 / tiny = 0
+            helper.make_node("Div", ["vsum", "vden"], ["vmean"]),
+            helper.make_node("MatMul", ["vmean", "vector_head"], ["vlogits"]),  # (batch, rows)
+            helper.make_node("Add", ["summed", "vlogits"], ["both"]),
+            helper.make_node("Add", ["both", "bias"], ["logits"]),
+        ]
+        inputs.append(helper.make_tensor_value_info("words", TensorProto.INT64, ["batch", "seq"]))
+        init += [
+            numpy_helper.from_array(padded, "word_vectors"),
+            numpy_helper.from_array(np.ascontiguousarray(coef[:, coef.shape[1] - dim :].T), "vector_head"),
+            numpy_helper.from_array(np.array(1e-30, dtype=np.float32), "tiny"),
+        ]
     graph = helper.make_graph(
         nodes,
         name,
-        [
-            helper.make_tensor_value_info("terms", TensorProto.INT64, ["batch", "n"]),
-            helper.make_tensor_value_info("weights", TensorProto.FLOAT, ["batch", "n"]),
-        ],
+        inputs,
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", bias.shape[0]])],
-        [
-            numpy_helper.from_array(table, "table"),
-            numpy_helper.from_array(bias, "bias"),
-            numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
-        ],
+        init,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="advisor")
     model.ir_version = 8
@@ -518,20 +575,24 @@ def _linear_graph(coef: Any, intercept: Any, path: Path, name: str) -> None:
     onnx.save(model, str(path))
 
 
-@exporter("ngram-linear")
+@exporter("ngram-linear", "ngram-static-linear")
 def _export_ngram(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
     import numpy as np
 
-    from .ngram import NgramLinearClassifier
+    from .ngram import NgramLinearClassifier, NgramStaticLinearClassifier
 
-    clf = NgramLinearClassifier.load(model_dir)
+    static = manifest.architecture == "ngram-static-linear"
+    clf = (NgramStaticLinearClassifier if static else NgramLinearClassifier).load(model_dir)
     feats, head = clf._require_fit()
-    _linear_graph(head.coef, head.intercept, folder / GRAPH, "ngram_linear")
-    vocab = {"terms": feats.terms, "idf": [float(x) for x in feats.idf]}
+    vectors = clf.word_vectors if static else None
+    _linear_graph(head.coef, head.intercept, folder / GRAPH, manifest.architecture.replace("-", "_"), vectors)
+    vocab: dict[str, Any] = {"terms": feats.terms, "idf": [float(x) for x in feats.idf]}
+    if static:
+        vocab["words"] = clf.words  # row i of the graph's word_vectors is words[i - 1]
     (folder / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False) + "\n", encoding="utf-8")
     m = manifest.model
     spec = {
-        "inputs": ["terms", "weights"],
+        "inputs": ["terms", "weights", *(["words"] if static else [])],
         "output": "logits",
         "tokenizer": {
             "kind": "ngrams",
@@ -540,12 +601,13 @@ def _export_ngram(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
             "token_pattern": m["token_pattern"],
             "sublinear_tf": True,
             "norm": "l2",
+            **({"static_words": "advisor.data.tokenize, the kept words only"} if static else {}),
         },
         "decoder": "binary" if head.coef.shape[0] == 1 else "argmax",
     }
 
     def reference(texts: list) -> list:
-        return list(head.decision(feats.transform(texts)).astype(np.float32))
+        return list(head.decision(clf._transform(texts)).astype(np.float32))
 
     return Exported(spec, [GRAPH, VOCAB], reference)
 
@@ -592,8 +654,8 @@ def _classifier_only(manifest: Manifest) -> None:
     what = None
     if manifest.task != "classification":
         what = f"a {manifest.architecture} tagger"
-    elif manifest.model.get("head", "linear") != "linear":
-        what = f"a {manifest.architecture} model with the {manifest.model['head']} head (BertCNN)"
+    elif manifest.model.get("head", "linear") not in ("linear", "lr"):
+        what = f"a {manifest.architecture} model with the {manifest.model['head']} head"
     if what:
         raise ExportError(
             f"{what} is not exported yet (the linear-head classifier is): "
@@ -601,36 +663,109 @@ def _classifier_only(manifest: Manifest) -> None:
         )
 
 
+def _pooled_head(encoder: Any, head: Any, normalize: bool) -> Any:
+    """``input_ids``, ``attention_mask`` -> logits: ``encoder`` (a Hugging Face model), mean pooling over the
+    mask (L2-normalised when ``normalize``) and the linear ``head`` (:class:`~advisor.baselines.ngram.LinearHead`)
+    in one module: frozen-transformer's and SetFit's graph."""
+    import torch
+
+    from .transformer import MiniLM
+
+    class PooledHead(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = encoder
+            self.register_buffer("coef", torch.tensor(head.coef.T, dtype=torch.float32))
+            self.register_buffer("intercept", torch.tensor(head.intercept, dtype=torch.float32))
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            pooled = MiniLM.mean_pool(hidden, attention_mask, normalize)
+            return pooled @ self.coef + self.intercept
+
+    return PooledHead()
+
+
 @exporter("frozen-transformer")
 def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
+    if manifest.task == "classification" and manifest.model.get("head") == "cnn":
+        return _export_bertcnn(model_dir, folder)
     _classifier_only(manifest)
     import numpy as np
-    import torch
 
     from .transformer import FrozenTransformerClassifier, load_minilm
 
     clf = FrozenTransformerClassifier.load(model_dir)
     head = clf._require_fit()
     enc = load_minilm("cpu", clf.encoder_dir)  # the shipped MiniLM, or the --encoder folder it was fit on
-
-    class Frozen(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = enc.model
-            self.register_buffer("coef", torch.tensor(head.coef.T, dtype=torch.float32))
-            self.register_buffer("intercept", torch.tensor(head.intercept, dtype=torch.float32))
-
-        def forward(self, input_ids, attention_mask):
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            pooled = enc.mean_pool(hidden, attention_mask)
-            return pooled @ self.coef + self.intercept
-
     tok_spec = _wordpiece_spec(enc.tokenizer, folder, enc.max_seq_length, 1.0)
 
     def reference(texts: list) -> list:
         return list(head.decision(clf._features(texts)).astype(np.float32))
 
-    exported = _transformer_export(Frozen(), enc.tokenizer, folder, tok_spec, reference)
+    exported = _transformer_export(
+        _pooled_head(enc.model, head, True), enc.tokenizer, folder, tok_spec, reference
+    )
+    exported.spec["decoder"] = "binary" if head.coef.shape[0] == 1 else "argmax"
+    return exported
+
+
+def _export_bertcnn(model_dir: Path, folder: Path) -> Exported:
+    """BertCNN (``frozen-transformer --head cnn``): the frozen encoder and the CNN head in one graph, the
+    encoder's word pieces outside it, truncated at its max_seq_length from the head as training encoded them."""
+    import numpy as np
+    import torch
+
+    from .bertcnn import BertCNNClassifier
+
+    clf = BertCNNClassifier.load(model_dir)
+    enc = clf._encoder()
+    tok_spec = _wordpiece_spec(enc.tokenizer, folder, enc.max_seq_length, 1.0)
+
+    @torch.no_grad()
+    def reference(texts: list) -> list:
+        feats = clf.features(texts)
+        out = []
+        for s in range(0, len(feats), 64):
+            out.extend(clf.net(**clf._pad(feats[s : s + 64]))[0].numpy().astype(np.float32))
+        return out
+
+    net = _torch_modules()[4](enc.model, clf.net.eval())
+    return _transformer_export(net, enc.tokenizer, folder, tok_spec, reference)
+
+
+@exporter("transformer-setfit")
+def _export_setfit(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
+    """The fine-tuned sentence-transformers body (its Transformer module, mean pooling, and L2 normalisation when
+    the body has a Normalize module) and the logistic-regression head in one graph; the body's tokenizer
+    outside it, truncated at the body's max_seq_length from the head, as sentence-transformers truncates."""
+    _classifier_only(manifest)
+    import numpy as np
+
+    from .setfit_train import SetFitClassifier
+
+    clf = SetFitClassifier.load(model_dir)
+    body, head = clf.body, clf.head
+    modules = [type(m).__name__ for m in body]
+    config = body[1].get_config_dict() if len(body) > 1 and hasattr(body[1], "get_config_dict") else {}
+    # sentence-transformers 5 says pooling_mode "mean"; earlier versions set pooling_mode_mean_tokens alone
+    others = ("cls_token", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken")
+    mean = config.get("pooling_mode") == "mean" or (
+        bool(config.get("pooling_mode_mean_tokens"))
+        and not any(config.get(f"pooling_mode_{k}") for k in others)
+    )
+    if modules[:2] != ["Transformer", "Pooling"] or not mean or set(modules[2:]) - {"Normalize"}:
+        raise ExportError(
+            f"a SetFit body of modules {', '.join(modules)} is not exported (Transformer, mean Pooling and an "
+            "optional Normalize are)"
+        )
+    tok_spec = _wordpiece_spec(body.tokenizer, folder, clf.max_length, 1.0)
+
+    def reference(texts: list) -> list:
+        return list(head.decision(clf._features(texts)).astype(np.float32))
+
+    net = _pooled_head(body[0].auto_model, head, "Normalize" in modules)
+    exported = _transformer_export(net, body.tokenizer, folder, tok_spec, reference)
     exported.spec["decoder"] = "binary" if head.coef.shape[0] == 1 else "argmax"
     return exported
 

@@ -117,38 +117,83 @@ def select_logreg(
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, f1_score
 
-    y_train, y_dev = list(y_train), list(y_dev)
+    y_train = list(y_train)
     if len(set(y_train)) < 2:
         raise ValueError("training labels must contain at least two classes")
-    if not c_grid:
-        raise ValueError("c_grid is empty")
-    best: tuple[tuple[float, float, float], Any, float] | None = None
-    scores: dict[str, dict[str, float]] = {}
-    for C in sorted(float(c) for c in c_grid):
+
+    def fit(C: float) -> Any:
         lr = LogisticRegression(C=C, max_iter=max_iter, random_state=0)
         with warnings.catch_warnings():
             # Weakly regularised fits on separable data can stop at max_iter; the dev score still ranks them.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            lr.fit(X_train, y_train)
-        pred = lr.predict(X_dev)
+            return lr.fit(X_train, y_train)
+
+    return _select_on_dev(fit, c_grid, X_dev, y_dev)
+
+
+def _select_on_dev(
+    fit: Any, c_grid: Sequence[float], X_dev: Any, y_dev: Sequence[Any]
+) -> tuple[Any, float, dict[str, dict[str, float]]]:
+    """``fit(C)`` (anything with ``predict(X)``) for each C of ``c_grid``, scored on dev: (the best, its C, the
+    scores per C). Dev score: macro-F1, ties broken by accuracy, then by the smaller C."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    if not c_grid:
+        raise ValueError("c_grid is empty")
+    y_dev = list(y_dev)
+    best: tuple[tuple[float, float, float], Any, float] | None = None
+    scores: dict[str, dict[str, float]] = {}
+    for C in sorted(float(c) for c in c_grid):
+        model = fit(C)
+        pred = model.predict(X_dev)
         f1 = float(f1_score(y_dev, pred, average="macro", zero_division=0))
         acc = float(accuracy_score(y_dev, pred))
         scores[repr(C)] = {"macro_f1": f1, "accuracy": acc}
         key = (f1, acc, -C)
         if best is None or key > best[0]:
-            best = (key, lr, C)
+            best = (key, model, C)
     assert best is not None
     return best[1], best[2], scores
 
 
+def select_ridge(
+    X_train: Any,
+    targets: np.ndarray,
+    classes: Sequence[Any],
+    X_dev: Any,
+    y_dev: Sequence[Any],
+    c_grid: Sequence[float] = C_GRID,
+) -> tuple[LinearHead, float, dict[str, dict[str, float]]]:
+    """A linear head regressed on a teacher's centred logits (``targets``, (rows, classes) in ``classes``
+    order): ridge regression, the mean squared error of :mod:`advisor.baselines.distill`, solved in closed form,
+    one fit per C (alpha = 1 / C, so C means what it means for :func:`select_logreg`: less regularisation as it
+    grows), picked on the real dev labels as :func:`select_logreg` picks. Two classes regress the one
+    difference of the two logits (the binary head's decision value)."""
+    from sklearn.linear_model import Ridge
+
+    y = np.asarray(targets, dtype=np.float64)
+    if len(classes) == 2:
+        y = (y[:, 1] - y[:, 0])[:, None]
+
+    def fit(C: float) -> LinearHead:
+        ridge = Ridge(alpha=1.0 / C).fit(X_train, y)
+        return LinearHead(classes, np.atleast_2d(ridge.coef_), np.atleast_1d(ridge.intercept_))
+
+    return _select_on_dev(fit, c_grid, X_dev, y_dev)
+
+
 def head_config(
-    C: float | None, c_grid: Sequence[float], dev_scores: dict[str, dict[str, float]], max_iter: int
+    C: float | None,
+    c_grid: Sequence[float],
+    dev_scores: dict[str, dict[str, float]],
+    max_iter: int,
+    head: str = "LogisticRegression(lbfgs)",
 ) -> dict:
-    """How a :func:`select_logreg` head was trained (the ``train`` part of its model's manifest)."""
+    """How a :func:`select_logreg` (or, distilled, :func:`select_ridge`) head was trained (the ``train`` part of
+    its model's manifest)."""
     return {
-        "head": "LogisticRegression(lbfgs)",
+        "head": head,
         "C": C,
         "c_grid": list(c_grid),
         "max_iter": max_iter,
@@ -243,6 +288,9 @@ class NgramLinearClassifier:
         self.C: float | None = None
         self.min_df_used: int | None = None
         self.dev_scores: dict[str, dict[str, float]] = {}
+        self.distilled = (
+            False  # the head regressed on a teacher's logits (fit_to_logits), not fitted to labels
+        )
 
     def fit(
         self,
@@ -251,10 +299,45 @@ class NgramLinearClassifier:
         dev_texts: Sequence[str],
         dev_labels: Sequence[Any],
     ) -> NgramLinearClassifier:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         check_xy(train_texts, train_labels, "train")
         check_xy(dev_texts, dev_labels, "dev")
+        self._fit_features(train_texts)
+        X_tr = self._transform(train_texts)
+        X_dev = self._transform(dev_texts)
+        lr, self.C, self.dev_scores = select_logreg(
+            X_tr, train_labels, X_dev, dev_labels, self.c_grid, self.max_iter
+        )
+        self.head = LinearHead.from_sklearn(lr)
+        return self
+
+    def fit_to_logits(
+        self,
+        feature_texts: Sequence[str],
+        transfer_texts: Sequence[str],
+        targets: np.ndarray,
+        classes: Sequence[Any],
+        dev_texts: Sequence[str],
+        dev_labels: Sequence[Any],
+    ) -> NgramLinearClassifier:
+        """Knowledge distillation (:mod:`advisor.baselines.distill`): the features fitted on ``feature_texts``
+        (the training and unlabeled texts), the head regressed on a teacher's centred logits ``targets`` for
+        ``transfer_texts`` (:func:`select_ridge`), C picked on the real dev labels."""
+        check_xy(dev_texts, dev_labels, "dev")
+        self._fit_features(feature_texts)
+        self.head, self.C, self.dev_scores = select_ridge(
+            self._transform(transfer_texts),
+            targets,
+            [_py(c) for c in classes],
+            self._transform(dev_texts),
+            dev_labels,
+            self.c_grid,
+        )
+        self.distilled = True
+        return self
+
+    def _fit_features(self, train_texts: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.min_df_used = self.min_df if self.min_df is not None else default_min_df(len(train_texts))
         vec = TfidfVectorizer(
             analyzer=_analyzer(self.ngram_range, self.lowercase, TOKEN_PATTERN),
@@ -270,13 +353,6 @@ class NgramLinearClassifier:
         terms = [t for t, _ in sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])]
         self.features = _TfidfFeatures(terms, vec.idf_, self.lowercase, self.ngram_range)
         self._fit_extra(train_texts)
-        X_tr = self._transform(train_texts)
-        X_dev = self._transform(dev_texts)
-        lr, self.C, self.dev_scores = select_logreg(
-            X_tr, train_labels, X_dev, dev_labels, self.c_grid, self.max_iter
-        )
-        self.head = LinearHead.from_sklearn(lr)
-        return self
 
     def _fit_extra(self, train_texts: Sequence[str]) -> None:
         """What a subclass fits on the training texts beside the TF-IDF terms (nothing here)."""
@@ -318,7 +394,13 @@ class NgramLinearClassifier:
             architecture=self.kind,
             task="classification",
             model=self._model_info(feats),
-            train=head_config(self.C, self.c_grid, self.dev_scores, self.max_iter),
+            train=head_config(
+                self.C,
+                self.c_grid,
+                self.dev_scores,
+                self.max_iter,
+                "Ridge on the teacher's centred logits" if self.distilled else "LogisticRegression(lbfgs)",
+            ),
             labels=list(head.classes),
             vocabulary=VocabularyRef(
                 file=VOCAB, size=len(feats.terms), source="training texts (word n-grams)"

@@ -424,9 +424,11 @@ def train(
     options = {"device": device, "epochs": epochs, "pooling": pooling, "embeddings": embeddings,
                "freeze_embeddings": freeze_embeddings}  # fmt: skip
     if teacher is not None:
+        student = None if arch in NEURAL else _sklearn_model(arch, ds.task, encoder, vectors=embeddings)
         bundle, distilled = kd.train_student(
             arch, teacher, train_items, dev_items, test_items, unlabeled=distill.get("unlabeled"),
-            augment_copies=distill.get("augment") or 0, text_column=text_column, seed=seed, note=note, **options,
+            augment_copies=distill.get("augment") or 0, text_column=text_column, seed=seed, note=note,
+            linear=None if student is None else student.model, **options,
         )  # fmt: skip
     if arch in NEURAL:
         if teacher is None:
@@ -434,6 +436,8 @@ def train(
         fit = bundle.fit.to_dict() if bundle.fit else {}
         model = _NeuralModel(bundle)
         interrupted = fit.get("stopped_reason") == "interrupted"
+    elif teacher is not None:  # a linear student (ngram-static-linear), fitted by train_student
+        model, fit, interrupted = student, {}, False
     else:
         if arch in FINETUNING:
             model = _finetune_model(arch, ds.task, encoder, seed=seed, device=device, epochs=epochs)

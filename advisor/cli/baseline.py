@@ -27,7 +27,7 @@ from advisor.cli.options import (
     threads_option,
 )
 from advisor.runtime import is_export
-from advisor.vocabulary import DEVICES, FINETUNING, HEADS, POOLINGS, TASKS
+from advisor.vocabulary import DEVICES, DISTILL_STUDENTS, DISTILL_TEACHERS, FINETUNING, HEADS, POOLINGS, TASKS
 from advisor.vocabulary import TRAINABLE as ARCHS
 
 
@@ -181,8 +181,8 @@ def baseline():
     "--teacher",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Knowledge distillation: a trained frozen-transformer or transformer-finetune classifier folder whose "
-    "logits the student (--arch textcnn, bilstm, lstm, gru, rnn) learns.",
+    help=f"Knowledge distillation: a trained {' or '.join(DISTILL_TEACHERS)} classifier folder whose "
+    f"logits the student (--arch {', '.join(DISTILL_STUDENTS)}) learns.",
 )
 @click.option(
     "--unlabeled",
