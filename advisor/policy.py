@@ -55,13 +55,16 @@ class Policy(StrictModel):
         500,
         "TEP401: where fine-tuning is allowed (accepted plateau evidence, or at and above finetune_min_examples), "
         "below this many examples the picker chooses transformer-setfit (contrastive few-shot fine-tuning), at and "
-        "above it transformer-finetune. Measured (shared/research/setfit.md): SetFit beat plain fine-tuning at 100 "
-        "examples on TREC, MR and SST-2 by 6-9 points and at 250 on MR and SST-2 by 7 and 3, tied on TREC (91.0 vs "
-        "91.3); this machine's runs (benchmarks/results/setfit.jsonl, one seed) agree at 100 (TREC 90.2, MR 72.7) "
-        "and at 50 (TREC +14, MR +6 over fine-tuning, SST-2 66.2 vs 67.0). No measured size below 500 had "
-        "fine-tuning ahead by more than a point; from 500 fine-tuning is stable (crossover.md) and SetFit's pairs "
-        "(40 per example) make it the slower of the two. SetFit at 500 is not measured yet: a run there may move "
-        "this value.",
+        "above it transformer-finetune. Measured on this CPU (benchmarks/results/setfit.jsonl, seed 0; the README's "
+        "SetFit table) against crossover.md's fine-tuned MiniLM: SetFit led at 100 (TREC 90.2, MR 72.7, SST-2 77.0 "
+        "vs 81.5, 64.6, 68.2) and at 250 (TREC 93.0, MR 73.6, SST-2 80.2 vs 91.3, 69.4, 76.6), and at 50 on TREC "
+        "and MR (76.2, 59.4 vs 62.6, 53.8); the one cell with fine-tuning ahead is SST-2 50 (66.2 vs 67.0, within its std of 6.0). "
+        "shared/research/setfit.md agrees at 100 and 250 (2 and 1 seeds). So SetFit had not stopped leading at "
+        "250; 500 is the next measured size, where crossover.md has fine-tuning stable (std at most 2.6) and ahead "
+        "of frozen features on all three sets, while SetFit's cost grows with its pairs (40 per example: 16,000 "
+        "pairs, 1,000 steps at 500, twice its 250 runs' 424-919 CPU s). SetFit at 500 is not measured yet (about "
+        "14-31 CPU minutes a run, 28-92 minutes of wall time on the shared machine): a row there may move this "
+        "value up; no row below it supports moving it down.",
         ge=1,
     )
     static_embeddings_below: int = _setting(

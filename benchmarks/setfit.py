@@ -17,6 +17,13 @@ stratified split (seed 12345), the 10% (1,067) the test set; SST-2 ``sst2/train.
 under a load of 8-10 two threads spin against each other); ``seconds`` are wall seconds of training plus test
 prediction and ``cpu_seconds`` the process's CPU seconds (what the machine's load does not inflate), with the load
 average recorded beside them.
+
+The table (``--render``) puts each (set, size) beside setfit.md's SetFit and crossover.md's fine-tuned and frozen
+MiniLM (those transformer rows ran on an H100: no CPU seconds) and, where ``benchmarks/results/finetune.jsonl`` has
+them (500 examples only), this machine's: ``transformer-finetune`` with the training seconds of each run and
+``frozen-transformer`` with the logistic-regression head (its seconds include the encoding pass). finetune.py draws
+its own 500-example sample (seed 0; fine-tuning on the evidence's 400/100 split, the frozen head on 450/50) and
+scores MR on its own 1,000-sentence test sample: the same sets and size, not the same sample or MR test set.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "benchmarks"]
 DATASETS = REPO.parent / "shared" / "datasets"
 OUT = REPO / "benchmarks" / "results" / "setfit.jsonl"
+# This machine's fine-tuned and frozen MiniLM (benchmarks/finetune.py: 500 examples only, its own sample and splits).
+FINETUNE = REPO / "benchmarks" / "results" / "finetune.jsonl"
 NAMES = ("trec", "mr", "sst2")
 SPLIT_SEED = 12345
 # The order runs are made in: the small sizes first on one seed (what the switch point rests on), then more seeds.
@@ -141,11 +150,39 @@ def _span(values: list[float]) -> str:
     return low if low == high else f"{low}-{high}"
 
 
-def render(rows: list[dict]) -> str:
-    """The README table: this benchmark's SetFit beside setfit.md's SetFit and crossover.md's MiniLM rows."""
+def minilm_here(rows: list[dict]) -> dict[tuple[str, int], dict[str, str]]:
+    """This machine's MiniLM cells from ``benchmarks/results/finetune.jsonl`` rows: ``ft`` (``transformer-finetune``,
+    mean over its seeds, with the training seconds per run) and ``frozen`` (``frozen-transformer`` with the
+    logistic-regression head, the encoding pass in its seconds), keyed by (dataset, examples)."""
+    out: dict[tuple[str, int], dict[str, str]] = {}
+    ft: dict[tuple[str, int], list[dict]] = {}
+    for r in rows:
+        key = (r["dataset"], r["examples"])
+        if r["phase"] == "finetune":
+            ft.setdefault(key, []).append(r)
+        elif r["phase"] == "heads" and r["head"] == "lr":
+            out.setdefault(key, {})["frozen"] = f"{100 * r['test_accuracy']:.1f}; {r['train_seconds']:.0f} s"
+    for key, rs in ft.items():
+        accs = [100 * r["test_accuracy"] for r in rs]
+        seconds = _span([r["train_seconds"] for r in rs])
+        out.setdefault(key, {})["ft"] = f"{_mean_std(accs)}; {seconds} s"
+    return out
+
+
+def _finetune_rows() -> list[dict]:
+    if not FINETUNE.is_file():
+        return []
+    return [json.loads(line) for line in FINETUNE.read_text().splitlines() if line.strip()]
+
+
+def render(rows: list[dict], here: list[dict] | None = None) -> str:
+    """The README table: this benchmark's SetFit beside setfit.md's SetFit, crossover.md's MiniLM rows and this
+    machine's MiniLM rows (``here``: finetune.jsonl's rows, read from the file when None; see :func:`minilm_here`)."""
+    minilm = minilm_here(_finetune_rows() if here is None else here)
     lines = [
-        "| dataset | n | SetFit here | wall s per run | CPU s per run | SetFit (setfit.md) | fine-tuned | frozen |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dataset | n | SetFit here | wall s per run | CPU s per run | SetFit (setfit.md) | fine-tuned | frozen "
+        "| fine-tuned here; s per run | frozen here; s per run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict[tuple[str, int], list[dict]] = {}
     for r in rows:
@@ -154,6 +191,7 @@ def render(rows: list[dict]) -> str:
         for n in sorted({k[1] for k in (*REFERENCE, *groups) if k[0] == name}):
             rs = sorted(groups.get((name, n), []), key=lambda r: r["seed"])
             ref = REFERENCE.get((name, n), {})
+            mine = minilm.get((name, n), {})
             ours = _mean_std([r["test_accuracy"] for r in rs]) if rs else "-"
             one = [r["seconds"] for r in rs if r["threads"] == 1]
             two = [
@@ -166,7 +204,7 @@ def render(rows: list[dict]) -> str:
             cpu = _span([r["cpu_seconds"] for r in rs if "cpu_seconds" in r])
             lines.append(
                 f"| {name} | {n} | {ours} | {wall} | {cpu} | {ref.get('setfit.md', '-')} | {ref.get('ft', '-')} | "
-                f"{ref.get('frozen', '-')} |"
+                f"{ref.get('frozen', '-')} | {mine.get('ft', '-')} | {mine.get('frozen', '-')} |"
             )
     return "\n".join(lines)
 

@@ -29,29 +29,37 @@ at <= 100. Word 1-2 gram TF-IDF + logistic regression beat random-init TextCNN a
 2,500 examples (e.g. MR 500: 62.1 vs 54.4; SST-2 1,000: 69.0 vs 62.8; TREC 2,500: 84.5 vs 83.6, the
 closest); at 50 and 100 both are near chance and neither is reliably ahead.
 
-Which fine-tuning (shared/research/setfit.md; the same splits and samples as crossover.md; test accuracy %,
-mean over seeds; SetFit: the setfit package's standard recipe on all-MiniLM-L6-v2, 2 seeds at 100, 1 at 250):
+Which fine-tuning (test accuracy %, mean over seeds; the same splits and samples as crossover.md; SetFit: the
+setfit package's standard recipe on all-MiniLM-L6-v2; "here": this machine's runs,
+benchmarks/results/setfit.jsonl, seed 0; setfit.md: shared/research/setfit.md, 2 seeds at 100, 1 at 250;
+fine-tuned and frozen: crossover.md's MiniLM means; the README's SetFit table has the seconds):
 
-| dataset | n | SetFit | fine-tuned | frozen |
-|---|---|---|---|---|
-| TREC | 100 | 89.5 | 81.5 | 63.9 |
-| TREC | 250 | 91.0 | 91.3 | 72.2 |
-| MR | 100 | 70.4 | 64.6 | 62.7 |
-| MR | 250 | 76.5 | 69.4 | 68.7 |
-| SST-2 | 100 | 77.3 | 68.2 | 71.4 |
-| SST-2 | 250 | 79.7 | 76.6 | 75.4 |
+| dataset | n | SetFit here | SetFit (setfit.md) | fine-tuned | frozen |
+|---|---|---|---|---|---|
+| TREC | 50 | 76.2 | - | 62.6 | 54.5 |
+| TREC | 100 | 90.2 | 89.5 | 81.5 | 63.9 |
+| TREC | 250 | 93.0 | 91.0 | 91.3 | 72.2 |
+| MR | 50 | 59.4 | - | 53.8 | 59.8 |
+| MR | 100 | 72.7 | 70.4 | 64.6 | 62.7 |
+| MR | 250 | 73.6 | 76.5 | 69.4 | 68.7 |
+| SST-2 | 50 | 66.2 | - | 67.0 | 66.0 |
+| SST-2 | 100 | 77.0 | 77.3 | 68.2 | 71.4 |
+| SST-2 | 250 | 80.2 | 79.7 | 76.6 | 75.4 |
 
-SetFit led plain fine-tuning by 6-9 points at 100 examples and by 3-7 at 250 except on TREC (a tie), varied
-less between seeds (sample std at most 3 against up to 10) and needs no early stopping; the published anchor
-agrees (Tunstall et al. 2022: at 8 examples per class on CR, 88.5 against 58.8). Plain fine-tuning is stable
-from about 250 examples and led frozen features at every size from 250 to 2,500 (crossover.md: TREC 500 93.5,
-MR 500 73.0, SST-2 500 81.9); SetFit's cost grows with its pairs (40 per example: 20,000 at 500, 2 million at
-50,000), so above the switch point it ranks behind frozen features (computed once), which keeps TEP403's
-preference for frozen features on CPU at scale. This machine's runs (benchmarks/results/setfit.jsonl, one seed
-so far; README, Benchmarks) agree: TREC 100 90.2, MR 100 72.7; at 50 TREC 76.2 and MR 59.4 against fine-tuned
-62.6 and 53.8, SST-2 66.2 against 67.0. The switch point (500) lies past every measured size (50-250), where
-SetFit led or tied, at the size where crossover.md has plain fine-tuning stable (std at most 2.6) and ahead of
-frozen features on all three sets; SetFit at 500 is not measured yet, and a run there may move it.
+setfit.md: SetFit led plain fine-tuning by 6-9 points at 100 examples and by 3-7 at 250 except on TREC (a tie),
+varied less between seeds (sample std at most 3 against up to 10) and needs no early stopping; the published
+anchor agrees (Tunstall et al. 2022: at 8 examples per class on CR, 88.5 against 58.8). Plain fine-tuning is
+stable from about 250 examples and led frozen features at every size from 250 to 2,500 (crossover.md: TREC 500
+93.5, MR 500 73.0, SST-2 500 81.9); SetFit's cost grows with its pairs (40 per example: 20,000 at 500, 2 million
+at 50,000), so above the switch point it ranks behind frozen features (computed once), which keeps TEP403's
+preference for frozen features on CPU at scale.
+
+The switch point: SetFit led plain fine-tuning in every cell measured here but SST-2 50 (0.8 behind, within
+fine-tuning's std of 6.0 there), by 1.7-4.2 points at 250: it had not stopped leading by 250, so the switch
+point ({policy.setfit_below:,}) is the next measured size, 500, where crossover.md has plain fine-tuning stable
+(std at most 2.6) and ahead of frozen features on all three sets (TREC 93.5, MR 73.0, SST-2 81.9). SetFit at 500
+is not measured yet (1,000 steps of 16 pairs a run, twice its 250 runs' CPU time); a row there may move the
+switch point up, and no row below 500 supports moving it down.
 
 Edge study (shared/research/edge.md; test accuracy %, CPU; mean ± std over 3 seeds at 250, 2 at 1,000):
 
