@@ -3,7 +3,7 @@
 ``advisor baseline train DATA --arch STUDENT --teacher MODEL_DIR [--unlabeled FILE] [--augment N]``
 (``advisor.baselines.train(..., teacher=, unlabeled=, augment=)``) trains the student (``advisor.vocabulary.
 DISTILL_STUDENTS``: TextCNN and the RNN classifiers with the project's trainer
-(:func:`advisor.baselines.train.train_classifier`, its recipe row, to its epoch cap, the best epoch on the real dev labels kept (see "Training length");
+(:func:`advisor.baselines.train.train_classifier`, its recipe row, dev early stopping on the real dev labels;
 ``ngram-static-linear`` with a ridge-regression head, :func:`advisor.baselines.ngram.select_ridge`: the same
 MSE, solved in closed form, C picked on the real dev labels) on a transfer set scored by the teacher (``DISTILL_TEACHERS``: a saved ``frozen-transformer`` classifier, either
 head, or a ``transformer-finetune`` one, which TEP101's gate allowed when it was trained):
