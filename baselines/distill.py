@@ -23,14 +23,6 @@ are centred (each row minus its mean; a binary logistic head's one decision valu
 ``hard_weight`` (default :data:`HARD_WEIGHT` = 0: pure distillation) mixes in the hard-label cross-entropy on
 the labeled rows: ``loss = (1 - w) * MSE + w * CE`` (CE averaged over the labeled rows of the batch).
 
-Training length: a neural student trains to its recipe's epoch cap with no early stopping (patience as long
-as the cap) and keeps its best dev epoch. Matching logits starts slower than fitting labels (the student first
-has to reach the teacher's logit scale), so dev accuracy stays flat for the first epochs while the MSE falls,
-and the recipe's patience of 3 ended students before they had learned: measured on TREC at 250 examples
-(benchmarks/distill.py), the distilled TextCNN stopped after 4 epochs at 0.268 test accuracy (hard labels:
-0.588); trained to the cap it was still at 0.24-0.32 dev for 6 epochs, reached its best dev at epoch 14 and
-scored 0.640 on test.
-
 The model folder's manifest records ``run.distillation``: the teacher (path, architecture, head, encoder,
 data fingerprint), its dev and test scores measured in the same run, the loss, the augmentation settings and
 what they did, and the row counts.
@@ -353,15 +345,9 @@ def _train_neural_student(arch, train_items, dev_items, texts, extra, student_te
     """The neural student: the project's trainer on the transfer set, the teacher's logits as a row tensor."""
     import torch
 
-    from advisor.recipes import recipe_for
-
     from .runner import train_neural
     from .vocab import Vocab
 
-    # No early stopping (module docstring, "Training length"): patience as long as the recipe's epoch cap, the
-    # best dev epoch kept. An explicit ``patience`` in train_options still wins.
-    cap = train_options.get("epochs") or recipe_for(arch, "classification").max_epochs or 2
-    train_options = {"patience": max(2, cap), **train_options}
     guessed = [labels[i] for i in scored.argmax(axis=1)]
     items = list(train_items) + [Example(t, g) for t, g in zip(student_texts[len(texts) :], guessed[len(texts) :], strict=True)]  # fmt: skip
     vocab = Vocab.build(tokenize(t) for t in texts + extra)  # a masked word (STUDENT_MASK) reads <unk>
