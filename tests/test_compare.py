@@ -348,3 +348,24 @@ def test_the_plan_counts_setfits_pairs_as_its_examples():
         planned_seconds(a, profile, 800) for a in ("transformer-setfit", "transformer-finetune")
     )
     assert setfit > finetune > planned_seconds("frozen-transformer", profile, 800)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="TEP404 breaks dev ties by candidate-list order, not the policy's points"
+)
+def test_a_dev_tie_with_the_policys_choice_names_the_policys_choice_best(toy, tmp_path):
+    """Found by hand in the issue-12 chain: ngram-linear and ngram-static-linear tied on dev, and TEP404 called
+    the one earlier in the candidate list 'best' and compared it with the policy's choice; a tie is no lead, so
+    the policy's first choice is the measured best."""
+    _, train, _ = toy
+    f = fabricate(
+        tmp_path / "m.json",
+        train,
+        [candidate("frozen-transformer", 0.90, 0.0), candidate("ngram-linear", 0.90, 0.0)],
+    )
+    rec = recommend(train, "--measurements", f)
+    message = next(x for x in rec["flags"] if x["rule"] == "TEP404")["message"]
+    assert rec["architecture"] == "frozen-transformer"
+    assert message.startswith(
+        "measured on your data: frozen-transformer 0.90 ± 0.00 dev accuracy (3 seeds), the best"
+    )
