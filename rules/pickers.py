@@ -328,7 +328,11 @@ def measured_best(ctx):
     if not measured:
         ctx.flag(rule="TEP404", message="measured on your data: no admissible candidate has 2+ seeds")
         return
-    best = max(measured, key=lambda c: (c.dev_mean, -remaining.index(c.architecture)))
+    # a tie is no lead: among equal dev means the policy's order (its points) decides
+    best = max(
+        measured,
+        key=lambda c: (c.dev_mean, points.get(c.architecture, 0.0), -remaining.index(c.architecture)),
+    )
     label = m.metric_label
     mine = m.candidates.get(leader)
     if best.architecture == leader:

@@ -350,9 +350,6 @@ def test_the_plan_counts_setfits_pairs_as_its_examples():
     assert setfit > finetune > planned_seconds("frozen-transformer", profile, 800)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="TEP404 breaks dev ties by candidate-list order, not the policy's points"
-)
 def test_a_dev_tie_with_the_policys_choice_names_the_policys_choice_best(toy, tmp_path):
     """Found by hand in the issue-12 chain: ngram-linear and ngram-static-linear tied on dev, and TEP404 called
     the one earlier in the candidate list 'best' and compared it with the policy's choice; a tie is no lead, so
