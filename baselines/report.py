@@ -86,6 +86,13 @@ def format_distillation(r: dict) -> str:
         f"{'test':8}{r['test']['accuracy']:9.4f}{t['test']['accuracy']:9.4f}   accuracy",
         f"{'test':8}{r['test']['macro_f1']:9.4f}{t['test']['macro_f1']:9.4f}   macro-F1",
     ]
+    sel = d.get("selection") or {}
+    if sel.get("held_out_mse_curve"):
+        held = sel["held_out"]
+        curve = ", ".join(f"{x:.3f}" for x in sel["held_out_mse_curve"])
+        lines.insert(1, f"epoch picked by the held-out distillation MSE ({held['dev_texts']} dev texts + "
+                        f"{held['augmented']} augmented copies, teacher-scored): {curve} "
+                        f"(epoch {sel['best_epoch']}, patience {sel['patience']})")  # fmt: skip
     return "\n".join(lines)
 
 

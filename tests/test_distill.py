@@ -88,6 +88,42 @@ def test_a_textcnn_student_learns_the_teachers_logits(student, teacher, toy):
     assert student.document()["distillation"] == d
 
 
+def test_the_held_out_mse_rule_picks_the_epoch_by_the_teachers_logits_on_held_out_texts(
+    toy, teacher, tmp_path
+):
+    """selection="held-out-mse": the epoch with the lowest MSE to the teacher's logits on the dev texts and
+    their augmented copies, patience counted on it; recorded in run.distillation.selection and printed."""
+    from advisor.baselines import train
+    from advisor.baselines.distill import HELD_OUT_COPIES
+    from advisor.baselines.report import format_train
+
+    result = train(toy[0], arch="textcnn", test=toy[1], out=tmp_path / "s", epochs=4, teacher=teacher,
+                   selection="held-out-mse")  # fmt: skip
+    sel = result.distillation["selection"]
+    assert sel["rule"] == "held-out-mse" and sel["patience"] == 3
+    held = sel["held_out"]
+    assert held["dev_texts"] == result.examples["dev"] and held["copies_per_text"] == HELD_OUT_COPIES
+    assert 0 < held["augmented"] <= HELD_OUT_COPIES * held["dev_texts"]
+    mse = sel["held_out_mse_curve"]
+    assert len(mse) == len(result.dev["curve"]) and sel["best_epoch"] == result.dev["best_epoch"]
+    assert mse[sel["best_epoch"] - 1] == min(mse)
+    assert result.dev["best"] == result.dev["curve"][sel["best_epoch"] - 1]  # the dev accuracy there
+    assert result.manifest.run["distillation"]["selection"] == sel
+    assert "epoch picked by the held-out distillation MSE (" in format_train(result.document())
+
+
+def test_the_selection_rule_is_checked(toy, teacher, tmp_path):
+    from advisor.baselines import train
+    from advisor.baselines.api import BaselineInputError
+
+    with pytest.raises(
+        BaselineInputError, match="selection 'held-out' is not one of held-out-mse, dev-accuracy"
+    ):
+        train(toy[0], arch="textcnn", teacher=teacher, selection="held-out", out=tmp_path / "s")
+    with pytest.raises(BaselineInputError, match="selection applies with a teacher only"):
+        train(toy[0], arch="textcnn", selection="held-out-mse", out=tmp_path / "s")
+
+
 def test_the_student_reloads_for_evaluate_and_predict(student, toy):
     from advisor.baselines import evaluate, predict
 
