@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--rule", choices=DISTILL_SELECTIONS, default=SELECTION, help="how a student's epoch is picked"
     )
+    ap.add_argument("--run", choices=RUNS, help="one run of the --dataset/--n cell (default: each in turn)")
     ap.add_argument("--render", action="store_true")
     args = ap.parse_args(argv)
     if args.render:
@@ -221,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(pivot(done()))
         return 0
-    cells = PLAN if args.plan else [(args.dataset, args.n, run) for run in RUNS]
+    runs = RUNS if args.run is None else (args.run,)
+    cells = PLAN if args.plan else [(args.dataset, args.n, run) for run in runs]
     for name, n, run in cells:
         path = out_for(args.rule, run)
         if any((r["dataset"], r["examples"], r["run"]) == (name, n, run) for r in done(path)):
