@@ -89,10 +89,12 @@ def format_distillation(r: dict) -> str:
     sel = d.get("selection") or {}
     if sel.get("held_out_mse_curve"):
         held = sel["held_out"]
-        curve = ", ".join(f"{x:.3f}" for x in sel["held_out_mse_curve"])
-        lines.insert(1, f"epoch picked by the held-out distillation MSE ({held['dev_texts']} dev texts + "
-                        f"{held['augmented']} augmented copies, teacher-scored): {curve} "
-                        f"(epoch {sel['best_epoch']}, patience {sel['patience']})")  # fmt: skip
+        agree, mse = sel["held_out_agreement_curve"], sel["held_out_mse_curve"]
+        what = "agreement with the teacher" if sel["rule"] == "held-out-agreement" else "distillation MSE"
+        lines.insert(1, f"epoch picked by the held-out {what} ({held['dev_texts']} dev texts + "
+                        f"{held['augmented']} augmented copies, teacher-scored; epoch {sel['best_epoch']}, "
+                        f"patience {sel['patience']}): agreement {', '.join(f'{x:.3f}' for x in agree)}; "
+                        f"MSE {', '.join(f'{x:.3f}' for x in mse)}")  # fmt: skip
     return "\n".join(lines)
 
 
