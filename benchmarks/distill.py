@@ -9,9 +9,11 @@ Usage (resumable: each finished run is appended to the JSON-lines file and skipp
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/distill.py --rule held-out-mse --dataset trec --n 250
     .venv/bin/python benchmarks/distill.py --rule held-out-mse --render  # the students, rule against rule
 
-``--rule`` (``advisor.vocabulary.DISTILL_SELECTIONS``; default: the library's, ``distill.SELECTION``) is how the
-students' epoch is picked: ``dev-accuracy`` (the hard-label rule; its student rows are ``distill.jsonl``'s) or
-``held-out-mse`` (the distillation MSE on the dev texts and their augmented copies; ``distill-held-out-mse.jsonl``).
+``--rule`` (``advisor.vocabulary.DISTILL_SELECTIONS``; default: the library's, ``distill.SELECTION``,
+``held-out-mse``) is how the students' epoch is picked: ``dev-accuracy`` (the hard-label rule, the default
+before; its student rows are ``distill.jsonl``'s), ``held-out-mse`` (the distillation MSE on the dev texts and
+their augmented copies; ``distill-held-out-mse.jsonl``) or ``held-out-agreement``
+(``distill-held-out-agreement.jsonl``). ``--run`` runs one run of a cell (to order reruns by cost).
 The teacher and hard-label rows are the same for every rule: ``distill.jsonl``, reused (and their model folders
 under ``runs/bench-distill``).
 
@@ -182,7 +184,8 @@ def pivot(rows: list[dict]) -> str:
     distilled run measured on the same split (the teacher's own row records no dev score)."""
     by = {(r["dataset"], r["examples"], r["run"]): r for r in rows}
     lines = [
-        "| dataset | n | teacher (MiniLM frozen) | TextCNN, hard labels | TextCNN distilled | distilled, --augment 4 |",
+        "| dataset | n | teacher (MiniLM frozen) | TextCNN, hard labels | TextCNN distilled (dev-accuracy) "
+        "| distilled, --augment 4 (dev-accuracy) |",
         "|---|---|---|---|---|---|",
     ]
     cells = list(dict.fromkeys((name, n) for name, n, _ in PLAN))

@@ -125,7 +125,7 @@ def test_the_selection_rule_is_checked(toy, teacher, tmp_path):
 
     with pytest.raises(
         BaselineInputError,
-        match="selection 'held-out' is not one of held-out-agreement, held-out-mse, dev-accuracy",
+        match="selection 'held-out' is not one of held-out-mse, held-out-agreement, dev-accuracy",
     ):
         train(toy[0], arch="textcnn", teacher=teacher, selection="held-out", out=tmp_path / "s")
     with pytest.raises(BaselineInputError, match="selection applies with a teacher only"):
