@@ -269,9 +269,8 @@ class Runtime:
         """Labels for texts, or tag lists for token lists."""
         items = list(items)
         decoded = [self.decode(o) for o in self.logits(items)]
-        if (
-            self.task == "tagging"
-        ):  # a fine-tuned transformer's words past its encoder's budget: its tag for them
+        if self.task == "tagging":
+            # a fine-tuned transformer tagger's words past its encoder's budget: its tag for them
             rest = self.spec.get("beyond_budget", {}).get("tag")
             tagged = [[self.labels[i] for i in tags] for tags in decoded]
             return [
