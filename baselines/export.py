@@ -420,6 +420,17 @@ def _torch_modules():
     return Classifier, Step, LSTMStep, Emissions, BertCNN
 
 
+def _write_crf(crf: Any, folder: Path) -> None:
+    """``crf.json``: a :class:`~advisor.baselines.models.CRF`'s start, end and transition scores, which the
+    runtime's :func:`advisor.runtime.viterbi` decodes with."""
+    scores = {
+        "start": crf.start_transitions.tolist(),
+        "end": crf.end_transitions.tolist(),
+        "transitions": crf.transitions.tolist(),
+    }
+    (folder / CRF).write_text(json.dumps(scores) + "\n", encoding="utf-8")
+
+
 @exporter("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
 def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
     import numpy as np
@@ -445,12 +456,7 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
         _onnx_export(Emissions(model), args, folder / GRAPH, names, ["emissions"], recurrent=True)
         crf = model.crf  # None for the softmax taggers (bilstm, lstm, gru, rnn on tagging data)
         if crf is not None:
-            scores = {
-                "start": crf.start_transitions.tolist(),
-                "end": crf.end_transitions.tolist(),
-                "transitions": crf.transitions.tolist(),
-            }
-            (folder / CRF).write_text(json.dumps(scores) + "\n", encoding="utf-8")
+            _write_crf(crf, folder)
             files.append(CRF)
         spec = {
             "inputs": names,
@@ -762,13 +768,7 @@ def _export_frozen_tagger(model_dir: Path, folder: Path) -> Exported:
     def reference(token_lists: list) -> list:
         return [head.emit(f).numpy().astype(np.float32) for f in tagger.features(token_lists)]
 
-    crf = head.crf
-    scores = {
-        "start": crf.start_transitions.tolist(),
-        "end": crf.end_transitions.tolist(),
-        "transitions": crf.transitions.tolist(),
-    }
-    (folder / CRF).write_text(json.dumps(scores) + "\n", encoding="utf-8")
+    _write_crf(head.crf, folder)
     exported = _transformer_export(
         Emissions(), tokenizer, folder, tok_spec, reference, output="emissions", decoder="viterbi"
     )
