@@ -93,7 +93,8 @@ class ExportError(RuntimeError):
 class Exported:
     """What an exporter returns: the runtime spec (``manifest.export``'s kind-specific part) and ``reference``,
     the reloaded model's outputs for items (classifier: texts -> a logit row each; tagger: token lists -> a
-    (tokens, tags) emission array each), which the parity check compares with the graph's."""
+    (tokens, tags) emission array each, a fine-tuned transformer tagger's up to the words that fit its
+    encoder), which the parity check compares with the graph's (:meth:`advisor.runtime.Runtime.logits`)."""
 
     spec: dict[str, Any]
     files: list[str]
