@@ -577,3 +577,40 @@ def test_frozen_minilm_tagger_export_matches_the_reloaded_model(tmp_path):
     check = export(tmp_path / "frozen", quantize="int8", out=tmp_path / "onnx", data=data)["export"]["check"]
     assert check["fp32"]["passed"], check
     assert check["int8"]["within_2_points"], check
+
+
+@pytest.mark.transformer
+def test_the_runtime_cuts_words_into_pieces_as_training_does(tiny_tagging_encoder, tmp_path):
+    """The exported tokenizer.json through the tokenizers package (the runtime's path) and the encoder's
+    transformers tokenizer (training's, finetune.word_pieces) give the same pieces and first-piece positions,
+    odd words included: empty and blank words, special-token literals, accents, emoji, a word cut into two."""
+    from tokenizers import Tokenizer
+    from transformers import AutoTokenizer
+
+    from advisor.baselines.finetune import unk_id, word_pieces
+    from advisor.data.text import first_pieces
+
+    tok = AutoTokenizer.from_pretrained(str(tiny_tagging_encoder), local_files_only=True)
+    tok.backend_tokenizer.save(str(tmp_path / "tokenizer.json"))
+    runtime = Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    runtime.no_truncation()  # as advisor.runtime loads it
+    runtime.no_padding()
+    words = [
+        "Anna",
+        "",
+        " ",
+        "naïve",
+        "[SEP]",
+        "[CLS]",
+        "😀",
+        "U.S.",
+        "Paris",
+        "\u200b",
+        "don't",
+        "São",
+        "\t",
+    ]
+    for budget in (40, 8):
+        per_word = [e.ids for e in runtime.encode_batch(words, add_special_tokens=False)]
+        assert first_pieces(per_word, budget, unk_id(tok)) == word_pieces(tok, words, budget)
+    assert word_pieces(tok, words, 8)[2]  # the small budget cuts
