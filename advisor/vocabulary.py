@@ -102,6 +102,10 @@ TAGGING_TRAINABLE: tuple[str, ...] = (
 # word-level text classifiers that learn from their logits (ngram-static-linear: a ridge head on them).
 DISTILL_TEACHERS: tuple[str, ...] = ("frozen-transformer", "transformer-finetune")
 DISTILL_STUDENTS: tuple[str, ...] = ("textcnn", "bilstm", "lstm", "gru", "rnn", "ngram-static-linear")
+# How a neural student's epoch is picked (advisor.baselines.distill; the default first): on the held-out dev
+# texts and their augmented copies, the distillation MSE to the teacher's logits or the agreement with its
+# classes (ties: the lower MSE); or the dev accuracy (the hard-label students' rule).
+DISTILL_SELECTIONS: tuple[str, ...] = ("held-out-mse", "held-out-agreement", "dev-accuracy")
 # Architectures whose plateau counts as evidence (TEP101), per task.
 BASELINE_ARCHS: dict[str, tuple[str, ...]] = {
     "classification": ("textcnn", "bilstm", "lstm", "gru", "rnn"),

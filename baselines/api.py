@@ -349,6 +349,7 @@ def train(
     teacher: str | Path | None = None,
     unlabeled: str | Path | None = None,
     augment: int = 0,
+    selection: str | None = None,
 ) -> TrainResult:
     """Train ``arch`` on ``data`` with the recipe ``advisor recommend`` gives its profile, test it, save it.
 
@@ -368,7 +369,8 @@ def train(
     ``teacher``: a saved ``frozen-transformer`` or ``transformer-finetune`` classifier folder whose logits the
     student ``arch`` (TextCNN, an RNN classifier) learns, over the training texts, the ``unlabeled`` texts and
     ``augment`` augmented copies per training text (:mod:`advisor.baselines.distill`); ``result.distillation``
-    holds the teacher's dev/test scores measured in the same run.
+    holds the teacher's dev/test scores measured in the same run. ``selection``: how a neural student's epoch
+    is picked (``advisor.vocabulary.DISTILL_SELECTIONS``; None: ``distill.SELECTION``).
     """
     from advisor.errors import did_you_mean
     from advisor.policy import find_project_policy
@@ -387,7 +389,7 @@ def train(
         raise BaselineInputError(f"--encoder applies to --arch {', '.join(most)} and {last} only")
     if evidence and not finetune:
         raise BaselineInputError(f"--evidence applies to --arch {' or '.join(FINETUNING)} only")
-    distill = _distill_options(arch, teacher, unlabeled, augment)
+    distill = _distill_options(arch, teacher, unlabeled, augment, selection)
     runner = require_baselines()
     policy = policy or find_project_policy()
     floor, answer = None, None
@@ -438,14 +440,22 @@ def train(
     return TrainResult(**doc, manifest=manifest, advice=given["advice"])
 
 
-def _distill_options(arch, teacher, unlabeled, augment) -> dict[str, Any] | None:
+def _distill_options(arch, teacher, unlabeled, augment, selection=None) -> dict[str, Any] | None:
     """``runner.train``'s ``distill`` argument, or the one-line error for options that do not go together."""
-    from advisor.vocabulary import DISTILL_STUDENTS
+    from advisor.errors import did_you_mean
+    from advisor.vocabulary import DISTILL_SELECTIONS, DISTILL_STUDENTS
 
     if teacher is None:
         if unlabeled is not None or augment:
             raise BaselineInputError("--unlabeled and --augment apply with --teacher MODEL_DIR only")
+        if selection is not None:
+            raise BaselineInputError("selection applies with a teacher only (it picks a student's epoch)")
         return None
+    if selection is not None and selection not in DISTILL_SELECTIONS:
+        raise BaselineInputError(
+            f"selection {selection!r} is not one of {', '.join(DISTILL_SELECTIONS)}"
+            f"{did_you_mean(str(selection), DISTILL_SELECTIONS)}"
+        )
     if arch is not None and arch not in DISTILL_STUDENTS:
         raise BaselineInputError(
             f"--teacher trains a student: --arch {' , '.join(DISTILL_STUDENTS)}, not {arch}".replace(
@@ -454,7 +464,7 @@ def _distill_options(arch, teacher, unlabeled, augment) -> dict[str, Any] | None
         )
     if not isinstance(augment, int) or augment < 0:
         raise BaselineInputError(f"--augment {augment!r}: a number of copies per training text, 0 or more")
-    return {"teacher": teacher, "unlabeled": unlabeled, "augment": augment}
+    return {"teacher": teacher, "unlabeled": unlabeled, "augment": augment, "selection": selection}
 
 
 def plateau(

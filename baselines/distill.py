@@ -3,7 +3,7 @@
 ``advisor baseline train DATA --arch STUDENT --teacher MODEL_DIR [--unlabeled FILE] [--augment N]``
 (``advisor.baselines.train(..., teacher=, unlabeled=, augment=)``) trains the student (``advisor.vocabulary.
 DISTILL_STUDENTS``: TextCNN and the RNN classifiers with the project's trainer
-(:func:`advisor.baselines.train.train_classifier`, its recipe row, dev early stopping on the real dev labels;
+(:func:`advisor.baselines.train.train_classifier`, its recipe row, the epoch picked as below;
 ``ngram-static-linear`` with a ridge-regression head, :func:`advisor.baselines.ngram.select_ridge`: the same
 MSE, solved in closed form, C picked on the real dev labels) on a transfer set scored by the teacher (``DISTILL_TEACHERS``: a saved ``frozen-transformer`` classifier, either
 head, or a ``transformer-finetune`` one, which TEP101's gate allowed when it was trained):
@@ -23,9 +23,40 @@ are centred (each row minus its mean; a binary logistic head's one decision valu
 ``hard_weight`` (default :data:`HARD_WEIGHT` = 0: pure distillation) mixes in the hard-label cross-entropy on
 the labeled rows: ``loss = (1 - w) * MSE + w * CE`` (CE averaged over the labeled rows of the batch).
 
+Picking the epoch (``selection``, ``advisor.vocabulary.DISTILL_SELECTIONS``; default :data:`SELECTION`) of a
+neural student; the trainer keeps the picked epoch's weights and stops after the recipe's patience of epochs
+that fail to beat it. The held-out rules judge the student where it did not train, against the teacher, on a
+held-out slice: the dev texts (never in the transfer set) and up to :data:`HELD_OUT_COPIES` augmented copies of
+each (:func:`held_out_rows`: Tang's rules, swaps from the training words), scored by the teacher. They read no
+dev label, so the slice is 5x the dev texts and its score moves with every row, where at 250-1,000 training
+examples the dev set has 25-100 labels and its accuracy moves in steps of 1-4 points; and a student matching
+logits starts slowly (it first has to reach the teacher's logit scale) while the dev accuracy stays flat, so
+patience on the dev accuracy ended students before they had learned (TREC 250: 4 epochs, 0.268 test), and
+training to the epoch cap with the best dev accuracy kept hurt the toy chain's student instead (0.956 ->
+0.778, int8 -2.2 points; ``benchmarks/results/distill-epoch-cap-experiment.jsonl``).
+
+* ``held-out-mse`` (the default): the student's objective itself on the slice, the MSE between its logits and
+  the teacher's centred logits. It keeps falling while the student is still learning the teacher (TREC 250:
+  20 epochs, 0.658 test against 0.268 under ``dev-accuracy`` and 0.588 on hard labels) and turns up when the
+  student starts memorising the training rows' logits (the toy chain's student: epoch 11, 0.967 test, int8
+  +0). Its weak spot, measured: the MSE weighs logit magnitudes, and a teacher with small logits (MiniLM's
+  logistic head on MR: held-out MSE 0.01) is matched best by the barely trained student's near-zero outputs,
+  so it picked epoch 1 on MR (0.530 and 0.618 test at 250 and 1,000, against 0.568 and 0.631 under
+  ``dev-accuracy``); ``benchmarks/results/distill-held-out-mse.jsonl``.
+* ``held-out-agreement``: the share of held-out rows on which the student's class is the teacher's, ties
+  broken by the lower MSE (the score is ``matches + 1 / (1 + MSE)``). Measured and not the default: on the
+  copies (80% of the slice) a student still predicting one class agrees with the teacher as often as a
+  better one, so on SST-2 1,000 the agreement sat at 0.72 while the MSE fell and patience ended it at epoch 6
+  (0.529 test; ``benchmarks/results/distill-held-out-agreement.jsonl``).
+* ``dev-accuracy``: the hard-label students' rule, the accuracy on the real dev labels.
+
+The dev accuracy is measured each epoch under every rule (``dev.curve``; ``dev.best`` is its value at the
+picked epoch). The linear student (``ngram-static-linear``) has no epochs: its C is picked on the dev labels either way.
+
 The model folder's manifest records ``run.distillation``: the teacher (path, architecture, head, encoder,
 data fingerprint), its dev and test scores measured in the same run, the loss, the augmentation settings and
-what they did, and the row counts.
+what they did, the row counts, and ``selection``: the rule, the held-out slice's size, the patience, the
+picked epoch, and the held-out agreement and MSE after each epoch.
 """
 
 from __future__ import annotations
@@ -38,7 +69,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.data import DataError, Example, tokenize
-from advisor.vocabulary import DISTILL_STUDENTS, DISTILL_TEACHERS
+from advisor.vocabulary import DISTILL_SELECTIONS, DISTILL_STUDENTS, DISTILL_TEACHERS
 
 MAX_ROWS = 100_000  # the transfer set's cap on this CPU (issue 13: about 100k rows)
 HARD_WEIGHT = 0.0  # the hard-label cross-entropy's share of the loss (0: the teacher's logits only)
@@ -47,6 +78,8 @@ STUDENT_MASK = (
     "\ue000"  # one token for advisor.data.tokenize that no vocabulary holds: the student reads <unk>
 )
 TEACHER_BATCH = 64
+SELECTION = "held-out-mse"  # how a neural student's epoch is picked (DISTILL_SELECTIONS; "Picking the epoch")
+HELD_OUT_COPIES = 4  # augmented copies of each dev text in the held-out slice of the held-out-mse rule
 
 
 @dataclass(frozen=True)
@@ -277,6 +310,7 @@ def train_student(
     text_column: str = "text",
     seed: int = 0,
     hard_weight: float = HARD_WEIGHT,
+    selection: str | None = None,
     note=print,
     linear: Any = None,
     **train_options: Any,
@@ -289,6 +323,9 @@ def train_student(
     unlabeled texts, a ridge head on the teacher's logits; ``train_options`` and ``hard_weight`` do not apply)."""
 
     check_student(arch)
+    selection = selection or SELECTION
+    if selection not in DISTILL_SELECTIONS:
+        raise DataError(f"selection {selection!r} is not one of {', '.join(DISTILL_SELECTIONS)}")
     texts = [x.text for x in train_items]
     extra = read_unlabeled(unlabeled, text_column) if unlabeled is not None else []
     rules = Augmentation(augment_copies, seed) if augment_copies else None
@@ -315,9 +352,11 @@ def train_student(
         dev_texts, dev_labels = [x.text for x in dev_items], [x.label for x in dev_items]
         bundle = linear.fit_to_logits(texts + extra, student_texts, scored, labels, dev_texts, dev_labels)
         loss = {"kind": "mse on centred logits (ridge regression, C on dev)", "hard_weight": 0.0}
+        selected = {"rule": "dev-accuracy (C of the ridge grid)"}
     else:
-        bundle = _train_neural_student(arch, train_items, dev_items, texts, extra, student_texts, scored, labels,
-                                       seed, hard_weight, train_options)  # fmt: skip
+        bundle, selected = _train_neural_student(arch, train_items, dev_items, texts, extra, student_texts,
+                                                 scored, labels, seed, hard_weight, train_options, teacher,
+                                                 selection)  # fmt: skip
         loss = {"kind": "mse on centred logits", "hard_weight": hard_weight}
     record = {
         "teacher": {
@@ -326,6 +365,7 @@ def train_student(
             "test": _scores(teacher.model, test_items),
         },
         "loss": loss,
+        "selection": selected,
         "unlabeled": None if unlabeled is None else {"file": str(unlabeled), "texts": len(extra)},
         "augmentation": None if rules is None else {**asdict(rules), "operations": ops},
         "rows": {
@@ -340,12 +380,32 @@ def train_student(
     return bundle, record
 
 
+def held_out_rows(
+    dev_texts: Sequence[str], train_texts: Sequence[str], seed: int = 0, copies: int = HELD_OUT_COPIES
+) -> tuple[list[str], list[str], int]:
+    """The held-out slice the ``held-out-mse`` rule scores (module docstring, "Picking the epoch"): the dev
+    texts, then up to ``copies`` augmented copies of each (:class:`Augmentation`'s rules and ``seed``; swaps
+    draw from the training texts' words, as the transfer set's copies do). Returns the texts as the teacher
+    reads them, as the student reads them, and how many are copies."""
+    token_lists = [tokenize(t) for t in dev_texts]
+    words = [w for t in train_texts for w in tokenize(t)]
+    made, _ = augment(token_lists, Augmentation(copies, seed), words)
+    teacher = [*dev_texts, *(render(c, TEACHER_MASK) for _, c in made)]
+    student = [*dev_texts, *(render(c, STUDENT_MASK) for _, c in made)]
+    return teacher, student, len(made)
+
+
 def _train_neural_student(arch, train_items, dev_items, texts, extra, student_texts, scored, labels, seed,
-                          hard_weight, train_options):  # fmt: skip
-    """The neural student: the project's trainer on the transfer set, the teacher's logits as a row tensor."""
+                          hard_weight, train_options, teacher, selection):  # fmt: skip
+    """The neural student: the project's trainer on the transfer set, the teacher's logits as a row tensor;
+    the epoch picked by ``selection`` (``DISTILL_SELECTIONS``). Returns the bundle and the selection record."""
     import torch
+    import torch.nn.functional as F
+
+    from advisor.recipes import recipe_for
 
     from .runner import train_neural
+    from .train import predict_logits
     from .vocab import Vocab
 
     guessed = [labels[i] for i in scored.argmax(axis=1)]
@@ -353,16 +413,41 @@ def _train_neural_student(arch, train_items, dev_items, texts, extra, student_te
     vocab = Vocab.build(tokenize(t) for t in texts + extra)  # a masked word (STUDENT_MASK) reads <unk>
     labeled = torch.zeros(len(items), dtype=torch.bool)
     labeled[: len(texts)] = True
-    return train_neural(
-        arch,
-        items,
-        dev_items,
-        "classification",
-        seed=seed,
-        trainer_options={
-            "vocab": vocab,
-            "row_tensors": {"teacher": torch.from_numpy(scored), "labeled": labeled},
-            "objective": objective(hard_weight),
-        },
-        **train_options,
-    )
+    options = {
+        "vocab": vocab,
+        "row_tensors": {"teacher": torch.from_numpy(scored), "labeled": labeled},
+        "objective": objective(hard_weight),
+    }
+    record: dict[str, Any] = {"rule": selection}
+    curves: dict[str, list[float]] = {"agreement": [], "mse": []}
+    if selection != "dev-accuracy":
+        for_teacher, for_student, n_copies = held_out_rows([x.text for x in dev_items], texts, seed)
+        target = torch.from_numpy(
+            teacher.logits(for_teacher)[:, [teacher.labels.index(lab) for lab in labels]]
+        )
+        answers = target.argmax(1)
+        ids = [vocab.encode(tokenize(t)) for t in for_student]
+
+        def select(module) -> float:
+            logits = predict_logits(module, ids)
+            mse, matches = float(F.mse_loss(logits, target)), int((logits.argmax(1) == answers).sum())
+            curves["mse"].append(round(mse, 4))
+            curves["agreement"].append(round(matches / len(ids), 4))
+            # held-out-agreement: more matches first, then the lower MSE (1 / (1 + mse) is in (0, 1])
+            return -mse if selection == "held-out-mse" else matches + 1 / (1 + mse)
+
+        options["select"] = select
+        record["held_out"] = {
+            "dev_texts": len(dev_items),
+            "augmented": n_copies,
+            "copies_per_text": HELD_OUT_COPIES,
+        }
+    bundle = train_neural(arch, items, dev_items, "classification", seed=seed, trainer_options=options,
+                          **train_options)  # fmt: skip
+    fit = bundle.fit
+    record["patience"] = train_options.get("patience") or recipe_for(arch, "classification").patience
+    record["best_epoch"] = fit.best_epoch
+    if curves["mse"]:
+        record["held_out_agreement_curve"] = curves["agreement"]
+        record["held_out_mse_curve"] = curves["mse"]
+    return bundle, record

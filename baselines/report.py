@@ -86,6 +86,15 @@ def format_distillation(r: dict) -> str:
         f"{'test':8}{r['test']['accuracy']:9.4f}{t['test']['accuracy']:9.4f}   accuracy",
         f"{'test':8}{r['test']['macro_f1']:9.4f}{t['test']['macro_f1']:9.4f}   macro-F1",
     ]
+    sel = d.get("selection") or {}
+    if sel.get("held_out_mse_curve"):
+        held = sel["held_out"]
+        agree, mse = sel["held_out_agreement_curve"], sel["held_out_mse_curve"]
+        what = "agreement with the teacher" if sel["rule"] == "held-out-agreement" else "distillation MSE"
+        lines.insert(1, f"epoch picked by the held-out {what} ({held['dev_texts']} dev texts + "
+                        f"{held['augmented']} augmented copies, teacher-scored; epoch {sel['best_epoch']}, "
+                        f"patience {sel['patience']}): agreement {', '.join(f'{x:.3f}' for x in agree)}; "
+                        f"MSE {', '.join(f'{x:.3f}' for x in mse)}")  # fmt: skip
     return "\n".join(lines)
 
 

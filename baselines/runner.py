@@ -351,7 +351,8 @@ def train(
     "majority", "collapse_margin"}`` (checked against the dev split's majority-class rate). The API applies
     TEP101's gate before calling this (:func:`advisor.baselines.api.finetune_gate`).
 
-    ``distill``: ``{"teacher": MODEL_DIR, "unlabeled": FILE | None, "augment": N}`` trains the student ``arch``
+    ``distill``: ``{"teacher": MODEL_DIR, "unlabeled": FILE | None, "augment": N, "selection": RULE | None}``
+    trains the student ``arch``
     on the teacher's logits (:mod:`advisor.baselines.distill`; the teacher is checked before any work); the
     result and the manifest's ``run`` get its ``distillation`` record.
     """
@@ -427,7 +428,8 @@ def train(
         student = None if arch in NEURAL else _sklearn_model(arch, ds.task, encoder, vectors=embeddings)
         bundle, distilled = kd.train_student(
             arch, teacher, train_items, dev_items, test_items, unlabeled=distill.get("unlabeled"),
-            augment_copies=distill.get("augment") or 0, text_column=text_column, seed=seed, note=note,
+            augment_copies=distill.get("augment") or 0, selection=distill.get("selection"),
+            text_column=text_column, seed=seed, note=note,
             linear=None if student is None else student.model, **options,
         )  # fmt: skip
     if arch in NEURAL:

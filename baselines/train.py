@@ -120,9 +120,14 @@ class FitResult:
     best_score: float | None = None  # dev metric at best_epoch
     stopped_reason: str = "max_epochs"  # plateau | max_epochs | interrupted
     seconds: float = 0.0  # wall-clock time of fit
+    # with ``fit(..., select_fn=)``: its score after each epoch, which picked best_epoch (None: the dev metric did)
+    selection_curve: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        if out["selection_curve"] is None:
+            del out["selection_curve"]
+        return out
 
 
 def set_seed(seed: int) -> None:
@@ -219,6 +224,7 @@ def fit(
     evaluate_fn: Callable[[nn.Module], float],
     config: TrainConfig,
     progress: bool = True,
+    select_fn: Callable[[nn.Module], float] | None = None,
 ) -> FitResult:
     """Train until the dev metric plateaus; leave the best epoch's weights in ``model``.
 
@@ -228,6 +234,10 @@ def fit(
     each fail to beat it by more than ``config.min_delta`` ("plateau"), at ``config.max_epochs`` ("max_epochs"), or
     on Ctrl-C ("interrupted"). A model with ``apply_max_norm()`` has it called after every optimizer step.
     A NaN or infinite loss raises ``TrainingError`` (after restoring the best weights so far).
+    ``select_fn(model)`` (higher is better; knowledge distillation's held-out objective) replaces the dev metric
+    as what picks the best epoch and counts patience; the dev metric is still measured each epoch
+    (``dev_curve``, and ``best_score`` is its value at the epoch ``select_fn`` picked), and ``select_fn``'s
+    scores are ``selection_curve``.
     """
     from tqdm import tqdm
 
@@ -239,6 +249,7 @@ def fit(
     after_step = getattr(model, "apply_max_norm", None)
     result = FitResult()
     best_state: dict[str, Tensor] | None = None
+    best_chosen: float | None = None  # the best epoch's score: the dev metric's, or select_fn's
     bad_epochs = 0
     bar = tqdm(total=config.max_epochs, unit="epoch", desc="train", file=sys.stderr, disable=not progress)
     try:
@@ -267,12 +278,13 @@ def fit(
             model.eval()
             with torch.no_grad():
                 score = float(evaluate_fn(model))
+                chosen = score if select_fn is None else float(select_fn(model))
             result.train_loss.append(total / max(steps, 1))
             result.dev_curve.append(score)
-            if not math.isnan(score) and (
-                result.best_score is None or score > result.best_score + config.min_delta
-            ):
-                result.best_score, result.best_epoch, bad_epochs = score, epoch, 0
+            if select_fn is not None:
+                result.selection_curve = [*(result.selection_curve or []), chosen]
+            if not math.isnan(chosen) and (best_chosen is None or chosen > best_chosen + config.min_delta):
+                best_chosen, result.best_score, result.best_epoch, bad_epochs = chosen, score, epoch, 0
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             else:
                 bad_epochs += 1
@@ -356,19 +368,29 @@ def _by_length(seqs: Sequence[Sequence[Any]], batch_size: int) -> Iterator[list[
 
 
 @torch.no_grad()
+def predict_logits(
+    model: nn.Module, id_lists: Sequence[Sequence[int]], batch_size: int = PREDICT_BATCH_SIZE
+) -> Tensor:
+    """A classifier's logits for encoded texts: float ``(len(id_lists), classes)`` on the CPU, in input order
+    (None for no texts); the model is left in eval mode."""
+    model.eval()
+    device = _model_device(model)
+    out = None
+    for idx in _by_length(id_lists, batch_size):
+        ids, mask = pad_ids([id_lists[i] for i in idx])
+        logits, _ = model(ids.to(device), mask.to(device))
+        if out is None:
+            out = torch.empty(len(id_lists), logits.shape[1])
+        out[idx] = logits.float().cpu()
+    return out
+
+
 def predict_class_ids(
     model: nn.Module, id_lists: Sequence[Sequence[int]], batch_size: int = PREDICT_BATCH_SIZE
 ) -> list[int]:
     """Argmax class ids for encoded texts, in input order; the model is left in eval mode."""
-    model.eval()
-    device = _model_device(model)
-    out = [0] * len(id_lists)
-    for idx in _by_length(id_lists, batch_size):
-        ids, mask = pad_ids([id_lists[i] for i in idx])
-        logits, _ = model(ids.to(device), mask.to(device))
-        for i, pred in zip(idx, logits.argmax(1).tolist(), strict=True):
-            out[i] = pred
-    return out
+    logits = predict_logits(model, id_lists, batch_size)
+    return [] if logits is None else logits.argmax(1).tolist()
 
 
 @torch.no_grad()
@@ -474,6 +496,7 @@ def train_classifier(
     vocab: Vocab | None = None,
     row_tensors: Mapping[str, Tensor] | None = None,
     objective: Callable[[nn.Module], nn.Module] | None = None,
+    select: Callable[[nn.Module], float] | None = None,
 ) -> Bundle:
     """Train a text classifier (``textcnn``, ``bilstm``, ``lstm``, ``gru``, ``rnn``) and return its ``Bundle``.
 
@@ -486,7 +509,8 @@ def train_classifier(
     to use instead of a vocabulary built from the training texts; ``row_tensors``, tensors with one row per
     training item, each batch getting its rows under the same keyword; ``objective(model)``, the module ``fit``
     steps instead of ``model`` (its ``forward`` takes the batch and returns ``(logits, loss)``; the bundle keeps
-    ``model``).
+    ``model``); ``select(module)``, ``fit``'s ``select_fn``: the score (higher is better) that picks the epoch and
+    counts patience instead of the dev metric, which is still measured each epoch.
     """
     from advisor.data import tokenize
 
@@ -526,7 +550,8 @@ def train_classifier(
     def evaluate(m: nn.Module) -> float:
         return float(score_fn(y_dev, [labels[i] for i in predict_class_ids(m, x_dev)]))
 
-    result = fit(model if objective is None else objective(model), batches, evaluate, tc, progress=progress)
+    module = model if objective is None else objective(model)
+    result = fit(module, batches, evaluate, tc, progress=progress, select_fn=select)
     info.update(metric=metric, unk_replace=unk_replace)
     return Bundle(arch, model, vocab, labels, tc, result, info=info)
 

@@ -6,6 +6,16 @@ Usage (resumable: each finished run is appended to the JSON-lines file and skipp
     nice -n 10 .venv/bin/python benchmarks/distill.py --dataset trec --n 250
     nice -n 15 .venv/bin/python benchmarks/distill.py --plan           # every cell, most important first
     .venv/bin/python benchmarks/distill.py --render                    # the table from the JSON lines
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/distill.py --rule held-out-mse --dataset trec --n 250
+    .venv/bin/python benchmarks/distill.py --rule held-out-mse --render  # the students, rule against rule
+
+``--rule`` (``advisor.vocabulary.DISTILL_SELECTIONS``; default: the library's, ``distill.SELECTION``,
+``held-out-mse``) is how the students' epoch is picked: ``dev-accuracy`` (the hard-label rule, the default
+before; its student rows are ``distill.jsonl``'s), ``held-out-mse`` (the distillation MSE on the dev texts and
+their augmented copies; ``distill-held-out-mse.jsonl``) or ``held-out-agreement``
+(``distill-held-out-agreement.jsonl``). ``--run`` runs one run of a cell (to order reruns by cost).
+The teacher and hard-label rows are the same for every rule: ``distill.jsonl``, reused (and their model folders
+under ``runs/bench-distill``).
 
 The data: a stratified sample of ``--n`` training examples (seed 0) of ``../shared/datasets`` (SST-2
 ``sst2/train.jsonl``, TREC ``trec/train.jsonl``, MR ``mr/mr.jsonl``), its test file the set's own (SST-2 1,821
@@ -26,9 +36,13 @@ import os
 import sys
 from pathlib import Path
 
+from advisor.baselines.distill import SELECTION
+from advisor.vocabulary import DISTILL_SELECTIONS
+
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO.parent / "shared" / "datasets"
-OUT = REPO / "benchmarks" / "results" / "distill.jsonl"
+RESULTS = REPO / "benchmarks" / "results"
+OUT = RESULTS / "distill.jsonl"  # the teachers, the hard-label TextCNNs and the dev-accuracy students
 WORK = REPO / "runs" / "bench-distill"  # samples and model folders (git-ignored)
 SOURCES = {
     "sst2": ("sst2/train.jsonl", "sst2/test.jsonl"),
@@ -70,20 +84,29 @@ def sample(name: str, n: int) -> tuple[Path, Path]:
     return data, test
 
 
-def one(name: str, n: int, run: str) -> dict:
+def out_for(rule: str, run: str) -> Path:
+    """The results file of ``run``'s rows under ``rule``: the students' per rule, the rest in :data:`OUT`."""
+    return (
+        RESULTS / f"distill-{rule}.jsonl" if run.startswith("distilled") and rule != "dev-accuracy" else OUT
+    )
+
+
+def one(name: str, n: int, run: str, rule: str = "dev-accuracy") -> dict:
     from advisor.baselines import train
 
     data, test = sample(name, n)
     teacher = WORK / f"{name}-{n}-teacher"
     kwargs = {"arch": "textcnn"}
+    suffix = ""
     if run == "teacher":
         kwargs = {"arch": "frozen-transformer"}
     elif run.startswith("distilled"):
-        kwargs["teacher"] = teacher
-        kwargs["augment"] = 4 if run.endswith("augment4") else 0
+        kwargs.update(teacher=teacher, augment=4 if run.endswith("augment4") else 0, selection=rule)
+        suffix = "" if rule == "dev-accuracy" else f"-{rule}"
     load = os.getloadavg()[0]
-    out = teacher if run == "teacher" else WORK / f"{name}-{n}-{run}"
+    out = teacher if run == "teacher" else WORK / f"{name}-{n}-{run}{suffix}"
     r = train(data, test=test, device="cpu", threads=1, out=out, force=True, **kwargs)
+    extra = {"selection": r.distillation["selection"]} if r.distillation else {}
     return {
         "dataset": name,
         "examples": n,
@@ -98,13 +121,46 @@ def one(name: str, n: int, run: str) -> dict:
         "teacher": (r.distillation or {}).get("teacher"),
         "train_seconds": r.seconds["train"],
         "loadavg": round(load, 2),
+        **extra,
     }
 
 
-def done() -> list[dict]:
-    if not OUT.is_file():
+def done(path: Path = OUT) -> list[dict]:
+    if not path.is_file():
         return []
-    return [json.loads(line) for line in OUT.read_text("utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def versus(rows: list[dict], after: list[dict], rule: str) -> str:
+    """The students of two rules side by side: ``rows`` (:data:`OUT`: the hard-label TextCNN and the
+    dev-accuracy students) and ``after`` (``rule``'s students), test / dev accuracy; then, per rule, how many
+    students beat the hard-label one on test and the mean difference (over the cells both rules ran)."""
+    by = {(r["dataset"], r["examples"], r["run"]): r for r in rows}
+    new = {(r["dataset"], r["examples"], r["run"]): r for r in after}
+    cell = lambda r: "not run" if r is None else f"{r['test_accuracy']:.3f} / {r['dev_best']:.3f}"  # noqa: E731
+    lines = [
+        f"| dataset | n | TextCNN, hard labels | distilled, dev-accuracy | distilled, {rule} "
+        f"| --augment 4, dev-accuracy | --augment 4, {rule} |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    deltas: dict[str, list[float]] = {"dev-accuracy": [], rule: []}
+    for name, n in dict.fromkeys((name, n) for name, n, _ in PLAN):
+        hard = by.get((name, n, "textcnn"))
+        out = [cell(hard)]
+        for run in RUNS[2:]:
+            before, now = by.get((name, n, run)), new.get((name, n, run))
+            out += [cell(before), cell(now)]
+            if hard and before and now:
+                deltas["dev-accuracy"].append(before["test_accuracy"] - hard["test_accuracy"])
+                deltas[rule].append(now["test_accuracy"] - hard["test_accuracy"])
+        lines.append(f"| {name} | {n:,} | " + " | ".join(out) + " |")
+    lines.append("")
+    for name, d in deltas.items():
+        if d:
+            mean = 100 * sum(d) / len(d)
+            lines.append(f"{name}: beat the hard-label TextCNN in {sum(x > 0 for x in d)} of {len(d)} runs, "
+                         f"mean test difference {mean:+.1f} points")  # fmt: skip
+    return "\n".join(lines)
 
 
 def render(rows: list[dict]) -> str:
@@ -128,7 +184,8 @@ def pivot(rows: list[dict]) -> str:
     distilled run measured on the same split (the teacher's own row records no dev score)."""
     by = {(r["dataset"], r["examples"], r["run"]): r for r in rows}
     lines = [
-        "| dataset | n | teacher (MiniLM frozen) | TextCNN, hard labels | TextCNN distilled | distilled, --augment 4 |",
+        "| dataset | n | teacher (MiniLM frozen) | TextCNN, hard labels | TextCNN distilled (dev-accuracy) "
+        "| distilled, --augment 4 (dev-accuracy) |",
         "|---|---|---|---|---|---|",
     ]
     cells = list(dict.fromkeys((name, n) for name, n, _ in PLAN))
@@ -153,21 +210,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dataset", choices=sorted(SOURCES), default="sst2")
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--plan", action="store_true", help="every cell of PLAN, most important first")
+    ap.add_argument(
+        "--rule", choices=DISTILL_SELECTIONS, default=SELECTION, help="how a student's epoch is picked"
+    )
+    ap.add_argument("--run", choices=RUNS, help="one run of the --dataset/--n cell (default: each in turn)")
     ap.add_argument("--render", action="store_true")
     args = ap.parse_args(argv)
     if args.render:
+        students = out_for(args.rule, RUNS[2])
+        if students != OUT:
+            print(versus(done(), done(students), args.rule))
+            return 0
         print(render(done()))
         print()
         print(pivot(done()))
         return 0
-    finished = {(r["dataset"], r["examples"], r["run"]) for r in done()}
-    cells = PLAN if args.plan else [(args.dataset, args.n, run) for run in RUNS]
+    runs = RUNS if args.run is None else (args.run,)
+    cells = PLAN if args.plan else [(args.dataset, args.n, run) for run in runs]
     for name, n, run in cells:
-        if (name, n, run) in finished:
+        path = out_for(args.rule, run)
+        if any((r["dataset"], r["examples"], r["run"]) == (name, n, run) for r in done(path)):
             continue
-        row = one(name, n, run)
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        with OUT.open("a", encoding="utf-8") as fh:
+        row = one(name, n, run, args.rule)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
         print(json.dumps({k: v for k, v in row.items() if k != "teacher"}), file=sys.stderr, flush=True)
     return 0

@@ -88,6 +88,50 @@ def test_a_textcnn_student_learns_the_teachers_logits(student, teacher, toy):
     assert student.document()["distillation"] == d
 
 
+@pytest.mark.parametrize("rule", ["held-out-agreement", "held-out-mse"])
+def test_a_held_out_rule_picks_the_epoch_by_the_teacher_on_held_out_texts(toy, teacher, tmp_path, rule):
+    """The held-out rules score the student against the teacher on the dev texts and their augmented copies:
+    held-out-agreement the most teacher classes (ties: the lower MSE), held-out-mse the lowest MSE to the
+    teacher's logits; patience counted on it; recorded in run.distillation.selection and printed."""
+    from advisor.baselines import train
+    from advisor.baselines.distill import HELD_OUT_COPIES
+    from advisor.baselines.report import format_train
+
+    result = train(toy[0], arch="textcnn", test=toy[1], out=tmp_path / "s", epochs=4, teacher=teacher,
+                   selection=rule)  # fmt: skip
+    sel = result.distillation["selection"]
+    assert sel["rule"] == rule and sel["patience"] == 3
+    held = sel["held_out"]
+    assert held["dev_texts"] == result.examples["dev"] and held["copies_per_text"] == HELD_OUT_COPIES
+    assert 0 < held["augmented"] <= HELD_OUT_COPIES * held["dev_texts"]
+    agree, mse = sel["held_out_agreement_curve"], sel["held_out_mse_curve"]
+    assert (
+        len(agree) == len(mse) == len(result.dev["curve"]) and sel["best_epoch"] == result.dev["best_epoch"]
+    )
+    scores = (
+        [(a, -m) for a, m in zip(agree, mse, strict=True)]
+        if rule == "held-out-agreement"
+        else [-m for m in mse]
+    )
+    assert scores.index(max(scores)) == sel["best_epoch"] - 1
+    assert result.dev["best"] == result.dev["curve"][sel["best_epoch"] - 1]  # the dev accuracy there
+    assert result.manifest.run["distillation"]["selection"] == sel
+    assert "epoch picked by the held-out " in format_train(result.document())
+
+
+def test_the_selection_rule_is_checked(toy, teacher, tmp_path):
+    from advisor.baselines import train
+    from advisor.baselines.api import BaselineInputError
+
+    with pytest.raises(
+        BaselineInputError,
+        match="selection 'held-out' is not one of held-out-mse, held-out-agreement, dev-accuracy",
+    ):
+        train(toy[0], arch="textcnn", teacher=teacher, selection="held-out", out=tmp_path / "s")
+    with pytest.raises(BaselineInputError, match="selection applies with a teacher only"):
+        train(toy[0], arch="textcnn", selection="held-out-mse", out=tmp_path / "s")
+
+
 def test_the_student_reloads_for_evaluate_and_predict(student, toy):
     from advisor.baselines import evaluate, predict
 

@@ -343,7 +343,7 @@ def test_tep201_flag_text():
         "anything else; a transformer can still teach the small model: train frozen-transformer off the device, "
         "then `advisor baseline train DATA --arch textcnn --teacher MODEL_DIR --augment N` (knowledge "
         "distillation) and keep it only if it beats the same student on hard labels (measured at 250-1,000 "
-        "examples it helped in 2 of 12 runs: benchmarks/distill.py)"
+        "examples it helped in 4 of 12 runs: benchmarks/distill.py)"
     )
 
 

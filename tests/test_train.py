@@ -109,6 +109,21 @@ def test_early_stopping_follows_the_scripted_curve(
     assert result.seconds > 0
 
 
+def test_a_select_fn_picks_the_epoch_and_counts_patience_the_dev_metric_still_recorded():
+    """fit(select_fn=): knowledge distillation's held-out objective picks the epoch instead of the dev metric."""
+    dev = Scripted([0.2, 0.2, 0.2, 0.6, 0.2, 0.2, 0.2])  # flat dev accuracy: alone it would stop at epoch 3
+    select = Scripted([-3.0, -2.0, -1.5, -1.0, -1.1, -1.2, -1.05])  # a falling held-out loss, best at epoch 4
+    model = Toy()
+    result = fit(model, toy_batches, dev, config(patience=3), progress=False, select_fn=select)
+    assert result.stopped_reason == "plateau" and result.best_epoch == 4
+    assert result.best_score == 0.6  # the dev metric at the selected epoch
+    assert result.dev_curve == dev.curve and result.selection_curve == select.curve
+    assert torch.equal(model.w, select.snapshots[3])
+    assert "selection_curve" in result.to_dict()
+    assert "selection_curve" not in fit(Toy(), toy_batches, Scripted([0.1, 0.2]), config(max_epochs=2),
+                                        progress=False).to_dict()  # fmt: skip
+
+
 def test_non_finite_loss_raises_a_clear_error():
     def batches(epoch):
         yield from toy_batches(epoch)
