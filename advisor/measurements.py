@@ -90,7 +90,14 @@ class TeacherRecord(StrictModel):
 class Distillation(StrictModel):
     """How a distilled row was trained: ``advisor baseline train --arch ARCH --teacher PATH --augment N``."""
 
-    teacher: TeacherRecord
+    teacher: TeacherRecord | None = Field(
+        description="the teacher; None only for --teacher auto when no teacher-capable candidate was measured"
+    )
+    auto: bool = Field(
+        default=False,
+        description="--teacher auto: the teacher is compare's best measured teacher-capable candidate's seed-0 "
+        "model (models/<arch>-seed0), and the distilled rows trained in a last round",
+    )
     augment: int = Field(description="augmented copies per training text (--augment)")
     loss: dict[str, Any] | None = Field(default=None, description="the distillation loss (run.distillation)")
     rows: dict[str, int] | None = Field(
@@ -229,18 +236,17 @@ class MeasuredCandidate:
     dev_std: float | None
     model_mb: float | None
     latency_ms: float | None
-    teacher: str | None = None  # a distilled student's teacher folder; None for a plain candidate
+    distilled: bool = False  # a distilled student's row (compare --teacher)
+    teacher: str | None = None  # its teacher's folder
     teacher_architecture: str | None = None
     augment: int = 0
 
     @property
-    def distilled(self) -> bool:
-        return self.teacher is not None
-
-    @property
     def measured(self) -> bool:
         """Whether it counts for TEP404: a dev mean over 2+ seeds."""
-        return self.dev_mean is not None and self.seeds >= 2
+        return (
+            self.dev_mean is not None and self.seeds >= 2 and (self.teacher is not None or not self.distilled)
+        )
 
     @property
     def name(self) -> str:
@@ -334,8 +340,11 @@ def measured_status(path: str | Path, profile: Any) -> MeasuredStatus:
             dev_std=c.dev_std,
             model_mb=c.model_mb,
             latency_ms=c.latency_ms,
-            teacher=c.distillation.teacher.path if c.distillation else None,
-            teacher_architecture=c.distillation.teacher.architecture if c.distillation else None,
+            distilled=c.distillation is not None,
+            teacher=c.distillation.teacher.path if c.distillation and c.distillation.teacher else None,
+            teacher_architecture=(
+                c.distillation.teacher.architecture if c.distillation and c.distillation.teacher else None
+            ),
             augment=c.distillation.augment if c.distillation else 0,
         )
         for c in m.candidates

@@ -43,7 +43,11 @@ How it works (:func:`compare`; the CLI ``advisor compare`` is a thin layer over 
    :data:`advisor.baselines.distill.MAX_ROWS`) plus dev and test, then the student's own plan over the
    transfer set's rows. The row's ``distillation`` field records the teacher (path, architecture, head,
    encoder, the fingerprint of its training data, its dev and test scores on this split), the augmentation,
-   the loss and the rows; TEP404 reads it (``rules/pickers.py``, BEST_DOCS).
+   the loss and the rows; TEP404 reads it (``rules/pickers.py``, BEST_DOCS). ``teacher="auto"``
+   (:data:`AUTO`): compare's best measured teacher-capable candidate (``DISTILL_TEACHERS`` among the
+   candidates, by dev mean, ties in plan order) teaches with its seed-0 model, in a last round after the
+   others, every seed (:func:`_auto_teacher`); that round is no part of the halving, its seeds are reserved
+   from the budget first and it is skipped rather than any candidate (:func:`_plan`).
 6. ``<out>`` is filled in a temporary folder and swapped in whole (:func:`advisor.data.files.replace_dir_atomic`):
    ``measurements.json`` (:class:`advisor.measurements.Measurements`), ``measurements.md`` (the table),
    ``measurements.png`` (dev score against latency), ``split/`` and ``models/<arch>-seed<k>/``. The model
@@ -78,6 +82,7 @@ if TYPE_CHECKING:
     from advisor.policy import Policy
     from advisor.profile import ConstraintProfile
 
+AUTO = "auto"  # --teacher auto: compare's best measured teacher-capable candidate teaches, in a last round
 LATENCY_RUNS = 50  # single-example predictions timed per candidate (after 3 warm-up calls)
 MEASUREMENTS = "measurements.json"
 
@@ -143,6 +148,25 @@ def plan(costs: Mapping[str, float], seeds: int, budget_s: float | None) -> tupl
         if len(order) == 1:
             return order, most, skipped
         skipped.insert(0, order.pop())
+
+
+def _plan(
+    costs: Mapping[str, float], seeds: int, budget_s: float | None, last: Sequence[str]
+) -> tuple[list[str], int, list[str], list[str]]:
+    """:func:`plan` with ``last`` (``--teacher auto``'s distilled rows: they train after every round, every seed)
+    kept out of the halving: their seeds are reserved from the budget first, and when the rest would then have
+    to skip a candidate the last round is skipped instead. ``(order, halvings, skipped, last)``; ``order`` ends
+    with ``last``."""
+    first = {a: c for a, c in costs.items() if a not in last}
+    if not last:
+        return (*plan(first, seeds, budget_s), [])
+    reserved = sum(costs[a] for a in last) * seeds
+    room = None if budget_s is None else budget_s - reserved
+    order, halvings, skipped = plan(first, seeds, room)
+    if room is None or (not skipped and plan_cost([costs[a] for a in order], seeds, halvings) <= room):
+        return order + list(last), halvings, skipped, list(last)
+    order, halvings, skipped = plan(first, seeds, budget_s)
+    return order, halvings, skipped + list(last), []
 
 
 def rounds(seeds: int, halvings: int) -> list[list[int]]:
@@ -380,7 +404,7 @@ def _vectors_note(doc: Measurements) -> list[str]:
 def _distilled_note(doc: Measurements) -> list[str]:
     """What the table says about the distilled rows: the teacher, its scores on this split, the augmentation."""
     rows = [c for c in doc.candidates if c.distillation is not None]
-    if not rows:
+    if not rows or rows[0].distillation.teacher is None:
         return []
     d = rows[0].distillation
     t = d.teacher
@@ -390,10 +414,18 @@ def _distilled_note(doc: Measurements) -> list[str]:
         if t.test is not None:
             scores += f", test {t.test.get(doc.metric, float('nan')):.4f}"
     copies = f" and up to {d.augment} augmented copies of each" if d.augment else ""
-    return [
-        f"Distilled: {', '.join(c.name for c in rows)} learned the {t.architecture} teacher {t.path}'s logits "
-        f"over the training texts{copies} (advisor baseline train --teacher){scores}."
+    auto = " (--teacher auto: the best measured teacher-capable candidate's seed-0 model)" if d.auto else ""
+    lines = [
+        f"Distilled: {', '.join(c.name for c in rows)} learned the {t.architecture} teacher {t.path}'s logits"
+        f"{auto} over the training texts{copies} (advisor baseline train --teacher){scores}."
     ]
+    if t.data_fingerprint == doc.data_fingerprint and not d.auto:
+        lines.append(
+            "The teacher was trained on this data file (its own split), so it may have trained on compare's dev "
+            "examples: its dev score here is flattered, and so may the distilled rows' be. A teacher trained on "
+            "compare's train split alone (split/train.jsonl, copied out of --out) has not seen them."
+        )
+    return lines
 
 
 def _stats(values: list[float]) -> tuple[float | None, float | None]:
@@ -461,7 +493,7 @@ def compare(
         Path(test) if test else None,
         Path(dev) if dev else None,
         Path(evidence) if evidence else None,
-        Path(teacher) if teacher else None,
+        Path(teacher) if teacher and str(teacher) != AUTO else None,
     ]
     _check_out(out, inputs)
     policy = policy or find_project_policy()
@@ -504,35 +536,53 @@ def compare(
         costs = {a: planned_seconds(a, profile, n_train) for a in chosen}
         if distill is not None:
             scored = parts["sizes"]["dev"] + parts["sizes"].get("test", 0)
-            t_arch = distill["teacher"]["architecture"]
+            teachers = distill["auto"] or [distill["teacher"]["architecture"]]  # auto: the dearest one plans
             for a in distill["students"]:
                 arch_of[a + DISTILLED] = a
-                costs[a + DISTILLED] = planned_distilled_seconds(a, t_arch, profile, n_train, augment, scored)
+                costs[a + DISTILLED] = max(
+                    planned_distilled_seconds(a, t, profile, n_train, augment, scored) for t in teachers
+                )
         names = list(arch_of)
         budget = None if time_budget_min is None else time_budget_min * 60
-        order, halvings, skipped = plan(costs, seeds, budget)
+        last = [a for a in names if a != arch_of[a]] if distill is not None and distill["auto"] else []
+        order, halvings, skipped, last = _plan(costs, seeds, budget, last)
         reasons: dict[str, str] = {
             a: f"skipped: the plan for --time-budget-min {time_budget_min:g} has no room for it (estimated "
-            f"{costs[a]:.0f} s per seed; the cheaper candidates go first)"
+            f"{costs[a]:.0f} s per seed; the cheaper candidates go first"
+            + (", the teacher round last)" if a != arch_of[a] and distill["auto"] else ")")
             for a in skipped
         }
         status: dict[str, str] = {a: "skipped" for a in skipped}
         trials: dict[str, list[dict]] = {a: [] for a in names}
         configs: dict[str, dict] = {a: {} for a in names}
         records: dict[str, dict] = {}  # a distilled row's seed-0 run.distillation
-        active = list(order)
+        active = [a for a in order if a not in last]
         schedule = rounds(seeds, halvings)
+        total = plan_cost([costs[a] for a in active], seeds, halvings) + sum(costs[a] for a in last) * seeds
         if progress:
-            total = plan_cost([costs[a] for a in order], seeds, halvings)
+            kd = sum(a != arch_of[a] for a in order)
             _note(
-                f"compare: {len(order)} candidates ({', '.join(order)}), {seeds} seeds, dev {label}; "
-                f"{halvings} halving round(s) planned, about {total:.0f} s (estimate)"
+                f"compare: {len(order) - kd} candidates"
+                + (f" + {kd} distilled" if kd else "")
+                + f" ({', '.join(order)}), {seeds} seeds, dev {label}; "
+                f"{halvings} halving round(s) planned"
+                + (", the teacher round last" if last else "")
+                + f", about {total:.0f} s (estimate)"
                 + (f"; skipped: {', '.join(skipped)}" if skipped else "")
             )
         _warm_static_vectors(list(dict.fromkeys(arch_of[a] for a in order)), progress)
         spent = planned_done = 0.0
-        for r, round_seeds in enumerate(schedule):
-            if r:  # successive halving on the dev means so far, ties in plan order
+        for r, round_seeds in enumerate(schedule + ([list(range(seeds))] if last else [])):
+            if r == len(
+                schedule
+            ):  # --teacher auto's round: the best measured teacher-capable candidate teaches
+                active = list(last)
+                no_teacher = _auto_teacher(distill, trials, order, folder, out, ds)
+                if no_teacher is not None:
+                    for a in last:
+                        status[a], reasons[a] = "skipped", f"skipped: {no_teacher}"
+                    break
+            elif r:  # successive halving on the dev means so far, ties in plan order
                 keep = math.ceil(len(active) / 2)
                 ranked = sorted(
                     active, key=lambda a: (-statistics.fmean(t["dev"] for t in trials[a]), order.index(a))
@@ -563,7 +613,9 @@ def compare(
                     "device": device,
                     "threads": threads,
                     **(
-                        {"teacher": distill["teacher"]["path"], "augment": augment} if a != arch_of[a] else {}
+                        {"teacher": distill.get("folder") or distill["teacher"]["path"], "augment": augment}
+                        if a != arch_of[a]
+                        else {}
                     ),
                 }
                 for a in active
@@ -583,6 +635,7 @@ def compare(
                         spent += res["train_seconds"]
                         ratio = spent / planned_done if planned_done else 1.0
                         later = sum(costs[a] for a in active) * sum(len(x) for x in schedule[r + 1 :])
+                        later += sum(costs[a] for a in last) * seeds if r < len(schedule) else 0.0
                         epoch = f"epoch {res['best_epoch']}/{res['epochs']}, " if res["epochs"] else ""
                         _note(
                             f"  {sp['name']} seed {sp['seed']}: {epoch}dev {label} {res['dev']:.4f} "
@@ -663,7 +716,7 @@ def compare(
                 "plan": {
                     "time_budget_min": time_budget_min,
                     "halvings": halvings,
-                    "planned_seconds": round(plan_cost([costs[a] for a in order], seeds, halvings), 1),
+                    "planned_seconds": round(total, 1),
                     "order": order,
                 },
                 "candidates": rows,
@@ -694,7 +747,7 @@ def _teacher(teacher, augment: int, ds, chosen: Sequence[str]) -> dict[str, Any]
     if teacher is None:
         return None
     from advisor.data import DataError
-    from advisor.vocabulary import DISTILL_STUDENTS
+    from advisor.vocabulary import DISTILL_STUDENTS, DISTILL_TEACHERS
 
     from .distill import load_teacher
 
@@ -704,11 +757,44 @@ def _teacher(teacher, augment: int, ds, chosen: Sequence[str]) -> dict[str, Any]
             f"--teacher: no distillation student among the candidates ({', '.join(chosen)}); the students are "
             f"{', '.join(a for a in DISTILL_STUDENTS if a != 'rnn')}"
         )
+    if str(teacher) == AUTO:
+        teachers = [a for a in chosen if a in DISTILL_TEACHERS]
+        if not teachers:
+            raise BaselineInputError(
+                f"--teacher auto: no teacher among the candidates ({', '.join(chosen)}); a teacher is "
+                f"{' or '.join(DISTILL_TEACHERS)}, admissible for the profile (or give --teacher MODEL_DIR)"
+            )
+        return {"teacher": None, "auto": teachers, "students": students, "augment": augment}
     try:
         record = load_teacher(teacher, [x.label for x in ds.items], ds.task).record()
     except DataError as exc:
         raise BaselineInputError(str(exc)) from None
-    return {"teacher": record, "students": students, "augment": augment}
+    return {"teacher": record, "auto": None, "students": students, "augment": augment}
+
+
+def _auto_teacher(distill: dict, trials: Mapping[str, list], order: Sequence[str], folder: Path, out: Path,
+                  ds) -> str | None:  # fmt: skip
+    """``--teacher auto``: among the teacher-capable candidates with a seed-0 model, the best by dev mean (ties in
+    plan order) becomes ``distill["teacher"]`` (its record names the folder it will have under ``out``) and its
+    folder here ``distill["folder"]``; the reason the round is skipped when there is none."""
+    from advisor.data import DataError
+
+    from .distill import load_teacher
+
+    capable = [a for a in distill["auto"] if any(t["seed"] == 0 for t in trials[a])]
+    if not capable:
+        return (
+            f"--teacher auto: no teacher-capable candidate ({', '.join(distill['auto'])}) has a seed-0 model"
+        )
+    best = max(capable, key=lambda a: (statistics.fmean(t["dev"] for t in trials[a]), -order.index(a)))
+    here = folder / "models" / f"{best}-seed0"
+    try:
+        record = load_teacher(here, [x.label for x in ds.items], ds.task).record()
+    except DataError as exc:
+        return f"--teacher auto: {best} cannot teach ({exc})"
+    distill["teacher"] = {**record, "path": str((out / "models" / f"{best}-seed0").resolve())}
+    distill["folder"] = str(here)
+    return None
 
 
 def _model_folder(name: str, arch: str, seed: int) -> str:
@@ -718,9 +804,10 @@ def _model_folder(name: str, arch: str, seed: int) -> str:
 def _distillation(distill: dict, record: dict | None, has_test: bool) -> dict[str, Any]:
     """A distilled row's ``distillation`` field: the teacher checked up front, its scores, loss and rows from
     the seed-0 trial's ``run.distillation`` (none when no trial ran)."""
-    teacher = dict(distill["teacher"])
-    out: dict[str, Any] = {"teacher": teacher, "augment": distill["augment"], "loss": None, "rows": None}
-    if record is not None:
+    teacher = dict(distill["teacher"]) if distill["teacher"] else None
+    out: dict[str, Any] = {"teacher": teacher, "auto": bool(distill["auto"]), "augment": distill["augment"],
+                           "loss": None, "rows": None}  # fmt: skip
+    if record is not None and teacher is not None:
         teacher["dev"] = record["teacher"]["dev"]
         teacher["test"] = record["teacher"]["test"] if has_test else None
         out["loss"], out["rows"] = record["loss"], record["rows"]

@@ -538,6 +538,7 @@ def test_compare_trains_the_distilled_students_as_their_own_rows(toy, teacher, d
     assert row.planned_seconds > m.candidate("ngram-static-linear").planned_seconds
     table = (out / "measurements.md").read_text()
     assert "| ngram-static-linear (distilled)" in table and f"frozen-transformer teacher {t.path}" in table
+    assert "The teacher was trained on this data file (its own split)" in table  # it saw dev, maybe
     assert Measurements.model_validate_json((out / "measurements.json").read_text()) == m
     rec = recommend(train, "--measurements", out / "measurements.json")
     assert any(f["rule"] == "TEP404" for f in rec["flags"])
@@ -584,3 +585,46 @@ def test_a_budget_skips_the_distilled_students_first(toy, teacher, tmp_path):
     assert row.status == "skipped" and not row.trials and "--time-budget-min 0.15" in row.reason
     assert row.distillation.teacher.architecture == "frozen-transformer" and row.distillation.rows is None
     assert sorted(m.plan.order) == ["ngram-linear", "ngram-static-linear"]  # what the plan had room for
+
+
+def test_teacher_auto_plans_the_teacher_round_last():
+    """--teacher auto: the distilled rows are no part of the halving (their teacher is only known after the
+    rounds); their seeds are reserved from the budget first, and the round is skipped before any candidate."""
+    from advisor.baselines.compare import _plan
+
+    costs = {"a": 1.0, "b": 10.0, "b (distilled)": 20.0}
+    assert _plan(costs, 2, None, ["b (distilled)"]) == (["a", "b", "b (distilled)"], 0, [], ["b (distilled)"])
+    assert _plan(costs, 2, 62, ["b (distilled)"]) == (["a", "b", "b (distilled)"], 0, [], ["b (distilled)"])
+    assert _plan(costs, 2, 30, ["b (distilled)"]) == (["a", "b"], 0, ["b (distilled)"], [])
+    assert _plan(costs, 2, 30, []) == (["a", "b"], 0, ["b (distilled)"], [])  # an explicit teacher: plan()
+
+
+@pytest.mark.baselines
+def test_teacher_auto_needs_a_teacher_among_the_candidates(toy, tmp_path):
+    pytest.importorskip("torch")
+    _, train, _ = toy
+    res = run(
+        "compare", train, "--candidates", "ngram-static-linear", "--teacher", "auto", "--out", tmp_path / "o"
+    )
+    assert res.exit_code == 2 and len(res.output.splitlines()) == 1
+    assert "--teacher auto: no teacher among the candidates (ngram-static-linear)" in res.output
+
+
+@pytest.mark.slow
+def test_teacher_auto_distils_from_compares_own_best_teacher(toy, tmp_path):
+    """The shipped MiniLM as compare's frozen-transformer candidate; its seed-0 model teaches in a last round."""
+    from advisor import compare
+
+    _, train, test = toy
+    out = tmp_path / "cmp"
+    m = compare(train, test=test, candidates=["ngram-static-linear", "frozen-transformer"], seeds=2, out=out,
+                teacher="auto", progress=False)  # fmt: skip
+    row = m.candidate("ngram-static-linear (distilled)")
+    assert row.status == "measured" and len(row.trials) == 2 and row.distillation.auto
+    t = row.distillation.teacher
+    assert t.architecture == "frozen-transformer" and t.path == str(
+        (out / "models/frozen-transformer-seed0").resolve()
+    )
+    assert (out / "models/frozen-transformer-seed0/manifest.json").is_file() and t.dev is not None
+    assert m.plan.order[-1] == "ngram-static-linear (distilled)"
+    assert "--teacher auto" in (out / "measurements.md").read_text()

@@ -86,11 +86,20 @@ def data_options(f):
     return f
 
 
-def teacher_option(what: str):
-    """``--teacher MODEL_DIR`` (``baseline train``, ``compare``); ``what``: the end of its help sentence."""
+class _TeacherDir(click.Path):
+    """A model folder, or the word ``auto`` (``compare --teacher auto``; ``./auto`` for a folder of that name)."""
+
+    def convert(self, value, param, ctx):
+        return value if value == "auto" else super().convert(value, param, ctx)
+
+
+def teacher_option(what: str, auto: bool = False):
+    """``--teacher MODEL_DIR`` (``baseline train``; ``compare``, which also takes ``auto``); ``what``: the end of
+    its help sentence."""
+    kind = _TeacherDir if auto else click.Path
     return click.option(
         "--teacher",
-        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        type=kind(file_okay=False, exists=True, path_type=Path),
         default=None,
         help=f"Knowledge distillation: a trained {' or '.join(DISTILL_TEACHERS)} classifier folder whose {what}",
     )
