@@ -5,6 +5,13 @@ torch or scikit-learn. The transformer exports also need the ``tokenizers`` pack
 the folder's ``tokenizer.json``; ``tokenizers`` needs only ``huggingface_hub``, not torch or transformers).
 Text becomes graph inputs outside the graph, with the functions training uses (:mod:`advisor.data.text`).
 
+A transformer tagger's graph gives emissions per word piece: each word is cut into pieces alone and the words
+that fit in the encoder's budget kept (:func:`advisor.data.text.first_pieces`, training's alignment), and a
+word's emissions are those at its first piece, gathered here. The words past the budget get what the trained
+model gives them (the manifest's ``export.beyond_budget``): the frozen tagger's emission row (its layer's bias:
+the words read a zero feature in training), decoded by the CRF with the rest, or the fine-tuned tagger's tag
+(``O``), appended after decoding.
+
 ``load(folder)`` gives a :class:`Runtime`: ``logits(items)`` (a logit row per text; for a tagger an emission
 array per token list), ``predict_items(items)`` (labels; tag lists, decoded by :func:`viterbi`), and for the
 streaming kinds ``stream()``, a :class:`Stream` that takes one token at a time and returns the running logits.
@@ -21,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.data import DataError, tokenize
-from advisor.data.text import head_tail, normalize_word, word_ngrams
+from advisor.data.text import first_pieces, head_tail, normalize_word, word_ngrams
 
 INSTALL_HINT = "pip install 'text-encoder-advisor[runtime]'"
 BATCH = 64
@@ -169,24 +176,34 @@ class Runtime:
                 kept = self.static_words
                 feeds["words"] = self._pad([[kept[t] for t in tokenize(text) if t in kept] for text in items])
             return feeds
+        return self._wordpiece_feeds(items)[0]
+
+    def _wordpiece_feeds(self, items: Sequence[Any]) -> tuple[dict[str, Any], list[list[int]]]:
+        """A transformer's inputs and, for a tagger, each item's positions of its words' first pieces."""
+        np = self.np
         tok = self.spec["tokenizer"]
         before, after = tok["before"], tok["after"]
         budget = tok["max_length"] - len(before) - len(after)
-        ids = [
-            [
-                *before,
-                *head_tail(
-                    self.wordpiece.encode(str(t), add_special_tokens=False).ids, budget, tok["head_share"]
-                ),
-                *after,
-            ]
-            for t in items
-        ]
+        ids, firsts = [], []
+        for item in items:
+            if self.task == "tagging":
+                words = [str(w) for w in item]
+                per_word = (
+                    [e.ids for e in self.wordpiece.encode_batch(words, add_special_tokens=False)]
+                    if words
+                    else []
+                )
+                pieces, first, _cut = first_pieces(per_word, budget, tok["unk_id"])
+                firsts.append([len(before) + f for f in first])
+            else:
+                pieces = self.wordpiece.encode(str(item), add_special_tokens=False).ids
+                pieces = head_tail(pieces, budget, tok["head_share"])
+            ids.append([*before, *pieces, *after])
         input_ids = self._pad(ids, tok["pad_id"])
         mask = np.zeros_like(input_ids)
         for i, s in enumerate(ids):
             mask[i, : len(s)] = 1
-        return {"input_ids": input_ids, "attention_mask": mask}
+        return {"input_ids": input_ids, "attention_mask": mask}, firsts
 
     def _tfidf(self, text: str) -> tuple[list[int], list[float]]:
         """``ngram-linear``'s TF-IDF row of ``text`` as (term index, weight) pairs: sublinear tf, idf, l2."""
@@ -204,15 +221,30 @@ class Runtime:
     # -- inference -----------------------------------------------------------------------------------------
     def logits(self, items: Sequence[Any]) -> list[Any]:
         """The graph's output per item: a logit row per text (classifiers), a (tokens, tags) emission array per
-        token list (taggers), in input order; batches of similar lengths."""
+        token list (taggers; a fine-tuned transformer tagger's stops at the words that fit its encoder), in
+        input order; batches of similar lengths."""
         items = list(items)
         out: list[Any] = [None] * len(items)
         order = sorted(range(len(items)), key=lambda i: len(items[i]))
+        pieces = self.kind == "wordpiece" and self.task == "tagging"
+        beyond = self.spec.get("beyond_budget", {}).get("emission")
         for s in range(0, len(order), BATCH):
             idx = order[s : s + BATCH]
-            result = self.session.run(None, self._feeds([items[i] for i in idx]))[0]
+            if pieces:
+                feeds, firsts = self._wordpiece_feeds([items[i] for i in idx])
+            else:
+                feeds = self._feeds([items[i] for i in idx])
+            result = self.session.run(None, feeds)[0]
             for row, i in enumerate(idx):
-                out[i] = result[row, : len(items[i])] if self.kind == "tagger" else result[row]
+                if pieces:  # each word's emissions at its first piece; the words past the budget: beyond
+                    words = result[row, firsts[row]]
+                    cut = len(items[i]) - len(words)
+                    if beyond is not None and cut:
+                        rows = self.np.tile(self.np.asarray(beyond, dtype=result.dtype), (cut, 1))
+                        words = self.np.concatenate([words, rows])
+                    out[i] = words
+                else:
+                    out[i] = result[row, : len(items[i])] if self.kind == "tagger" else result[row]
         return out
 
     def decode(self, output: Any) -> Any:
@@ -235,9 +267,16 @@ class Runtime:
 
     def predict_items(self, items: Sequence[Any]) -> list[Any]:
         """Labels for texts, or tag lists for token lists."""
+        items = list(items)
         decoded = [self.decode(o) for o in self.logits(items)]
         if self.task == "tagging":
-            return [[self.labels[i] for i in tags] for tags in decoded]
+            # a fine-tuned transformer tagger's words past its encoder's budget: its tag for them
+            rest = self.spec.get("beyond_budget", {}).get("tag")
+            tagged = [[self.labels[i] for i in tags] for tags in decoded]
+            return [
+                t + [rest] * (len(item) - len(t)) if rest else t
+                for t, item in zip(tagged, items, strict=True)
+            ]
         return decoded
 
     def stream(self) -> Stream:

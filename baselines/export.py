@@ -8,7 +8,8 @@ torch-free runtime (:mod:`advisor.runtime`) runs with onnxruntime alone:
 - what turns text into the graph's inputs, outside the graph: ``vocab.json`` (the word and character
   vocabularies, ``ngram-linear``'s terms and idf) or ``tokenizer.json`` (the transformers' word pieces, the
   ``tokenizers`` library's format); the code is :mod:`advisor.data.text`, the module training uses too;
-- ``crf.json`` for the BiLSTM-CRF: the transition scores, decoded by the runtime's numpy Viterbi;
+- ``crf.json`` for the CRF taggers (BiLSTM-CRF, the frozen-transformer tagger): the transition scores,
+  decoded by the runtime's numpy Viterbi;
 - ``manifest.json``: the trained model's manifest (:mod:`advisor.baselines.manifest`) with ``files`` naming
   the export's files and ``export`` set (the format, the graph inputs, the tokenizer, the opset, the
   quantization, the exporter's library versions, and the parity measured on ``data``). A folder whose manifest
@@ -30,9 +31,15 @@ Graph inputs (batch first; every id 0 is padding, so the graph derives its own m
 - ``ngram-static-linear``: the same, plus ``words`` int64 (batch, seq), the text's kept words (1 + their row
   of ``vocab.json``'s ``words``; 0 is padding): the kept word vectors are a table inside the graph, whose
   normalised mean meets the head's vector columns there (:func:`_linear_graph`);
-- ``input_ids``, ``attention_mask`` int64 (batch, seq) -> ``logits``: the transformers (encoder, mean pooling
-  and the head in one graph; frozen-transformer's and SetFit's L2 normalisation and logistic-regression head
-  included, :func:`_pooled_head`).
+- ``input_ids``, ``attention_mask`` int64 (batch, seq) -> ``logits``: the transformer classifiers (encoder,
+  mean pooling and the head in one graph; frozen-transformer's and SetFit's L2 normalisation and
+  logistic-regression head included, :func:`_pooled_head`);
+- ``input_ids``, ``attention_mask`` -> ``emissions`` (batch, pieces, tags): the transformer taggers
+  (``frozen-transformer``'s frozen encoder and linear emission layer, its CRF in ``crf.json``;
+  ``transformer-finetune``'s token classifier, argmax per word). Emissions per word piece: the word <- piece
+  alignment is training's (each word cut alone, the words that fit in the encoder's budget kept, a word's
+  emissions those at its first piece: :func:`advisor.data.text.first_pieces`) and runs in the runtime, as do
+  the words past the budget (``export.beyond_budget``: what the trained model's ``predict`` gives them).
 
 A binary logistic-regression head (``ngram-linear``, ``frozen-transformer``) has one logit column, the decision
 value: the second class wins when it is positive.
@@ -86,7 +93,8 @@ class ExportError(RuntimeError):
 class Exported:
     """What an exporter returns: the runtime spec (``manifest.export``'s kind-specific part) and ``reference``,
     the reloaded model's outputs for items (classifier: texts -> a logit row each; tagger: token lists -> a
-    (tokens, tags) emission array each), which the parity check compares with the graph's."""
+    (tokens, tags) emission array each, a fine-tuned transformer tagger's up to the words that fit its
+    encoder), which the parity check compares with the graph's (:meth:`advisor.runtime.Runtime.logits`)."""
 
     spec: dict[str, Any]
     files: list[str]
@@ -413,6 +421,17 @@ def _torch_modules():
     return Classifier, Step, LSTMStep, Emissions, BertCNN
 
 
+def _write_crf(crf: Any, folder: Path) -> None:
+    """``crf.json``: a :class:`~advisor.baselines.models.CRF`'s start, end and transition scores, which the
+    runtime's :func:`advisor.runtime.viterbi` decodes with."""
+    scores = {
+        "start": crf.start_transitions.tolist(),
+        "end": crf.end_transitions.tolist(),
+        "transitions": crf.transitions.tolist(),
+    }
+    (folder / CRF).write_text(json.dumps(scores) + "\n", encoding="utf-8")
+
+
 @exporter("textcnn", "bilstm", "lstm", "gru", "rnn", "bilstm-crf")
 def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
     import numpy as np
@@ -438,12 +457,7 @@ def _export_torch(model_dir: Path, folder: Path, manifest: Manifest) -> Exported
         _onnx_export(Emissions(model), args, folder / GRAPH, names, ["emissions"], recurrent=True)
         crf = model.crf  # None for the softmax taggers (bilstm, lstm, gru, rnn on tagging data)
         if crf is not None:
-            scores = {
-                "start": crf.start_transitions.tolist(),
-                "end": crf.end_transitions.tolist(),
-                "transitions": crf.transitions.tolist(),
-            }
-            (folder / CRF).write_text(json.dumps(scores) + "\n", encoding="utf-8")
+            _write_crf(crf, folder)
             files.append(CRF)
         spec = {
             "inputs": names,
@@ -633,33 +647,48 @@ def _wordpiece_spec(tokenizer: Any, folder: Path, max_length: int, head_share: f
     }
 
 
-def _transformer_export(net: Any, tokenizer: Any, folder: Path, tok_spec: dict, reference) -> Exported:
-    import torch
+def _tagger_spec(tokenizer: Any, folder: Path, max_length: int) -> dict[str, Any]:
+    """A transformer tagger's tokenizer spec: each word cut into pieces alone, the words that fit in the
+    encoder's budget kept (:func:`advisor.data.text.first_pieces`, what training does), a word without pieces
+    read as ``unk_id``; the graph's emissions at each word's first piece are the word's."""
+    from .finetune import unk_id
 
+    spec = _wordpiece_spec(tokenizer, folder, max_length, 1.0)
+    return {**spec, "words": "first piece", "unk_id": unk_id(tokenizer)}
+
+
+def _transformer_export(
+    net: Any,
+    tokenizer: Any,
+    folder: Path,
+    tok_spec: dict,
+    reference,
+    *,
+    output: str = "logits",
+    decoder: str = "argmax",
+) -> Exported:
+    """``input_ids``, ``attention_mask`` -> ``output``: the classifiers' logits (batch, classes), the taggers'
+    emissions per word piece (batch, pieces, tags)."""
     batch = tokenizer(["a short text", "a longer text than the first one"], padding=True, return_tensors="pt")
     args = (batch["input_ids"], batch["attention_mask"])
-    _onnx_export(net, args, folder / GRAPH, ["input_ids", "attention_mask"], ["logits"])
-    del torch
+    _onnx_export(net, args, folder / GRAPH, ["input_ids", "attention_mask"], [output])
     spec = {
         "inputs": ["input_ids", "attention_mask"],
-        "output": "logits",
+        "output": output,
         "tokenizer": tok_spec,
-        "decoder": "argmax",
+        "decoder": decoder,
     }
     return Exported(spec, [GRAPH, TOKENIZER], reference)
 
 
-def _classifier_only(manifest: Manifest) -> None:
-    """The transformer exporters take the classifiers with a linear head; the rest is refused, in one line."""
-    what = None
-    if manifest.task != "classification":
-        what = f"a {manifest.architecture} tagger"
-    elif manifest.model.get("head", "linear") not in ("linear", "lr"):
-        what = f"a {manifest.architecture} model with the {manifest.model['head']} head"
-    if what:
+def _linear_head_only(manifest: Manifest) -> None:
+    """The transformer classifier exporters take a linear (or logistic-regression) head, and BertCNN's (its own
+    exporter); another head is refused, in one line."""
+    head = manifest.model.get("head", "linear")
+    if head not in ("linear", "lr"):
         raise ExportError(
-            f"{what} is not exported yet (the linear-head classifier is): "
-            "serve it with `advisor baseline predict` on the trained folder"
+            f"a {manifest.architecture} model with the {head} head is not exported yet (the linear and "
+            "CNN heads are): serve it with `advisor baseline predict` on the trained folder"
         )
 
 
@@ -688,9 +717,11 @@ def _pooled_head(encoder: Any, head: Any, normalize: bool) -> Any:
 
 @exporter("frozen-transformer")
 def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
-    if manifest.task == "classification" and manifest.model.get("head") == "cnn":
+    if manifest.task == "tagging":
+        return _export_frozen_tagger(model_dir, folder)
+    if manifest.model.get("head") == "cnn":
         return _export_bertcnn(model_dir, folder)
-    _classifier_only(manifest)
+    _linear_head_only(manifest)
     import numpy as np
 
     from .transformer import FrozenTransformerClassifier, load_minilm
@@ -707,6 +738,43 @@ def _export_frozen(model_dir: Path, folder: Path, manifest: Manifest) -> Exporte
         _pooled_head(enc.model, head, True), enc.tokenizer, folder, tok_spec, reference
     )
     exported.spec["decoder"] = "binary" if head.coef.shape[0] == 1 else "argmax"
+    return exported
+
+
+def _export_frozen_tagger(model_dir: Path, folder: Path) -> Exported:
+    """The frozen-transformer tagger: the frozen encoder and the linear emission layer in one graph (per word
+    piece), the CRF's transitions in ``crf.json`` (the runtime's Viterbi). A word's emissions are those at its
+    first piece, gathered outside the graph; the words past the encoder's budget read a zero feature vector in
+    training, so their emissions are the layer's bias: ``beyond_budget.emission``, appended by the runtime."""
+    import numpy as np
+    import torch
+
+    from .frozen_tagger import FrozenTransformerTagger
+
+    tagger = FrozenTransformerTagger.load(model_dir)
+    tokenizer, encoder, max_length = tagger._load()
+    head = tagger.head.eval()
+    tok_spec = _tagger_spec(tokenizer, folder, max_length)
+
+    class Emissions(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.emit = encoder, head.emit
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            return self.emit(hidden)  # shape: (batch, pieces, tags)
+
+    @torch.no_grad()
+    def reference(token_lists: list) -> list:
+        return [head.emit(f).numpy().astype(np.float32) for f in tagger.features(token_lists)]
+
+    _write_crf(head.crf, folder)
+    exported = _transformer_export(
+        Emissions(), tokenizer, folder, tok_spec, reference, output="emissions", decoder="viterbi"
+    )
+    exported.spec["beyond_budget"] = {"emission": head.emit.bias.detach().tolist()}
+    exported.files.append(CRF)
     return exported
 
 
@@ -739,7 +807,7 @@ def _export_setfit(model_dir: Path, folder: Path, manifest: Manifest) -> Exporte
     """The fine-tuned sentence-transformers body (its Transformer module, mean pooling, and L2 normalisation when
     the body has a Normalize module) and the logistic-regression head in one graph; the body's tokenizer
     outside it, truncated at the body's max_seq_length from the head, as sentence-transformers truncates."""
-    _classifier_only(manifest)
+    _linear_head_only(manifest)
     import numpy as np
 
     from .setfit_train import SetFitClassifier
@@ -772,13 +840,36 @@ def _export_setfit(model_dir: Path, folder: Path, manifest: Manifest) -> Exporte
 
 @exporter("transformer-finetune")
 def _export_finetune(model_dir: Path, folder: Path, manifest: Manifest) -> Exported:
-    _classifier_only(manifest)
+    """The fine-tuned encoder and its linear head in one graph. The classifier: mean pooling inside, the word
+    pieces cut head + tail outside. The tagger: emissions per word piece; each word's are those at its first
+    piece (gathered outside the graph), and the words past the encoder's budget are tagged ``O``, as its
+    ``predict`` tags them (``beyond_budget.tag``: no emissions for them)."""
     import numpy as np
     import torch
 
     from .finetune import HEAD_SHARE, FineTuneClassifier
 
     clf = FineTuneClassifier.load(model_dir)
+    if manifest.task == "tagging":
+        tok_spec = _tagger_spec(clf.tokenizer, folder, clf.max_length)
+
+        @torch.no_grad()
+        def emissions(token_lists: list) -> list:
+            clf.net.eval()
+            sentences = clf._inputs(token_lists)
+            out = []
+            for s in range(0, len(sentences), 64):
+                batch, firsts = clf._encode(sentences[s : s + 64])
+                scores = clf.net(batch["input_ids"], batch["attention_mask"]).numpy().astype(np.float32)
+                out.extend(scores[row, positions] for row, positions in enumerate(firsts))
+            return out
+
+        exported = _transformer_export(
+            clf.net, clf.tokenizer, folder, tok_spec, emissions, output="emissions", decoder="argmax-tags"
+        )
+        exported.spec["beyond_budget"] = {"tag": "O"}
+        return exported
+    _linear_head_only(manifest)
     tok_spec = _wordpiece_spec(clf.tokenizer, folder, clf.max_length, HEAD_SHARE)
 
     @torch.no_grad()
@@ -848,6 +939,16 @@ def _accuracy(predicted: list, gold: list) -> float:
     return sum(str(p) == str(g) for p, g in pairs) / max(1, len(pairs))
 
 
+def _scores(predicted: list, gold: list) -> dict[str, float]:
+    """``accuracy`` (per token for a tagger) and, for a tagger, ``entity_f1`` (conlleval), rounded to 4 places."""
+    scores = {"accuracy": round(_accuracy(predicted, gold), 4)}
+    if gold and isinstance(gold[0], list):
+        from .metrics import entity_f1
+
+        scores["entity_f1"] = round(entity_f1(gold, predicted), 4)
+    return scores
+
+
 def _parity(reference: list, exported: list, decode: Callable[[Any], Any]) -> dict[str, Any]:
     import numpy as np
 
@@ -892,8 +993,9 @@ def export(
 
     ``quantize`` ``"int8"`` writes the int8 graph(s). ``data`` (default: the data the model was trained on, as
     its manifest records, when that file still exists) is what the parity is measured on: the fp32 graph
-    against the model reloaded from ``model`` (argmax agreement >= 99.9%, max |Δlogit| <= 1e-4), and for int8
-    the accuracy of both graphs. ``out`` defaults to :func:`default_out`; ``force`` lets a non-empty foreign
+    against the model reloaded from ``model`` (argmax agreement >= 99.9%, max |Δlogit| <= 1e-4; a tagger's
+    emissions and decoded tags per token), and for int8 the accuracy of both graphs (a tagger's token accuracy
+    and entity F1; ``within_2_points`` judges entity F1). ``out`` defaults to :func:`default_out`; ``force`` lets a non-empty foreign
     folder be replaced. ``DataError`` for a bad input, :class:`ExportError` when the model cannot be exported,
     ``ImportError`` naming the ``export`` extra when onnx is not installed.
     """
@@ -951,7 +1053,7 @@ def export(
             fp32 = runtime.load(folder)
             got = fp32.logits(items)
             check["fp32"] = _parity(exported.reference(items), got, fp32.decode)
-            check["fp32"]["accuracy"] = round(_accuracy(fp32.predict_items(items), gold), 4)
+            check["fp32"].update(_scores(fp32.predict_items(items), gold))
         if quantize:
             for graph in exported.graphs:
                 quantize_int8(folder / graph)
@@ -959,13 +1061,13 @@ def export(
             write_manifest()
             if items:
                 int8 = runtime.load(folder)
-                accuracy = _accuracy(int8.predict_items(items), gold)
-                change = accuracy - check["fp32"]["accuracy"]
-                check["int8"] = {
-                    "accuracy": round(accuracy, 4),
-                    "change": round(change, 4) + 0.0,
-                    "within_2_points": change >= -MAX_INT8_DROP,
-                }
+                scores = _scores(int8.predict_items(items), gold)
+                change = scores["accuracy"] - check["fp32"]["accuracy"]
+                check["int8"] = {**scores, "change": round(change, 4) + 0.0}
+                if "entity_f1" in scores:  # a tagger is judged by its entity F1
+                    change = scores["entity_f1"] - check["fp32"]["entity_f1"]
+                    check["int8"]["f1_change"] = round(change, 4) + 0.0
+                check["int8"]["within_2_points"] = change >= -MAX_INT8_DROP
         spec["check"] = check
         write_manifest()
         result.update(export=spec)
@@ -998,6 +1100,7 @@ def format_export(result: dict[str, Any]) -> str:
             f"fp32 parity on {check['data']} ({p['examples']} examples): agreement {p['agreement']:.2%}, "
             f"max |Δlogit| {p['max_abs_logit_diff']:.2g} ({verdict}: >= {MIN_AGREEMENT:.1%}, <= {MAX_LOGIT_DIFF:g}); "
             f"accuracy {p['accuracy']:.4f}"
+            + (f", entity F1 {p['entity_f1']:.4f}" if "entity_f1" in p else "")
         )
     else:
         lines.append(
@@ -1006,7 +1109,8 @@ def format_export(result: dict[str, Any]) -> str:
     if check.get("int8"):
         q = check["int8"]
         warn = "" if q["within_2_points"] else "  WARNING: more than 2 points lost"
-        lines.append(f"int8 accuracy {q['accuracy']:.4f} ({q['change']:+.4f} vs fp32){warn}")
+        f1 = f", entity F1 {q['entity_f1']:.4f} ({q['f1_change']:+.4f} vs fp32)" if "entity_f1" in q else ""
+        lines.append(f"int8 accuracy {q['accuracy']:.4f} ({q['change']:+.4f} vs fp32){f1}{warn}")
     if spec.get("step"):
         lines.append(
             f"streaming: {spec['step']['graph']} (one token per call, {spec['step']['pooling']} pooling "

@@ -16,7 +16,8 @@ on its first piece and the other pieces are ignored by the loss (label -100, as 
 set-up), and a word is tagged with the prediction at its first piece. Dev entity F1 follows conlleval
 (:func:`advisor.baselines.metrics.entity_f1`). A sentence longer than the encoder's maximum keeps the words that fit
 (head only: a tag sequence cannot skip its middle) and the words past it are tagged ``O``; the manifest counts such
-sentences (``info.truncated_texts``).
+sentences (``info.truncated_texts``). Exported (:mod:`advisor.baselines.export`), the tagger's graph gives
+emissions per word piece and the torch-free runtime does the alignment and the ``O`` past the budget.
 
 Texts longer than the encoder's maximum (``max_seq_length`` of a sentence-transformers folder, else the
 position embeddings) are cut head + tail: the first quarter of the word-piece budget and the last three
@@ -34,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from advisor.data.text import head_tail
+from advisor.data.text import first_pieces, head_tail
 
 from .manifest import Manifest, VocabularyRef, read_manifest, versions, write_model_folder
 from .transformer import ENCODER_NAME, _import_stack, _read_max_seq_length, _set_offline
@@ -98,18 +99,15 @@ def word_pieces(tokenizer: Any, words: Sequence[str], budget: int) -> tuple[list
     """The word pieces of a sentence given as words (no special tokens), the position of each word's first
     piece among them, and whether words were cut: the words that fit in ``budget`` pieces are kept (a word the
     tokenizer gives no piece reads as its unknown token); the positions list then is shorter than ``words``.
-    The one alignment of words and pieces: token-classification fine-tuning and the frozen tagger both use it."""
-    unk = tokenizer.unk_token_id if tokenizer.unk_token_id is not None else 0
+    The one alignment of words and pieces (:func:`advisor.data.text.first_pieces`): token-classification
+    fine-tuning and the frozen tagger both use it, and the runtime runs their exports with it."""
     per_word = tokenizer(list(words), add_special_tokens=False)["input_ids"] if words else []
-    ids: list[int] = []
-    firsts: list[int] = []
-    for pieces in per_word:
-        pieces = pieces or [unk]
-        if len(ids) + len(pieces) > budget:
-            return ids, firsts, True
-        firsts.append(len(ids))
-        ids.extend(pieces)
-    return ids, firsts, False
+    return first_pieces(per_word, budget, unk_id(tokenizer))
+
+
+def unk_id(tokenizer: Any) -> int:
+    """The id a word without pieces reads as: the tokenizer's unknown token (0 when it has none)."""
+    return int(tokenizer.unk_token_id) if tokenizer.unk_token_id is not None else 0
 
 
 class _Net:

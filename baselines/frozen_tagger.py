@@ -16,6 +16,11 @@ vector, so the CRF still tags them from its transitions; ``info.truncated_texts`
 The model folder (:mod:`advisor.baselines.manifest`): ``manifest.json`` (``task`` tagging) and ``model.pt`` (the
 head's state dict, loaded with ``weights_only=True``). The encoder is not copied: the manifest names the shipped
 package, or the absolute path of the ``--encoder`` folder, which must still be there to predict.
+
+``advisor baseline export`` (:mod:`advisor.baselines.export`) writes the encoder and the emission layer as one
+ONNX graph (emissions per word piece) with the CRF's transitions beside it; the torch-free runtime
+(:mod:`advisor.runtime`) aligns words and pieces as :meth:`FrozenTransformerTagger.features` does and gives the
+words past the budget the emission row of a zero feature (the layer's bias).
 """
 
 from __future__ import annotations

@@ -285,3 +285,16 @@ def tiny_encoder(tmp_path_factory):
               for line in (toy / name).read_text(encoding="utf-8").splitlines()]  # fmt: skip
     words = {w for t in texts for w in t.lower().split()}
     return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"), words, max_positions=64)
+
+
+@pytest.fixture(scope="session")
+def tiny_tagging_encoder(tmp_path_factory):
+    """A tiny random BERT over the bundled toy tagging data's words, positions up to 64 (tests/tiny_encoder.py):
+    "Paris" is left out of its vocabulary, so the tokenizer cuts it into two pieces ("pari", "##s")."""
+    pytest.importorskip("transformers")
+    from advisor.data.toy import toy_tagging_sentences
+    from tests.tiny_encoder import build_tiny_encoder
+
+    words = {w for s in toy_tagging_sentences(200, 7) for w in s.tokens}
+    words -= {"Paris"}
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"), words | {"pari"}, max_positions=64)

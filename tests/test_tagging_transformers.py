@@ -16,18 +16,14 @@ pytestmark = pytest.mark.baselines
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from tests.tiny_encoder import build_tiny_encoder  # noqa: E402
-
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def encoder(tmp_path_factory):
-    words = {w for s in toy_tagging_sentences(200, 7) for w in s.tokens}
-    words -= {"Paris"}  # a word the tokenizer cuts into two pieces ("pari", "##s")
-    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-bert"), words | {"pari"}, max_positions=64)
+@pytest.fixture
+def encoder(tiny_tagging_encoder):
+    return tiny_tagging_encoder  # conftest.py: "Paris" is cut into two pieces ("pari", "##s")
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 This is the one tokenization module: training and the torch-free runtime (:mod:`advisor.runtime`, which runs an
 exported model folder) turn text into model inputs with the same functions, so an export sees exactly the
 tokens its model was trained on: :func:`tokenize` (the word classifiers), :func:`normalize_word` (the tagger's
-word vocabulary), :func:`word_ngrams` (``ngram-linear``'s TF-IDF terms) and :func:`head_tail` (the fine-tuned
-transformer's word-piece truncation; the word pieces themselves come from the encoder's ``tokenizer.json``).
+word vocabulary), :func:`word_ngrams` (``ngram-linear``'s TF-IDF terms), :func:`head_tail` (the fine-tuned
+transformer's word-piece truncation) and :func:`first_pieces` (the transformer taggers' word <- piece alignment);
+the word pieces themselves come from the encoder's ``tokenizer.json``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,25 @@ def head_tail(ids: list[int], budget: int, head_share: float = 0.25) -> list[int
         return ids
     head = int(budget * head_share)
     return ids[:head] + ids[len(ids) - (budget - head) :]
+
+
+def first_pieces(
+    per_word: Sequence[Sequence[int]], budget: int, unk: int
+) -> tuple[list[int], list[int], bool]:
+    """A sentence's word pieces from each word's own pieces (``per_word``: each word tokenized alone, no special
+    tokens), the position of each word's first piece among them, and whether words were cut: the words that
+    fit in ``budget`` pieces are kept (head only: a tag sequence cannot skip its middle), and a word with no
+    piece reads as ``unk``. The transformer taggers' one alignment: fine-tuning and the frozen tagger train
+    with it (:func:`advisor.baselines.finetune.word_pieces`), the runtime runs their exports with it."""
+    ids: list[int] = []
+    firsts: list[int] = []
+    for pieces in per_word:
+        pieces = list(pieces) or [unk]
+        if len(ids) + len(pieces) > budget:
+            return ids, firsts, True
+        firsts.append(len(ids))
+        ids.extend(pieces)
+    return ids, firsts, False
 
 
 def _norm(s: str) -> str:
