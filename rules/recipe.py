@@ -57,8 +57,8 @@ def describe_winner(ctx):
     if row is not None and row.distilled:
         copies = f" and up to {row.augment} augmented copies of each" if row.augment else ""
         lines["epochs"] += (
-            f"; distilled: over the {row.teacher_architecture} teacher {quote(row.teacher)}'s logits on the "
-            f"training texts{copies} (TEP404)"
+            f"; distilled: on the logits of the {row.teacher_architecture} teacher {quote(row.teacher)} over "
+            f"the training texts{copies} (TEP404)"
         )
     for field_name, value in lines.items():
         ctx.set_recipe(field_name, value, rule="TEP602", reason=f"{ctx.winner}: {recipe.source}")

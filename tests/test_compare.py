@@ -418,11 +418,11 @@ def test_a_distilled_student_leading_beyond_the_noise_is_recommended_as_distille
         f"`advisor baseline train {train} --arch textcnn --teacher runs/teacher --augment 2`"
     )
     assert rec["recipe"]["epochs"].endswith(
-        "; distilled: over the frozen-transformer teacher 'runs/teacher''s logits on the training texts and up "
-        "to 2 augmented copies of each (TEP404)"
+        "; distilled: on the logits of the frozen-transformer teacher 'runs/teacher' over the training texts and "
+        "up to 2 augmented copies of each (TEP404)"
     )
     text = run("recommend", "--data", train, "--measurements", f)
-    assert text.exit_code == 0 and "distilled: over the frozen-transformer teacher" in text.output
+    assert text.exit_code == 0 and "distilled: on the logits of the frozen-transformer teacher" in text.output
 
 
 def test_a_distilled_student_tied_with_its_plain_self_is_the_plain_recipe(toy, tmp_path):
