@@ -628,3 +628,23 @@ def test_teacher_auto_distils_from_compares_own_best_teacher(toy, tmp_path):
     assert (out / "models/frozen-transformer-seed0/manifest.json").is_file() and t.dev is not None
     assert m.plan.order[-1] == "ngram-static-linear (distilled)"
     assert "--teacher auto" in (out / "measurements.md").read_text()
+
+
+@pytest.mark.slow
+def test_ray_and_local_executors_distil_the_same(toy, teacher, tmp_path, local_ray):
+    """A distilled row's trials run as Ray tasks too (the teacher's folder by its absolute path)."""
+    from advisor import compare
+
+    _, train, test = toy
+    kw = {
+        "test": test,
+        "candidates": ["ngram-static-linear"],
+        "seeds": 2,
+        "progress": False,
+        "teacher": teacher,
+    }
+    local = compare(train, out=tmp_path / "local", **kw)
+    ray_ = compare(train, out=tmp_path / "ray", executor="ray", ray_cpus=2, **kw)
+    assert ray_.candidate("ngram-static-linear (distilled)").status == "measured"
+    dump = lambda m: json.dumps(m.without_timings(), indent=2, sort_keys=True)  # noqa: E731
+    assert dump(ray_) == dump(local)

@@ -101,6 +101,7 @@ def teacher_option(what: str, auto: bool = False):
         "--teacher",
         type=kind(file_okay=False, exists=True, path_type=Path),
         default=None,
+        metavar="MODEL_DIR|auto" if auto else "MODEL_DIR",
         help=f"Knowledge distillation: a trained {' or '.join(DISTILL_TEACHERS)} classifier folder whose {what}",
     )
 

@@ -65,8 +65,8 @@ def _names(ctx, param, value):
 )
 @teacher_option(
     "logits every distillation student among the candidates also learns, as its own row "
-    '("textcnn (distilled)"), same split and seeds; auto: the best measured frozen-transformer or '
-    "transformer-finetune candidate's seed-0 model teaches, in a last round.",
+    '("textcnn (distilled)"), same split and seeds; auto: the best measured teacher-capable candidate\'s '
+    "seed-0 model teaches, in a last round.",
     auto=True,
 )
 @augment_option
