@@ -571,6 +571,12 @@ def test_a_wrong_teacher_is_one_line_and_exit_2(toy, teacher, distilled_compare,
     res = run("compare", train, "--candidates", "ngram-linear", "--augment", "2", "--out", tmp_path / "o")
     assert res.exit_code == 2 and "--augment applies with --teacher MODEL_DIR only" in res.output
     assert not (tmp_path / "o").exists()
+    # a teacher inside --out would be replaced with it
+    res = run(
+        "compare", train, "--candidates", "ngram-static-linear", "--teacher", not_a_teacher, "--out", out
+    )
+    assert res.exit_code == 2 and "would overwrite the input" in res.output
+    assert (out / "measurements.json").is_file() and not_a_teacher.is_dir()
 
 
 @pytest.mark.baselines
