@@ -573,9 +573,8 @@ def compare(
         _warm_static_vectors(list(dict.fromkeys(arch_of[a] for a in order)), progress)
         spent = planned_done = 0.0
         for r, round_seeds in enumerate(schedule + ([list(range(seeds))] if last else [])):
-            if r == len(
-                schedule
-            ):  # --teacher auto's round: the best measured teacher-capable candidate teaches
+            # --teacher auto's round (after the others): the best measured teacher-capable candidate teaches
+            if r == len(schedule):
                 active = list(last)
                 no_teacher = _auto_teacher(distill, trials, order, folder, out, ds)
                 if no_teacher is not None:
