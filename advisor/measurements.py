@@ -12,6 +12,13 @@ away: TEP204 may exclude a candidate whose measured size or latency breaks a bud
 TEP404 may reorder the admissible candidates by their measured dev score; neither admits a candidate the
 estimates excluded or lifts a refusal.
 
+Distilled students (``advisor compare --teacher MODEL_DIR``): a candidate that is a distillation student
+(``advisor.vocabulary.DISTILL_STUDENTS``) gets a second row, the same architecture trained on the teacher's
+logits, its ``distillation`` field recording the teacher (:class:`Distillation`; ``None`` on every plain row, so
+a file written before the field existed still reads). Its :attr:`CandidateResult.name` is ``"<arch> (distilled)"``,
+the name the table, ``best`` and ``plan.order`` use; the rules see it in :attr:`MeasuredStatus.distilled`, keyed
+by the student's architecture (there is no new candidate id), never in ``candidates``.
+
 Timings (``run``, each trial's ``train_seconds``, each candidate's ``latency_ms``) vary from run to run and
 between executors; :meth:`Measurements.without_timings` is the rest, which is the same for the same data,
 candidates, seeds and versions.
@@ -20,6 +27,7 @@ candidates, seeds and versions.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,8 +68,46 @@ class Trial(StrictModel):
     model: str = Field(description="the model folder, relative to the measurements file")
 
 
+DISTILLED = " (distilled)"  # a distilled row's name: its architecture and this
+
+
+class TeacherRecord(StrictModel):
+    """The teacher, as :mod:`advisor.baselines.distill` records it in a student's ``run.distillation``."""
+
+    path: str = Field(description="the teacher's model folder (absolute)")
+    architecture: str = Field(description="frozen-transformer or transformer-finetune")
+    head: str | None = Field(description="frozen-transformer's head (lr or cnn); None for a fine-tuned one")
+    encoder: str | None = Field(description="the encoder its manifest names")
+    data_fingerprint: str = Field(description="fingerprint of the data the teacher was trained on")
+    dev: dict[str, float] | None = Field(
+        default=None, description="the teacher's dev scores on compare's dev split (accuracy, macro_f1)"
+    )
+    test: dict[str, float] | None = Field(
+        default=None, description="the teacher's --test scores (with --test; reported, never used to pick)"
+    )
+
+
+class Distillation(StrictModel):
+    """How a distilled row was trained: ``advisor baseline train --arch ARCH --teacher PATH --augment N``."""
+
+    teacher: TeacherRecord | None = Field(
+        description="the teacher; None only for --teacher auto when no teacher-capable candidate was measured"
+    )
+    auto: bool = Field(
+        default=False,
+        description="--teacher auto: the teacher is compare's best measured teacher-capable candidate's seed-0 "
+        "model (models/<arch>-seed0), and the distilled rows trained in a last round",
+    )
+    augment: int = Field(description="augmented copies per training text (--augment)")
+    loss: dict[str, Any] | None = Field(default=None, description="the distillation loss (run.distillation)")
+    rows: dict[str, int] | None = Field(
+        default=None, description="the seed-0 trial's transfer set: train, unlabeled, augmented, total rows"
+    )
+
+
 class CandidateResult(StrictModel):
-    """One candidate: its trials, their mean ± std, the kept model's size and measured latency."""
+    """One candidate (or a candidate's distilled student): its trials, their mean ± std, the kept model's size
+    and measured latency."""
 
     architecture: str
     status: CandidateStatus = Field(
@@ -84,6 +130,16 @@ class CandidateResult(StrictModel):
         description="p95 single-example latency at the data's p95 length, one thread, measured serially on "
         "the machine that ran compare (a timing)"
     )
+    distillation: Distillation | None = Field(
+        default=None,
+        description="a distilled student's row (compare --teacher): the teacher and the augmentation; None for "
+        "a plain candidate",
+    )
+
+    @property
+    def name(self) -> str:
+        """The row's name: the architecture, ``"<arch> (distilled)"`` for a distilled student."""
+        return self.architecture + (DISTILLED if self.distillation is not None else "")
 
 
 class Plan(StrictModel):
@@ -92,7 +148,9 @@ class Plan(StrictModel):
     time_budget_min: float | None
     halvings: int = Field(description="successive-halving rounds planned after the first seed")
     planned_seconds: float = Field(description="the plan's estimate of the whole run")
-    order: list[str] = Field(description="candidates, cheapest first (the estimates table)")
+    order: list[str] = Field(
+        description="candidates (and distilled students, by row name), cheapest first (the estimates table)"
+    )
 
 
 class RunInfo(StrictModel):
@@ -118,15 +176,18 @@ class Measurements(StrictModel):
     tokens: int = Field(description="the p95 length (words) latency is measured at")
     deploy: str
     policy_pick: str = Field(description="what the policy picks without measurements")
-    best: str | None = Field(description="the measured candidate with the best dev mean")
+    best: str | None = Field(
+        description="the measured row with the best dev mean, by name (a distilled student: '<arch> (distilled)')"
+    )
     seeds: list[int]
     plan: Plan
     candidates: list[CandidateResult]
     versions: dict[str, str | None]
     run: RunInfo
 
-    def candidate(self, arch: str) -> CandidateResult | None:
-        return next((c for c in self.candidates if c.architecture == arch), None)
+    def candidate(self, name: str) -> CandidateResult | None:
+        """The row named ``name``: an architecture (its plain row) or ``"<arch> (distilled)"``."""
+        return next((c for c in self.candidates if c.name == name), None)
 
     def without_timings(self) -> dict[str, Any]:
         """The document less every timing (``run``, ``train_seconds``, ``latency_ms``): the same between runs
@@ -175,6 +236,21 @@ class MeasuredCandidate:
     dev_std: float | None
     model_mb: float | None
     latency_ms: float | None
+    distilled: bool = False  # a distilled student's row (compare --teacher)
+    teacher: str | None = None  # its teacher's folder
+    teacher_architecture: str | None = None
+    augment: int = 0
+
+    @property
+    def measured(self) -> bool:
+        """Whether it counts for TEP404: a dev mean over 2+ seeds."""
+        return (
+            self.dev_mean is not None and self.seeds >= 2 and (self.teacher is not None or not self.distilled)
+        )
+
+    @property
+    def name(self) -> str:
+        return self.architecture + (DISTILLED if self.distilled else "")
 
 
 @dataclass(frozen=True)
@@ -188,13 +264,52 @@ class MeasuredStatus:
     tokens: int | None = None
     dev_examples: int = 0
     candidates: Mapping[str, MeasuredCandidate] = field(default_factory=lambda: MappingProxyType({}))
+    # the distilled students (compare --teacher), by the student's architecture
+    distilled: Mapping[str, MeasuredCandidate] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def metric_label(self) -> str:
         return METRIC_LABELS.get(self.metric or "", self.metric or "")
 
+    def noise(self, a: MeasuredCandidate, b: MeasuredCandidate) -> tuple[float, str]:
+        """:func:`dev_noise` of two measured rows on this file's dev set."""
+        return dev_noise(a.dev_mean, a.dev_std, b.dev_mean, b.dev_std, self.dev_examples)
+
+    def row(self, arch: str) -> MeasuredCandidate | None:
+        """The measured row that stands for ``arch`` (TEP404, ``rules/pickers.py`` BEST_DOCS): its distilled
+        student when that leads the plain row beyond the noise or the plain row has under 2 seeds, else the
+        plain row (a tie goes to the plain one: the cheaper recipe); None when neither has 2+ seeds."""
+        plain, distilled = self.candidates.get(arch), self.distilled.get(arch)
+        plain = plain if plain is not None and plain.measured else None
+        if distilled is None or not distilled.measured:
+            return plain
+        if plain is None:
+            return distilled
+        noise, _ = self.noise(distilled, plain)
+        return distilled if distilled.dev_mean - plain.dev_mean > noise else plain
+
 
 NO_MEASUREMENTS = MeasuredStatus(provided=False)
+
+
+def dev_noise(
+    mean_a: float, std_a: float | None, mean_b: float, std_b: float | None, dev_examples: int
+) -> tuple[float, str]:
+    """``(noise, what it is)``: the lead two measured candidates need (TEP404, ``rules/pickers.py`` BEST_DOCS;
+    here, not in the rule, so that TEP602 reads the same rows as TEP404): the largest of the sum of
+    their seed stds, the binomial standard error of the difference of two dev scores on ``dev_examples``
+    examples, and one example's share. Scores are fractions (0-1)."""
+    n = max(1, dev_examples)
+    stds = (std_a or 0.0) + (std_b or 0.0)
+    p, q = (min(1.0, max(0.0, x)) for x in (mean_a, mean_b))
+    sampling = math.sqrt(p * (1 - p) / n + q * (1 - q) / n)
+    one = 1.0 / n
+    noise = max(stds, sampling, one)
+    if noise == stds and stds > sampling:
+        return noise, "the sum of both stds"
+    if noise == sampling and sampling > one:
+        return noise, f"the sampling error of the difference on {n} dev examples"
+    return noise, f"one dev example of {n}"
 
 
 def measured_status(path: str | Path, profile: Any) -> MeasuredStatus:
@@ -216,8 +331,8 @@ def measured_status(path: str | Path, profile: Any) -> MeasuredStatus:
         )
     if m.task != profile.task:
         raise MeasurementsError(f"{path}: measured for task {m.task!r}, the profile is {profile.task!r}")
-    cands = {
-        c.architecture: MeasuredCandidate(
+    rows = {
+        c.name: MeasuredCandidate(
             architecture=c.architecture,
             status=c.status,
             seeds=len(c.trials),
@@ -225,9 +340,17 @@ def measured_status(path: str | Path, profile: Any) -> MeasuredStatus:
             dev_std=c.dev_std,
             model_mb=c.model_mb,
             latency_ms=c.latency_ms,
+            distilled=c.distillation is not None,
+            teacher=c.distillation.teacher.path if c.distillation and c.distillation.teacher else None,
+            teacher_architecture=(
+                c.distillation.teacher.architecture if c.distillation and c.distillation.teacher else None
+            ),
+            augment=c.distillation.augment if c.distillation else 0,
         )
         for c in m.candidates
     }
+    cands = {r.architecture: r for r in rows.values() if not r.distilled}
+    distilled = {r.architecture: r for r in rows.values() if r.distilled}
     return MeasuredStatus(
         provided=True,
         path=str(path),
@@ -236,4 +359,5 @@ def measured_status(path: str | Path, profile: Any) -> MeasuredStatus:
         tokens=m.tokens,
         dev_examples=m.examples.get("dev", 0),
         candidates=MappingProxyType(cands),
+        distilled=MappingProxyType(distilled),
     )

@@ -32,7 +32,23 @@ How it works (:func:`compare`; the CLI ``advisor compare`` is a thin layer over 
 4. After every trial, serially on this machine with no trial running: each candidate's seed-0 model folder is
    measured (size on disk; p95 of :data:`LATENCY_RUNS` single-example predictions of a text of the data's p95
    length, one torch thread).
-5. ``<out>`` is filled in a temporary folder and swapped in whole (:func:`advisor.data.files.replace_dir_atomic`):
+5. Distilled students (``teacher``, ``advisor compare --teacher MODEL_DIR [--augment N]``): the teacher is checked up
+   front as ``baseline train --teacher`` checks it (:func:`advisor.baselines.distill.load_teacher`: a trained
+   ``frozen-transformer`` or ``transformer-finetune`` classifier with the data's labels; one line, exit 2
+   otherwise), and every candidate that is a distillation student (``advisor.vocabulary.DISTILL_STUDENTS``)
+   gets a second row, ``"<arch> (distilled)"``: the same split, the same seeds, the same
+   :func:`advisor.baselines.api.train` with ``teacher=`` and ``augment=``, measured like every trial and
+   planned, halved and skipped like any candidate. Its cost in the plan (:func:`planned_distilled_seconds`):
+   the teacher scoring the transfer set once (the training texts and ``augment`` copies of each, capped at
+   :data:`advisor.baselines.distill.MAX_ROWS`) plus dev and test, then the student's own plan over the
+   transfer set's rows. The row's ``distillation`` field records the teacher (path, architecture, head,
+   encoder, the fingerprint of its training data, its dev and test scores on this split), the augmentation,
+   the loss and the rows; TEP404 reads it (``rules/pickers.py``, BEST_DOCS). ``teacher="auto"``
+   (:data:`AUTO`): compare's best measured teacher-capable candidate (``DISTILL_TEACHERS`` among the
+   candidates, by dev mean, ties in plan order) teaches with its seed-0 model, in a last round after the
+   others, every seed (:func:`_auto_teacher`); that round is no part of the halving, its seeds are reserved
+   from the budget first and it is skipped rather than any candidate (:func:`_plan`).
+6. ``<out>`` is filled in a temporary folder and swapped in whole (:func:`advisor.data.files.replace_dir_atomic`):
    ``measurements.json`` (:class:`advisor.measurements.Measurements`), ``measurements.md`` (the table),
    ``measurements.png`` (dev score against latency), ``split/`` and ``models/<arch>-seed<k>/``. The model
    manifests name the split files by the temporary folder's path they were trained from.
@@ -57,7 +73,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.measurements import KIND, METRIC_LABELS, SCHEMA_VERSION, Measurements
+from advisor.measurements import DISTILLED, KIND, METRIC_LABELS, SCHEMA_VERSION, Measurements
 
 from . import executors
 from .api import BaselineInputError, ask_engine, read_profile, require_baselines
@@ -66,6 +82,7 @@ if TYPE_CHECKING:
     from advisor.policy import Policy
     from advisor.profile import ConstraintProfile
 
+AUTO = "auto"  # --teacher auto: compare's best measured teacher-capable candidate teaches, in a last round
 LATENCY_RUNS = 50  # single-example predictions timed per candidate (after 3 warm-up calls)
 MEASUREMENTS = "measurements.json"
 
@@ -98,6 +115,23 @@ def planned_seconds(arch: str, profile: ConstraintProfile, train_examples: int) 
     return round(2.0 + ms / 1000 * train_examples * passes, 1)
 
 
+def planned_distilled_seconds(
+    arch: str, teacher_arch: str, profile: ConstraintProfile, train_examples: int, augment: int, scored: int
+) -> float:
+    """The plan's cost of one distilled trial of the student ``arch``: 2 s to load the teacher, the teacher's
+    one forward pass over the transfer set (the training texts and up to ``augment`` copies of each, capped at
+    :data:`~advisor.baselines.distill.MAX_ROWS`) and over the ``scored`` dev and test examples (its scores are
+    recorded), at the estimates table's batch-1 latency of ``teacher_arch`` 8x cheaper per example in batches,
+    plus :func:`planned_seconds` of the student with the transfer set's rows as its examples."""
+    from advisor.candidates import estimate
+
+    from .distill import MAX_ROWS
+
+    rows = min(MAX_ROWS, train_examples * (1 + augment))
+    ms = estimate(teacher_arch, profile.tokens, "cpu-server").latency_ms
+    return round(2.0 + ms / 1000 * (rows + scored) / 8 + planned_seconds(arch, profile, rows), 1)
+
+
 def plan(costs: Mapping[str, float], seeds: int, budget_s: float | None) -> tuple[list[str], int, list[str]]:
     """``(order, halvings, skipped)``: the candidates cheapest first (ties in candidate order, as ``costs`` is
     given), the successive-halving rounds planned after the first seed, and the dearest candidates skipped
@@ -114,6 +148,25 @@ def plan(costs: Mapping[str, float], seeds: int, budget_s: float | None) -> tupl
         if len(order) == 1:
             return order, most, skipped
         skipped.insert(0, order.pop())
+
+
+def _plan(
+    costs: Mapping[str, float], seeds: int, budget_s: float | None, last: Sequence[str]
+) -> tuple[list[str], int, list[str], list[str]]:
+    """:func:`plan` with ``last`` (``--teacher auto``'s distilled rows: they train after every round, every seed)
+    kept out of the halving: their seeds are reserved from the budget first, and when the rest would then have
+    to skip a candidate the last round is skipped instead. ``(order, halvings, skipped, last)``; ``order`` ends
+    with ``last``."""
+    first = {a: c for a, c in costs.items() if a not in last}
+    if not last:
+        return (*plan(first, seeds, budget_s), [])
+    reserved = sum(costs[a] for a in last) * seeds
+    room = None if budget_s is None else budget_s - reserved
+    order, halvings, skipped = plan(first, seeds, room)
+    if room is None or (not skipped and plan_cost([costs[a] for a in order], seeds, halvings) <= room):
+        return order + list(last), halvings, skipped, list(last)
+    order, halvings, skipped = plan(first, seeds, budget_s)
+    return order, halvings, skipped + list(last), []
 
 
 def rounds(seeds: int, halvings: int) -> list[list[int]]:
@@ -156,6 +209,8 @@ def run_trial(spec: Mapping[str, Any]) -> dict[str, Any]:
                 seed=spec["seed"],
                 device=spec["device"],
                 threads=spec["threads"],
+                teacher=spec.get("teacher"),
+                augment=spec.get("augment") or 0,
             )
             dev = evaluate(spec["model"], spec["dev"])["test"][spec["metric"]]
     except AdvisorError as exc:
@@ -174,6 +229,7 @@ def run_trial(spec: Mapping[str, Any]) -> dict[str, Any]:
             "recipe": advice.get("recipe"),
             **({"vectors": result.vectors} if result.vectors.get("source", "none") != "none" else {}),
         },
+        **({"distillation": result.distillation} if result.distillation else {}),
     }
 
 
@@ -339,9 +395,36 @@ def _vectors_note(doc: Measurements) -> list[str]:
             key = f"no static vectors: random-init embeddings ({v['reason']})"
         else:
             key = f"the vectors of {v['path']}"
-        by.setdefault(key, []).append(c.architecture)
+        by.setdefault(key, []).append(c.name)
     for key, archs in by.items():
         lines.append(f"Static vectors: {', '.join(archs)} read {key}.")
+    return lines
+
+
+def _distilled_note(doc: Measurements) -> list[str]:
+    """What the table says about the distilled rows: the teacher, its scores on this split, the augmentation."""
+    rows = [c for c in doc.candidates if c.distillation is not None]
+    if not rows or rows[0].distillation.teacher is None:
+        return []
+    d = rows[0].distillation
+    t = d.teacher
+    scores = ""
+    if t.dev is not None:
+        scores = f"; the teacher's dev {METRIC_LABELS[doc.metric]} {t.dev.get(doc.metric, float('nan')):.4f}"
+        if t.test is not None:
+            scores += f", test {t.test.get(doc.metric, float('nan')):.4f}"
+    copies = f" and up to {d.augment} augmented copies of each" if d.augment else ""
+    auto = " (--teacher auto: the best measured teacher-capable candidate's seed-0 model)" if d.auto else ""
+    lines = [
+        f"Distilled: {', '.join(c.name for c in rows)} learned the {t.architecture} teacher {t.path}'s logits"
+        f"{auto} over the training texts{copies} (advisor baseline train --teacher){scores}."
+    ]
+    if t.data_fingerprint == doc.data_fingerprint and not d.auto:
+        lines.append(
+            "The teacher was trained on this data file (its own split), so it may have trained on compare's dev "
+            "examples: its dev score here is flattered, and so may the distilled rows' be. A teacher trained on "
+            "compare's train split alone (split/train.jsonl, copied out of --out) has not seen them."
+        )
     return lines
 
 
@@ -372,13 +455,17 @@ def compare(
     threads: int = 1,
     ray_cpus: int | None = None,
     progress: bool = True,
+    teacher: str | Path | None = None,
+    augment: int = 0,
 ) -> Measurements:
     """Train the admissible candidates on one split of ``data``, ``seeds`` seeds each, measure them, write ``out``.
 
     ``profile``: profile fields on top of what the data shows (``{"deploy": "phone", "latency_ms": 5}``), or a
     :class:`~advisor.profile.ConstraintProfile` read from ``data``. ``candidates``: a subset of the admissible ones
     (naming an excluded or refused one is an error). ``time_budget_min``: plan successive halving to fit it (the
-    module docstring). ``executor``: ``local`` or ``ray``. Returns the :class:`~advisor.measurements.Measurements`
+    module docstring). ``executor``: ``local`` or ``ray``. ``teacher``: a trained ``frozen-transformer`` or
+    ``transformer-finetune`` classifier folder: every candidate that is a distillation student also trains
+    distilled (``augment`` augmented copies per training text), as its own row. Returns the :class:`~advisor.measurements.Measurements`
     written to ``<out>/measurements.json``. Errors: :class:`~advisor.baselines.api.BaselineInputError` (exit 2)
     for bad input, :class:`~advisor.baselines.api.ExtraMissing` for a missing extra.
     """
@@ -393,6 +480,10 @@ def compare(
         raise BaselineInputError(f"--executor {executor!r}: one of {', '.join(EXECUTORS)}")
     if time_budget_min is not None and time_budget_min <= 0:
         raise BaselineInputError("--time-budget-min must be positive")
+    if teacher is None and augment:
+        raise BaselineInputError("--augment applies with --teacher MODEL_DIR only")
+    if not isinstance(augment, int) or augment < 0:
+        raise BaselineInputError(f"--augment {augment!r}: a number of copies per training text, 0 or more")
     require_baselines()
     t_start = time.perf_counter()
     out = Path(out)
@@ -402,6 +493,7 @@ def compare(
         Path(test) if test else None,
         Path(dev) if dev else None,
         Path(evidence) if evidence else None,
+        Path(teacher) if teacher and str(teacher) != AUTO else None,
     ]
     _check_out(out, inputs)
     policy = policy or find_project_policy()
@@ -426,6 +518,7 @@ def compare(
         )
     except DataError as exc:
         raise BaselineInputError(str(exc)) from None
+    distill = _teacher(teacher, augment, ds, chosen)
     if profile.task == "tagging":
         metric, why = "f1", "entity F1: the tagging metric"
     elif any(f.rule == "TEP503" for f in rec.flags):
@@ -439,30 +532,56 @@ def compare(
     def fill(folder: Path) -> None:
         paths, split, parts = _split_files(ds, dev_ds, test_ds, policy, folder / "split")
         n_train = parts["sizes"]["train"]
+        arch_of = {a: a for a in chosen}
         costs = {a: planned_seconds(a, profile, n_train) for a in chosen}
+        if distill is not None:
+            scored = parts["sizes"]["dev"] + parts["sizes"].get("test", 0)
+            teachers = distill["auto"] or [distill["teacher"]["architecture"]]  # auto: the dearest one plans
+            for a in distill["students"]:
+                arch_of[a + DISTILLED] = a
+                costs[a + DISTILLED] = max(
+                    planned_distilled_seconds(a, t, profile, n_train, augment, scored) for t in teachers
+                )
+        names = list(arch_of)
         budget = None if time_budget_min is None else time_budget_min * 60
-        order, halvings, skipped = plan(costs, seeds, budget)
+        last = [a for a in names if a != arch_of[a]] if distill is not None and distill["auto"] else []
+        order, halvings, skipped, last = _plan(costs, seeds, budget, last)
         reasons: dict[str, str] = {
             a: f"skipped: the plan for --time-budget-min {time_budget_min:g} has no room for it (estimated "
-            f"{costs[a]:.0f} s per seed; the cheaper candidates go first)"
+            f"{costs[a]:.0f} s per seed; the cheaper candidates go first"
+            + (", the teacher round last)" if a != arch_of[a] and distill["auto"] else ")")
             for a in skipped
         }
         status: dict[str, str] = {a: "skipped" for a in skipped}
-        trials: dict[str, list[dict]] = {a: [] for a in chosen}
-        configs: dict[str, dict] = {a: {} for a in chosen}
-        active = list(order)
+        trials: dict[str, list[dict]] = {a: [] for a in names}
+        configs: dict[str, dict] = {a: {} for a in names}
+        records: dict[str, dict] = {}  # a distilled row's seed-0 run.distillation
+        active = [a for a in order if a not in last]
         schedule = rounds(seeds, halvings)
+        total = plan_cost([costs[a] for a in active], seeds, halvings) + sum(costs[a] for a in last) * seeds
         if progress:
-            total = plan_cost([costs[a] for a in order], seeds, halvings)
+            kd = sum(a != arch_of[a] for a in order)
             _note(
-                f"compare: {len(order)} candidates ({', '.join(order)}), {seeds} seeds, dev {label}; "
-                f"{halvings} halving round(s) planned, about {total:.0f} s (estimate)"
+                f"compare: {len(order) - kd} candidates"
+                + (f" + {kd} distilled" if kd else "")
+                + f" ({', '.join(order)}), {seeds} seeds, dev {label}; "
+                f"{halvings} halving round(s) planned"
+                + (", the teacher round last" if last else "")
+                + f", about {total:.0f} s (estimate)"
                 + (f"; skipped: {', '.join(skipped)}" if skipped else "")
             )
-        _warm_static_vectors(order, progress)
+        _warm_static_vectors(list(dict.fromkeys(arch_of[a] for a in order)), progress)
         spent = planned_done = 0.0
-        for r, round_seeds in enumerate(schedule):
-            if r:  # successive halving on the dev means so far, ties in plan order
+        for r, round_seeds in enumerate(schedule + ([list(range(seeds))] if last else [])):
+            # --teacher auto's round (after the others): the best measured teacher-capable candidate teaches
+            if r == len(schedule):
+                active = list(last)
+                no_teacher = _auto_teacher(distill, trials, order, folder, out, ds)
+                if no_teacher is not None:
+                    for a in last:
+                        status[a], reasons[a] = "skipped", f"skipped: {no_teacher}"
+                    break
+            elif r:  # successive halving on the dev means so far, ties in plan order
                 keep = math.ceil(len(active) / 2)
                 ranked = sorted(
                     active, key=lambda a: (-statistics.fmean(t["dev"] for t in trials[a]), order.index(a))
@@ -479,49 +598,59 @@ def compare(
                 active.sort(key=order.index)
             specs = [
                 {
-                    "arch": a,
+                    "name": a,
+                    "arch": arch_of[a],
                     "seed": s,
                     "train": str(paths["train"]),
                     "dev": str(paths["dev"]),
                     "test": str(paths["test"]) if paths["test"] else None,
-                    "model": str(folder / "models" / f"{a}-seed{s}"),
+                    "model": str(folder / "models" / _model_folder(a, arch_of[a], s)),
                     "profile": profile,
                     "policy": policy,
                     "evidence": str(evidence) if evidence else None,
                     "metric": metric,
                     "device": device,
                     "threads": threads,
+                    **(
+                        {"teacher": distill.get("folder") or distill["teacher"]["path"], "augment": augment}
+                        if a != arch_of[a]
+                        else {}
+                    ),
                 }
                 for a in active
                 for s in round_seeds
             ]
             results: list[dict | None] = [None] * len(specs)
-            left = sum(costs[sp["arch"]] for sp in specs)
+            left = sum(costs[sp["name"]] for sp in specs)
             for i, res in run(specs):
                 results[i] = res
                 sp = specs[i]
-                planned_done += costs[sp["arch"]]
-                left -= costs[sp["arch"]]
+                planned_done += costs[sp["name"]]
+                left -= costs[sp["name"]]
                 if progress:
                     if "error" in res:
-                        _note(f"  {sp['arch']} seed {sp['seed']}: failed: {res['error']}")
+                        _note(f"  {sp['name']} seed {sp['seed']}: failed: {res['error']}")
                     else:
                         spent += res["train_seconds"]
                         ratio = spent / planned_done if planned_done else 1.0
                         later = sum(costs[a] for a in active) * sum(len(x) for x in schedule[r + 1 :])
+                        later += sum(costs[a] for a in last) * seeds if r < len(schedule) else 0.0
                         epoch = f"epoch {res['best_epoch']}/{res['epochs']}, " if res["epochs"] else ""
                         _note(
-                            f"  {sp['arch']} seed {sp['seed']}: {epoch}dev {label} {res['dev']:.4f} "
+                            f"  {sp['name']} seed {sp['seed']}: {epoch}dev {label} {res['dev']:.4f} "
                             f"({res['train_seconds']:.1f} s); about {max(0.0, ratio * (left + later)):.0f} s left"
                         )
             for sp, res in zip(specs, results, strict=True):
-                a = sp["arch"]
+                a = sp["name"]
                 if "error" in res:
                     if status.get(a) != "failed":
                         status[a], reasons[a] = "failed", f"failed: {res['error']}"
                     continue
                 configs[a] = res.pop("config")
-                res["model"] = f"models/{a}-seed{sp['seed']}"
+                record = res.pop("distillation", None)
+                if record is not None and (a not in records or sp["seed"] == 0):
+                    records[a] = record
+                res["model"] = f"models/{_model_folder(a, sp['arch'], sp['seed'])}"
                 trials[a].append(res)
             active = [a for a in active if status.get(a) != "failed"]
             for a in list(status):
@@ -530,7 +659,7 @@ def compare(
         # measured serially on this machine, no trial running
         rows = []
         item = probe_item(profile.task, parts["dev_items"], profile.tokens)
-        for a in chosen:
+        for a in names:
             ts = sorted(trials[a], key=lambda t: t["seed"])
             dev_mean, dev_std = _stats([t["dev"] for t in ts])
             test_mean, test_std = _stats([t["test"] for t in ts if t["test"] is not None])
@@ -541,7 +670,8 @@ def compare(
                 latency = p95_latency_ms(first, item)
             rows.append(
                 {
-                    "architecture": a,
+                    "name": a,
+                    "architecture": arch_of[a],
                     "status": status.get(a, "measured"),
                     "reason": reasons.get(a),
                     "config": configs[a],
@@ -553,12 +683,17 @@ def compare(
                     "test_std": test_std,
                     "model_mb": model_mb,
                     "latency_ms": latency,
+                    "distillation": None
+                    if a == arch_of[a]
+                    else _distillation(distill, records.get(a), bool(paths["test"])),
                 }
             )
         planned = order + skipped  # cheapest first: the plan, then what it had no room for
-        rows.sort(key=lambda c: planned.index(c["architecture"]))
+        rows.sort(key=lambda c: planned.index(c["name"]))
         measured = [c for c in rows if c["dev_mean"] is not None and len(c["trials"]) >= 2]
-        best = max(measured, key=lambda c: c["dev_mean"])["architecture"] if measured else None
+        best = max(measured, key=lambda c: c["dev_mean"])["name"] if measured else None
+        for c in rows:
+            del c["name"]
         from .manifest import TORCH_LIBRARIES, versions
 
         doc = Measurements.model_validate(
@@ -580,7 +715,7 @@ def compare(
                 "plan": {
                     "time_budget_min": time_budget_min,
                     "halvings": halvings,
-                    "planned_seconds": round(plan_cost([costs[a] for a in order], seeds, halvings), 1),
+                    "planned_seconds": round(total, 1),
                     "order": order,
                 },
                 "candidates": rows,
@@ -604,6 +739,80 @@ def compare(
     return result["doc"]
 
 
+def _teacher(teacher, augment: int, ds, chosen: Sequence[str]) -> dict[str, Any] | None:
+    """``None`` without a teacher; else the teacher's record (checked as ``baseline train --teacher`` checks it,
+    :func:`advisor.baselines.distill.load_teacher`) and the students among the candidates. One-line
+    :class:`BaselineInputError` (exit 2) for a wrong teacher or no student to teach."""
+    if teacher is None:
+        return None
+    from advisor.data import DataError
+    from advisor.vocabulary import DISTILL_STUDENTS, DISTILL_TEACHERS
+
+    from .distill import load_teacher
+
+    students = [a for a in chosen if a in DISTILL_STUDENTS]
+    if not students:
+        raise BaselineInputError(
+            f"--teacher: no distillation student among the candidates ({', '.join(chosen)}); the students are "
+            f"{', '.join(a for a in DISTILL_STUDENTS if a != 'rnn')}"
+        )
+    if str(teacher) == AUTO:
+        teachers = [a for a in chosen if a in DISTILL_TEACHERS]
+        if not teachers:
+            raise BaselineInputError(
+                f"--teacher auto: no teacher among the candidates ({', '.join(chosen)}); a teacher is "
+                f"{' or '.join(DISTILL_TEACHERS)}, admissible for the profile (or give --teacher MODEL_DIR)"
+            )
+        return {"teacher": None, "auto": teachers, "students": students, "augment": augment}
+    try:
+        record = load_teacher(teacher, [x.label for x in ds.items], ds.task).record()
+    except DataError as exc:
+        raise BaselineInputError(str(exc)) from None
+    return {"teacher": record, "auto": None, "students": students, "augment": augment}
+
+
+def _auto_teacher(distill: dict, trials: Mapping[str, list], order: Sequence[str], folder: Path, out: Path,
+                  ds) -> str | None:  # fmt: skip
+    """``--teacher auto``: among the teacher-capable candidates with a seed-0 model, the best by dev mean (ties in
+    plan order) becomes ``distill["teacher"]`` (its record names the folder it will have under ``out``) and its
+    folder here ``distill["folder"]``; the reason the round is skipped when there is none."""
+    from advisor.data import DataError
+
+    from .distill import load_teacher
+
+    capable = [a for a in distill["auto"] if any(t["seed"] == 0 for t in trials[a])]
+    if not capable:
+        return (
+            f"--teacher auto: no teacher-capable candidate ({', '.join(distill['auto'])}) has a seed-0 model"
+        )
+    best = max(capable, key=lambda a: (statistics.fmean(t["dev"] for t in trials[a]), -order.index(a)))
+    here = folder / "models" / f"{best}-seed0"
+    try:
+        record = load_teacher(here, [x.label for x in ds.items], ds.task).record()
+    except DataError as exc:
+        return f"--teacher auto: {best} cannot teach ({exc})"
+    distill["teacher"] = {**record, "path": str((out / "models" / f"{best}-seed0").resolve())}
+    distill["folder"] = str(here)
+    return None
+
+
+def _model_folder(name: str, arch: str, seed: int) -> str:
+    return f"{arch}-seed{seed}" if name == arch else f"{arch}-distilled-seed{seed}"
+
+
+def _distillation(distill: dict, record: dict | None, has_test: bool) -> dict[str, Any]:
+    """A distilled row's ``distillation`` field: the teacher checked up front, its scores, loss and rows from
+    the seed-0 trial's ``run.distillation`` (none when no trial ran)."""
+    teacher = dict(distill["teacher"]) if distill["teacher"] else None
+    out: dict[str, Any] = {"teacher": teacher, "auto": bool(distill["auto"]), "augment": distill["augment"],
+                           "loss": None, "rows": None}  # fmt: skip
+    if record is not None and teacher is not None:
+        teacher["dev"] = record["teacher"]["dev"]
+        teacher["test"] = record["teacher"]["test"] if has_test else None
+        out["loss"], out["rows"] = record["loss"], record["rows"]
+    return out
+
+
 def _pm(mean: float | None, std: float | None) -> str:
     if mean is None:
         return "-"
@@ -624,7 +833,7 @@ def table(doc: Measurements, profile: ConstraintProfile | None = None) -> str:
     for c in doc.candidates:
         secs = sum(t.train_seconds for t in c.trials)
         cells = [
-            c.architecture + (" (best)" if c.architecture == doc.best else ""),
+            c.name + (" (best)" if c.name == doc.best else ""),
             c.status,
             str(len(c.trials)),
             _pm(c.dev_mean, c.dev_std),
@@ -640,7 +849,8 @@ def table(doc: Measurements, profile: ConstraintProfile | None = None) -> str:
         "machine that ran compare. Test scores are reported, never used to pick."
     )
     lines += _vectors_note(doc)
-    notes = [f"- {c.architecture}: {c.reason}" for c in doc.candidates if c.reason]
+    lines += _distilled_note(doc)
+    notes = [f"- {c.name}: {c.reason}" for c in doc.candidates if c.reason]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines) + "\n"

@@ -175,11 +175,9 @@ def plot_measurements(doc: Any, profile: Any, path: str | os.PathLike[str]) -> P
             fmt="o",
             capsize=4,
             mfc="none" if over else None,
-            label=f"{c.architecture} ({len(c.trials)} seeds)",
+            label=f"{c.name} ({len(c.trials)} seeds)",
         )
-        ax.annotate(
-            c.architecture, (c.latency_ms, c.dev_mean), xytext=(5, 4), textcoords="offset points", fontsize=8
-        )
+        ax.annotate(c.name, (c.latency_ms, c.dev_mean), xytext=(5, 4), textcoords="offset points", fontsize=8)
     if len(front) > 1:
         ax.plot(
             [c.latency_ms for c in front],

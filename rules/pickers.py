@@ -1,8 +1,9 @@
 """TEP401 classification-picker, TEP402 tagging-picker, TEP403 cpu-compute-prefers-frozen; TEP404 measured-best:
 the dev scores ``advisor compare`` measured (``ctx.measurements``) against the policy's first choice."""
 
-import math
+import shlex
 
+from advisor import quote
 from advisor.hookspecs import hookimpl
 from advisor.vocabulary import FINETUNING
 
@@ -114,7 +115,17 @@ the stds alone as the noise, TEP404 moved the pick off the policy's choice in al
 flag says the two are within noise (or that the policy's choice was not measured over 2 seeds). The flag
 reads like "measured on your data: frozen-transformer 0.84 ± 0.01 vs textcnn 0.71 ± 0.02 (3 seeds)". The
 dev metric is the one the recommendation monitors (accuracy; macro-F1 when TEP503 fires; entity F1 for
-tagging); a test score is never used to pick."""
+tagging); a test score is never used to pick.
+
+Distilled students (`advisor compare --teacher MODEL_DIR`): a student architecture (textcnn, the RNNs,
+ngram-static-linear) may have a second, distilled row. Each architecture is represented by one row: the
+distilled one when it leads the plain one beyond the same noise (or the plain one has under 2 seeds), else the
+plain one (a tie goes to the plain recipe, the cheaper one: no teacher to train, no transfer set to score).
+The comparison above then runs on the representatives, with the same tie-break (the policy's points). There is
+no new candidate id: when the distilled row stands for the architecture recommended, the recommendation keeps
+the student's id, the flag says it is the distilled student, names the teacher and gives the command that
+reproduces it (`advisor baseline train DATA --arch X --teacher DIR [--augment N]`), and TEP602's epochs line
+says so."""
 
 # The classification orders (TEP401_DOCS: the measurements), by examples: up to
 # policy.static_linear_first_max_examples, up to policy.ngram_first_max_examples, above.
@@ -303,12 +314,38 @@ def policy_order(ctx):
 
 def _shown(c) -> str:
     if c.dev_std is None:
-        return f"{c.architecture} {c.dev_mean:.2f}"
-    return f"{c.architecture} {c.dev_mean:.2f} ± {c.dev_std:.2f}"
+        return f"{c.name} {c.dev_mean:.2f}"
+    return f"{c.name} {c.dev_mean:.2f} ± {c.dev_std:.2f}"
 
 
 def _seeds(a, b) -> str:
     return f"{a.seeds} seeds" if a.seeds == b.seeds else f"{a.seeds} and {b.seeds} seeds"
+
+
+def train_command(c, data_path: str | None) -> str:
+    """The command that trains the distilled student ``c`` (a :class:`~advisor.measurements.MeasuredCandidate`)."""
+    data = shlex.quote(data_path) if data_path else "DATA"
+    augment = f" --augment {c.augment}" if c.augment else ""
+    return (
+        f"advisor baseline train {data} --arch {c.architecture} --teacher {shlex.quote(c.teacher)}{augment}"
+    )
+
+
+def _distilled_note(ctx, c) -> str:
+    """What TEP404 says of a distilled row that stands for its architecture: against the plain row, the teacher,
+    and the command that reproduces it."""
+    m = ctx.measurements
+    plain = m.candidates.get(c.architecture)
+    if plain is not None and plain.measured:
+        noise, _ = m.noise(c, plain)
+        versus = f"it leads the plain {_shown(plain)} beyond the noise ({noise:.3f})"
+    else:
+        versus = f"the plain {c.architecture} was not measured over 2+ seeds"
+    data = ctx.profile.data.path if ctx.profile.data is not None else None
+    return (
+        f"build the distilled student ({versus}), taught by the {c.teacher_architecture} {quote(c.teacher)}: "
+        f"`{train_command(c, data)}`"
+    )
 
 
 def measured_best(ctx):
@@ -320,11 +357,8 @@ def measured_best(ctx):
         return
     points = ctx.points
     leader = max(remaining, key=lambda c: (points.get(c, 0.0), -remaining.index(c)))
-    measured = [
-        m.candidates[a]
-        for a in remaining
-        if a in m.candidates and m.candidates[a].dev_mean is not None and m.candidates[a].seeds >= 2
-    ]
+    rows = {a: m.row(a) for a in remaining}
+    measured = [r for r in rows.values() if r is not None]
     if not measured:
         ctx.flag(rule="TEP404", message="measured on your data: no admissible candidate has 2+ seeds")
         return
@@ -334,15 +368,16 @@ def measured_best(ctx):
         key=lambda c: (c.dev_mean, points.get(c.architecture, 0.0), -remaining.index(c.architecture)),
     )
     label = m.metric_label
-    mine = m.candidates.get(leader)
+    mine = rows[leader]
+    distilled = f"; {_distilled_note(ctx, best)}" if best.distilled else ""
     if best.architecture == leader:
         ctx.flag(
             rule="TEP404",
             message=f"measured on your data: {_shown(best)} dev {label} ({best.seeds} seeds), the best "
-            "admissible candidate and the policy's first choice",
+            f"admissible candidate and the policy's first choice{distilled}",
         )
         return
-    if mine is None or mine.dev_mean is None or mine.seeds < 2:
+    if mine is None:
         ctx.flag(
             rule="TEP404",
             message=f"measured on your data: {_shown(best)} dev {label} ({best.seeds} seeds); the policy's "
@@ -350,7 +385,7 @@ def measured_best(ctx):
         )
         return
     lead = best.dev_mean - mine.dev_mean
-    noise, source = dev_noise(best.dev_mean, best.dev_std, mine.dev_mean, mine.dev_std, m.dev_examples)
+    noise, source = m.noise(best, mine)
     facts = f"measured on your data: {_shown(best)} vs {_shown(mine)} dev {label} ({_seeds(best, mine)})"
     if lead > noise:
         ctx.prefer(
@@ -359,28 +394,10 @@ def measured_best(ctx):
             rule="TEP404",
             reason=f"{facts}: a lead of {lead:.3f} beyond the noise ({noise:.3f}: {source})",
         )
-        ctx.flag(rule="TEP404", message=f"{facts}: {best.architecture} leads beyond the noise")
+        ctx.flag(rule="TEP404", message=f"{facts}: {best.name} leads beyond the noise{distilled}")
     else:
         ctx.flag(
             rule="TEP404",
-            message=f"{facts}: within noise (lead {lead:.3f} <= {noise:.3f}: {source}): the policy's order stands",
+            message=f"{facts}: within noise (lead {lead:.3f} <= {noise:.3f}: {source}): the policy's order stands"
+            + (f"; {_distilled_note(ctx, mine)}" if mine.distilled else ""),
         )
-
-
-def dev_noise(
-    mean_a: float, std_a: float | None, mean_b: float, std_b: float | None, dev_examples: int
-) -> tuple[float, str]:
-    """``(noise, what it is)``: the lead two measured candidates need (BEST_DOCS): the largest of the sum of
-    their seed stds, the binomial standard error of the difference of two dev scores on ``dev_examples``
-    examples, and one example's share. Scores are fractions (0-1)."""
-    n = max(1, dev_examples)
-    stds = (std_a or 0.0) + (std_b or 0.0)
-    p, q = (min(1.0, max(0.0, x)) for x in (mean_a, mean_b))
-    sampling = math.sqrt(p * (1 - p) / n + q * (1 - q) / n)
-    one = 1.0 / n
-    noise = max(stds, sampling, one)
-    if noise == stds and stds > sampling:
-        return noise, "the sum of both stds"
-    if noise == sampling and sampling > one:
-        return noise, f"the sampling error of the difference on {n} dev examples"
-    return noise, f"one dev example of {n}"

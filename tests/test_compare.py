@@ -366,3 +366,291 @@ def test_a_dev_tie_with_the_policys_choice_names_the_policys_choice_best(toy, tm
     assert message.startswith(
         "measured on your data: frozen-transformer 0.90 ± 0.00 dev accuracy (3 seeds), the best"
     )
+
+
+# -- distilled students (compare --teacher) ---------------------------------------------------------------------
+def distilled(arch, mean, std, teacher="runs/teacher", augment=2, **kw):
+    row = candidate(arch, mean, std, **kw)
+    row["distillation"] = {
+        "teacher": {
+            "path": teacher,
+            "architecture": "frozen-transformer",
+            "head": "lr",
+            "encoder": "all-MiniLM-L6-v2",
+            "data_fingerprint": "sha256:0",
+        },
+        "augment": augment,
+    }
+    return row
+
+
+def tep404(train, tmp_path, rows, *args, dev=60, deploy="cpu-server"):
+    """The recommendation and TEP404's message for the fabricated ``rows``."""
+    f = fabricate(tmp_path / "m.json", train, rows, deploy=deploy, dev=dev)
+    rec = recommend(train, "--deploy", deploy, *args, "--measurements", f)
+    return rec, next(x for x in rec["flags"] if x["rule"] == "TEP404")["message"]
+
+
+def test_a_file_without_distilled_rows_still_reads(toy, tmp_path):
+    """The distillation field is optional: a measurements file written before it existed validates, every row
+    plain."""
+    _, train, _ = toy
+    f = fabricate(tmp_path / "m.json", train, [candidate("ngram-linear", 0.9, 0.01)])
+    m = Measurements.model_validate_json(f.read_text())
+    assert m.candidates[0].distillation is None and m.candidate("ngram-linear").name == "ngram-linear"
+
+
+def test_a_distilled_student_leading_beyond_the_noise_is_recommended_as_distilled(toy, tmp_path):
+    _, train, _ = toy
+    rows = [
+        candidate("frozen-transformer", 0.70, 0.01),
+        candidate("textcnn", 0.72, 0.01),
+        distilled("textcnn", 0.86, 0.01),
+    ]
+    rec, message = tep404(train, tmp_path, rows, dev=2000)
+    f = tmp_path / "m.json"
+    assert Measurements.model_validate_json(f.read_text()).candidate("textcnn (distilled)").dev_mean == 0.86
+    assert rec["architecture"] == "textcnn"  # no new candidate id: the student's
+    assert message.startswith(
+        "measured on your data: textcnn (distilled) 0.86 ± 0.01 vs frozen-transformer 0.70 ± 0.01 dev accuracy "
+        "(3 seeds): textcnn (distilled) leads beyond the noise; build the distilled student (it leads the plain "
+        "textcnn 0.72 ± 0.01 beyond the noise (0.020)), taught by the frozen-transformer 'runs/teacher': "
+        f"`advisor baseline train {train} --arch textcnn --teacher runs/teacher --augment 2`"
+    )
+    assert rec["recipe"]["epochs"].endswith(
+        "; distilled: on the logits of the frozen-transformer teacher 'runs/teacher' over the training texts and "
+        "up to 2 augmented copies of each (TEP404)"
+    )
+    text = run("recommend", "--data", train, "--measurements", f)
+    assert text.exit_code == 0 and "distilled: on the logits of the frozen-transformer teacher" in text.output
+
+
+def test_a_distilled_student_tied_with_its_plain_self_is_the_plain_recipe(toy, tmp_path):
+    """A distilled row within the noise of its plain row is no reason to train a teacher: the plain recipe, the
+    cheaper one, stands for the architecture (here it still leads the policy's choice beyond the noise)."""
+    _, train, _ = toy
+    rows = [
+        candidate("frozen-transformer", 0.70, 0.01),
+        candidate("textcnn", 0.85, 0.01),
+        distilled("textcnn", 0.86, 0.01),
+    ]
+    rec, message = tep404(train, tmp_path, rows, dev=2000)
+    assert rec["architecture"] == "textcnn"
+    assert message.startswith("measured on your data: textcnn 0.85 ± 0.01 vs frozen-transformer 0.70")
+    assert "distilled" not in message and "distilled" not in rec["recipe"]["epochs"]
+
+
+def test_a_distilled_lead_within_the_noise_of_the_policys_choice_keeps_the_policy_order(toy, tmp_path):
+    _, train, _ = toy
+    rows = [
+        candidate("frozen-transformer", 0.80, 0.02),
+        candidate("textcnn", 0.70, 0.01),
+        distilled("textcnn", 0.82, 0.01),
+    ]
+    rec, message = tep404(train, tmp_path, rows)
+    assert rec["architecture"] == "frozen-transformer"
+    assert (
+        "textcnn (distilled) 0.82 ± 0.01 vs frozen-transformer 0.80" in message and "within noise" in message
+    )
+    assert "distilled" not in rec["recipe"]["epochs"]
+
+
+def test_the_policys_choice_distilled_keeps_its_id_and_says_so(toy, tmp_path):
+    """On a phone the policy's first choice is itself a student: its distilled row leading the plain one beyond
+    the noise is the recommendation, the same id, said to be distilled."""
+    _, train, _ = toy
+    leader = recommend(train, "--deploy", "phone")["architecture"]
+    rows = [candidate(leader, 0.70, 0.0), distilled(leader, 0.90, 0.0, augment=0)]
+    rec, message = tep404(train, tmp_path, rows, dev=2000, deploy="phone")
+    assert rec["architecture"] == leader
+    assert message.startswith(
+        f"measured on your data: {leader} (distilled) 0.90 ± 0.00 dev accuracy (3 seeds)"
+    )
+    assert message.endswith(f"--arch {leader} --teacher runs/teacher`")  # no --augment 0
+    assert "distilled" in rec["recipe"]["epochs"]
+
+
+def test_the_plan_counts_the_teachers_scoring_and_the_students_epochs_over_the_transfer_set():
+    from advisor.baselines.compare import plan, planned_distilled_seconds, planned_seconds
+    from advisor.baselines.distill import MAX_ROWS
+    from advisor.profile import ConstraintProfile
+
+    profile = ConstraintProfile(task="classification", examples=1000, classes=2, tokens=20)
+    plain = planned_seconds("textcnn", profile, 800)
+    none, four = (
+        planned_distilled_seconds("textcnn", "frozen-transformer", profile, 800, n, 200) for n in (0, 4)
+    )
+    assert plain < none < four
+    # the student's share is its own plan over the transfer set's rows; the teacher's grows with them too
+    assert four - planned_seconds("textcnn", profile, 800 * 5) > none - plain
+    capped = planned_distilled_seconds("textcnn", "frozen-transformer", profile, 800, 1000, 200)
+    assert capped == planned_distilled_seconds("textcnn", "frozen-transformer", profile, 800, 10_000, 200)
+    assert capped > planned_seconds("textcnn", profile, MAX_ROWS)
+    costs = {"ngram-linear": 2.0, "textcnn": plain, "textcnn (distilled)": four}
+    assert plan(costs, 2, None)[0] == ["ngram-linear", "textcnn", "textcnn (distilled)"]
+    assert plan(costs, 2, 2 * (2 + plain) + 1)[2] == ["textcnn (distilled)"]  # the budget skips it first
+
+
+@pytest.fixture(scope="module")
+def teacher(toy, tiny_encoder, tmp_path_factory):
+    pytest.importorskip("torch")
+    from advisor.baselines import train
+
+    _, data, test = toy
+    out = tmp_path_factory.mktemp("teacher") / "model"
+    train(data, arch="frozen-transformer", test=test, encoder=tiny_encoder, out=out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def distilled_compare(toy, teacher, tmp_path_factory):
+    from advisor import compare
+
+    _, train, test = toy
+    out = tmp_path_factory.mktemp("cmp") / "out"
+    m = compare(train, test=test, candidates=["ngram-linear", "ngram-static-linear"], seeds=2, out=out,
+                teacher=teacher, augment=1, progress=False)  # fmt: skip
+    return m, out
+
+
+@pytest.mark.baselines
+def test_compare_trains_the_distilled_students_as_their_own_rows(toy, teacher, distilled_compare):
+    m, out = distilled_compare
+    _, train, _ = toy
+    assert [c.name for c in m.candidates if c.distillation] == ["ngram-static-linear (distilled)"]
+    row = m.candidate("ngram-static-linear (distilled)")
+    assert row.architecture == "ngram-static-linear" and row.status == "measured"
+    assert [t.seed for t in row.trials] == [0, 1] and [t.model for t in row.trials] == [
+        "models/ngram-static-linear-distilled-seed0",
+        "models/ngram-static-linear-distilled-seed1",
+    ]
+    assert row.dev_mean is not None and row.test_mean is not None and row.model_mb > 0 and row.latency_ms > 0
+    t = row.distillation.teacher
+    assert t.path == str(teacher.resolve()) and t.architecture == "frozen-transformer" and t.head == "lr"
+    assert t.data_fingerprint == fingerprint(load_dataset(train))
+    assert set(t.dev) == set(t.test) == {"accuracy", "macro_f1"}
+    assert row.distillation.augment == 1 and row.distillation.rows["augmented"] > 0
+    # the seed-0 model is the one `baseline train --teacher` records
+    manifest = json.loads((out / row.trials[0].model / "manifest.json").read_text())
+    assert manifest["run"]["distillation"]["teacher"]["path"] == t.path
+    # planned, measured and shown like every candidate
+    assert "ngram-static-linear (distilled)" in m.plan.order
+    assert row.planned_seconds > m.candidate("ngram-static-linear").planned_seconds
+    table = (out / "measurements.md").read_text()
+    assert "| ngram-static-linear (distilled)" in table and f"frozen-transformer teacher {t.path}" in table
+    assert "The teacher was trained on this data file (its own split)" in table  # it saw dev, maybe
+    assert Measurements.model_validate_json((out / "measurements.json").read_text()) == m
+    rec = recommend(train, "--measurements", out / "measurements.json")
+    assert any(f["rule"] == "TEP404" for f in rec["flags"])
+
+
+@pytest.mark.baselines
+def test_a_wrong_teacher_is_one_line_and_exit_2(toy, teacher, distilled_compare, tmp_path):
+    m, out = distilled_compare
+    folder, train, _ = toy
+    not_a_teacher = out / "models" / "ngram-linear-seed0"
+    res = run("compare", train, "--candidates", "ngram-static-linear", "--teacher", not_a_teacher,
+              "--out", tmp_path / "o")  # fmt: skip
+    assert res.exit_code == 2 and res.output == (
+        f"Error: --teacher {not_a_teacher}: a ngram-linear model; the teacher must be a trained "
+        "frozen-transformer or transformer-finetune classifier\n"
+    )
+    other = tmp_path / "other.jsonl"
+    lines = train.read_text(encoding="utf-8").splitlines()
+    other.write_text(
+        "".join(json.dumps({**json.loads(x), "label": f"c{i % 2}"}) + "\n" for i, x in enumerate(lines)),
+        "utf-8",
+    )
+    res = run(
+        "compare", other, "--candidates", "ngram-static-linear", "--teacher", teacher, "--out", tmp_path / "o"
+    )
+    assert res.exit_code == 2 and len(res.output.splitlines()) == 1
+    assert "its labels (billing, shipping, technical) differ from the data's (c0, c1)" in res.output
+    res = run("compare", train, "--candidates", "ngram-linear", "--teacher", teacher, "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "--teacher: no distillation student among the candidates" in res.output
+    res = run("compare", train, "--candidates", "ngram-linear", "--augment", "2", "--out", tmp_path / "o")
+    assert res.exit_code == 2 and "--augment applies with --teacher MODEL_DIR only" in res.output
+    assert not (tmp_path / "o").exists()
+    # a teacher inside --out would be replaced with it
+    res = run(
+        "compare", train, "--candidates", "ngram-static-linear", "--teacher", not_a_teacher, "--out", out
+    )
+    assert res.exit_code == 2 and "would overwrite the input" in res.output
+    assert (out / "measurements.json").is_file() and not_a_teacher.is_dir()
+
+
+@pytest.mark.baselines
+def test_a_budget_skips_the_distilled_students_first(toy, teacher, tmp_path):
+    pytest.importorskip("torch")
+    from advisor import compare
+
+    _, train, test = toy
+    m = compare(train, candidates=["ngram-linear", "ngram-static-linear"], seeds=2, time_budget_min=0.15,
+                out=tmp_path / "cmp", teacher=teacher, augment=50, progress=False)  # fmt: skip
+    row = m.candidate("ngram-static-linear (distilled)")
+    assert row.status == "skipped" and not row.trials and "--time-budget-min 0.15" in row.reason
+    assert row.distillation.teacher.architecture == "frozen-transformer" and row.distillation.rows is None
+    assert sorted(m.plan.order) == ["ngram-linear", "ngram-static-linear"]  # what the plan had room for
+
+
+def test_teacher_auto_plans_the_teacher_round_last():
+    """--teacher auto: the distilled rows are no part of the halving (their teacher is only known after the
+    rounds); their seeds are reserved from the budget first, and the round is skipped before any candidate."""
+    from advisor.baselines.compare import _plan
+
+    costs = {"a": 1.0, "b": 10.0, "b (distilled)": 20.0}
+    assert _plan(costs, 2, None, ["b (distilled)"]) == (["a", "b", "b (distilled)"], 0, [], ["b (distilled)"])
+    assert _plan(costs, 2, 62, ["b (distilled)"]) == (["a", "b", "b (distilled)"], 0, [], ["b (distilled)"])
+    assert _plan(costs, 2, 30, ["b (distilled)"]) == (["a", "b"], 0, ["b (distilled)"], [])
+    assert _plan(costs, 2, 30, []) == (["a", "b"], 0, ["b (distilled)"], [])  # an explicit teacher: plan()
+
+
+@pytest.mark.baselines
+def test_teacher_auto_needs_a_teacher_among_the_candidates(toy, tmp_path):
+    pytest.importorskip("torch")
+    _, train, _ = toy
+    res = run(
+        "compare", train, "--candidates", "ngram-static-linear", "--teacher", "auto", "--out", tmp_path / "o"
+    )
+    assert res.exit_code == 2 and len(res.output.splitlines()) == 1
+    assert "--teacher auto: no teacher among the candidates (ngram-static-linear)" in res.output
+
+
+@pytest.mark.slow
+def test_teacher_auto_distils_from_compares_own_best_teacher(toy, tmp_path):
+    """The shipped MiniLM as compare's frozen-transformer candidate; its seed-0 model teaches in a last round."""
+    from advisor import compare
+
+    _, train, test = toy
+    out = tmp_path / "cmp"
+    m = compare(train, test=test, candidates=["ngram-static-linear", "frozen-transformer"], seeds=2, out=out,
+                teacher="auto", progress=False)  # fmt: skip
+    row = m.candidate("ngram-static-linear (distilled)")
+    assert row.status == "measured" and len(row.trials) == 2 and row.distillation.auto
+    t = row.distillation.teacher
+    assert t.architecture == "frozen-transformer" and t.path == str(
+        (out / "models/frozen-transformer-seed0").resolve()
+    )
+    assert (out / "models/frozen-transformer-seed0/manifest.json").is_file() and t.dev is not None
+    assert m.plan.order[-1] == "ngram-static-linear (distilled)"
+    assert "--teacher auto" in (out / "measurements.md").read_text()
+
+
+@pytest.mark.slow
+def test_ray_and_local_executors_distil_the_same(toy, teacher, tmp_path, local_ray):
+    """A distilled row's trials run as Ray tasks too (the teacher's folder by its absolute path)."""
+    from advisor import compare
+
+    _, train, test = toy
+    kw = {
+        "test": test,
+        "candidates": ["ngram-static-linear"],
+        "seeds": 2,
+        "progress": False,
+        "teacher": teacher,
+    }
+    local = compare(train, out=tmp_path / "local", **kw)
+    ray_ = compare(train, out=tmp_path / "ray", executor="ray", ray_cpus=2, **kw)
+    assert ray_.candidate("ngram-static-linear (distilled)").status == "measured"
+    dump = lambda m: json.dumps(m.without_timings(), indent=2, sort_keys=True)  # noqa: E731
+    assert dump(ray_) == dump(local)

@@ -86,6 +86,35 @@ def data_options(f):
     return f
 
 
+class _TeacherDir(click.Path):
+    """A model folder, or the word ``auto`` (``compare --teacher auto``; ``./auto`` for a folder of that name)."""
+
+    def convert(self, value, param, ctx):
+        return value if value == "auto" else super().convert(value, param, ctx)
+
+
+def teacher_option(what: str, auto: bool = False):
+    """``--teacher MODEL_DIR`` (``baseline train``; ``compare``, which also takes ``auto``); ``what``: the end of
+    its help sentence."""
+    kind = _TeacherDir if auto else click.Path
+    return click.option(
+        "--teacher",
+        type=kind(file_okay=False, exists=True, path_type=Path),
+        default=None,
+        metavar="MODEL_DIR|auto" if auto else "MODEL_DIR",
+        help=f"Knowledge distillation: a trained {' or '.join(DISTILL_TEACHERS)} classifier folder whose {what}",
+    )
+
+
+augment_option = click.option(
+    "--augment",
+    type=click.IntRange(0, 1000),
+    default=0,
+    show_default=True,
+    help="With --teacher: augmented copies per training text (Tang et al. 2019: masking, word swaps, n-grams).",
+)
+
+
 @click.group()
 def baseline():
     """Train and evaluate TextCNN/RNN/BiLSTM-CRF baselines on your data; write plateau evidence.
@@ -177,26 +206,14 @@ def baseline():
     help="frozen-transformer: lr (logistic regression on mean-pooled sentence embeddings) or cnn (BertCNN: a "
     "TextCNN over the frozen token features).",
 )
-@click.option(
-    "--teacher",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help=f"Knowledge distillation: a trained {' or '.join(DISTILL_TEACHERS)} classifier folder whose "
-    f"logits the student (--arch {', '.join(DISTILL_STUDENTS)}) learns.",
-)
+@teacher_option(f"logits the student (--arch {', '.join(DISTILL_STUDENTS)}) learns.")
 @click.option(
     "--unlabeled",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
     help="With --teacher: more texts for the teacher to score (JSONL text column, or one per line).",
 )
-@click.option(
-    "--augment",
-    type=click.IntRange(0, 1000),
-    default=0,
-    show_default=True,
-    help="With --teacher: augmented copies per training text (Tang et al. 2019: masking, word swaps, n-grams).",
-)
+@augment_option
 @evidence_option
 @click.option(
     "--require-floor",

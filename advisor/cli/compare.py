@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from advisor.cli.baseline import _api, _call, data_options
+from advisor.cli.baseline import _api, _call, augment_option, data_options, teacher_option
 from advisor.cli.options import (
     CONTEXT_SETTINGS,
     build_profile,
@@ -63,6 +63,13 @@ def _names(ctx, param, value):
     show_default=True,
     help="local: one trial after another; ray: a Ray task per trial (joins RAY_ADDRESS when set).",
 )
+@teacher_option(
+    "logits every distillation student among the candidates also learns, as its own row "
+    '("textcnn (distilled)"), same split and seeds; auto: the best measured teacher-capable candidate\'s '
+    "seed-0 model teaches, in a last round.",
+    auto=True,
+)
+@augment_option
 @click.option(
     "--device", type=click.Choice(DEVICES), default="auto", show_default=True, help="Training device."
 )
@@ -88,6 +95,8 @@ def compare(
     seeds,
     time_budget_min,
     executor,
+    teacher,
+    augment,
     device,
     threads,
     out,
@@ -103,6 +112,7 @@ def compare(
     Example:
         advisor compare train.jsonl --test test.jsonl --seeds 3 --out runs/compare
         advisor compare train.jsonl --deploy phone --latency-ms 5 --candidates ngram-linear,textcnn
+        advisor compare train.jsonl --candidates ngram-linear,textcnn --teacher runs/frozen-transformer --augment 4
     """
     data_params = {"data_file": data, "task": task, "text_column": text_column, "label_column": label_column}
     profile, policy = build_profile({**opts, **data_params})
@@ -128,6 +138,8 @@ def compare(
         label_column=label_column,
         device=device,
         threads=threads,
+        teacher=teacher,
+        augment=augment,
     )
     if json_:
         click.echo(json.dumps(doc.model_dump(mode="json"), indent=2))
