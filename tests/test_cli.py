@@ -283,7 +283,7 @@ def test_recommend_json_refusal_contract(runner):
             "architecture": arch,
             "message": "300 labeled examples < 500 (policy finetune_min_examples): fine-tuning is refused until a "
             "TextCNN/BiLSTM baseline trained on your data has plateaued; refused: transformer-finetune, "
-            "transformer-setfit; evidence would unlock transformer-setfit at this size (300 < 500, policy "
+            "transformer-setfit; evidence would unlock transformer-setfit at this size (300 < 1000, policy "
             "setfit_below)",
             "unlock": "advisor baseline plateau DATA --out evidence.json && advisor recommend --data DATA --evidence evidence.json",
         }
@@ -365,7 +365,8 @@ def test_profile_file_with_flags_overriding(runner, write_file, name, text):
     doc = recommend_json(runner, "--profile", name, "--deploy", "cpu-server", "--examples", "800")
     assert (doc["profile"]["examples"], doc["profile"]["deploy"]) == (800, "cpu-server")
     assert doc["profile"]["latency_ms"] == FILE_MS  # kept from the file
-    assert doc["architecture"] == "transformer-finetune"  # its CPU-server estimate fits the file's budget
+    # 800 < policy setfit_below: SetFit, whose CPU-server estimate (the encoder's) fits the file's budget
+    assert doc["architecture"] == "transformer-setfit"
     # a flag budget the TextCNN fits but the transformers do not
     textcnn_ms = round_up(estimate("textcnn", 32, "cpu-server").latency_ms)
     assert all(estimate(a, 32, "cpu-server").latency_ms > textcnn_ms for a in TRANSFORMERS)

@@ -29,7 +29,7 @@ def test_refused_without_evidence_under_the_threshold(data, encoder, tmp_path): 
     assert res.exit_code == 1, res.output
     (line,) = res.output.splitlines()
     assert line.startswith(f"Error: TEP101 refuses training {ARCH}: 30 labeled examples < 500")
-    assert "evidence would unlock transformer-setfit at this size (30 < 500, policy setfit_below)" in line
+    assert "evidence would unlock transformer-setfit at this size (30 < 1000, policy setfit_below)" in line
     assert f"advisor baseline plateau {data} --out evidence.json" in line
     assert f"--arch {ARCH} --evidence evidence.json" in line
     assert not out.exists()  # refused before any work
