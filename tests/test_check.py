@@ -55,7 +55,10 @@ CASES = [
         id="tagging-finetune-under-threshold",
     ),
     pytest.param(
-        {"examples": 800}, answer("transformer-finetune", "contextual"), [], id="finetune-over-threshold"
+        {"examples": 1200}, answer("transformer-finetune", "contextual"), [], id="finetune-over-threshold"
+    ),
+    pytest.param(  # 800 < policy setfit_below: SetFit is the engine's choice, plain fine-tuning another allowed one
+        {"examples": 800}, answer("transformer-setfit", "contextual"), [], id="setfit-over-threshold"
     ),
     pytest.param(
         {"examples": 300, "deploy": "phone", "latency_ms": 5},
