@@ -55,9 +55,9 @@ class Policy(StrictModel):
         1000,
         "TEP401: where fine-tuning is allowed (accepted plateau evidence, or at and above finetune_min_examples), "
         "below this many examples the picker chooses transformer-setfit (contrastive few-shot fine-tuning), at and "
-        "above it transformer-finetune. Measured on this CPU (benchmarks/results/setfit.jsonl, seed 0; the README's "
+        "above it transformer-finetune. Measured on this CPU (benchmarks/results/setfit.jsonl, seed 0, seeds 0-1 at TREC and SST-2 500; the README's "
         "SetFit table) against crossover.md's fine-tuned MiniLM, SetFit's mean lead over TREC, MR and SST-2 was 6.1 "
-        "points at 50, 8.6 at 100, 3.2 at 250 and 1.2 at 500 (TREC 93.2, MR 76.5, SST-2 82.5 vs 93.5, 73.0, 81.9: "
+        "points at 50, 8.6 at 100, 3.2 at 250 and 1.2 at 500 (TREC 93.2, MR 76.5, SST-2 82.4 vs 93.5, 73.0, 81.9: "
         "ahead on MR and SST-2, 0.3 behind on TREC within fine-tuning's std of 1.2). shared/research/setfit.md "
         "agrees at 100 and 250. SetFit had not stopped leading at 500, so the switch point is the next size "
         "crossover.md measured, 1,000, where plain fine-tuning is stable (std at most 2.6); the lead shrank about 2 "

@@ -32,7 +32,7 @@ closest); at 50 and 100 both are near chance and neither is reliably ahead.
 
 Which fine-tuning (test accuracy %, mean over seeds; the same splits and samples as crossover.md; SetFit: the
 setfit package's standard recipe on all-MiniLM-L6-v2; "here": this machine's runs,
-benchmarks/results/setfit.jsonl, seed 0; setfit.md: shared/research/setfit.md, 2 seeds at 100, 1 at 250;
+benchmarks/results/setfit.jsonl, seed 0 (seeds 0-1 at TREC and SST-2 500); setfit.md: shared/research/setfit.md, 2 seeds at 100, 1 at 250;
 fine-tuned and frozen: crossover.md's MiniLM means; the README's SetFit table has the seconds):
 
 | dataset | n | SetFit here | SetFit (setfit.md) | fine-tuned | frozen |
@@ -48,7 +48,7 @@ fine-tuned and frozen: crossover.md's MiniLM means; the README's SetFit table ha
 | SST-2 | 50 | 66.2 | - | 67.0 | 66.0 |
 | SST-2 | 100 | 77.0 | 77.3 | 68.2 | 71.4 |
 | SST-2 | 250 | 80.2 | 79.7 | 76.6 | 75.4 |
-| SST-2 | 500 | 82.5 | - | 81.9 | 78.7 |
+| SST-2 | 500 | 82.4 | - | 81.9 | 78.7 |
 
 setfit.md: SetFit led plain fine-tuning by 6-9 points at 100 examples and by 3-7 at 250 except on TREC (a tie),
 varied less between seeds (sample std at most 3 against up to 10) and needs no early stopping; the published
@@ -59,7 +59,7 @@ at 50,000), so above the switch point it ranks behind frozen features (computed 
 preference for frozen features on CPU at scale.
 
 The switch point: SetFit's mean lead over plain fine-tuning across the three sets was 6.1 points at 50, 8.6 at
-100, 3.2 at 250 and 1.2 at 500 (at 500 it led on MR by 3.5 and SST-2 by 0.6 and trailed on TREC by 0.3, within
+100, 3.2 at 250 and 1.2 at 500 (at 500 it led on MR by 3.5 and SST-2 by 0.5 and trailed on TREC by 0.3, within
 fine-tuning's std of 1.2 there; its 500 scores already equal crossover.md's fine-tuning at 1,000: TREC 94.3, MR
 75.7, SST-2 82.5). It had not stopped leading by 500, so the switch point ({policy.setfit_below:,}) is the next
 size crossover.md measured, 1,000, where plain fine-tuning is stable (std at most 2.6); the lead shrank about 2
