@@ -786,12 +786,12 @@ def _auto_teacher(distill: dict, trials: Mapping[str, list], order: Sequence[str
             f"--teacher auto: no teacher-capable candidate ({', '.join(distill['auto'])}) has a seed-0 model"
         )
     best = max(capable, key=lambda a: (statistics.fmean(t["dev"] for t in trials[a]), -order.index(a)))
-    here = folder / "models" / f"{best}-seed0"
+    here = folder / "models" / _model_folder(best, best, 0)
     try:
         record = load_teacher(here, [x.label for x in ds.items], ds.task).record()
     except DataError as exc:
         return f"--teacher auto: {best} cannot teach ({exc})"
-    distill["teacher"] = {**record, "path": str((out / "models" / f"{best}-seed0").resolve())}
+    distill["teacher"] = {**record, "path": str((out / "models" / _model_folder(best, best, 0)).resolve())}
     distill["folder"] = str(here)
     return None
 
